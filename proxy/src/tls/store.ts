@@ -1,0 +1,306 @@
+// The certificate store behind index.ts: services → certificate sources, SNI selection, ACME challenges.
+
+import type { SecureContext, SecureContextOptions, Server as TlsServer } from "node:tls";
+import { join } from "node:path";
+import type {
+  CertificateInfo,
+  CertificateStore,
+  CertificateStoreOptions,
+  RenewalPolicy,
+  TlsServiceSettings,
+} from "./index.js";
+import { DEFAULT_RENEWAL_POLICY } from "./index.js";
+import { TlsError, errorMessage } from "./errors.js";
+import { findByHost, isWildcardHost, normalizeHost } from "./host-match.js";
+import { loadCertificateFiles, watchCertificateFiles } from "./custom-cert.js";
+import { serialOf, type CertificatePair } from "./pem.js";
+import { ChallengeRegistry } from "./challenges.js";
+import { AcmeManager, acmeScopeDir } from "./acme/manager.js";
+import { attachToServer, type AttachedServer } from "./attach.js";
+
+const ALPN_PROTOCOLS = ["http/1.1", "acme-tls/1"];
+
+interface CustomSource {
+  kind: "custom";
+  pair: CertificatePair;
+  stopWatching: () => void;
+}
+
+interface AcmeSource {
+  kind: "acme";
+  manager: AcmeManager;
+}
+
+interface ServiceEntry {
+  name: string;
+  hosts: string[];
+  source: CustomSource | AcmeSource;
+}
+
+export function createCertificateStoreImpl(options: CertificateStoreOptions): CertificateStore {
+  return new Store(options);
+}
+
+class Store implements CertificateStore {
+  readonly alpnProtocols: string[] = [...ALPN_PROTOCOLS];
+  private readonly services = new Map<string, ServiceEntry>();
+  private hostIndex = new Map<string, ServiceEntry>();
+  private readonly managers = new Map<string, AcmeManager>();
+  private readonly challenges = new ChallengeRegistry();
+  private readonly attached: AttachedServer[] = [];
+  private readonly renewal: RenewalPolicy;
+  private closed = false;
+
+  constructor(private readonly options: CertificateStoreOptions) {
+    this.renewal = { ...DEFAULT_RENEWAL_POLICY, ...options.renewal };
+  }
+
+  async setService(service: string, settings: TlsServiceSettings): Promise<void> {
+    if (this.closed) throw new TlsError("certificate store is closed");
+    const hosts = validateSettings(service, settings);
+    const source = settings.acme
+      ? await this.acmeSource(service, hosts, settings)
+      : await this.customSource(service, settings);
+    const previous = this.services.get(service);
+    this.services.set(service, { name: service, hosts, source });
+    if (previous) this.releaseSource(previous);
+    this.rebuildIndex();
+    this.options.logger({ event: "tls.service_configured", service, hosts, source: source.kind });
+  }
+
+  removeService(service: string): void {
+    const entry = this.services.get(service);
+    if (!entry) return;
+    this.services.delete(service);
+    this.releaseSource(entry);
+    this.rebuildIndex();
+  }
+
+  readonly sniCallback = (servername: string, cb: (err: Error | null, ctx?: SecureContext) => void): void => {
+    const host = normalizeHost(servername);
+    const entry = findByHost(this.hostIndex, host);
+    if (!entry) {
+      cb(new Error(`no TLS service for host ${host}`));
+      return;
+    }
+    if (entry.source.kind === "custom") {
+      cb(null, entry.source.pair.context);
+      return;
+    }
+    const manager = entry.source.manager;
+    const pending = this.attached.length === 0 ? this.challenges.alpnContext(host) : undefined;
+    if (pending && !manager.hasCertificate(host)) {
+      // Without `attach` we cannot see the client's ALPN list before choosing a certificate; a host with no
+      // certificate yet has nothing better to serve, so the validator gets its challenge certificate.
+      cb(null, pending);
+      return;
+    }
+    manager.context(host).then(
+      (context) => cb(null, context),
+      (error: unknown) => cb(error instanceof Error ? error : new Error(String(error))),
+    );
+  };
+
+  httpChallenge(host: string, token: string): string | undefined {
+    return this.challenges.httpResponse(normalizeHost(host.replace(/:\d+$/, "")), token);
+  }
+
+  attach(server: TlsServer, baseContext: SecureContextOptions = {}): void {
+    this.attached.push(attachToServer(server, baseContext, this.challenges, this.options.logger));
+    this.refreshDefaultContext();
+  }
+
+  async ensureCertificate(host: string): Promise<CertificateInfo> {
+    const normalized = normalizeHost(host);
+    const entry = findByHost(this.hostIndex, normalized);
+    if (!entry) throw new TlsError(`no TLS service for host ${normalized}`);
+    if (entry.source.kind === "acme") await entry.source.manager.context(normalized);
+    const info = this.infoFor(entry, normalized);
+    if (!info) throw new TlsError(`no certificate for host ${normalized}`);
+    return info;
+  }
+
+  certificates(): CertificateInfo[] {
+    const infos: CertificateInfo[] = [];
+    for (const entry of this.services.values()) {
+      for (const host of entry.hosts) {
+        const info = this.infoFor(entry, host);
+        if (info) infos.push(info);
+      }
+    }
+    return infos;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const entry of this.services.values()) this.releaseSource(entry);
+    this.services.clear();
+    this.hostIndex.clear();
+    for (const manager of this.managers.values()) manager.close();
+    this.managers.clear();
+    for (const server of this.attached) server.detach();
+    this.attached.length = 0;
+    this.challenges.clear();
+  }
+
+  private infoFor(entry: ServiceEntry, host: string): CertificateInfo | undefined {
+    if (entry.source.kind === "custom") {
+      const leaf = entry.source.pair.leaf;
+      return {
+        host,
+        service: entry.name,
+        source: "custom",
+        serialNumber: serialOf(leaf),
+        notBefore: new Date(leaf.validFrom),
+        notAfter: new Date(leaf.validTo),
+      };
+    }
+    const managed = entry.source.manager.certificate(host);
+    if (!managed) return undefined;
+    return {
+      host,
+      service: entry.name,
+      source: "acme",
+      serialNumber: managed.serialNumber,
+      notBefore: managed.notBefore,
+      notAfter: managed.notAfter,
+      renewAt: managed.renewAt,
+    };
+  }
+
+  private async customSource(service: string, settings: TlsServiceSettings): Promise<CustomSource> {
+    const certificatePath = settings.certificatePath as string;
+    const privateKeyPath = settings.privateKeyPath as string;
+    const pair = await loadCertificateFiles(certificatePath, privateKeyPath);
+    const source: CustomSource = { kind: "custom", pair, stopWatching: () => undefined };
+    const pollMs = this.options.customCertificatePollMs ?? 2000;
+    if (pollMs > 0) {
+      source.stopWatching = watchCertificateFiles([certificatePath, privateKeyPath], pollMs, () => {
+        loadCertificateFiles(certificatePath, privateKeyPath).then(
+          (reloaded) => {
+            source.pair = reloaded;
+            this.options.logger({
+              event: "tls.custom_certificate_reloaded",
+              service,
+              certificate: certificatePath,
+              serial: serialOf(reloaded.leaf),
+            });
+            this.refreshDefaultContext();
+          },
+          (error: unknown) =>
+            this.options.logger({
+              event: "tls.custom_certificate_reload_failed",
+              service,
+              certificate: certificatePath,
+              error: errorMessage(error),
+              keeping: serialOf(source.pair.leaf),
+            }),
+        );
+      });
+    }
+    return source;
+  }
+
+  private async acmeSource(service: string, hosts: string[], settings: TlsServiceSettings): Promise<AcmeSource> {
+    const acme = settings.acme!;
+    const cacheDir = acme.cacheDir || join(this.options.stateDir, "certs");
+    const scopeDir = acmeScopeDir(cacheDir, acme.directoryUrl);
+    let manager = this.managers.get(scopeDir);
+    if (!manager) {
+      manager = new AcmeManager({
+        scopeDir,
+        directoryUrl: acme.directoryUrl,
+        email: acme.email,
+        caBundlePath: acme.caBundlePath,
+        challenges: this.challenges,
+        logger: this.options.logger,
+        renewal: this.renewal,
+        challengeOrder: this.options.challengeOrder ?? ["http-01", "tls-alpn-01"],
+        requestTimeoutMs: this.options.acmeRequestTimeoutMs ?? 30_000,
+        isHostAllowed: (host) => this.acmeHostAllowed(scopeDir, host),
+        onCertificateChange: () => this.refreshDefaultContext(),
+      });
+      this.managers.set(scopeDir, manager);
+    }
+    await manager.loadCached(hosts);
+    void service;
+    return { kind: "acme", manager };
+  }
+
+  /** Host policy: ACME only for exact hosts of a service that uses this manager. */
+  private acmeHostAllowed(scopeDir: string, host: string): boolean {
+    const entry = this.hostIndex.get(host);
+    return entry !== undefined && entry.source.kind === "acme" && entry.source.manager.scopeDir === scopeDir;
+  }
+
+  private releaseSource(entry: ServiceEntry): void {
+    if (entry.source.kind === "custom") entry.source.stopWatching();
+  }
+
+  private rebuildIndex(): void {
+    const index = new Map<string, ServiceEntry>();
+    for (const entry of this.services.values()) {
+      for (const host of entry.hosts) if (!index.has(host)) index.set(host, entry);
+    }
+    this.hostIndex = index;
+    // Managers no service uses any more stop renewing.
+    const used = new Set<AcmeManager>();
+    for (const entry of this.services.values()) if (entry.source.kind === "acme") used.add(entry.source.manager);
+    for (const [scopeDir, manager] of this.managers) {
+      if (!used.has(manager)) {
+        manager.close();
+        this.managers.delete(scopeDir);
+      }
+    }
+    this.refreshDefaultContext();
+  }
+
+  /** kamal-proxy's "default TLS hostname": clients without SNI get the first host of the first TLS service. */
+  private refreshDefaultContext(): void {
+    if (this.attached.length === 0) return;
+    const pair = this.defaultPair();
+    for (const server of this.attached) server.setDefault(pair);
+  }
+
+  private defaultPair(): { chainPem: string; keyPem: string } | undefined {
+    for (const entry of this.services.values()) {
+      const host = entry.hosts[0];
+      if (host === undefined) continue;
+      if (entry.source.kind === "custom") return entry.source.pair;
+      const managed = entry.source.manager.certificate(host);
+      if (managed) return managed.pair;
+      return undefined;
+    }
+    return undefined;
+  }
+}
+
+function validateSettings(service: string, settings: TlsServiceSettings): string[] {
+  const hosts = [...new Set(settings.hosts.map(normalizeHost).filter((host) => host !== ""))];
+  const custom = settings.certificatePath !== undefined || settings.privateKeyPath !== undefined;
+  if (custom && (!settings.certificatePath || !settings.privateKeyPath)) {
+    throw new TlsError(`service ${service}: a custom TLS certificate needs both a certificate path and a private key path`);
+  }
+  if (custom && settings.acme) {
+    throw new TlsError(`service ${service}: use either a custom TLS certificate or ACME, not both`);
+  }
+  if (!custom && !settings.acme) {
+    throw new TlsError(`service ${service}: TLS needs ACME settings or a custom certificate`);
+  }
+  if (hosts.length === 0) throw new TlsError(`service ${service}: TLS requires at least one host`);
+  if (settings.acme) {
+    const wildcard = hosts.find(isWildcardHost);
+    if (wildcard) {
+      // kamal-proxy: ErrorAutomaticTLSDoesNotSupportWildcards.
+      throw new TlsError(
+        `service ${service}: automatic TLS does not support wildcards (${wildcard}); use a custom certificate`,
+      );
+    }
+    try {
+      new URL(settings.acme.directoryUrl);
+    } catch {
+      throw new TlsError(`service ${service}: ACME directory URL ${JSON.stringify(settings.acme.directoryUrl)} is not a URL`);
+    }
+  }
+  return hosts;
+}
