@@ -1,6 +1,7 @@
 // The certificate store behind index.ts: services → certificate sources, SNI selection, ACME challenges.
 
 import type { SecureContext, SecureContextOptions, Server as TlsServer } from "node:tls";
+import { isIP } from "node:net";
 import { join } from "node:path";
 import type {
   CertificateInfo,
@@ -11,7 +12,7 @@ import type {
 } from "./index.js";
 import { DEFAULT_RENEWAL_POLICY } from "./index.js";
 import { TlsError, errorMessage } from "./errors.js";
-import { findByHost, isWildcardHost, normalizeHost } from "./host-match.js";
+import { findByHost, isDnsName, isWildcardHost, normalizeHost } from "./host-match.js";
 import { loadCertificateFiles, watchCertificateFiles } from "./custom-cert.js";
 import { serialOf, type CertificatePair } from "./pem.js";
 import { ChallengeRegistry } from "./challenges.js";
@@ -88,8 +89,13 @@ class Store implements CertificateStore {
       return;
     }
     const manager = entry.source.manager;
+    const ready = manager.readyContext(host);
+    if (ready) {
+      cb(null, ready);
+      return;
+    }
     const pending = this.attached.length === 0 ? this.challenges.alpnContext(host) : undefined;
-    if (pending && !manager.hasCertificate(host)) {
+    if (pending) {
       // Without `attach` we cannot see the client's ALPN list before choosing a certificate; a host with no
       // certificate yet has nothing better to serve, so the validator gets its challenge certificate.
       cb(null, pending);
@@ -290,12 +296,16 @@ function validateSettings(service: string, settings: TlsServiceSettings): string
   if (hosts.length === 0) throw new TlsError(`service ${service}: TLS requires at least one host`);
   if (settings.acme) {
     const wildcard = hosts.find(isWildcardHost);
+    const ip = hosts.find((host) => isIP(host) !== 0);
+    const invalid = hosts.find((host) => !isWildcardHost(host) && !isDnsName(host));
     if (wildcard) {
       // kamal-proxy: ErrorAutomaticTLSDoesNotSupportWildcards.
       throw new TlsError(
         `service ${service}: automatic TLS does not support wildcards (${wildcard}); use a custom certificate`,
       );
     }
+    if (ip) throw new TlsError(`service ${service}: automatic TLS needs DNS names, not IP addresses (${ip})`);
+    if (invalid) throw new TlsError(`service ${service}: ${JSON.stringify(invalid)} is not a valid DNS name for automatic TLS`);
     try {
       new URL(settings.acme.directoryUrl);
     } catch {
