@@ -1,0 +1,135 @@
+// Finds where a chunked body ends (and optionally yields its data) without copying bytes:
+// the proxy forwards chunked bodies verbatim and only needs to know the message boundary.
+
+const enum State {
+  Size,
+  Extension,
+  SizeLf,
+  Data,
+  DataCr,
+  DataLf,
+  TrailerStart,
+  Trailer,
+  TrailerLf,
+  FinalLf,
+  Done,
+}
+
+export class ChunkedError extends Error {}
+
+export class ChunkedScanner {
+  private state = State.Size;
+  private remaining = 0;
+  private sizeDigits = 0;
+  /** Body bytes seen so far (chunk data only). */
+  dataBytes = 0;
+
+  get done(): boolean {
+    return this.state === State.Done;
+  }
+
+  /**
+   * Scans `buf` from `start`. Returns the index just past the end of the body when it ends
+   * inside `buf`, else -1. `onData(buf, from, to)` receives the chunk-data ranges.
+   */
+  scan(buf: Buffer, start = 0, onData?: (buf: Buffer, from: number, to: number) => void): number {
+    let i = start;
+    const length = buf.length;
+    while (i < length) {
+      switch (this.state) {
+        case State.Size: {
+          const c = buf[i]!;
+          const digit = hexValue(c);
+          if (digit >= 0) {
+            if (++this.sizeDigits > 12) throw new ChunkedError("chunk size too large");
+            this.remaining = this.remaining * 16 + digit;
+          } else if (this.sizeDigits === 0) {
+            throw new ChunkedError("malformed chunk size");
+          } else if (c === 0x0d) {
+            this.state = State.SizeLf;
+          } else if (c === 0x3b || c === 0x20 || c === 0x09) {
+            this.state = State.Extension;
+          } else {
+            throw new ChunkedError("malformed chunk size");
+          }
+          i++;
+          break;
+        }
+        case State.Extension: {
+          const cr = buf.indexOf(0x0d, i);
+          if (cr === -1) return -1;
+          i = cr + 1;
+          this.state = State.SizeLf;
+          break;
+        }
+        case State.SizeLf:
+          if (buf[i] !== 0x0a) throw new ChunkedError("malformed chunk size line");
+          i++;
+          this.sizeDigits = 0;
+          this.state = this.remaining === 0 ? State.TrailerStart : State.Data;
+          break;
+        case State.Data: {
+          const take = Math.min(this.remaining, length - i);
+          if (onData !== undefined) onData(buf, i, i + take);
+          this.remaining -= take;
+          this.dataBytes += take;
+          i += take;
+          if (this.remaining === 0) this.state = State.DataCr;
+          break;
+        }
+        case State.DataCr:
+          if (buf[i] !== 0x0d) throw new ChunkedError("missing CRLF after chunk data");
+          i++;
+          this.state = State.DataLf;
+          break;
+        case State.DataLf:
+          if (buf[i] !== 0x0a) throw new ChunkedError("missing CRLF after chunk data");
+          i++;
+          this.state = State.Size;
+          break;
+        case State.TrailerStart:
+          if (buf[i] === 0x0d) {
+            this.state = State.FinalLf;
+            i++;
+          } else {
+            this.state = State.Trailer;
+          }
+          break;
+        case State.Trailer: {
+          const cr = buf.indexOf(0x0d, i);
+          if (cr === -1) return -1;
+          i = cr + 1;
+          this.state = State.TrailerLf;
+          break;
+        }
+        case State.TrailerLf:
+          if (buf[i] !== 0x0a) throw new ChunkedError("malformed trailer");
+          i++;
+          this.state = State.TrailerStart;
+          break;
+        case State.FinalLf:
+          if (buf[i] !== 0x0a) throw new ChunkedError("malformed last chunk");
+          this.state = State.Done;
+          return i + 1;
+        case State.Done:
+          return i;
+      }
+    }
+    return -1;
+  }
+}
+
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  return -1;
+}
+
+/** Frames one chunk. */
+export function encodeChunk(data: Buffer): Buffer[] {
+  return [Buffer.from(data.length.toString(16) + "\r\n", "latin1"), data, CRLF];
+}
+
+export const CRLF = Buffer.from("\r\n", "latin1");
+export const LAST_CHUNK = Buffer.from("0\r\n\r\n", "latin1");

@@ -1,0 +1,129 @@
+// Pooled keep-alive connections to one target. Each connection hands its bytes to whichever
+// exchange owns it; an idle connection that receives data or closes is dropped.
+import net from "node:net";
+
+export interface UpstreamOwner {
+  onUpstreamData(data: Buffer): void;
+  /** The connection ended or failed while owned. */
+  onUpstreamClose(error: Error | undefined): void;
+  onUpstreamDrain(): void;
+}
+
+const MAX_IDLE_PER_TARGET = 100;
+
+export class UpstreamConnection {
+  owner: UpstreamOwner | null = null;
+  /** True once it has served a request: a failure before any response byte may be a stale close. */
+  reused = false;
+  private closed = false;
+  private lastError: Error | undefined;
+
+  constructor(
+    readonly socket: net.Socket,
+    private readonly pool: UpstreamPool,
+  ) {
+    socket.on("data", (data: Buffer) => {
+      if (this.owner !== null) this.owner.onUpstreamData(data);
+      else this.destroy();
+    });
+    socket.on("drain", () => this.owner?.onUpstreamDrain());
+    socket.on("error", (error: Error) => {
+      this.lastError = error;
+    });
+    socket.on("close", () => {
+      this.closed = true;
+      this.pool.forget(this);
+      const owner = this.owner;
+      this.owner = null;
+      owner?.onUpstreamClose(this.lastError ?? new Error("upstream connection closed"));
+    });
+    socket.on("end", () => {
+      // Half-close from the target: our side closes too; the owner learns through "close".
+      socket.end();
+    });
+  }
+
+  get isClosed(): boolean {
+    return this.closed || this.socket.destroyed;
+  }
+
+  write(data: Buffer | string, encoding: BufferEncoding = "latin1"): boolean {
+    return typeof data === "string" ? this.socket.write(data, encoding) : this.socket.write(data);
+  }
+
+  release(): void {
+    this.owner = null;
+    this.pool.release(this);
+  }
+
+  destroy(): void {
+    this.owner = null;
+    if (!this.closed) this.socket.destroy();
+  }
+}
+
+export class UpstreamPool {
+  private idle: UpstreamConnection[] = [];
+  private readonly all = new Set<UpstreamConnection>();
+  private disposed = false;
+
+  constructor(
+    readonly host: string,
+    readonly port: number,
+  ) {}
+
+  /** An idle connection right away, or a new one once it connects. */
+  acquire(
+    owner: UpstreamOwner,
+    callback: (error: Error | null, connection: UpstreamConnection | null) => void,
+    fresh = false,
+  ): void {
+    while (!fresh && this.idle.length > 0) {
+      const connection = this.idle.pop()!;
+      if (connection.isClosed) continue;
+      connection.owner = owner;
+      connection.socket.resume();
+      callback(null, connection);
+      return;
+    }
+    const socket = net.connect({ host: this.host, port: this.port, noDelay: true });
+    const connection = new UpstreamConnection(socket, this);
+    this.all.add(connection);
+    const onConnectError = (error: Error): void => {
+      callback(error, null);
+    };
+    socket.once("error", onConnectError);
+    socket.once("connect", () => {
+      socket.removeListener("error", onConnectError);
+      connection.owner = owner;
+      callback(null, connection);
+    });
+  }
+
+  release(connection: UpstreamConnection): void {
+    if (connection.isClosed) return;
+    if (this.disposed || this.idle.length >= MAX_IDLE_PER_TARGET) {
+      connection.destroy();
+      return;
+    }
+    connection.reused = true;
+    this.idle.push(connection);
+  }
+
+  forget(connection: UpstreamConnection): void {
+    this.all.delete(connection);
+    const index = this.idle.indexOf(connection);
+    if (index !== -1) this.idle.splice(index, 1);
+  }
+
+  /** Closes idle connections now and every connection released later. */
+  dispose(): void {
+    this.disposed = true;
+    for (const connection of this.idle) connection.destroy();
+    this.idle = [];
+  }
+
+  get openConnections(): number {
+    return this.all.size;
+  }
+}

@@ -1,0 +1,325 @@
+// The control plane: deploy (health gate → atomic swap → drain), remove, pause/stop/resume,
+// rollout and list, with state saved after every change. The request path reads `map`.
+import { formatDuration } from "../util/duration.js";
+import type { LoadBalancer } from "./load-balancer.js";
+import { normalizeServiceOptions, validateDeploy, type DeployArgs } from "./options.js";
+import { RolloutController } from "./rollout.js";
+import { buildLoadBalancer, Service } from "./service.js";
+import { ServiceMap } from "./service-map.js";
+import { loadState, saveState, type ServiceRecord } from "./state.js";
+import type { CertificateStoreLike, TlsServiceSettings } from "./tls-contract.js";
+
+/** A control-plane failure whose message goes back to the CLI as is. */
+export class ProxyError extends Error {}
+
+export interface RouterOptions {
+  statePath: string | null;
+  certificates: CertificateStoreLike | null;
+  /** ACME directory override (tests with pebble), replacing Let's Encrypt's. */
+  acmeDirectoryOverride?: string;
+  acmeCaBundlePath?: string;
+  log: (event: Record<string, unknown>) => void;
+}
+
+export interface ServiceDescription {
+  service: string;
+  host: string;
+  path: string;
+  target: string;
+  state: string;
+  tls: boolean;
+}
+
+export interface RolloutDeployArgs {
+  service: string;
+  targets: string[];
+  readers: string[];
+  deployTimeoutMs: number;
+  drainTimeoutMs: number;
+}
+
+export class Router {
+  private readonly services = new Map<string, Service>();
+  map = new ServiceMap([]);
+  private installing: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: RouterOptions) {}
+
+  get serviceCount(): number {
+    return this.services.size;
+  }
+
+  service(name: string): Service | undefined {
+    return this.services.get(name);
+  }
+
+  async deploy(input: DeployArgs): Promise<void> {
+    const args: DeployArgs = { ...input, serviceOptions: normalizeServiceOptions(input.serviceOptions) };
+    const invalid = validateDeploy(args);
+    if (invalid !== null) throw new ProxyError(invalid);
+    this.checkConflicts(args.service, args.serviceOptions.hosts, args.serviceOptions.pathPrefixes);
+    const errorPages = this.prepareErrorPages(args);
+    this.options.log({ msg: "Deploying", service: args.service, hosts: args.serviceOptions.hosts, target: args.targets, tls: args.serviceOptions.tlsEnabled });
+
+    const balancer = buildLoadBalancer(args.targets, args.readers, args.serviceOptions, args.targetOptions);
+    balancer.start();
+    if (!args.force && !(await balancer.waitUntilHealthy(args.deployTimeoutMs))) {
+      const summary = balancer.unhealthySummary();
+      balancer.dispose();
+      this.options.log({ msg: "Target failed to become healthy", service: args.service, targets: summary });
+      throw new ProxyError(
+        `target failed to become healthy within configured timeout (${formatDuration(args.deployTimeoutMs)}): ${summary}`,
+      );
+    }
+
+    const replaced = await this.serialized(async () => {
+      this.checkConflicts(args.service, args.serviceOptions.hosts, args.serviceOptions.pathPrefixes);
+      try {
+        await this.configureTls(args);
+      } catch (error) {
+        balancer.dispose();
+        throw new ProxyError(`unable to configure TLS: ${(error as Error).message}`);
+      }
+      let service = this.services.get(args.service);
+      if (service === undefined) {
+        service = new Service(args.service, args.serviceOptions, args.targetOptions);
+        this.services.set(args.service, service);
+      } else {
+        service.applyOptions(args.serviceOptions, args.targetOptions, errorPages);
+      }
+      service.errorPages = errorPages;
+      const old = service.active;
+      service.active = balancer;
+      this.rebuildMap();
+      this.save();
+      return old;
+    });
+    this.options.log({ msg: "Deployed", service: args.service, target: args.targets });
+    await this.retire(replaced, args.drainTimeoutMs);
+  }
+
+  async rolloutDeploy(args: RolloutDeployArgs): Promise<void> {
+    const service = this.requireService(args.service);
+    if (args.targets.length === 0) throw new ProxyError("at least one target is required");
+    const balancer = (() => {
+      try {
+        return buildLoadBalancer(args.targets, args.readers, service.options, service.targetOptions);
+      } catch (error) {
+        throw new ProxyError((error as Error).message);
+      }
+    })();
+    balancer.start();
+    if (!(await balancer.waitUntilHealthy(args.deployTimeoutMs))) {
+      const summary = balancer.unhealthySummary();
+      balancer.dispose();
+      throw new ProxyError(
+        `target failed to become healthy within configured timeout (${formatDuration(args.deployTimeoutMs)}): ${summary}`,
+      );
+    }
+    const old = service.rollout;
+    service.rollout = balancer;
+    this.save();
+    await this.retire(old, args.drainTimeoutMs);
+  }
+
+  rolloutSet(name: string, percentage: number, allowlist: string[]): void {
+    const service = this.requireService(name);
+    if (service.rollout === null) throw new ProxyError("rollout target not set");
+    if (!Number.isInteger(percentage) || percentage < 0 || percentage > 100) throw new ProxyError("percent must be between 0 and 100");
+    service.rolloutController = new RolloutController(percentage, allowlist);
+    this.save();
+  }
+
+  rolloutStop(name: string): void {
+    const service = this.requireService(name);
+    service.rolloutController = null;
+    this.save();
+  }
+
+  remove(name: string): void {
+    const service = this.requireService(name);
+    service.dispose();
+    for (const balancer of [service.active, service.rollout]) {
+      for (const target of balancer?.all ?? []) target.pool.dispose();
+    }
+    this.services.delete(name);
+    if (service.options.tlsEnabled) this.options.certificates?.removeService(name);
+    this.rebuildMap();
+    this.save();
+  }
+
+  async pause(name: string, drainTimeoutMs: number, pauseTimeoutMs: number): Promise<void> {
+    const service = this.requireService(name);
+    service.pause.pause(pauseTimeoutMs);
+    this.save();
+    await service.drain(drainTimeoutMs);
+  }
+
+  async stop(name: string, drainTimeoutMs: number, message: string): Promise<void> {
+    const service = this.requireService(name);
+    service.pause.stop(message);
+    this.save();
+    await service.drain(drainTimeoutMs);
+  }
+
+  resume(name: string): void {
+    const service = this.requireService(name);
+    service.pause.resume();
+    this.save();
+  }
+
+  list(): ServiceDescription[] {
+    return [...this.services.values()].map((service) => ({
+      service: service.name,
+      host: service.options.hosts.length === 0 ? "*" : service.options.hosts.join(","),
+      path: service.options.pathPrefixes.join(","),
+      target: service.active?.targetNames().join(",") ?? "",
+      state: service.pause.state,
+      tls: service.options.tlsEnabled,
+    }));
+  }
+
+  /** Restores saved services; each target is health-checked (up to 5 s) before listeners open. */
+  async restore(): Promise<void> {
+    if (this.options.statePath === null) return;
+    let records: ServiceRecord[];
+    try {
+      records = loadState(this.options.statePath);
+    } catch (error) {
+      this.options.log({ msg: "Failed to restore saved state", level: "ERROR", path: this.options.statePath, error: (error as Error).message });
+      return;
+    }
+    const waits: Array<Promise<boolean>> = [];
+    for (const record of records) {
+      try {
+        const service = new Service(record.name, record.options, record.targetOptions);
+        service.active = buildLoadBalancer(record.activeTargets, record.activeReaders, record.options, record.targetOptions);
+        if (record.rolloutTargets.length > 0) {
+          service.rollout = buildLoadBalancer(record.rolloutTargets, record.rolloutReaders, record.options, record.targetOptions);
+        }
+        if (record.pause.state === "paused") service.pause.pause(record.pause.failAfterMs);
+        if (record.pause.state === "stopped") service.pause.stop(record.pause.stopMessage);
+        if (record.rollout !== null) service.rolloutController = new RolloutController(record.rollout.percentage, record.rollout.allowlist);
+        this.services.set(record.name, service);
+        if (record.options.tlsEnabled) {
+          await this.configureTls({ service: record.name, serviceOptions: record.options } as DeployArgs).catch((error: Error) =>
+            this.options.log({ msg: "Failed to restore TLS", level: "ERROR", service: record.name, error: error.message }),
+          );
+        }
+        for (const balancer of [service.active, service.rollout]) {
+          if (balancer === null) continue;
+          balancer.start();
+          waits.push(balancer.waitUntilHealthy(RESTORE_HEALTH_WAIT_MS));
+        }
+      } catch (error) {
+        this.options.log({ msg: "Failed to restore service", level: "ERROR", service: record.name, error: (error as Error).message });
+      }
+    }
+    this.rebuildMap();
+    await Promise.all(waits);
+    // Unlike kamal-proxy (which marks restored targets healthy unchecked), a target that is
+    // still failing is not served: its checks go on and it joins the rotation once it passes.
+    for (const service of this.services.values()) {
+      for (const balancer of [service.active, service.rollout]) {
+        if (balancer !== null && !balancer.allHealthy) {
+          this.options.log({ msg: "Restored targets not healthy yet", level: "WARN", service: service.name, targets: balancer.unhealthySummary() });
+        }
+      }
+    }
+    this.options.log({ msg: "Restored saved state", path: this.options.statePath, services: records.length });
+  }
+
+  dispose(): void {
+    for (const service of this.services.values()) service.dispose();
+  }
+
+  /** Every in-flight request and tunnel, for shutdown. */
+  async drainAll(timeoutMs: number): Promise<void> {
+    await Promise.all([...this.services.values()].map((service) => service.drain(timeoutMs)));
+  }
+
+  private requireService(name: string): Service {
+    const service = this.services.get(name);
+    if (service === undefined) throw new ProxyError("service not found");
+    return service;
+  }
+
+  private checkConflicts(name: string, hosts: readonly string[], prefixes: readonly string[]): void {
+    for (const host of hosts.length === 0 ? [""] : hosts) {
+      for (const prefix of prefixes) {
+        const owner = this.map.owner(host, prefix);
+        if (owner !== undefined && owner.name !== name) throw new ProxyError("host settings conflict with another service");
+      }
+    }
+  }
+
+  private prepareErrorPages(args: DeployArgs): ReturnType<typeof Service.prepareErrorPages> {
+    try {
+      return Service.prepareErrorPages(args.serviceOptions);
+    } catch (error) {
+      throw new ProxyError((error as Error).message);
+    }
+  }
+
+  private async configureTls(args: DeployArgs): Promise<void> {
+    const options = args.serviceOptions;
+    const store = this.options.certificates;
+    if (!options.tlsEnabled) {
+      if (this.services.get(args.service)?.options.tlsEnabled) store?.removeService(args.service);
+      return;
+    }
+    if (store === null) throw new Error("TLS support is not available in this proxy build");
+    const settings: TlsServiceSettings = { hosts: options.hosts };
+    if (options.tlsCertificatePath !== "") {
+      settings.certificatePath = options.tlsCertificatePath;
+      settings.privateKeyPath = options.tlsPrivateKeyPath;
+    } else {
+      const directoryUrl = this.options.acmeDirectoryOverride ?? options.acmeDirectory;
+      // The TLS module scopes the cache by directory (<cache>/<sha256(url)>) as autocert does.
+      settings.acme = { directoryUrl, cacheDir: options.acmeCachePath };
+      if (this.options.acmeCaBundlePath !== undefined) settings.acme.caBundlePath = this.options.acmeCaBundlePath;
+    }
+    await store.setService(args.service, settings);
+  }
+
+  private async retire(balancer: LoadBalancer | null, drainTimeoutMs: number): Promise<void> {
+    if (balancer === null) return;
+    balancer.dispose();
+    await balancer.drainAll(drainTimeoutMs);
+  }
+
+  private rebuildMap(): void {
+    this.map = new ServiceMap(this.services.values());
+  }
+
+  private serialized<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.installing.then(task, task);
+    this.installing = run.catch(() => undefined);
+    return run;
+  }
+
+  private save(): void {
+    if (this.options.statePath === null) return;
+    const records: ServiceRecord[] = [...this.services.values()].map((service) => ({
+      name: service.name,
+      options: service.options,
+      targetOptions: service.targetOptions,
+      activeTargets: service.active?.targetNames() ?? [],
+      activeReaders: service.active?.readerNames() ?? [],
+      rolloutTargets: service.rollout?.targetNames() ?? [],
+      rolloutReaders: service.rollout?.readerNames() ?? [],
+      pause: { state: service.pause.state, stopMessage: service.pause.stopMessage, failAfterMs: service.pause.failAfterMs },
+      rollout:
+        service.rolloutController === null
+          ? null
+          : { percentage: service.rolloutController.percentage, allowlist: [...service.rolloutController.allowlist] },
+    }));
+    try {
+      saveState(this.options.statePath, records);
+    } catch (error) {
+      this.options.log({ msg: "Unable to save state", level: "ERROR", path: this.options.statePath, error: (error as Error).message });
+    }
+  }
+}
+
+const RESTORE_HEALTH_WAIT_MS = 5_000;
