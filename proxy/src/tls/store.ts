@@ -47,6 +47,7 @@ class Store implements CertificateStore {
   private readonly services = new Map<string, ServiceEntry>();
   private hostIndex = new Map<string, ServiceEntry>();
   private readonly managers = new Map<string, AcmeManager>();
+  private readonly reserved = new Map<AcmeManager, number>();
   private readonly challenges = new ChallengeRegistry();
   private readonly attached: AttachedServer[] = [];
   private readonly renewal: RenewalPolicy;
@@ -59,14 +60,19 @@ class Store implements CertificateStore {
   async setService(service: string, settings: TlsServiceSettings): Promise<void> {
     if (this.closed) throw new TlsError("certificate store is closed");
     const hosts = validateSettings(service, settings);
-    const source = settings.acme
-      ? await this.acmeSource(service, hosts, settings)
-      : await this.customSource(service, settings);
-    const previous = this.services.get(service);
-    this.services.set(service, { name: service, hosts, source });
-    if (previous) this.releaseSource(previous);
-    this.rebuildIndex();
-    this.options.logger({ event: "tls.service_configured", service, hosts, source: source.kind });
+    const source = settings.acme ? this.acmeSource(settings) : undefined;
+    if (source) this.reserve(source.manager, +1); // a concurrent removeService must not close it meanwhile
+    try {
+      const ready = source ? await this.prepareAcme(source, hosts) : await this.customSource(service, settings);
+      if (this.closed) throw new TlsError("certificate store is closed");
+      const previous = this.services.get(service);
+      this.services.set(service, { name: service, hosts, source: ready });
+      if (previous) this.releaseSource(previous);
+    } finally {
+      if (source) this.reserve(source.manager, -1);
+      this.rebuildIndex();
+    }
+    this.options.logger({ event: "tls.service_configured", service, hosts, source: source ? "acme" : "custom" });
   }
 
   removeService(service: string): void {
@@ -207,7 +213,7 @@ class Store implements CertificateStore {
     return source;
   }
 
-  private async acmeSource(service: string, hosts: string[], settings: TlsServiceSettings): Promise<AcmeSource> {
+  private acmeSource(settings: TlsServiceSettings): AcmeSource {
     const acme = settings.acme!;
     const cacheDir = acme.cacheDir || join(this.options.stateDir, "certs");
     const scopeDir = acmeScopeDir(cacheDir, acme.directoryUrl);
@@ -228,15 +234,26 @@ class Store implements CertificateStore {
       });
       this.managers.set(scopeDir, manager);
     }
-    await manager.loadCached(hosts);
-    void service;
     return { kind: "acme", manager };
+  }
+
+  private async prepareAcme(source: AcmeSource, hosts: string[]): Promise<AcmeSource> {
+    // A redeploy is the operator's "try again": forget earlier failures for these hosts.
+    source.manager.forgetFailures(hosts);
+    await source.manager.loadCached(hosts);
+    return source;
   }
 
   /** Host policy: ACME only for exact hosts of a service that uses this manager. */
   private acmeHostAllowed(scopeDir: string, host: string): boolean {
     const entry = this.hostIndex.get(host);
     return entry !== undefined && entry.source.kind === "acme" && entry.source.manager.scopeDir === scopeDir;
+  }
+
+  private reserve(manager: AcmeManager, delta: number): void {
+    const count = (this.reserved.get(manager) ?? 0) + delta;
+    if (count > 0) this.reserved.set(manager, count);
+    else this.reserved.delete(manager);
   }
 
   private releaseSource(entry: ServiceEntry): void {
@@ -253,7 +270,7 @@ class Store implements CertificateStore {
     const used = new Set<AcmeManager>();
     for (const entry of this.services.values()) if (entry.source.kind === "acme") used.add(entry.source.manager);
     for (const [scopeDir, manager] of this.managers) {
-      if (!used.has(manager)) {
+      if (!used.has(manager) && !this.reserved.has(manager)) {
         manager.close();
         this.managers.delete(scopeDir);
       }

@@ -55,8 +55,13 @@ function accountKeyFrom(privateKey: KeyObject, where = "generated key"): Account
   } else {
     throw new TlsError(`ACME account key ${where} must be EC P-256 or RSA (found ${privateKey.asymmetricKeyType ?? "unknown"})`);
   }
-  const thumbprint = base64url(createHash("sha256").update(JSON.stringify(jwk)).digest());
-  return { privateKey, algorithm, jwk, thumbprint };
+  return { privateKey, algorithm, jwk, thumbprint: jwkThumbprint(jwk) };
+}
+
+/** RFC 7638: SHA-256 over the required members in lexicographic order, no whitespace. */
+export function jwkThumbprint(jwk: Record<string, string>): string {
+  const canonical = JSON.stringify(Object.fromEntries(Object.keys(jwk).sort().map((name) => [name, jwk[name]])));
+  return base64url(createHash("sha256").update(canonical).digest());
 }
 
 /** Signs `payload` (undefined = POST-as-GET, an empty payload) with either the JWK or the account URL (kid). */

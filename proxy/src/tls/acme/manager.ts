@@ -10,7 +10,7 @@ import type { AcmeChallengeType, RenewalPolicy, TlsLogger } from "../index.js";
 import type { ChallengeRegistry } from "../challenges.js";
 import { TlsError, errorMessage } from "../errors.js";
 import { buildCertificatePair, serialOf, type CertificatePair } from "../pem.js";
-import { AcmeClient } from "./client.js";
+import { AcmeClient, AcmeProblemError } from "./client.js";
 import { ACCOUNT_KEY_FILE, formatCertificateEntry, parseCertificateEntry, readCacheFile, writeCacheFile } from "./cache.js";
 import { createHttpClient, type HttpClient } from "./http.js";
 import { issueCertificate } from "./issue.js";
@@ -73,8 +73,8 @@ export class AcmeManager {
     await Promise.all(hosts.filter((host) => !this.certificates.has(host)).map((host) => this.loadFromCache(host)));
   }
 
-  hasCertificate(host: string): boolean {
-    return this.readyContext(host) !== undefined;
+  forgetFailures(hosts: string[]): void {
+    for (const host of hosts) this.failures.delete(host);
   }
 
   certificate(host: string): ManagedCertificate | undefined {
@@ -129,7 +129,9 @@ export class AcmeManager {
       },
       (error: unknown) => {
         const failed = error instanceof Error ? error : new Error(String(error));
-        this.failures.set(host, { error: failed, retryAt: Date.now() + this.options.renewal.retryDelayMs });
+        // Honour a CA's Retry-After (rate limits) when it asks for longer than our own back-off.
+        const delay = Math.max(this.options.renewal.retryDelayMs, failed instanceof AcmeProblemError ? (failed.retryAfterMs ?? 0) : 0);
+        this.failures.set(host, { error: failed, retryAt: Date.now() + delay });
         this.options.logger({
           event: reason === "renewal" ? "tls.acme_renewal_failed" : "tls.acme_issue_failed",
           host,

@@ -10,7 +10,7 @@ const dir = mkdtempSync(join(tmpdir(), "berth-x509-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function openssl(args: string[]): string {
-  return execFileSync("openssl", args, { encoding: "utf8" });
+  return execFileSync("openssl", args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
 }
 
 describe("createCsr", () => {
