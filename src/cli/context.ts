@@ -1,0 +1,83 @@
+// What every command action receives: the parsed global options, the output, and lazily loaded
+// configuration and secrets (loaded on first use, once, so `berth version` never touches them).
+
+import type { Output } from "../output/index.js";
+import type { SecretsLookup } from "../secrets/types.js";
+import { BerthError } from "../util/errors.js";
+import type { CleanupRegistry } from "./cleanup.js";
+import type { GlobalOptions } from "./globals.js";
+import { configModule, type Configuration } from "./layers/config.js";
+
+export interface CommandContext {
+  readonly globals: GlobalOptions;
+  readonly output: Output;
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** The top-level command as Kamal names it for hooks and audit lines: `deploy`, `app`, … */
+  readonly command: string;
+  /** The subcommand under a group (`boot` in `berth app boot`), else undefined. */
+  readonly subcommand: string | undefined;
+  /** Registers cleanup that runs however the command ends (including Ctrl-C). */
+  onExit(handler: () => void | Promise<void>): () => void;
+  /** The configuration for -c/-d/--version, loaded on first call. */
+  config(): Promise<Configuration>;
+  /**
+   * The secrets, loaded on first call. Every value is registered with the output's masker, so
+   * call this before running anything that could print a secret.
+   */
+  secrets(): Promise<SecretsLookup>;
+}
+
+export interface ContextInputs {
+  readonly globals: GlobalOptions;
+  readonly output: Output;
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly commandPath: readonly string[];
+  readonly cleanup: CleanupRegistry;
+  /** Replaces the real configuration loader (tests). */
+  readonly loadConfiguration?: (globals: GlobalOptions) => Promise<Configuration>;
+}
+
+export function createContext(inputs: ContextInputs): CommandContext {
+  const { globals, output, cwd, env } = inputs;
+  const load = inputs.loadConfiguration ?? ((options: GlobalOptions) => loadConfiguration(options, cwd, env));
+  const config = once(() => load(globals));
+  const secrets = once(async () => {
+    const lookup = (await config()).secrets;
+    if (lookup === undefined) throw new BerthError("The configuration provides no secrets", "Berth::Error");
+    output.registerSecrets(Object.values(lookup.all()));
+    return lookup;
+  });
+  return {
+    globals,
+    output,
+    cwd,
+    env,
+    command: inputs.commandPath[0] ?? "",
+    subcommand: inputs.commandPath[1],
+    onExit: (handler) => inputs.cleanup.onExit(handler),
+    config,
+    secrets,
+  };
+}
+
+export async function loadConfiguration(
+  globals: GlobalOptions,
+  cwd: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<Configuration> {
+  const { loadConfig } = await configModule();
+  return loadConfig({
+    configFile: globals.configFile,
+    destination: globals.destination,
+    version: globals.version,
+    cwd,
+    env,
+  });
+}
+
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let promise: Promise<T> | undefined;
+  return () => (promise ??= make());
+}

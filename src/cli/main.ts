@@ -1,0 +1,191 @@
+// The `berth` entry function: argv in, exit code out. It expands config aliases, parses with
+// commander, runs the action with its context, runs cleanup handlers, and prints failures the way
+// Kamal's bin/kamal does. Everything it touches comes in through `CliIO`, so tests call it
+// in-process.
+
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { CommanderError, type Command } from "commander";
+import { colorEnabled } from "../output/colors.js";
+import { Output, createOutput, type OutputFormat, type OutputStream } from "../output/index.js";
+import { BerthError } from "../util/errors.js";
+import { BERTH_VERSION } from "../version.js";
+import { expandHashOptions, findCommandWord, normalizeUnderscoreOptions, scanConfigSelection } from "./argv.js";
+import { CleanupRegistry } from "./cleanup.js";
+import { createContext, loadConfiguration } from "./context.js";
+import type { ActionLoader } from "./define.js";
+import { DEFAULT_GLOBAL_OPTIONS, OUTPUT_FORMATS, isGlobalOption, resolveGlobalOptions, type GlobalOptions } from "./globals.js";
+import { aliasCommand, type Configuration } from "./layers/config.js";
+import { HASH_OPTION_FLAGS, buildProgram, commandPath, longOptionNames } from "./program.js";
+
+export interface CliIO {
+  readonly stdout: OutputStream & NodeJS.WritableStream;
+  readonly stderr: OutputStream;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+}
+
+export interface RunCliOptions {
+  /** Shared with the signal handlers installed by the bin. */
+  readonly cleanup?: CleanupRegistry;
+  /** Replaces the configuration loader (tests). */
+  readonly loadConfiguration?: (globals: GlobalOptions) => Promise<Configuration>;
+  /** Called once the output exists, so the bin can stop a live view on Ctrl-C. */
+  readonly onOutput?: (output: Output) => void;
+}
+
+const MAX_ALIAS_DEPTH = 5;
+
+export function processIO(): CliIO {
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+}
+
+export async function runCli(argv: readonly string[], io: CliIO = processIO(), options: RunCliOptions = {}): Promise<number> {
+  // The fast path: no commander, no config, no colours.
+  if (argv.length === 1 && (argv[0] === "version" || argv[0] === "--version")) {
+    io.stdout.write(`${BERTH_VERSION}\n`);
+    return 0;
+  }
+
+  const cleanup = options.cleanup ?? new CleanupRegistry();
+  const configurations = new Map<string, Promise<Configuration>>();
+  const load = options.loadConfiguration ?? ((globals: GlobalOptions) => loadConfiguration(globals, io.cwd, io.env));
+  const cachedLoad = (globals: GlobalOptions): Promise<Configuration> => {
+    const key = JSON.stringify([globals.configFile, globals.destination, globals.version]);
+    let configuration = configurations.get(key);
+    if (configuration === undefined) configurations.set(key, (configuration = load(globals)));
+    return configuration;
+  };
+
+  let output: Output | undefined;
+  let verbose = hasVerboseFlag(argv);
+  let failure: { error: unknown } | undefined;
+  let exitCode = 0;
+
+  const runner = async (command: Command, args: readonly unknown[], loadAction: ActionLoader): Promise<void> => {
+    const globals = resolveGlobalOptions(command, io.env);
+    verbose = globals.verbose;
+    output = await createOutput({
+      stdout: io.stdout,
+      stderr: io.stderr,
+      env: io.env,
+      verbosity: globals.quiet ? "error" : globals.verbose ? "debug" : "info",
+      format: globals.output,
+    });
+    options.onOutput?.(output);
+    const context = createContext({
+      globals,
+      output,
+      cwd: io.cwd,
+      env: io.env,
+      commandPath: commandPath(command),
+      cleanup,
+      loadConfiguration: cachedLoad,
+    });
+    const action = await loadAction();
+    await action(context, ...args, ownOptions(command));
+  };
+
+  try {
+    const program = buildProgram(
+      { writeOut: (text) => void io.stdout.write(text), writeErr: (text) => void io.stderr.write(text) },
+      runner,
+    );
+    const known = new Set(program.commands.flatMap((command) => [command.name(), ...command.aliases()]));
+    const expanded = await expandAliases([...argv], known, io.cwd, cachedLoad);
+    const args = expandHashOptions(normalizeUnderscoreOptions(expanded, longOptionNames(program)), HASH_OPTION_FLAGS);
+    if (findCommandWord(args).commandIndex === -1 && !args.includes("--help")) {
+      // Like Thor: a bare `berth` lists the commands and succeeds.
+      program.outputHelp();
+      return 0;
+    }
+    await program.parseAsync(args, { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) exitCode = error.exitCode;
+    else failure = { error };
+  } finally {
+    const cleanupFailures = await cleanup.run();
+    const reporter = output ?? fallbackOutput(io, argv);
+    if (failure !== undefined) {
+      reporter.reportError(failure.error, { verbose });
+      exitCode = 1;
+    }
+    for (const cleanupFailure of cleanupFailures) reporter.reportError(cleanupFailure, { verbose });
+    if (cleanupFailures.length > 0) exitCode = exitCode || 1;
+    output?.close();
+  }
+  return exitCode;
+}
+
+/**
+ * Kamal's aliases: an unknown command word is looked up in the `aliases:` of the config chosen by
+ * -c/-d on the command line, and replaced by the alias's words; the remaining arguments follow.
+ */
+async function expandAliases(
+  argv: string[],
+  known: ReadonlySet<string>,
+  cwd: string,
+  load: (globals: GlobalOptions) => Promise<Configuration>,
+): Promise<string[]> {
+  let args = argv;
+  const seen: string[] = [];
+  for (let depth = 0; depth <= MAX_ALIAS_DEPTH; depth++) {
+    const { commandIndex } = findCommandWord(args);
+    const word = args[commandIndex];
+    if (commandIndex === -1 || word === undefined || known.has(word)) return args;
+    if (seen.includes(word)) throw new BerthError(`Alias loop: ${[...seen, word].join(" -> ")}`, "Berth::ConfigurationError");
+    const selection = scanConfigSelection(args);
+    const globals: GlobalOptions = { ...DEFAULT_GLOBAL_OPTIONS, ...selection };
+    let configuration: Configuration;
+    try {
+      configuration = await load(globals);
+    } catch (error) {
+      // No config here: let commander say "unknown command" (with its suggestion). A config that
+      // exists but is broken is reported, since the alias may live in it.
+      if (existsSync(resolve(cwd, globals.configFile))) throw error;
+      return args;
+    }
+    const line = aliasCommand(configuration, word);
+    if (line === undefined) return args;
+    seen.push(word);
+    args = [...args.slice(0, commandIndex), ...(await splitAlias(word, line)), ...args.slice(commandIndex + 1)];
+  }
+  throw new BerthError(`Aliases nest deeper than ${MAX_ALIAS_DEPTH}: ${seen.join(" -> ")}`, "Berth::ConfigurationError");
+}
+
+async function splitAlias(name: string, line: string): Promise<string[]> {
+  const { split } = await import("shellwords");
+  try {
+    return split(line);
+  } catch (error) {
+    throw new BerthError(`Alias ${name} cannot be split into words (${(error as Error).message}): ${line}`, "Berth::ConfigurationError");
+  }
+}
+
+/** The command's own options for its action, without the global ones (those are in the context). */
+function ownOptions(command: Command): Record<string, unknown> {
+  const values = command.opts();
+  const own: Record<string, unknown> = {};
+  for (const option of command.options) {
+    if (isGlobalOption(option)) continue;
+    const key = option.attributeName();
+    let value: unknown = values[key];
+    // `build push --output json` selects the output format; the export type keeps its default.
+    if (key === "output" && OUTPUT_FORMATS.includes(value as OutputFormat)) value = option.defaultValue;
+    own[key] = value;
+  }
+  return own;
+}
+
+function hasVerboseFlag(argv: readonly string[]): boolean {
+  const end = argv.indexOf("--");
+  return (end === -1 ? argv : argv.slice(0, end)).some((arg) => arg === "--verbose" || /^-[A-Za-z]*v[A-Za-z]*$/.test(arg));
+}
+
+/** For failures before any command ran (alias expansion): text or JSON as asked, colour on a terminal. */
+function fallbackOutput(io: CliIO, argv: readonly string[]): Output {
+  const outputIndex = argv.indexOf("--output");
+  const asked = outputIndex === -1 ? io.env.BERTH_OUTPUT : argv[outputIndex + 1];
+  const format: OutputFormat = asked === "json" ? "json" : "text";
+  return new Output({ stdout: io.stdout, stderr: io.stderr, format, color: colorEnabled({ env: io.env, isTTY: io.stderr.isTTY === true }) });
+}

@@ -1,0 +1,57 @@
+// Top-level commands (Kamal's cli/main.rb), plus Berth's schema and doctor. Help texts are
+// Kamal's where they describe Berth's behaviour too.
+
+import type { Command } from "commander";
+import { confirmedOption, flag, leaf } from "../define.js";
+
+const main = () => import("../actions/main.js");
+
+function deployOptions(command: Command): Command {
+  flag(command, "-P, --skip-push", "Skip image build and push");
+  return command.option("--no-cache", "Build without using Docker's build cache");
+}
+
+export function registerMainCommands(program: Command): void {
+  deployOptions(
+    leaf(program, "setup", "Setup all accessories, push the env, and deploy app to servers", async () => (await main()).setup),
+  );
+  flag(
+    deployOptions(leaf(program, "deploy", "Deploy app to servers", async () => (await main()).deploy)),
+    "--plan",
+    "Print every command per host without running anything",
+  );
+  deployOptions(
+    leaf(
+      program,
+      "redeploy",
+      "Deploy app to servers without bootstrapping servers, starting kamal-proxy and pruning",
+      async () => (await main()).redeploy,
+    ),
+  );
+  leaf(program, "rollback <version>", "Rollback app to VERSION", async () => (await main()).rollback);
+  leaf(program, "details", "Show details about all containers", async () => (await main()).details);
+  leaf(program, "audit", "Show audit log from servers", async () => (await main()).audit);
+  leaf(program, "config", "Show combined config (secrets redacted)", async () => (await import("../actions/config.js")).config);
+  leaf(program, "docs [section]", "Show configuration documentation", async () => (await import("../actions/docs.js")).docs);
+  leaf(program, "schema", "Print the JSON Schema of config/deploy.yml", async () => (await import("../actions/docs.js")).schema);
+  flag(
+    leaf(
+      program,
+      "init",
+      "Create config stub in config/deploy.yml and secrets stub in .kamal",
+      async () => (await import("../actions/init.js")).init,
+    ),
+    "--bundle",
+    "Add Kamal to the Gemfile and create a bin/kamal binstub (Ruby only; ignored)",
+  );
+  confirmedOption(
+    leaf(program, "remove", "Remove kamal-proxy, app, accessories, and registry session from servers", async () => (await main()).remove),
+  );
+  flag(
+    confirmedOption(leaf(program, "upgrade", "Upgrade from Kamal 1.x to 2.0", async () => (await main()).upgrade)),
+    "--rolling",
+    "Upgrade one host at a time",
+  );
+  leaf(program, "doctor", "Check configuration, secrets, servers and registry before a deploy", async () => (await main()).doctor);
+  leaf(program, "version", "Show Berth version", async () => (await import("../actions/version.js")).version);
+}

@@ -1,0 +1,45 @@
+// Runs the CLI in-process with captured streams and a fake configuration loader.
+
+import { runCli } from "../../../src/cli/main.js";
+import type { GlobalOptions } from "../../../src/cli/globals.js";
+import type { Configuration } from "../../../src/cli/layers/config.js";
+import { BerthError } from "../../../src/util/errors.js";
+import { MemoryStream } from "../output/streams.js";
+
+export interface RunResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** The -c/-d/--version of every configuration load, in order. */
+  readonly loads: Array<Pick<GlobalOptions, "configFile" | "destination" | "version">>;
+}
+
+export interface RunSettings {
+  readonly env?: Record<string, string>;
+  readonly cwd?: string;
+  /** Configurations by config file path; a missing one fails to load like a missing file. */
+  readonly configs?: Record<string, Configuration>;
+}
+
+export async function run(argv: string[], settings: RunSettings = {}): Promise<RunResult> {
+  const stdout = new MemoryStream();
+  const stderr = new MemoryStream();
+  const loads: RunResult["loads"] = [];
+  const code = await runCli(
+    argv,
+    { stdout: stdout as never, stderr, env: settings.env ?? {}, cwd: settings.cwd ?? "/nonexistent-berth-test-dir" },
+    {
+      loadConfiguration: async (globals) => {
+        loads.push({ configFile: globals.configFile, destination: globals.destination, version: globals.version });
+        const configuration = settings.configs?.[globals.configFile];
+        if (configuration === undefined) throw new BerthError(`Configuration file not found in ${globals.configFile}`, "Kamal::ConfigurationError");
+        return configuration;
+      },
+    },
+  );
+  return { code, stdout: stdout.text, stderr: stderr.text, loads };
+}
+
+export function fakeConfiguration(document: unknown, extra: Partial<Configuration> = {}): Configuration {
+  return { toKamalDocument: () => document, aliases: {}, ...extra };
+}

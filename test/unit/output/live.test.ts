@@ -1,0 +1,87 @@
+import { describe, expect, it } from "vitest";
+import { cmd } from "../../../src/commands/cmd.js";
+import { createColors } from "../../../src/output/colors.js";
+import { LiveView, type LiveRenderer } from "../../../src/output/live.js";
+import { Output } from "../../../src/output/index.js";
+import { MemoryStream } from "./streams.js";
+
+/** Records what log-update would draw: the live frame, and what was persisted above it. */
+function fakeRenderer() {
+  const state = { frame: "", persisted: [] as string[], done: false };
+  const renderer = Object.assign((text: string) => void (state.frame = text), {
+    clear: () => void (state.frame = ""),
+    done: () => void (state.done = true),
+    persist: (text: string) => {
+      state.frame = "";
+      state.persisted.push(text);
+    },
+  }) satisfies LiveRenderer;
+  return { renderer, state };
+}
+
+function liveOutput(width = 80) {
+  const { renderer, state } = fakeRenderer();
+  let now = 0;
+  const live = new LiveView({ renderer, colors: createColors(false), width: () => width, clock: () => now, tickMs: 0 });
+  const stdout = new MemoryStream({ isTTY: true });
+  const output = new Output({ stdout, stderr: new MemoryStream(), live });
+  return { output, live, state, stdout, advance: (ms: number) => (now += ms) };
+}
+
+describe("live view", () => {
+  it("shows one line per host with its current command and elapsed time", () => {
+    const { output, live, state, advance } = liveOutput();
+    output.commandStart({ id: "00000001", host: "10.0.0.1", command: cmd("docker", "pull", "app:v1") });
+    advance(1500);
+    output.commandStart({ id: "00000002", host: "10.0.0.22", command: cmd("docker", "pull", "app:v1") });
+    expect(state.frame.split("\n")[0]).toMatch(/ 1\.5s$/); // drawn on every event
+    advance(500);
+    const lines = live.frame().split("\n"); // what the next timer tick draws
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^ {2}\S 10\.0\.0\.1 {3}docker pull app:v1 {2}2\.0s$/);
+    expect(lines[1]).toMatch(/^ {2}\S 10\.0\.0\.22 {2}docker pull app:v1 {2}0\.5s$/);
+  });
+
+  it("collapses a host whose commands finished into a summary, and marks failures", () => {
+    const { output, state, advance } = liveOutput();
+    output.commandStart({ id: "00000001", host: "h1", command: cmd("docker", "ps") });
+    output.commandStart({ id: "00000002", host: "h2", command: cmd("docker", "pull", "x") });
+    advance(1200);
+    output.commandFinish({ id: "00000001", host: "h1", exitStatus: 0, seconds: 1.2 });
+    output.commandFinish({ id: "00000002", host: "h2", exitStatus: 1, seconds: 1.2 });
+    expect(state.frame.split("\n")).toEqual(["  ✓ h1  1 command in 1.2s", "  ✗ h2  docker pull x  exit status 1"]);
+  });
+
+  it("keeps phase headings and printed text above the view, and never prints Running lines", () => {
+    const { output, state, stdout } = liveOutput();
+    output.say("Ensure kamal-proxy is running...");
+    output.commandStart({ id: "00000001", host: "h1", command: cmd("docker", "ps") });
+    output.commandFinish({ id: "00000001", host: "h1", exitStatus: 0, seconds: 0 });
+    output.say("Detect stale containers...");
+    output.putsByHost("h1", "nothing stale");
+    output.close();
+    expect(state.persisted).toEqual([
+      "Ensure kamal-proxy is running...",
+      "  ✓ h1  1 command in 0.0s\nDetect stale containers...",
+      "App Host: h1\nnothing stale\n",
+    ]);
+    expect(state.done).toBe(true);
+    expect(stdout.text).toBe("");
+  });
+
+  it("truncates long commands to the terminal width", () => {
+    const { output, state } = liveOutput(40);
+    output.commandStart({ id: "00000001", host: "h1", command: cmd("docker", "run", "--detach", "--name", "a-very-long-container-name") });
+    const line = state.frame;
+    expect(line.length).toBeLessThanOrEqual(40);
+    expect(line).toContain("…");
+  });
+
+  it("leaves the final table on screen when closed", () => {
+    const { output, state } = liveOutput();
+    output.commandStart({ id: "00000001", host: "h1", command: cmd("docker", "ps") });
+    output.commandFinish({ id: "00000001", host: "h1", exitStatus: 0, seconds: 0 });
+    output.close();
+    expect(state.persisted.at(-1)).toBe("  ✓ h1  1 command in 0.0s");
+  });
+});
