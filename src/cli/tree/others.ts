@@ -41,15 +41,21 @@ export function registerSecretsCommands(program: Command): void {
   fetch.requiredOption("-a, --adapter <adapter>", "Which vault adapter to use");
   fetch.option("--account <account>", "The account identifier or username");
   fetch.option("--from <from>", "A vault or folder to fetch the secrets from");
-  fetch.addOption(new Option("--inline").default(false).hideHelp());
+  hiddenFlag(fetch, "--inline");
   const extract = leaf(
     g,
     "extract <name> <secrets>",
     "Extract a single secret from the results of a fetch call",
     async () => (await secrets()).extract,
   );
-  extract.addOption(new Option("--inline").default(false).hideHelp());
+  hiddenFlag(extract, "--inline");
   leaf(g, "print", "Print the secrets (for debugging)", async () => (await secrets()).print);
+}
+
+/** Kamal's hidden `--inline` (and its --no- form): used when Kamal runs itself in-process. */
+function hiddenFlag(command: Command, flags: string): void {
+  command.addOption(new Option(flags).default(false).hideHelp());
+  command.addOption(new Option(flags.replace("--", "--no-")).hideHelp());
 }
 
 export function registerServerCommands(program: Command): void {

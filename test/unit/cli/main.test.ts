@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it, vi } from "vitest";
@@ -254,6 +254,7 @@ describe("aliases", () => {
     mkdirSync(join(cwd, "config"));
     writeFileSync(join(cwd, "config/deploy.yml"), "service: [\n");
     const result = await run(["console"], { cwd });
+    rmSync(cwd, { recursive: true, force: true });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe("  ERROR (Kamal::ConfigurationError): Configuration file not found in config/deploy.yml\n");
   });

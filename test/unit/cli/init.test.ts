@@ -1,0 +1,76 @@
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { scaffold } from "../../../src/cli/actions/init.js";
+
+let base: string;
+let templates: string;
+let project: string;
+
+function write(root: string, file: string, content: string, mode = 0o644): void {
+  mkdirSync(join(root, file, ".."), { recursive: true });
+  writeFileSync(join(root, file), content);
+  chmodSync(join(root, file), mode);
+}
+
+beforeEach(() => {
+  base = mkdtempSync(join(tmpdir(), "berth-init-"));
+  templates = join(base, "templates");
+  project = join(base, "project");
+  mkdirSync(project);
+  write(templates, "config/deploy.yml", "service: my-app\n");
+  write(templates, ".kamal/secrets", "# secrets\n", 0o600);
+  write(templates, ".kamal/hooks/pre-deploy.sample", "#!/bin/sh\n", 0o644);
+  write(templates, ".kamal/hooks/post-deploy.sample", "#!/bin/sh\n", 0o755);
+});
+
+afterEach(() => rmSync(base, { recursive: true, force: true }));
+
+describe("berth init (scaffold)", () => {
+  it("creates config/deploy.yml, .kamal/secrets and executable sample hooks, saying what it did as Kamal does", async () => {
+    const messages = await scaffold(project, templates);
+    expect(messages).toEqual([
+      "Created configuration file in config/deploy.yml",
+      "Created .kamal/secrets file",
+      "Created sample hooks in .kamal/hooks",
+    ]);
+    expect(readFileSync(join(project, "config/deploy.yml"), "utf8")).toBe("service: my-app\n");
+    expect(statSync(join(project, ".kamal/secrets")).mode & 0o777).toBe(0o600);
+    for (const hook of ["pre-deploy.sample", "post-deploy.sample"]) {
+      expect(statSync(join(project, ".kamal/hooks", hook)).mode & 0o777).toBe(0o755);
+    }
+  });
+
+  it("refuses to overwrite an existing config/deploy.yml, with Kamal's message", async () => {
+    write(project, "config/deploy.yml", "service: mine\n");
+    const messages = await scaffold(project, templates);
+    expect(messages[0]).toBe("Config file already exists in config/deploy.yml (remove first to create a new one)");
+    expect(readFileSync(join(project, "config/deploy.yml"), "utf8")).toBe("service: mine\n");
+  });
+
+  it("keeps existing secrets and leaves an existing hooks directory alone", async () => {
+    write(project, ".kamal/secrets", "KEY=mine\n");
+    mkdirSync(join(project, ".kamal/hooks"), { recursive: true });
+    const messages = await scaffold(project, templates);
+    expect(messages).toEqual(["Created configuration file in config/deploy.yml"]);
+    expect(readFileSync(join(project, ".kamal/secrets"), "utf8")).toBe("KEY=mine\n");
+    expect(existsSync(join(project, ".kamal/hooks/pre-deploy.sample"))).toBe(false);
+  });
+
+  it("does nothing the second time", async () => {
+    await scaffold(project, templates);
+    expect(await scaffold(project, templates)).toEqual(["Config file already exists in config/deploy.yml (remove first to create a new one)"]);
+  });
+
+  it("copies any other template file, never over an existing one", async () => {
+    write(templates, ".kamal/secrets-common", "# common\n");
+    const messages = await scaffold(project, templates);
+    expect(messages).toContain("Created .kamal/secrets-common");
+    expect(readFileSync(join(project, ".kamal/secrets-common"), "utf8")).toBe("# common\n");
+  });
+
+  it("names the missing templates directory", async () => {
+    await expect(scaffold(project, join(templates, "nope"))).rejects.toThrow(/init templates are missing: .*nope does not exist/);
+  });
+});
