@@ -1,19 +1,21 @@
 // Certificates for the proxy's HTTPS listener: ACME (HTTP-01 and TLS-ALPN-01, any RFC 8555 directory)
 // and custom PEM pairs, selected by SNI with the router's host rules.
 //
-// Wiring for the server (the whole contract the core needs):
+// Wiring for the server (the whole contract the core needs; proxy/src/server/server.ts does this):
 //
 //   const store = createCertificateStore({ stateDir, logger });
-//   const server = https.createServer({ SNICallback: store.sniCallback, ALPNProtocols: store.alpnProtocols }, app);
-//   store.attach(server);                  // optional but recommended, see `attach` below
+//   const server = tls.createServer({ SNICallback: store.sniCallback, ALPNProtocols: ["h2", ...store.alpnProtocols] });
+//   store.attach(server);                  // recommended: exact TLS-ALPN-01 routing + certificate for clients without SNI
 //   await store.setService("app-web", { hosts: ["example.com"], acme: { directoryUrl, cacheDir } });
-//   // port 80 (and 443, for CDNs that redirect to HTTPS): GET /.well-known/acme-challenge/<token>
-//   //   const body = store.httpChallenge(hostWithoutPort, token); body ? 200 text/plain body : route normally
+//   // GET /.well-known/acme-challenge/<token>: const body = store.httpChallenge(host, token);
+//   //   body !== undefined → 200 text/plain body, before any redirect. Answer it on port 80 and also on 443:
+//   //   a CDN that upgrades to HTTPS (Cloudflare "Always Use HTTPS") makes the CA follow the redirect there.
 //   store.removeService("app-web");
-//   store.close();                          // on shutdown: stops renewal timers and file watchers
+//   store.close();                          // on shutdown: stops renewal timers, file polling and ACME sockets
 //
-// For an http2.createSecureServer (which forces its own ALPN list), pass only SNICallback and call
-// `store.attach(server)`: TLS-ALPN-01 validations are then answered before the connection reaches HTTP/2.
+// Connections the store answers itself (TLS-ALPN-01 validations, via attach) never reach the server's
+// 'secureConnection' listeners. Certificates are issued lazily on the first handshake for a host (or with
+// ensureCertificate), cached on disk in kamal-proxy's layout, reloaded at setService, renewed in the background.
 
 import type { SecureContext, SecureContextOptions, Server as TlsServer } from "node:tls";
 import { createCertificateStoreImpl } from "./store.js";
