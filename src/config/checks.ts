@@ -1,0 +1,281 @@
+// Kamal's semantic checks, beyond types and keys. Section checks (one section at a time,
+// like Kamal's Validator subclasses) run on the raw tree together with the schema, so every
+// problem is reported at once; checks across sections run on the built model once the
+// structure is sound. Messages are Kamal's.
+import { existsSync } from "node:fs";
+import { isIP } from "node:net";
+import { join } from "node:path";
+import { KAMAL_COMPAT_VERSION } from "../version.js";
+import type { Configuration } from "./model/configuration.js";
+import { RESTART_POLICY } from "./model/role.js";
+import { deepMerge } from "./merge.js";
+import { isHash, present, text } from "./model/values.js";
+import type { Path } from "./yaml.js";
+
+export interface Finding {
+  readonly path: Path;
+  readonly message: string;
+  readonly at?: "key" | "value";
+  readonly suggestion?: string;
+}
+
+/** Commands an alias may not shadow. */
+export const BUILT_IN_COMMANDS: readonly string[] = [
+  "accessory", "app", "audit", "build", "config", "deploy", "details", "docs", "help", "init", "lock",
+  "proxy", "prune", "redeploy", "registry", "remove", "rollback", "schema", "secrets", "server", "setup",
+  "upgrade", "version",
+];
+
+const HOOKS_OUTPUT_LEVELS = ["quiet", "verbose"];
+const RESERVED_LABELS = ["destination", "role", "service"];
+const HOST_SELECTORS = ["host", "hosts", "role", "roles", "tag", "tags"];
+
+// Section checks ------------------------------------------------------------------------------
+
+export function checkSections(raw: Readonly<Record<string, unknown>>, options: { destination?: string | undefined }): Finding[] {
+  const findings: Finding[] = [];
+  const add = (path: Path, message: string): void => void findings.push({ path, message });
+
+  if (raw.require_destination === true && options.destination === undefined) {
+    add(["require_destination"], "You must specify a destination");
+  }
+  if (present(raw.service) && !/^[a-z0-9_-]+$/i.test(text(raw.service))) {
+    add(["service"], "Service name can only include alphanumeric characters, hyphens, and underscores");
+  }
+  if (typeof raw.retain_containers === "number" && raw.retain_containers < 1) {
+    add(["retain_containers"], "Must retain at least 1 container");
+  }
+  if (present(raw.minimum_version) && compareVersions(text(raw.minimum_version), KAMAL_COMPAT_VERSION) > 0) {
+    add(["minimum_version"], `Current version is ${KAMAL_COMPAT_VERSION}, minimum required is ${text(raw.minimum_version)}`);
+  }
+
+  checkRegistry(raw.registry, ["registry"], add);
+  checkLabels(raw.labels, ["labels"], add);
+  checkHooksOutput(raw.hooks_output, add);
+  checkBuilder(raw.builder, add);
+  checkBoot(raw.boot, add);
+  if (isHash(raw.proxy)) checkProxy(raw.proxy, ["proxy"], add);
+
+  if (isHash(raw.servers)) {
+    for (const [name, role] of Object.entries(raw.servers)) {
+      if (!isHash(role)) continue;
+      const path = ["servers", name];
+      checkLabels(role.labels, [...path, "labels"], add);
+      checkRestartPolicy(role.options, [...path, "options"], add);
+      if (isHash(role.proxy)) checkProxy(role.proxy, [...path, "proxy"], add);
+    }
+  }
+
+  if (isHash(raw.accessories)) {
+    for (const [name, accessory] of Object.entries(raw.accessories)) {
+      if (!isHash(accessory)) continue;
+      const path = ["accessories", name];
+      const selectors = Object.keys(accessory).filter((key) => HOST_SELECTORS.includes(key));
+      if (selectors.length !== 1) add(path, "specify one of `host`, `hosts`, `role`, `roles`, `tag` or `tags`");
+      checkLabels(accessory.labels, [...path, "labels"], add);
+      checkRestartPolicy(accessory.options, [...path, "options"], add);
+      if (isHash(accessory.registry)) checkRegistry(accessory.registry, [...path, "registry"], add);
+      if (isHash(accessory.proxy)) checkProxy(accessory.proxy, [...path, "proxy"], add);
+    }
+  }
+
+  if (isHash(raw.aliases)) {
+    for (const name of Object.keys(raw.aliases)) {
+      if (!/^[a-z0-9_-]+$/.test(name)) {
+        add(["aliases", name], `Invalid alias name: '${name}'. Must only contain lowercase letters, alphanumeric, hyphens and underscores.`);
+      } else if (BUILT_IN_COMMANDS.includes(name)) {
+        add(["aliases", name], `Alias '${name}' conflicts with a built-in command.`);
+      }
+    }
+  }
+  return findings;
+}
+
+type Add = (path: Path, message: string) => void;
+
+function checkRegistry(registry: unknown, path: Path, add: Add): void {
+  if (!isHash(registry)) return;
+  if (/^localhost[:$]/.test(present(registry.server) ? text(registry.server) : "")) return;
+  for (const key of ["username", "password"]) {
+    const value = registry[key];
+    const blank = !present(value) || (Array.isArray(value) && value.length === 1 && !present(value[0]));
+    if (blank) add([...path, key], "is required");
+  }
+}
+
+function checkLabels(labels: unknown, path: Path, add: Add): void {
+  if (!isHash(labels)) return;
+  for (const key of Object.keys(labels)) {
+    if (RESERVED_LABELS.includes(key)) add([...path, key], "invalid label. destination, role, and service are reserved labels");
+  }
+}
+
+function checkRestartPolicy(options: unknown, path: Path, add: Add): void {
+  if (!isHash(options) || !("restart" in options)) return;
+  const restart = options.restart;
+  if (restart === null || restart === false) return;
+  if (!RESTART_POLICY.test(text(restart))) {
+    add([...path, "restart"], `invalid restart policy ${text(restart)}, should be no, always, unless-stopped or on-failure[:max-retries]`);
+  }
+}
+
+function checkHooksOutput(setting: unknown, add: Add): void {
+  if (setting === undefined || setting === null) return;
+  const levels: [Path, string, string | undefined][] = isHash(setting)
+    ? Object.entries(setting).map(([hook, level]) => [["hooks_output", hook], text(level), hook])
+    : Array.isArray(setting)
+      ? []
+      : [[["hooks_output"], text(setting), undefined]];
+  for (const [path, level, hook] of levels) {
+    if (HOOKS_OUTPUT_LEVELS.includes(level)) continue;
+    add(path, `Invalid hooks_output '${level}'${hook === undefined ? "" : ` for hook '${hook}'`}, must be one of: ${HOOKS_OUTPUT_LEVELS.join(", ")}`);
+  }
+}
+
+function checkBuilder(builder: unknown, add: Add): void {
+  if (!isHash(builder)) return;
+  const path = ["builder"];
+  if (isHash(builder.cache) && present(builder.cache.type) && !["gha", "registry"].includes(text(builder.cache.type))) {
+    add([...path, "cache", "type"], `Invalid cache type: ${text(builder.cache.type)}`);
+  }
+  if ("arch" in builder && !present(builder.arch)) add(path, "Builder arch not set");
+  if (present(builder.pack) && Array.isArray(builder.arch) && builder.arch.length > 1) {
+    add([...path, "pack"], "buildpacks only support building for one arch");
+  }
+  if (builder.local === false && !present(builder.remote)) add([...path, "local"], "Cannot disable local builds, no remote is set");
+}
+
+function checkBoot(boot: unknown, add: Add): void {
+  if (!isHash(boot) || boot.limit === undefined || boot.limit === null) return;
+  if (!/^\d+%?$/.test(text(boot.limit).trim())) add(["boot", "limit"], "should be a number of hosts or a percentage such as \"25%\"");
+}
+
+/** Kamal's Validator::Proxy, for the root proxy, a role's own proxy, an accessory's proxy. */
+function checkProxy(proxy: Readonly<Record<string, unknown>>, path: Path, add: Add): void {
+  if (!present(proxy.host) && !present(proxy.hosts) && present(proxy.ssl)) add([...path, "ssl"], "Must set a host to enable automatic SSL");
+  if ("host" in proxy && "hosts" in proxy) add([...path, "hosts"], "Specify one of 'host' or 'hosts', not both");
+  if (isHash(proxy.ssl)) {
+    if (present(proxy.ssl.certificate_pem) && !present(proxy.ssl.private_key_pem)) {
+      add([...path, "ssl"], "Missing private_key_pem setting (required when certificate_pem is present)");
+    }
+    if (present(proxy.ssl.private_key_pem) && !present(proxy.ssl.certificate_pem)) {
+      add([...path, "ssl"], "Missing certificate_pem setting (required when private_key_pem is present)");
+    }
+  }
+  const run = proxy.run;
+  if (isHash(run)) {
+    if (Array.isArray(run.bind_ips)) {
+      run.bind_ips.forEach((ip, index) => {
+        if (isIP(text(ip).replace(/^\[(.*)\]$/, "$1")) === 0) add([...path, "run", "bind_ips", index], `Invalid publish IP address: ${text(ip)}`);
+      });
+    }
+    if (run.publish === false && (present(run.bind_ips) || present(run.http_port) || present(run.https_port))) {
+      add([...path, "run", "publish"], "Cannot set http_port, https_port or bind_ips when publish is false");
+    }
+  }
+}
+
+// Checks across sections ----------------------------------------------------------------------
+
+export function checkConfiguration(config: Configuration): Finding[] {
+  const findings: Finding[] = [];
+  const add = (path: Path, message: string): void => void findings.push({ path, message });
+  const raw = config.raw;
+
+  if (config.image === "") add(["image"], "is required");
+
+  if (raw.servers === undefined || raw.servers === null) {
+    if (!present(raw.accessories)) add(["servers"], "No servers or accessories specified");
+  } else {
+    const primary = config.primaryRole;
+    if (!primary) {
+      add(present(raw.primary_role) ? ["primary_role"] : ["servers"], `The primary_role ${config.primaryRoleName} isn't defined`);
+    } else if (primary.hosts.length === 0) {
+      add(rolePath(config, primary.name), `No servers specified for the ${primary.name} primary_role`);
+    }
+    if (!config.allowEmptyRoles) {
+      for (const role of config.roles) {
+        if (role.hosts.length === 0 && role !== primary) {
+          add(rolePath(config, role.name), `No servers specified for the ${role.name} role. You can ignore this with allow_empty_roles: true`);
+        }
+      }
+    }
+  }
+
+  for (const accessory of config.accessories) {
+    const settings = accessory.raw;
+    if (Array.isArray(settings.roles)) {
+      const missing = settings.roles.map((role) => text(role)).filter((role) => !config.role(role));
+      if (missing.length > 0) add(["accessories", accessory.name, "roles"], `unknown roles ${missing.join(", ")}`);
+    } else if (present(settings.role) && !config.role(text(settings.role))) {
+      add(["accessories", accessory.name, "role"], `unknown role ${text(settings.role)}`);
+    }
+  }
+
+  const traefikHooks = ["pre-traefik-reboot", "post-traefik-reboot"].filter((hook) => existsSync(join(config.cwd, config.hooksPath, hook)));
+  if (traefikHooks.length > 0) {
+    add(present(raw.hooks_path) ? ["hooks_path"] : [], `Found ${traefikHooks.join(", ")}, these should be renamed to (pre|post)-proxy-reboot`);
+  }
+
+  for (const role of config.roles) {
+    const proxy = role.proxy;
+    if (!proxy) continue;
+    const proxyPath = isHash(roleSettings(config, role.name)?.proxy) ? [...rolePath(config, role.name), "proxy"] : ["proxy"];
+    // Kamal validates the merged proxy again: a role's `hosts` over a root `host` gives both.
+    const own = role.specializedProxy?.raw ?? {};
+    const merged = deepMerge(config.proxy.raw, own);
+    const alreadyReported = ("host" in own && "hosts" in own) || ("host" in config.proxy.raw && "hosts" in config.proxy.raw);
+    if ("host" in merged && "hosts" in merged && !alreadyReported) add([...proxyPath, "hosts"], "Specify one of 'host' or 'hosts', not both");
+    if (proxy.ssl && role.hosts.length > 1 && !proxy.customCertificate) {
+      add(
+        [...proxyPath, "ssl"],
+        `SSL is only supported on a single server unless you provide custom certificates, found ${role.hosts.length} servers for role ${role.name}`,
+      );
+    }
+  }
+
+  const sslHosts = config.roles.filter((role) => role.ssl).flatMap((role) => role.proxy!.hosts);
+  const duplicates = [...new Set(sslHosts.filter((host, index) => sslHosts.indexOf(host) !== index))];
+  if (duplicates.length > 0) add(["proxy"], `Different roles can't share the same host for SSL: ${duplicates.join(", ")}`);
+
+  if (config.registry.local && present(config.builder.remote) && !/^ssh:\/\//.test(config.builder.remote ?? "")) {
+    add(["builder", "remote"], "Local registry with remote builder requires an SSH URL (e.g., ssh://user@host)");
+  }
+
+  for (const host of config.allHosts) {
+    const runs = config.proxyRuns(host);
+    if (runs.some((run) => !run.equals(runs[0]!))) add(["proxy", "run"], `Conflicting proxy run configurations for host ${host}`);
+  }
+  return findings;
+}
+
+function roleSettings(config: Configuration, name: string): Record<string, unknown> | undefined {
+  const servers = config.raw.servers;
+  return isHash(servers) && isHash(servers[name]) ? servers[name] : undefined;
+}
+
+function rolePath(config: Configuration, name: string): Path {
+  return isHash(config.raw.servers) ? ["servers", name] : ["servers"];
+}
+
+/** Compares dotted versions numerically (Gem::Version for plain releases). */
+export function compareVersions(a: string, b: string): number {
+  const parse = (version: string): (number | string)[] =>
+    version
+      .trim()
+      .split(/[.-]/)
+      .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+  const left = parse(a);
+  const right = parse(b);
+  for (let i = 0; i < Math.max(left.length, right.length); i++) {
+    const x = left[i] ?? 0;
+    const y = right[i] ?? 0;
+    if (x === y) continue;
+    if (typeof x === "number" && typeof y === "number") return x < y ? -1 : 1;
+    // A pre-release segment ("rc1") sorts before a number.
+    if (typeof x === "string" && typeof y === "number") return -1;
+    if (typeof x === "number" && typeof y === "string") return 1;
+    return String(x) < String(y) ? -1 : 1;
+  }
+  return 0;
+}

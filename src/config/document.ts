@@ -1,0 +1,62 @@
+// What `kamal config` prints: the resolved configuration summary, in Kamal's key order
+// (Configuration#to_h), with secret values redacted.
+import { stringify } from "yaml";
+import type { Configuration } from "./model/configuration.js";
+
+export interface KamalDocument {
+  readonly roles: readonly string[];
+  readonly hosts: readonly string[];
+  readonly primary_host?: string;
+  readonly version: string;
+  readonly repository: string;
+  readonly absolute_image: string;
+  readonly service_with_version: string;
+  readonly volume_args: readonly string[];
+  readonly ssh_options: Readonly<Record<string, unknown>>;
+  readonly sshkit: Readonly<Record<string, unknown>>;
+  readonly builder: Readonly<Record<string, unknown>>;
+  readonly accessories?: Readonly<Record<string, unknown>>;
+  readonly logging: readonly string[];
+}
+
+export function toKamalDocument(config: Configuration): KamalDocument {
+  const accessories = config.raw.accessories;
+  return {
+    roles: config.roles.map((role) => role.name),
+    hosts: config.allHosts,
+    ...(config.primaryHost === undefined ? {} : { primary_host: config.primaryHost }),
+    version: config.version,
+    repository: config.repository,
+    absolute_image: config.absoluteImage,
+    service_with_version: config.serviceWithVersion,
+    volume_args: config.volumeArgs,
+    ssh_options: config.ssh.toH(),
+    sshkit: config.sshkit.toH(),
+    builder: config.builder.toH(),
+    ...(accessories === undefined || accessories === null ? {} : { accessories: accessories as Record<string, unknown> }),
+    logging: config.logging.args().map(String),
+  };
+}
+
+/** Ruby prints the symbol keys of `to_h` (and of `ssh_options`) with a leading colon. */
+function withSymbolKeys(document: KamalDocument): Record<string, unknown> {
+  const symbolized: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(document)) {
+    symbolized[`:${key}`] =
+      key === "ssh_options"
+        ? Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([option, setting]) => [`:${option}`, setting]))
+        : value;
+  }
+  return symbolized;
+}
+
+/** The document as `kamal config` prints it (YAML, Ruby-style symbol keys). */
+export function toYaml(config: Configuration, options: { symbolKeys?: boolean } = {}): string {
+  const document = toKamalDocument(config);
+  const value = options.symbolKeys === false ? document : withSymbolKeys(document);
+  return stringify(value, { version: "1.1", indentSeq: false, directives: true, lineWidth: 0 });
+}
+
+export function toJson(config: Configuration): string {
+  return `${JSON.stringify(toKamalDocument(config), null, 2)}\n`;
+}

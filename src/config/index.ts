@@ -1,0 +1,35 @@
+// The configuration layer's public API: load deploy.yml (+ destination file) into a
+// validated, resolved Configuration with Kamal 2's semantics.
+export { loadConfig, loadConfigFromSources, destinationConfigFile } from "./load.js";
+export type { LoadConfigOptions, LoadFromSourcesOptions, ConfigSource } from "./load.js";
+export { ConfigError, formatIssue } from "./errors.js";
+export type { ConfigIssue } from "./errors.js";
+export { renderErb } from "./erb.js";
+export type { ErbOptions } from "./erb.js";
+export { resolveVersion } from "./version.js";
+export type { ResolveVersionOptions } from "./version.js";
+export { Configuration } from "./model/configuration.js";
+export type { ConfigurationOptions, HooksOutput } from "./model/configuration.js";
+export { Role, DEFAULT_RESTART_POLICY } from "./model/role.js";
+export { Accessory, DEFAULT_ACCESSORY_NETWORK } from "./model/accessory.js";
+export type { AccessoryFile, AccessoryDirectory } from "./model/accessory.js";
+export { ProxyConfig, ProxyRun, ProxyBoot } from "./model/proxy.js";
+export type { DeployOptionValue, Healthcheck, Buffering, CustomCertificate } from "./model/proxy.js";
+export { Registry } from "./model/registry.js";
+export { Builder } from "./model/builder.js";
+export { Env, EnvTag } from "./model/env.js";
+export type { ResolvedEnv } from "./model/env.js";
+export { Logging } from "./model/logging.js";
+export { Ssh } from "./model/ssh.js";
+export { Sshkit, Boot, Output, Alias } from "./model/small.js";
+export { Volume } from "./model/volume.js";
+export { Selection, fnmatch } from "./model/selection.js";
+export type { SelectionOptions } from "./model/selection.js";
+export type { DockerOptions, DockerOptionValue } from "./model/values.js";
+export { toKamalDocument, toYaml, toJson } from "./document.js";
+export type { KamalDocument } from "./document.js";
+export { docs, DOC_SECTIONS } from "./schema/docs.js";
+export type { DocSection } from "./schema/docs.js";
+export { jsonSchema } from "./schema/json-schema.js";
+export { deploySchema } from "./schema/root.js";
+export * from "./proxy-defaults.js";

@@ -1,0 +1,406 @@
+// The proxy as one app sees it (routing and health options for `kamal-proxy deploy`), the
+// proxy container's run options (`proxy.run`), and where proxy files live on the hosts.
+import { isIP } from "node:net";
+import { Redacted } from "../../commands/cmd.js";
+import type { SecretsLookup } from "../../secrets/types.js";
+import { BerthError } from "../../util/errors.js";
+import {
+  DEFAULT_LOG_REQUEST_HEADERS,
+  DEFAULT_PROXY_HTTPS_PORT,
+  DEFAULT_PROXY_HTTP_PORT,
+  DEFAULT_PROXY_LOG_MAX_SIZE,
+  DEFAULT_PROXY_REPOSITORY,
+  DEFAULT_PROXY_VERSION,
+  PROXY_APPS_CONTAINER_DIRECTORY,
+  PROXY_CONTAINER_NAME,
+} from "../proxy-defaults.js";
+import { deepMerge } from "../merge.js";
+import { Volume } from "./volume.js";
+import { dockerOptions, isHash, optionalText, present, text, textList } from "./values.js";
+import type { DockerOptions } from "./values.js";
+
+/** What a proxy needs from the configuration around it. */
+export interface ProxyContext {
+  readonly deployTimeout: number;
+  readonly drainTimeout: number;
+  readonly errorPagesPath: string | undefined;
+  /** Resolved lazily: only needed when error pages are configured. */
+  readonly version: string;
+  readonly proxyBoot: ProxyBoot;
+}
+
+/** A value of `kamal-proxy deploy`'s option map (Kamal turns it into `--key=value` flags). */
+export type DeployOptionValue = string | number | boolean | readonly string[];
+
+export interface Healthcheck {
+  readonly path: string;
+  readonly interval: number;
+  readonly timeout: number;
+}
+
+export interface Buffering {
+  readonly requests: boolean;
+  readonly responses: boolean;
+  readonly maxRequestBody: number | undefined;
+  readonly maxResponseBody: number | undefined;
+  readonly memory: number | undefined;
+}
+
+export interface CustomCertificate {
+  /** Secret names, looked up only when the files are uploaded. */
+  readonly certificatePemSecret: string;
+  readonly privateKeyPemSecret: string;
+  /** Where the PEM files go on the host and where the proxy container sees them. */
+  readonly hostCertificatePath: string;
+  readonly hostPrivateKeyPath: string;
+  readonly containerCertificatePath: string;
+  readonly containerPrivateKeyPath: string;
+}
+
+function seconds(value: unknown): string | undefined {
+  return value === undefined || value === null ? undefined : `${text(value)}s`;
+}
+
+function numberOrUndefined(value: unknown): number | undefined {
+  return typeof value === "number" ? value : undefined;
+}
+
+function booleanOrUndefined(value: unknown): boolean | undefined {
+  return typeof value === "boolean" ? value : undefined;
+}
+
+/** Kamal's Configuration::Proxy. */
+export class ProxyConfig {
+  /** The proxy container's run options, when `proxy.run` is set (else the legacy boot files apply). */
+  readonly run: ProxyRun | null;
+
+  constructor(
+    private readonly context: ProxyContext,
+    /** The proxy section as configured (after merging a role's over the root's). */
+    readonly raw: Readonly<Record<string, unknown>>,
+    private readonly secrets: SecretsLookup | undefined,
+    /** Set for roles: custom certificates are kept per role. */
+    readonly roleName?: string,
+  ) {
+    this.run = present(raw.run) && isHash(raw.run) ? new ProxyRun(raw.run, context.proxyBoot) : null;
+  }
+
+  /** A role's proxy: its own settings deep-merged over the root proxy's. */
+  mergedOver(root: ProxyConfig): ProxyConfig {
+    return new ProxyConfig(this.context, deepMerge(root.raw, this.raw), this.secrets, this.roleName);
+  }
+
+  get hosts(): string[] {
+    if (this.raw.hosts !== undefined && this.raw.hosts !== null) return textList(this.raw.hosts);
+    const host = optionalText(this.raw.host);
+    return host === undefined ? [] : host.split(",");
+  }
+
+  get appPort(): number {
+    return numberOrUndefined(this.raw.app_port) ?? 80;
+  }
+
+  /** True for automatic (Let's Encrypt) and custom certificates alike. */
+  get ssl(): boolean {
+    const ssl = this.raw.ssl;
+    return ssl !== undefined && ssl !== null && ssl !== false;
+  }
+
+  get sslRedirect(): boolean | undefined {
+    return booleanOrUndefined(this.raw.ssl_redirect);
+  }
+
+  get forwardHeaders(): boolean | undefined {
+    return booleanOrUndefined(this.raw.forward_headers);
+  }
+
+  /** Seconds; undefined leaves kamal-proxy's default (30 s). */
+  get responseTimeout(): number | undefined {
+    return numberOrUndefined(this.raw.response_timeout);
+  }
+
+  get pathPrefixes(): string[] {
+    if (this.raw.path_prefixes !== undefined && this.raw.path_prefixes !== null) return textList(this.raw.path_prefixes);
+    const prefix = optionalText(this.raw.path_prefix);
+    return prefix === undefined ? [] : prefix.split(",");
+  }
+
+  get stripPathPrefix(): boolean | undefined {
+    return booleanOrUndefined(this.raw.strip_path_prefix);
+  }
+
+  /** With kamal-proxy's defaults filled in (only configured values are passed to deploy). */
+  get healthcheck(): Healthcheck {
+    const config = isHash(this.raw.healthcheck) ? this.raw.healthcheck : {};
+    return {
+      path: optionalText(config.path) ?? "/up",
+      interval: numberOrUndefined(config.interval) ?? 1,
+      timeout: numberOrUndefined(config.timeout) ?? 5,
+    };
+  }
+
+  get buffering(): Buffering {
+    const config = isHash(this.raw.buffering) ? this.raw.buffering : {};
+    return {
+      requests: booleanOrUndefined(config.requests) ?? true,
+      responses: booleanOrUndefined(config.responses) ?? true,
+      maxRequestBody: numberOrUndefined(config.max_request_body),
+      maxResponseBody: numberOrUndefined(config.max_response_body),
+      memory: numberOrUndefined(config.memory),
+    };
+  }
+
+  get logging(): { readonly requestHeaders: readonly string[]; readonly responseHeaders: readonly string[] } {
+    const config = isHash(this.raw.logging) ? this.raw.logging : {};
+    return {
+      requestHeaders: present(config.request_headers) ? textList(config.request_headers) : DEFAULT_LOG_REQUEST_HEADERS,
+      responseHeaders: textList(config.response_headers),
+    };
+  }
+
+  /** Set when `ssl` names a certificate and key secret. */
+  get customCertificate(): CustomCertificate | null {
+    const ssl = this.raw.ssl;
+    if (!isHash(ssl) || !present(ssl.certificate_pem) || !present(ssl.private_key_pem)) return null;
+    const boot = this.context.proxyBoot;
+    const join = (directory: string, file: string): string => [directory, this.roleName, file].filter((part) => part !== undefined).join("/");
+    return {
+      certificatePemSecret: text(ssl.certificate_pem),
+      privateKeyPemSecret: text(ssl.private_key_pem),
+      hostCertificatePath: join(boot.tlsDirectory, "cert.pem"),
+      hostPrivateKeyPath: join(boot.tlsDirectory, "key.pem"),
+      containerCertificatePath: join(boot.tlsContainerDirectory, "cert.pem"),
+      containerPrivateKeyPath: join(boot.tlsContainerDirectory, "key.pem"),
+    };
+  }
+
+  certificatePem(): Redacted {
+    return this.secret("certificate_pem", this.customCertificate?.certificatePemSecret);
+  }
+
+  privateKeyPem(): Redacted {
+    return this.secret("private_key_pem", this.customCertificate?.privateKeyPemSecret);
+  }
+
+  private secret(key: string, name: string | undefined): Redacted {
+    if (name === undefined) throw new BerthError(`proxy/ssl/${key}: no custom certificate is configured`);
+    if (!this.secrets) throw new BerthError(`proxy/ssl/${key}: secret ${name} is needed but no secrets were loaded`);
+    return new Redacted(this.secrets.get(name));
+  }
+
+  /**
+   * The option map Kamal turns into `kamal-proxy deploy` flags, in Kamal's order. Unset values
+   * are left out; empty lists and `false` are kept (the command builder decides how they print).
+   */
+  deployOptions(): Record<string, DeployOptionValue> {
+    const healthcheck = isHash(this.raw.healthcheck) ? this.raw.healthcheck : {};
+    const buffering = isHash(this.raw.buffering) ? this.raw.buffering : {};
+    const certificate = this.customCertificate;
+    const entries: [string, DeployOptionValue | undefined][] = [
+      ["host", this.hosts],
+      ["tls", this.ssl ? true : undefined],
+      ["tls-certificate-path", certificate?.containerCertificatePath],
+      ["tls-private-key-path", certificate?.containerPrivateKeyPath],
+      ["deploy-timeout", seconds(this.context.deployTimeout)],
+      ["drain-timeout", seconds(this.context.drainTimeout)],
+      ["health-check-interval", seconds(healthcheck.interval)],
+      ["health-check-timeout", seconds(healthcheck.timeout)],
+      ["health-check-path", optionalText(healthcheck.path)],
+      ["target-timeout", seconds(this.raw.response_timeout)],
+      ["buffer-requests", "requests" in buffering ? booleanOrUndefined(buffering.requests) : true],
+      ["buffer-responses", "responses" in buffering ? booleanOrUndefined(buffering.responses) : true],
+      ["buffer-memory", numberOrUndefined(buffering.memory)],
+      ["max-request-body", numberOrUndefined(buffering.max_request_body)],
+      ["max-response-body", numberOrUndefined(buffering.max_response_body)],
+      ["path-prefix", this.pathPrefixes],
+      ["strip-path-prefix", this.stripPathPrefix],
+      ["forward-headers", this.forwardHeaders],
+      ["tls-redirect", this.sslRedirect],
+      ["log-request-header", this.logging.requestHeaders],
+      ["log-response-header", isHash(this.raw.logging) && present(this.raw.logging.response_headers) ? this.logging.responseHeaders : undefined],
+      ["error-pages", this.errorPagesDirectory()],
+    ];
+    const options: Record<string, DeployOptionValue> = {};
+    for (const [key, value] of entries) if (value !== undefined) options[key] = value;
+    return options;
+  }
+
+  /** `kamal-proxy stop` options (maintenance mode). */
+  stopOptions({ drainTimeout, message }: { drainTimeout?: number; message?: string } = {}): Record<string, string> {
+    const options: Record<string, string> = {};
+    const drain = seconds(drainTimeout);
+    if (drain !== undefined) options["drain-timeout"] = drain;
+    if (message !== undefined) options.message = message;
+    return options;
+  }
+
+  private errorPagesDirectory(): string | undefined {
+    if (this.context.errorPagesPath === undefined) return undefined;
+    return `${this.context.proxyBoot.errorPagesContainerDirectory}/${this.context.version}`;
+  }
+}
+
+/** Kamal's Configuration::Proxy::Run: how the proxy container is started when `proxy.run` is set. */
+export class ProxyRun {
+  constructor(
+    readonly raw: Readonly<Record<string, unknown>>,
+    private readonly boot: ProxyBoot,
+  ) {}
+
+  get publish(): boolean {
+    return booleanOrUndefined(this.raw.publish) ?? true;
+  }
+
+  get httpPort(): number {
+    return numberOrUndefined(this.raw.http_port) ?? DEFAULT_PROXY_HTTP_PORT;
+  }
+
+  get httpsPort(): number {
+    return numberOrUndefined(this.raw.https_port) ?? DEFAULT_PROXY_HTTPS_PORT;
+  }
+
+  get bindIps(): string[] | undefined {
+    return this.raw.bind_ips === undefined || this.raw.bind_ips === null ? undefined : textList(this.raw.bind_ips);
+  }
+
+  /** `--publish` values: `[ip:]http:80` and `[ip:]https:443` per bind IP (IPv6 bracketed). */
+  get publishPorts(): string[] {
+    if (!this.publish) return [];
+    return (this.bindIps ?? [undefined]).flatMap((ip) => {
+      const bind = ip === undefined ? [] : [isIP(ip) === 6 && !ip.startsWith("[") ? `[${ip}]` : ip];
+      return [
+        [...bind, this.httpPort, DEFAULT_PROXY_HTTP_PORT].join(":"),
+        [...bind, this.httpsPort, DEFAULT_PROXY_HTTPS_PORT].join(":"),
+      ];
+    });
+  }
+
+  get logMaxSize(): string | undefined {
+    if ("log_max_size" in this.raw) return present(this.raw.log_max_size) ? text(this.raw.log_max_size) : undefined;
+    return DEFAULT_PROXY_LOG_MAX_SIZE;
+  }
+
+  get metricsPort(): number | undefined {
+    return numberOrUndefined(this.raw.metrics_port);
+  }
+
+  get debug(): boolean {
+    return this.raw.debug === true;
+  }
+
+  get registry(): string | undefined {
+    return optionalText(this.raw.registry);
+  }
+
+  get repository(): string {
+    return optionalText(this.raw.repository) ?? DEFAULT_PROXY_REPOSITORY;
+  }
+
+  get version(): string {
+    return optionalText(this.raw.version) ?? DEFAULT_PROXY_VERSION;
+  }
+
+  get image(): string {
+    return `${[this.registry, this.repository].filter((part) => part !== undefined).join("/")}:${this.version}`;
+  }
+
+  get containerName(): string {
+    return PROXY_CONTAINER_NAME;
+  }
+
+  /** Extra `docker run` options. */
+  get options(): DockerOptions {
+    return dockerOptions(this.raw.options);
+  }
+
+  /** Options of `kamal-proxy run` inside the container. */
+  runCommandOptions(): Record<string, string | number | true> {
+    const options: Record<string, string | number | true> = {};
+    if (this.debug) options.debug = true;
+    if (this.metricsPort !== undefined) options["metrics-port"] = this.metricsPort;
+    return options;
+  }
+
+  get appsVolume(): string {
+    return new Volume(this.boot.appsDirectory, PROXY_APPS_CONTAINER_DIRECTORY).dockerArg;
+  }
+
+  /** Kamal compares run settings as hashes: same keys and values, any order. */
+  equals(other: ProxyRun): boolean {
+    return stableJson(this.raw) === stableJson(other.raw);
+  }
+}
+
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
+  if (isHash(value)) {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((key) => `${JSON.stringify(key)}:${stableJson(value[key])}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+/** Kamal's Configuration::Proxy::Boot: the proxy's files on each host (relative to the SSH user's home). */
+export class ProxyBoot {
+  constructor(
+    private readonly runDirectory: string,
+    /** `<service>[-<destination>]`. */
+    private readonly serviceAndDestination: string,
+  ) {}
+
+  readonly containerName = PROXY_CONTAINER_NAME;
+  readonly imageDefault = DEFAULT_PROXY_REPOSITORY;
+  readonly minimumVersion = DEFAULT_PROXY_VERSION;
+
+  /** `--publish 80:80 --publish 443:443 --log-opt max-size=10m`, used when no `proxy.run` is set. */
+  get defaultBootOptions(): string[] {
+    return [
+      "--publish",
+      `${DEFAULT_PROXY_HTTP_PORT}:${DEFAULT_PROXY_HTTP_PORT}`,
+      "--publish",
+      `${DEFAULT_PROXY_HTTPS_PORT}:${DEFAULT_PROXY_HTTPS_PORT}`,
+      "--log-opt",
+      `max-size=${DEFAULT_PROXY_LOG_MAX_SIZE}`,
+    ];
+  }
+
+  get hostDirectory(): string {
+    return `${this.runDirectory}/proxy`;
+  }
+  get optionsFile(): string {
+    return `${this.hostDirectory}/options`;
+  }
+  get imageFile(): string {
+    return `${this.hostDirectory}/image`;
+  }
+  get imageVersionFile(): string {
+    return `${this.hostDirectory}/image_version`;
+  }
+  get runCommandFile(): string {
+    return `${this.hostDirectory}/run_command`;
+  }
+  get appsDirectory(): string {
+    return `${this.hostDirectory}/apps-config`;
+  }
+  get appsContainerDirectory(): string {
+    return PROXY_APPS_CONTAINER_DIRECTORY;
+  }
+  get appDirectory(): string {
+    return `${this.appsDirectory}/${this.serviceAndDestination}`;
+  }
+  get appContainerDirectory(): string {
+    return `${PROXY_APPS_CONTAINER_DIRECTORY}/${this.serviceAndDestination}`;
+  }
+  get errorPagesDirectory(): string {
+    return `${this.appDirectory}/error_pages`;
+  }
+  get errorPagesContainerDirectory(): string {
+    return `${this.appContainerDirectory}/error_pages`;
+  }
+  get tlsDirectory(): string {
+    return `${this.appDirectory}/tls`;
+  }
+  get tlsContainerDirectory(): string {
+    return `${this.appContainerDirectory}/tls`;
+  }
+}

@@ -1,0 +1,99 @@
+// `env:` is either a flat map of clear values, or `clear`/`secret` (and at the root `tags`).
+// Kamal decides which by looking for those keys, so the check is its own rather than a union.
+import { z } from "zod";
+import { documented, hashOf, list, section, str, withHint } from "./meta.js";
+import type { PathSegment, ValidationContext } from "./meta.js";
+
+const SPECIAL_KEYS = ["clear", "secret", "tags"] as const;
+
+function isHash(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+const clearSchema = documented(hashOf(str()), {
+  title: "Clear values",
+  description: "Variables passed to the container with `--env`; `${VAR}` is expanded on the host.",
+  examples: ["clear:\n  DB_USER: app\n  DB_HOST: db.internal"],
+});
+
+const secretSchema = documented(list(str()), {
+  title: "Secrets",
+  description:
+    "Names looked up in `.kamal/secrets` and written to an env file (mode 0600) on the host. `NAME:SECRET` sets NAME from a secret with another name.",
+  examples: ["secret:\n  - DB_PASSWORD\n  - API_TOKEN:PRODUCTION_API_TOKEN"],
+});
+
+function validateEnv(value: unknown, path: readonly PathSegment[], context: ValidationContext, allowTags: boolean): void {
+  if (!isHash(value)) {
+    context.report(path, "should be a hash");
+    return;
+  }
+  const keys = Object.keys(value);
+  const structured = keys.some((key) => (SPECIAL_KEYS as readonly string[]).includes(key));
+  if (!structured) {
+    for (const key of keys) context.check(value[key], str(), [...path, key]);
+    return;
+  }
+  for (const key of keys) {
+    if (!(SPECIAL_KEYS as readonly string[]).includes(key)) {
+      context.report([...path, key], `unknown key: ${key}`, { at: "key" });
+    }
+  }
+  if ("clear" in value) context.check(value.clear, clearSchema, [...path, "clear"]);
+  if ("secret" in value) context.check(value.secret, secretSchema, [...path, "secret"]);
+  if ("tags" in value) {
+    if (!allowTags) {
+      context.report(path, "tags are only allowed in the root env");
+      return;
+    }
+    const tags = value.tags;
+    if (!isHash(tags)) {
+      context.report([...path, "tags"], "should be a hash");
+      return;
+    }
+    for (const [tag, tagEnv] of Object.entries(tags)) validateEnv(tagEnv, [...path, "tags", tag], context, false);
+  }
+}
+
+const envShape = {
+  clear: clearSchema.optional(),
+  secret: secretSchema.optional(),
+};
+
+/** Env without tags: roles, accessories and tag entries. */
+export const envSchema = documented(
+  withHint(z.union([section(envShape), hashOf(str())]), {
+    custom: (value, path, context) => validateEnv(value, path, context, false),
+  }),
+  {
+    title: "Environment variables",
+    description:
+      "A flat map sets clear values. With `clear` and `secret` keys, secret values are read from `.kamal/secrets` and never shown.",
+    section: "env",
+  },
+  { id: "env" },
+);
+
+const tagsSchema = documented(hashOf(envSchema), {
+  title: "Tags",
+  description:
+    "Extra env for hosts carrying a tag (`- 10.0.0.5: tag` in servers). A tagged host gets root env, then role env, then its tags' env.",
+  examples: ["tags:\n  monitoring:\n    DATADOG: \"true\"\n  replica:\n    clear:\n      DB_HOST: replica.internal"],
+});
+
+/** The root env, where tags are allowed. */
+export const rootEnvSchema = documented(
+  withHint(z.union([section({ ...envShape, tags: tagsSchema.optional() }), hashOf(str())]), {
+    custom: (value, path, context) => validateEnv(value, path, context, true),
+  }),
+  {
+    title: "Environment variables",
+    description:
+      "Environment for every app container; roles and host tags can add to it. See `berth docs env`.",
+    section: "env",
+  },
+  { id: "rootEnv" },
+);
+
+/** The keys documented by `berth docs env`, in order. */
+export const envDocumentationShape = { ...envShape, tags: tagsSchema.optional() };

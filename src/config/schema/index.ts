@@ -1,0 +1,2 @@
+export { deploySchema } from "./root.js";
+export type { DeployConfig } from "./root.js";

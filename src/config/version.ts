@@ -1,0 +1,39 @@
+// The app version Kamal deploys: `--version`, else `$VERSION`, else the git revision of HEAD.
+// A dirty working tree gets `_uncommitted_<16 hex>` appended, but only when the build uses
+// the working tree (`builder.context` set): a build from a fresh git clone ships HEAD exactly.
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { BerthError } from "../util/errors.js";
+
+export interface ResolveVersionOptions {
+  readonly cwd: string;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** `--version`. */
+  readonly explicit?: string;
+  /** Whether the build clones the repository (no `builder.context`). */
+  readonly usesGitClone: boolean;
+}
+
+function git(cwd: string, args: readonly string[]): string {
+  return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+}
+
+export function resolveVersion(options: ResolveVersionOptions): string {
+  if (options.explicit !== undefined && options.explicit !== "") return options.explicit;
+  const fromEnv = (options.env ?? process.env).VERSION;
+  if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
+
+  try {
+    git(options.cwd, ["rev-parse"]);
+  } catch {
+    throw new BerthError(`Can't use commit hash as version, no git repository found in ${options.cwd}`);
+  }
+  let revision: string;
+  try {
+    revision = git(options.cwd, ["rev-parse", "HEAD"]);
+  } catch {
+    throw new BerthError(`Can't use commit hash as version, the git repository in ${options.cwd} has no commits yet`);
+  }
+  const dirty = git(options.cwd, ["status", "--porcelain"]) !== "";
+  return dirty && !options.usesGitClone ? `${revision}_uncommitted_${randomBytes(8).toString("hex")}` : revision;
+}

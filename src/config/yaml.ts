@@ -1,0 +1,261 @@
+// YAML as Kamal reads it: YAML 1.1 through Ruby's Psych (`YAML.unsafe_load`). The `yaml`
+// package parses the text; plain scalars are then typed with Psych's rules (which differ
+// from the package's YAML 1.1 schema: `y`/`n` stay strings, `:sym` is a Ruby symbol, keys may
+// repeat with the last one winning) and merge keys follow Psych's order. While converting we
+// record where every value sits, so validation errors can name a line and column.
+import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument } from "yaml";
+import type { Document, Node, Pair, Scalar, YAMLMap } from "yaml";
+import { ConfigError } from "./errors.js";
+
+export type YamlValue = null | string | number | boolean | YamlValue[] | { [key: string]: YamlValue };
+export type Path = readonly (string | number)[];
+
+export interface Position {
+  readonly line: number;
+  readonly column: number;
+}
+
+export interface NodeLocation {
+  readonly file: string;
+  /** Where the value starts. */
+  readonly value: Position;
+  /** Where the key starts (map entries only). */
+  readonly key?: Position;
+}
+
+/** Positions of every key and value in one file, by path. */
+export class SourceMap {
+  private readonly entries = new Map<string, NodeLocation>();
+  constructor(readonly file: string) {}
+
+  static keyOf(path: Path): string {
+    return JSON.stringify(path);
+  }
+
+  set(path: Path, location: NodeLocation): void {
+    this.entries.set(SourceMap.keyOf(path), location);
+  }
+
+  get(path: Path): NodeLocation | undefined {
+    return this.entries.get(SourceMap.keyOf(path));
+  }
+
+  /** The location of `path`, or of its nearest recorded ancestor. */
+  nearest(path: Path): NodeLocation | undefined {
+    for (let length = path.length; length >= 0; length--) {
+      const found = this.get(path.slice(0, length));
+      if (found) return found;
+    }
+    return undefined;
+  }
+}
+
+export interface ParsedYaml {
+  readonly value: YamlValue;
+  readonly sourceMap: SourceMap;
+}
+
+const PARSE_OPTIONS = {
+  version: "1.1",
+  merge: true,
+  uniqueKeys: false,
+  prettyErrors: false,
+  strict: false,
+} as const;
+
+/** Parses one YAML document the way Psych would, with positions. */
+export function parseYaml(text: string, file: string): ParsedYaml {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { ...PARSE_OPTIONS, lineCounter });
+  if (document.errors.length > 0) {
+    throw new ConfigError(
+      document.errors.map((error) => {
+        const position = error.linePos?.[0];
+        const firstLine = error.message.split("\n")[0] ?? error.message;
+        return {
+          path: "",
+          message: `YAML syntax error: ${firstLine.replace(/ at line \d+, column \d+:?$/, "")}`,
+          file,
+          line: position?.line ?? 0,
+          column: position?.col ?? 0,
+        };
+      }),
+    );
+  }
+  const sourceMap = new SourceMap(file);
+  const converter = new Converter(document, lineCounter, sourceMap);
+  const value = document.contents === null ? null : converter.convert(document.contents, []);
+  return { value, sourceMap };
+}
+
+class Converter {
+  constructor(
+    private readonly document: Document,
+    private readonly lines: LineCounter,
+    private readonly sourceMap: SourceMap,
+  ) {}
+
+  private position(node: { range?: [number, number, number] | null } | null | undefined): Position {
+    const offset = node?.range?.[0];
+    if (offset === undefined) return { line: 0, column: 0 };
+    const { line, col } = this.lines.linePos(offset);
+    return { line, column: col };
+  }
+
+  convert(node: Node, path: Path, keyNode?: Node | null): YamlValue {
+    const location: NodeLocation = {
+      file: this.sourceMap.file,
+      value: this.position(node),
+      ...(keyNode ? { key: this.position(keyNode) } : {}),
+    };
+    this.sourceMap.set(path, location);
+    return this.valueOf(node, path);
+  }
+
+  private valueOf(node: Node, path: Path): YamlValue {
+    if (isAlias(node)) {
+      const target = node.resolve(this.document);
+      return target ? this.valueOf(target as Node, path) : null;
+    }
+    if (isScalar(node)) return scalarValue(node);
+    if (isSeq(node)) {
+      return node.items.map((item, index) => {
+        const child = [...path, index];
+        return item === null || item === undefined ? null : this.convert(item as Node, child);
+      });
+    }
+    if (isMap(node)) return this.mapValue(node, path);
+    return null;
+  }
+
+  private mapValue(node: YAMLMap, path: Path): YamlValue {
+    const result: Record<string, YamlValue> = {};
+    for (const item of node.items) {
+      if (!isPair(item)) continue;
+      const pair = item as Pair<Node | null, Node | null>;
+      if (isMergeKey(pair.key)) {
+        this.merge(result, pair.value, path);
+        continue;
+      }
+      const key = keyString(pair.key, this.document);
+      const childPath = [...path, key];
+      const value = pair.value === null ? this.nullAt(childPath, pair.key) : this.convert(pair.value, childPath, pair.key);
+      setKey(result, key, value);
+    }
+    return result;
+  }
+
+  private nullAt(path: Path, keyNode: Node | null): null {
+    const position = this.position(keyNode);
+    this.sourceMap.set(path, { file: this.sourceMap.file, value: position, key: position });
+    return null;
+  }
+
+  /** Psych's `<<`: merged entries overwrite keys already set; later keys overwrite them. */
+  private merge(target: Record<string, YamlValue>, source: Node | null, path: Path): void {
+    const resolved = source !== null && isAlias(source) ? (source.resolve(this.document) as Node | undefined) : source;
+    if (resolved && isMap(resolved)) {
+      this.assignFrom(target, resolved, path);
+    } else if (resolved && isSeq(resolved)) {
+      // Earlier maps in the list win, so apply them last.
+      const maps = resolved.items.map((item) =>
+        isAlias(item) ? (item.resolve(this.document) as Node | undefined) : (item as Node | undefined),
+      );
+      for (const map of [...maps].reverse()) if (map && isMap(map)) this.assignFrom(target, map, path);
+    }
+  }
+
+  private assignFrom(target: Record<string, YamlValue>, map: YAMLMap, path: Path): void {
+    const merged = this.mapValue(map, path);
+    if (merged === null || typeof merged !== "object" || Array.isArray(merged)) return;
+    for (const [key, value] of Object.entries(merged)) setKey(target, key, value);
+  }
+}
+
+function isMergeKey(key: unknown): boolean {
+  return isScalar(key) && (key.value === "<<" || typeof key.value === "symbol") && key.type === "PLAIN";
+}
+
+/** Sets a key without letting `__proto__` reach the prototype. */
+export function setKey(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
+}
+
+function keyString(key: Node | null, document: Document): string {
+  if (key === null) return "";
+  const node = isAlias(key) ? (key.resolve(document) as Node | undefined) : key;
+  if (node && isScalar(node)) return rubyToS(scalarValue(node));
+  return node ? String(node.toJSON()) : "";
+}
+
+/** Ruby's `to_s` of a scalar: `nil` is empty, floats keep their decimal point. */
+export function rubyToS(value: YamlValue | undefined): string {
+  if (value === null || value === undefined) return "";
+  if (typeof value === "number") return Number.isInteger(value) && !Object.is(value, -0) ? String(value) : rubyFloatToS(value);
+  return String(value);
+}
+
+function rubyFloatToS(value: number): string {
+  if (Number.isNaN(value)) return "NaN";
+  if (!Number.isFinite(value)) return value > 0 ? "Infinity" : "-Infinity";
+  return String(value);
+}
+
+function scalarValue(node: Scalar): YamlValue {
+  if (node.type !== "PLAIN" || node.tag !== undefined) {
+    const value = node.value;
+    if (value instanceof Date) return node.source ?? value.toISOString();
+    if (typeof value === "bigint") return Number(value);
+    return (value ?? null) as YamlValue;
+  }
+  return psychScalar(node.source ?? String(node.value ?? ""));
+}
+
+const INTEGER = /^[-+]?(?:0|[1-9][0-9_,]*)$/;
+const BINARY = /^[-+]?0b[01_]+$/;
+const OCTAL = /^[-+]?0[0-7_]+$/;
+const HEX = /^[-+]?0x[0-9a-fA-F_]+$/;
+const FLOAT = /^[-+]?(?:[0-9][0-9_,]*)?\.[0-9]*(?:[eE][-+][0-9]+)?$/;
+const SEXAGESIMAL_INT = /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+$/;
+const SEXAGESIMAL_FLOAT = /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*$/;
+
+/** Psych's ScalarScanner#tokenize for plain (unquoted) scalars. */
+export function psychScalar(source: string): YamlValue {
+  const text = source;
+  if (text === "" || text === "~" || /^null$/i.test(text)) return null;
+  if (/^(?:yes|true|on)$/i.test(text)) return true;
+  if (/^(?:no|false|off)$/i.test(text)) return false;
+  // A Ruby symbol; its to_s (all Kamal ever does with one) drops the colon.
+  if (/^:./.test(text)) {
+    const name = text.slice(1);
+    const quoted = /^(["'])(.*)\1$/.exec(name);
+    return quoted ? quoted[2]! : name;
+  }
+  if (/^\.inf$/i.test(text) || /^\+\.inf$/i.test(text)) return Number.POSITIVE_INFINITY;
+  if (/^-\.inf$/i.test(text)) return Number.NEGATIVE_INFINITY;
+  if (/^\.nan$/i.test(text)) return Number.NaN;
+  if (SEXAGESIMAL_INT.test(text)) return sexagesimal(text);
+  if (SEXAGESIMAL_FLOAT.test(text)) return sexagesimal(text);
+  if (BINARY.test(text)) return signed(text, (digits) => parseInt(digits.slice(2).replace(/_/g, ""), 2));
+  if (HEX.test(text)) return signed(text, (digits) => parseInt(digits.slice(2).replace(/_/g, ""), 16));
+  if (OCTAL.test(text)) return signed(text, (digits) => parseInt(digits.replace(/_/g, ""), 8));
+  if (INTEGER.test(text)) return Number(text.replace(/[_,]/g, ""));
+  if (FLOAT.test(text) && /[0-9]/.test(text)) return Number(text.replace(/[_,]/g, ""));
+  return text;
+}
+
+function signed(text: string, parse: (digits: string) => number): number {
+  const negative = text.startsWith("-");
+  const digits = text.replace(/^[-+]/, "");
+  const value = parse(digits);
+  return negative ? -value : value;
+}
+
+function sexagesimal(text: string): number {
+  const negative = text.startsWith("-");
+  const parts = text.replace(/^[-+]/, "").replace(/_/g, "").split(":");
+  let total = 0;
+  for (const part of parts) total = total * 60 + Number(part);
+  return negative ? -total : total;
+}
