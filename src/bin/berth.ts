@@ -1,16 +1,20 @@
 #!/usr/bin/env node
-// The `berth` executable. Kept tiny: the CLI lives in src/cli/main.ts.
+// The `berth` executable. Kept tiny: the CLI lives in src/cli/main.ts, and `berth version` is
+// answered before anything else is loaded, so it starts as fast as Node itself.
 
-import { CleanupRegistry, exitOnSignals } from "../cli/cleanup.js";
-import { runCli } from "../cli/main.js";
-import type { Output } from "../output/index.js";
+const args = process.argv.slice(2);
 
-const cleanup = new CleanupRegistry();
-let output: Output | undefined;
-// Ctrl-C: stop the live view, run cleanup (locks, SSH masters), exit 130.
-exitOnSignals(cleanup, process, () => output?.close());
-
-process.exitCode = await runCli(process.argv.slice(2), undefined, {
-  cleanup,
-  onOutput: (created) => (output = created),
-});
+if (args.length === 1 && (args[0] === "version" || args[0] === "--version")) {
+  const { BERTH_VERSION } = await import("../version.js");
+  process.stdout.write(`${BERTH_VERSION}\n`);
+} else {
+  const [{ CleanupRegistry, exitOnSignals }, { runCli }] = await Promise.all([import("../cli/cleanup.js"), import("../cli/main.js")]);
+  const cleanup = new CleanupRegistry();
+  let stopLiveView: (() => void) | undefined;
+  // Ctrl-C: stop the live view, run cleanup (locks, SSH masters), exit 130.
+  exitOnSignals(cleanup, process, () => stopLiveView?.());
+  process.exitCode = await runCli(args, undefined, {
+    cleanup,
+    onOutput: (output) => (stopLiveView = () => output.close()),
+  });
+}

@@ -6,7 +6,7 @@ import type { SecretsLookup } from "../secrets/types.js";
 import { BerthError } from "../util/errors.js";
 import type { CleanupRegistry } from "./cleanup.js";
 import type { GlobalOptions } from "./globals.js";
-import { configModule, type Configuration } from "./layers/config.js";
+import type { Configuration } from "./layers/config.js";
 
 export interface CommandContext {
   readonly globals: GlobalOptions;
@@ -35,14 +35,13 @@ export interface ContextInputs {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly commandPath: readonly string[];
   readonly cleanup: CleanupRegistry;
-  /** Replaces the real configuration loader (tests). */
-  readonly loadConfiguration?: (globals: GlobalOptions) => Promise<Configuration>;
+  /** Loads the configuration for these options (cached by the caller). */
+  readonly loadConfiguration: (globals: GlobalOptions) => Promise<Configuration>;
 }
 
 export function createContext(inputs: ContextInputs): CommandContext {
   const { globals, output, cwd, env } = inputs;
-  const load = inputs.loadConfiguration ?? ((options: GlobalOptions) => loadConfiguration(options, cwd, env));
-  const config = once(() => load(globals));
+  const config = once(() => inputs.loadConfiguration(globals));
   const secrets = once(async () => {
     const lookup = (await config()).secrets;
     if (lookup === undefined) throw new BerthError("The configuration provides no secrets", "Berth::Error");
@@ -60,21 +59,6 @@ export function createContext(inputs: ContextInputs): CommandContext {
     config,
     secrets,
   };
-}
-
-export async function loadConfiguration(
-  globals: GlobalOptions,
-  cwd: string,
-  env: Readonly<Record<string, string | undefined>>,
-): Promise<Configuration> {
-  const { loadConfig } = await configModule();
-  return loadConfig({
-    configFile: globals.configFile,
-    destination: globals.destination,
-    version: globals.version,
-    cwd,
-    env,
-  });
 }
 
 function once<T>(make: () => Promise<T>): () => Promise<T> {

@@ -12,10 +12,10 @@ import { BerthError } from "../util/errors.js";
 import { BERTH_VERSION } from "../version.js";
 import { expandHashOptions, findCommandWord, normalizeUnderscoreOptions, scanConfigSelection } from "./argv.js";
 import { CleanupRegistry } from "./cleanup.js";
-import { createContext, loadConfiguration } from "./context.js";
+import { createContext } from "./context.js";
 import type { ActionLoader } from "./define.js";
 import { DEFAULT_GLOBAL_OPTIONS, OUTPUT_FORMATS, isGlobalOption, resolveGlobalOptions, type GlobalOptions } from "./globals.js";
-import { aliasCommand, type Configuration } from "./layers/config.js";
+import { aliasCommand, loadConfiguration, type Configuration } from "./layers/config.js";
 import { HASH_OPTION_FLAGS, buildProgram, commandPath, longOptionNames } from "./program.js";
 
 export interface CliIO {
@@ -48,8 +48,18 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO(), o
   }
 
   const cleanup = options.cleanup ?? new CleanupRegistry();
+  let output: Output | undefined;
+  // Secrets may be read before the output exists (an alias's config): keep them until it does.
+  const secretValues: string[] = [];
+  const onSecrets = (values: readonly string[]): void => {
+    secretValues.push(...values);
+    output?.registerSecrets(values);
+  };
   const configurations = new Map<string, Promise<Configuration>>();
-  const load = options.loadConfiguration ?? ((globals: GlobalOptions) => loadConfiguration(globals, io.cwd, io.env));
+  const load =
+    options.loadConfiguration ??
+    ((globals: GlobalOptions) =>
+      loadConfiguration({ ...pick(globals, "configFile", "destination", "version"), cwd: io.cwd, env: io.env, onSecrets }));
   const cachedLoad = (globals: GlobalOptions): Promise<Configuration> => {
     const key = JSON.stringify([globals.configFile, globals.destination, globals.version]);
     let configuration = configurations.get(key);
@@ -57,7 +67,6 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO(), o
     return configuration;
   };
 
-  let output: Output | undefined;
   let verbose = hasVerboseFlag(argv);
   let failure: { error: unknown } | undefined;
   let exitCode = 0;
@@ -72,6 +81,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO(), o
       verbosity: globals.quiet ? "error" : globals.verbose ? "debug" : "info",
       format: globals.output,
     });
+    output.registerSecrets(secretValues);
     options.onOutput?.(output);
     const context = createContext({
       globals,
@@ -175,6 +185,10 @@ function ownOptions(command: Command): Record<string, unknown> {
     own[key] = value;
   }
   return own;
+}
+
+function pick<T, K extends keyof T>(value: T, ...keys: K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((key) => [key, value[key]])) as Pick<T, K>;
 }
 
 function hasVerboseFlag(argv: readonly string[]): boolean {

@@ -1,5 +1,6 @@
 // `berth config`: the resolved configuration as Kamal prints it (`config.to_h.to_yaml`), with
-// secret values redacted; `--output json` prints the same document as one line of JSON.
+// secret values redacted; `--output json` prints the same document as one line of JSON. The
+// document itself is the configuration layer's (Configuration#toKamalDocument/toYaml).
 
 import { Redacted } from "../../commands/cmd.js";
 import type { CommandContext } from "../context.js";
@@ -7,11 +8,9 @@ import type { NoOptions } from "./not-implemented.js";
 
 export async function config(context: CommandContext, _options: NoOptions): Promise<void> {
   const configuration = await context.config();
-  const document = plainDocument(configuration.toKamalDocument());
-  if (context.output.format === "json") return context.output.data("", document);
-  const { stringify } = await import("yaml");
-  // Ruby's to_yaml: a `---` start line and sequences not indented under their key.
-  context.output.data(stringify(document, { directives: true, indentSeq: false }), document);
+  if (context.output.format === "json") return context.output.data("", plainDocument(configuration.toKamalDocument()));
+  // Kamal's `config.to_h.to_yaml`, with Ruby's symbol keys, as the configuration layer renders it.
+  context.output.data(configuration.toYaml(), undefined);
 }
 
 /** Plain data for YAML and JSON: Redacted values become `[REDACTED]`, Maps become objects. */

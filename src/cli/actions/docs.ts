@@ -6,9 +6,9 @@ import { configModule } from "../layers/config.js";
 import type { NoOptions } from "./not-implemented.js";
 
 export async function docs(context: CommandContext, section: string | undefined, _options: NoOptions): Promise<void> {
+  // An unknown section is a BerthError naming the sections there are (Kamal only prints
+  // "No documentation found for X").
   const text = (await configModule()).docs(section);
-  // Kamal prints this on stdout and succeeds; kept for scripts that rely on it.
-  if (text === undefined) return context.output.print(`No documentation found for ${section}`);
   context.output.data(text, { section: section ?? null, documentation: text });
 }
 

@@ -1,54 +1,70 @@
 // The CLI's only door to the configuration layer (src/config). Imported lazily, so commands that
 // need no configuration (`berth version`, `--help`) never load YAML, zod or the schema.
-//
-// Until src/config/index.ts lands, the module is loaded through a computed specifier and typed by
-// the contract below; when it lands, the contract is replaced by its own types.
 
+import type * as ConfigApi from "../../config/index.js";
+import type { Configuration } from "../../config/index.js";
 import type { SecretsLookup } from "../../secrets/types.js";
+import { secretsModule } from "./secrets.js";
 
-/** What the CLI uses from a loaded configuration. */
-export interface Configuration {
-  /** The resolved configuration as Kamal's `config.to_h`: plain data, secrets as Redacted. */
-  toKamalDocument(): unknown;
-  /** `aliases:` from the config: name → command line (`app exec -i --reuse 'bin/rails c'`). */
-  readonly aliases: Readonly<Record<string, string | { readonly command: string }>> | ReadonlyMap<string, string | { readonly command: string }>;
-  readonly secrets?: SecretsLookup;
+export type { Configuration };
+
+export type ConfigModule = Pick<typeof ConfigApi, "loadConfig" | "docs" | "jsonSchema">;
+
+export async function configModule(): Promise<ConfigModule> {
+  return import("../../config/index.js");
 }
 
-export interface LoadConfigOptions {
-  /** Path of the main file as given with -c (relative to cwd). */
+export interface ConfigurationInputs {
   readonly configFile: string;
   readonly destination: string | undefined;
-  /** --version: the app version to run against. */
   readonly version: string | undefined;
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
-  /** Secrets the configuration looks values up in (wrapped by the CLI so values get masked). */
-  readonly secrets?: SecretsLookup;
+  /** Told every secret value once the secrets are read (the output masks them from then on). */
+  readonly onSecrets: (values: readonly string[]) => void;
 }
 
-export interface ConfigModule {
-  loadConfig(options: LoadConfigOptions): Promise<Configuration> | Configuration;
-  /** The raw documentation of a section (`kamal docs <section>`), or undefined if unknown. */
-  docs(section?: string): string | undefined;
-  /** The JSON Schema of config/deploy.yml. */
-  jsonSchema(): unknown;
+/**
+ * Loads the configuration with its secrets. The secrets files are named by the configuration
+ * itself (`secrets_path`), so the lookup given to it opens them on first use, after loading.
+ */
+export async function loadConfiguration(inputs: ConfigurationInputs): Promise<Configuration> {
+  const [{ loadConfig }, { Secrets }] = await Promise.all([configModule(), secretsModule()]);
+  let configuration: Configuration | undefined;
+  let secrets: SecretsLookup | undefined;
+  const open = (): SecretsLookup => {
+    if (secrets === undefined) {
+      secrets = new Secrets({
+        secretsPath: configuration?.secretsPath,
+        destination: inputs.destination,
+        cwd: inputs.cwd,
+        env: inputs.env,
+      });
+      // Kamal reads every secrets file at the first lookup; so does Secrets. Register them all.
+      inputs.onSecrets(Object.values(secrets.all()));
+    }
+    return secrets;
+  };
+  const lookup: SecretsLookup = {
+    get: (name) => open().get(name),
+    has: (name) => open().has(name),
+    all: () => open().all(),
+    get files() {
+      return open().files;
+    },
+  };
+  configuration = (await loadConfig({
+    configFile: inputs.configFile,
+    destination: inputs.destination,
+    version: inputs.version,
+    cwd: inputs.cwd,
+    env: inputs.env,
+    secrets: lookup,
+  })) as Configuration;
+  return configuration;
 }
 
-const CONFIG_MODULE = "../../config/index.js";
-
-export async function configModule(): Promise<ConfigModule> {
-  return (await import(CONFIG_MODULE)) as ConfigModule;
-}
-
-/** The command line of an alias, or undefined. */
-export function aliasCommand(configuration: Configuration, name: string): string | undefined {
-  const aliases = configuration.aliases as unknown;
-  const entry =
-    aliases instanceof Map ? (aliases.get(name) as unknown) : (aliases as Record<string, unknown> | undefined)?.[name];
-  if (typeof entry === "string") return entry;
-  if (typeof entry === "object" && entry !== null && typeof (entry as { command?: unknown }).command === "string") {
-    return (entry as { command: string }).command;
-  }
-  return undefined;
+/** The command line of an alias defined in the configuration, or undefined. */
+export function aliasCommand(configuration: Pick<Configuration, "aliases">, name: string): string | undefined {
+  return Object.hasOwn(configuration.aliases, name) ? configuration.aliases[name]?.command : undefined;
 }

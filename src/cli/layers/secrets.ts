@@ -1,10 +1,21 @@
-// The CLI's only door to the secrets layer's command helpers (src/secrets/cli.ts): the
-// `berth secrets fetch|extract|print` subcommands. Imported lazily, like the configuration.
+// The CLI's only door to the secrets layer: the Secrets reader (src/secrets/index.ts) and the
+// `berth secrets fetch|extract|print` helpers (src/secrets/cli.ts). Imported lazily.
 //
-// Until src/secrets/cli.ts lands, the module is loaded through a computed specifier and typed by
-// the contract below; when it lands, the contract is replaced by its own types.
+// Until those modules are committed, they are loaded through computed specifiers and typed by
+// the contracts below (matching their current shape); then these become plain imports.
 
 import type { SecretsLookup } from "../../secrets/types.js";
+
+export interface SecretsOptions {
+  readonly secretsPath?: string | undefined;
+  readonly destination?: string | undefined;
+  readonly cwd: string;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface SecretsModule {
+  Secrets: new (options: SecretsOptions) => SecretsLookup;
+}
 
 export interface FetchSecretsOptions {
   readonly adapter: string;
@@ -29,7 +40,12 @@ export interface SecretsCliModule {
   print(secrets: SecretsLookup): string;
 }
 
+const SECRETS_MODULE = "../../secrets/index.js";
 const SECRETS_CLI_MODULE = "../../secrets/cli.js";
+
+export async function secretsModule(): Promise<SecretsModule> {
+  return (await import(SECRETS_MODULE)) as SecretsModule;
+}
 
 export async function secretsCliModule(): Promise<SecretsCliModule> {
   return (await import(SECRETS_CLI_MODULE)) as SecretsCliModule;

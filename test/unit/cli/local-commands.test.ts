@@ -21,7 +21,11 @@ beforeEach(() => {
   vi.clearAllMocks();
   vi.mocked(configLayer.configModule).mockResolvedValue({
     loadConfig: () => fakeConfiguration({}),
-    docs: (section?: string) => (section === undefined ? "# Kamal configuration\nservice: app\n" : section === "proxy" ? "# Proxy\n" : undefined),
+    docs: (section?: string) => {
+      if (section === undefined) return "# Kamal configuration\nservice: app\n";
+      if (section === "proxy") return "# Proxy\n";
+      throw new BerthError(`No documentation found for ${section}; sections are: root, proxy`);
+    },
     jsonSchema: () => ({ $schema: "https://json-schema.org/draft/2020-12/schema", type: "object" }),
   });
   vi.mocked(secretsLayer.secretsCliModule).mockResolvedValue({ fetch: fetchSecrets, extract: extractSecret, print: printSecrets });
@@ -33,8 +37,11 @@ describe("berth docs", () => {
     expect(await run(["docs", "proxy"])).toMatchObject({ code: 0, stdout: "# Proxy\n" });
   });
 
-  it("says so for an unknown section, and succeeds as Kamal does", async () => {
-    expect(await run(["docs", "nope"])).toMatchObject({ code: 0, stdout: "No documentation found for nope\n" });
+  it("names the sections there are for an unknown one", async () => {
+    expect(await run(["docs", "nope"])).toMatchObject({
+      code: 1,
+      stderr: "  ERROR (Berth::Error): No documentation found for nope; sections are: root, proxy\n",
+    });
   });
 });
 

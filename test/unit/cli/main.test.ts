@@ -208,7 +208,7 @@ describe("unknown commands and options", () => {
 
 describe("aliases", () => {
   const withAliases = fakeConfiguration(
-    { ":service": "app" },
+    { service: "app" },
     {
       aliases: {
         console: 'app exec -i --reuse "bin/rails console"',
@@ -217,7 +217,7 @@ describe("aliases", () => {
       },
     },
   );
-  const configs = { "config/deploy.yml": withAliases, "config/deploy2.yml": fakeConfiguration({ ":service": "app2" }) };
+  const configs = { "config/deploy.yml": withAliases, "config/deploy2.yml": fakeConfiguration({ service: "app2" }) };
 
   it("runs the alias's command", async () => {
     const result = await run(["console"], { configs });
@@ -238,7 +238,7 @@ describe("aliases", () => {
   it("follows an alias's own -c", async () => {
     const result = await run(["other_config"], { configs });
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe("---\n:service: app2\n");
+    expect(result.stdout).toBe('---\n:service: "app2"\n');
     expect(result.loads.map((load) => load.configFile)).toEqual(["config/deploy.yml", "config/deploy2.yml"]);
   });
 
@@ -332,52 +332,32 @@ describe("context", () => {
 
 describe("berth config", () => {
   const document = {
-    ":service": "app",
-    ":image": "dhh/app",
-    ":servers": ["1.1.1.1", "1.1.1.2"],
-    ":registry": { ":username": "dhh", ":password": new Redacted("s3cret-password") },
-    ":env": { ":clear": { "PORT": "3000" } },
-    ":absent": undefined,
+    service: "app",
+    servers: ["1.1.1.1", "1.1.1.2"],
+    registry: { username: "dhh", password: new Redacted("s3cret-password") },
+    absent: undefined,
   };
   const configs = { "config/deploy.yml": fakeConfiguration(document) };
 
-  it("prints the resolved configuration as Kamal's YAML, secrets redacted", async () => {
+  it("prints the configuration layer's YAML (Kamal's to_h.to_yaml)", async () => {
     const result = await run(["config"], { configs });
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe(
-      [
-        "---",
-        ":service: app",
-        ":image: dhh/app",
-        ":servers:",
-        "- 1.1.1.1",
-        "- 1.1.1.2",
-        ":registry:",
-        "  :username: dhh",
-        '  :password: "[REDACTED]"',
-        ":env:",
-        "  :clear:",
-        '    PORT: "3000"',
-        "",
-      ].join("\n"),
-    );
+    expect(result.stdout).toBe(configs["config/deploy.yml"].toYaml());
   });
 
-  it("prints one line of JSON with --output json", async () => {
+  it("prints one line of JSON with --output json, Redacted values as [REDACTED]", async () => {
     const result = await run(["config", "--output", "json"], { configs });
     expect(result.stdout.split("\n")).toHaveLength(2);
     expect(JSON.parse(result.stdout)).toEqual({
-      ":service": "app",
-      ":image": "dhh/app",
-      ":servers": ["1.1.1.1", "1.1.1.2"],
-      ":registry": { ":username": "dhh", ":password": "[REDACTED]" },
-      ":env": { ":clear": { PORT: "3000" } },
+      service: "app",
+      servers: ["1.1.1.1", "1.1.1.2"],
+      registry: { username: "dhh", password: "[REDACTED]" },
     });
   });
 
   it("uses -c and -d", async () => {
-    const result = await run(["config", "-c", "other.yml", "-d", "staging"], { configs: { "other.yml": fakeConfiguration({ ":service": "x" }) } });
-    expect(result.stdout).toBe("---\n:service: x\n");
+    const result = await run(["config", "-c", "other.yml", "-d", "staging"], { configs: { "other.yml": fakeConfiguration({ service: "x" }) } });
+    expect(result.stdout).toBe('---\n:service: "x"\n');
     expect(result.loads).toEqual([{ configFile: "other.yml", destination: "staging", version: undefined }]);
   });
 });

@@ -3,6 +3,7 @@
 import { runCli } from "../../../src/cli/main.js";
 import type { GlobalOptions } from "../../../src/cli/globals.js";
 import type { Configuration } from "../../../src/cli/layers/config.js";
+import type { SecretsLookup } from "../../../src/secrets/types.js";
 import { BerthError } from "../../../src/util/errors.js";
 import { MemoryStream } from "../output/streams.js";
 
@@ -40,6 +41,18 @@ export async function run(argv: string[], settings: RunSettings = {}): Promise<R
   return { code, stdout: stdout.text, stderr: stderr.text, loads };
 }
 
-export function fakeConfiguration(document: unknown, extra: Partial<Configuration> = {}): Configuration {
-  return { toKamalDocument: () => document, aliases: {}, ...extra };
+/** What the CLI uses of a Configuration: its documents, aliases and secrets. */
+export function fakeConfiguration(
+  document: Record<string, unknown>,
+  extra: { aliases?: Record<string, string>; secrets?: SecretsLookup } = {},
+): Configuration {
+  const aliases = Object.fromEntries(Object.entries(extra.aliases ?? {}).map(([name, command]) => [name, { name, command }]));
+  const fake = {
+    toKamalDocument: () => document,
+    toYaml: () => `---\n${Object.entries(document).map(([key, value]) => `:${key}: ${JSON.stringify(value)}`).join("\n")}\n`,
+    aliases,
+    secrets: extra.secrets,
+    secretsPath: ".kamal/secrets",
+  };
+  return fake as unknown as Configuration;
 }
