@@ -30,12 +30,13 @@ export interface ConfigurationInputs {
  */
 export async function loadConfiguration(inputs: ConfigurationInputs): Promise<Configuration> {
   const [{ loadConfig }, { Secrets }] = await Promise.all([configModule(), secretsModule()]);
-  let configuration: Configuration | undefined;
+  // Set once loadConfig returns; the secrets are opened later, on first use.
+  const loaded: { configuration?: Configuration } = {};
   let secrets: SecretsLookup | undefined;
   const open = (): SecretsLookup => {
     if (secrets === undefined) {
       secrets = new Secrets({
-        secretsPath: configuration?.secretsPath,
+        secretsPath: loaded.configuration?.secretsPath,
         destination: inputs.destination,
         cwd: inputs.cwd,
         env: inputs.env,
@@ -53,7 +54,7 @@ export async function loadConfiguration(inputs: ConfigurationInputs): Promise<Co
       return open().files;
     },
   };
-  configuration = (await loadConfig({
+  const configuration = (await loadConfig({
     configFile: inputs.configFile,
     destination: inputs.destination,
     version: inputs.version,
@@ -61,6 +62,7 @@ export async function loadConfiguration(inputs: ConfigurationInputs): Promise<Co
     env: inputs.env,
     secrets: lookup,
   })) as Configuration;
+  loaded.configuration = configuration;
   return configuration;
 }
 
