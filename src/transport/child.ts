@@ -1,0 +1,141 @@
+// Runs one local process (ssh, sh, ssh-agent ...) with streaming output and bounded time.
+import { spawn } from "node:child_process";
+import { constants } from "node:os";
+import { StringDecoder } from "node:string_decoder";
+
+export interface ChildRequest {
+  command: string;
+  args: readonly string[];
+  stdin?: Buffer;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  onStdout?: (chunk: string) => void;
+  onStderr?: (chunk: string) => void;
+  onStdoutBytes?: (chunk: Buffer) => void;
+  keepStdoutBytes?: boolean;
+  timeoutMs?: number;
+  /**
+   * Resolve on process exit instead of on all pipes closing: `ssh -f` leaves a background child
+   * that may hold inherited pipes open.
+   */
+  settleOnExit?: boolean;
+}
+
+export interface ChildOutcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+  stdoutBytes?: Buffer;
+  durationMs: number;
+  timedOut: boolean;
+}
+
+/** Exit status reported for a command stopped by `timeoutMs`, like coreutils' timeout(1). */
+export const TIMEOUT_EXIT_STATUS = 124;
+
+export function runChild(request: ChildRequest): Promise<ChildOutcome> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(request.command, request.args, {
+      env: request.env ?? process.env,
+      cwd: request.cwd,
+      stdio: [request.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+      // With a time limit, its own process group, so the limit also ends what a shell started.
+      detached: request.timeoutMs !== undefined,
+    });
+    // Both are pipes (see stdio above); only stdin may be absent.
+    const out = child.stdout!;
+    const err = child.stderr!;
+    const stdoutDecoder = new StringDecoder("utf8");
+    const stderrDecoder = new StringDecoder("utf8");
+    let stdout = "";
+    let stderr = "";
+    const stdoutBytes: Buffer[] = [];
+    let timedOut = false;
+    let settled = false;
+
+    out.on("data", (chunk: Buffer) => {
+      if (request.keepStdoutBytes) stdoutBytes.push(chunk);
+      request.onStdoutBytes?.(chunk);
+      const text = stdoutDecoder.write(chunk);
+      if (text) {
+        stdout += text;
+        request.onStdout?.(text);
+      }
+    });
+    err.on("data", (chunk: Buffer) => {
+      const text = stderrDecoder.write(chunk);
+      if (text) {
+        stderr += text;
+        request.onStderr?.(text);
+      }
+    });
+    const timer =
+      request.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            killGroup(child.pid, "SIGTERM");
+            // Whatever ignores SIGTERM (or holds our pipes) gets no more than a second.
+            setTimeout(() => {
+              killGroup(child.pid, "SIGKILL");
+              out.destroy();
+              err.destroy();
+            }, 1000).unref();
+          }, request.timeoutMs);
+
+    const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      const restOut = stdoutDecoder.end();
+      if (restOut) {
+        stdout += restOut;
+        request.onStdout?.(restOut);
+      }
+      stderr += stderrDecoder.end();
+      if (request.settleOnExit) {
+        out.destroy();
+        err.destroy();
+      }
+      resolve({
+        code: timedOut ? TIMEOUT_EXIT_STATUS : (code ?? (signal ? 128 + signalNumber(signal) : 1)),
+        stdout,
+        stderr,
+        ...(request.keepStdoutBytes ? { stdoutBytes: Buffer.concat(stdoutBytes) } : {}),
+        durationMs: performance.now() - started,
+        timedOut,
+      });
+    };
+    child.on("error", (error) => {
+      if (timer) clearTimeout(timer);
+      if (!settled) {
+        settled = true;
+        reject(error);
+      }
+    });
+    if (request.settleOnExit) {
+      // Give output already in the pipes a moment to arrive before settling.
+      child.on("exit", (code, signal) => setTimeout(() => finish(code, signal), 20));
+    } else {
+      child.on("close", finish);
+    }
+    if (child.stdin) {
+      child.stdin.on("error", () => undefined); // the command may exit without reading its input
+      child.stdin.end(request.stdin);
+    }
+  });
+}
+
+function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+function signalNumber(signal: NodeJS.Signals): number {
+  return constants.signals[signal] ?? 0;
+}

@@ -1,0 +1,92 @@
+// The ssh command line for one host, from deploy.yml's settings and what the transport decided.
+// Pure: golden tests pin it. Only what deploy.yml asks for (plus connection sharing, keepalive
+// and a connect timeout) is passed; everything else is left to the user's own ssh config.
+import { homedir } from "node:os";
+import type { ParsedHost } from "./host.js";
+import { sshLogLevel, type SshSettings } from "./ssh-settings.js";
+
+export interface SshInvocation {
+  settings: SshSettings;
+  host: ParsedHost;
+  controlPath: string;
+  controlPersistSeconds: number;
+  connectTimeoutSeconds: number;
+  /** Never prompt (no terminal to prompt on, e.g. CI). */
+  batchMode: boolean;
+  /** Set when the user's ssh config leaves StrictHostKeyChecking at its default ("ask"). */
+  acceptNewHostKeys: boolean;
+  /** User to pass when neither the host string, deploy.yml nor the user's ssh config name one. */
+  defaultUser?: string;
+  /** Config file for `ssh.config` given as a list (a generated file of Include lines). */
+  configListFile?: string;
+  /** The run's private agent holding `ssh.key_data`, with its keys' public halves as files. */
+  agent?: { socket: string; publicKeyFiles: readonly string[] };
+}
+
+const KEEPALIVE_SECONDS = 30; // Kamal: keepalive true, keepalive_interval 30
+
+/** Options for every ssh process of this host (commands, master start, control commands). */
+export function sshOptionArgs(invocation: SshInvocation, controlMaster: "auto" | "yes" = "auto"): string[] {
+  const { settings, host } = invocation;
+  const args: string[] = [];
+  const configFile = configFileArg(settings.config, invocation.configListFile);
+  if (configFile !== undefined) args.push("-F", configFile);
+  args.push(
+    "-o", `ControlMaster=${controlMaster}`,
+    "-o", `ControlPath=${invocation.controlPath}`,
+    "-o", `ControlPersist=${invocation.controlPersistSeconds}`,
+    "-o", `ServerAliveInterval=${KEEPALIVE_SECONDS}`,
+    "-o", `ConnectTimeout=${invocation.connectTimeoutSeconds}`,
+  );
+  if (invocation.batchMode) args.push("-o", "BatchMode=yes");
+  if (invocation.acceptNewHostKeys) args.push("-o", "StrictHostKeyChecking=accept-new");
+  const user = host.user ?? settings.user ?? invocation.defaultUser;
+  if (user !== undefined) args.push("-l", user);
+  const port = host.port ?? settings.port;
+  if (port !== undefined) args.push("-p", String(port));
+  if (settings.proxy !== undefined) {
+    args.push("-J", settings.proxy.includes("@") ? settings.proxy : `root@${settings.proxy}`);
+  } else if (settings.proxyCommand !== undefined) {
+    args.push("-o", `ProxyCommand=${settings.proxyCommand}`);
+  }
+  for (const key of settings.keys ?? []) args.push("-i", expandHome(key));
+  if (invocation.agent) {
+    args.push("-o", `IdentityAgent=${invocation.agent.socket}`);
+    for (const file of invocation.agent.publicKeyFiles) args.push("-i", file);
+  }
+  if (settings.keysOnly === true) args.push("-o", "IdentitiesOnly=yes");
+  if (settings.logLevel !== undefined) args.push("-o", `LogLevel=${sshLogLevel(settings.logLevel)}`);
+  if (settings.forwardAgent !== undefined) args.push("-o", `ForwardAgent=${settings.forwardAgent ? "yes" : "no"}`);
+  return args;
+}
+
+/** Arguments that run `remoteCommand` (one string, parsed by the remote login shell) on the host. */
+export function sshCommandArgs(invocation: SshInvocation, remoteCommand: string, options: { tty?: boolean } = {}): string[] {
+  return [...sshOptionArgs(invocation), options.tty ? "-t" : "-T", "--", invocation.host.hostname, remoteCommand];
+}
+
+/** Opens the shared connection in the background once authenticated (`ssh -MNf`). */
+export function sshMasterArgs(invocation: SshInvocation): string[] {
+  return [...sshOptionArgs(invocation, "yes"), "-N", "-f", "--", invocation.host.hostname];
+}
+
+/** `ssh -O check|exit` against the host's shared connection. */
+export function sshControlArgs(invocation: SshInvocation, operation: "check" | "exit"): string[] {
+  return [...sshOptionArgs(invocation), "-O", operation, "--", invocation.host.hostname];
+}
+
+function configFileArg(config: SshSettings["config"], listFile: string | undefined): string | undefined {
+  if (config === undefined || config === true) return undefined;
+  if (config === false) return "/dev/null";
+  if (typeof config === "string") return expandHome(config);
+  return listFile;
+}
+
+/** The Include lines standing in for `ssh.config` given as a list (ssh takes a single -F). */
+export function configListFileContent(paths: readonly string[]): string {
+  return paths.map((path) => `Include "${expandHome(path)}"\n`).join("");
+}
+
+function expandHome(path: string): string {
+  return path === "~" || path.startsWith("~/") ? `${homedir()}${path.slice(1)}` : path;
+}

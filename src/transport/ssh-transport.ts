@@ -1,0 +1,329 @@
+// Remote commands through the user's own OpenSSH, one shared connection (ControlMaster) per host
+// per run: the first use of a host opens it (`ssh -MNf`), every command reuses it, close() ends
+// them all (`ssh -O exit`). The user's ssh config, agents, ProxyJump, certificates and known_hosts
+// apply as they do for `ssh` itself; deploy.yml's `ssh:` settings are added on top.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir, userInfo } from "node:os";
+import { join } from "node:path";
+import pLimit, { type LimitFunction } from "p-limit";
+import { render, hasRedactedParts, type Cmd, type Redacted } from "../commands/cmd.js";
+import { BerthError } from "../util/errors.js";
+import { PrivateAgent } from "./agent.js";
+import { runChild, type ChildOutcome } from "./child.js";
+import { SshConnectionError } from "./errors.js";
+import { parseHost, type ParsedHost } from "./host.js";
+import { Observers, StatsCounter } from "./observers.js";
+import { runObserved } from "./observed-run.js";
+import { shellText, stdinBytes } from "./shell-text.js";
+import { classifySshFailure, type FailureContext } from "./ssh-failure.js";
+import {
+  configListFileContent,
+  sshCommandArgs,
+  sshControlArgs,
+  sshMasterArgs,
+  sshOptionArgs,
+  type SshInvocation,
+} from "./ssh-args.js";
+import type { SshSettings, SshkitSettings } from "./ssh-settings.js";
+import { describeUpload, uploadCommand } from "./upload-command.js";
+import type { CommandKind, RunOptions, RunResult, Transport, TransportObserver, TransportStats, UploadOptions } from "./types.js";
+
+export interface SshTransportOptions {
+  ssh?: SshSettings;
+  sshkit?: SshkitSettings;
+  /** Bound on reaching a host (TCP connect and SSH banner), in seconds. Default 15. */
+  connectTimeoutSeconds?: number;
+  /** Never prompt for passwords or passphrases. Default: when standard input is not a terminal. */
+  batchMode?: boolean;
+  /**
+   * Commands in flight per host over its one connection. sshd refuses sessions beyond its
+   * MaxSessions (10 by default), so the default stays under it: 8.
+   */
+  maxSessionsPerHost?: number;
+  observers?: readonly TransportObserver[];
+  /** Environment of the ssh processes (SSH_AUTH_SOCK, HOME ...). Default: this process's. */
+  env?: NodeJS.ProcessEnv;
+}
+
+const DEFAULT_CONNECT_TIMEOUT_SECONDS = 15;
+const DEFAULT_CONTROL_PERSIST_SECONDS = 60;
+const DEFAULT_MAX_CONCURRENT_STARTS = 30; // Kamal's sshkit default
+const DEFAULT_DNS_RETRIES = 3; // Kamal's sshkit default
+const DEFAULT_SESSIONS_PER_HOST = 8;
+/** Kamal's default user when neither deploy.yml, the host string nor ssh config name one. */
+const KAMAL_DEFAULT_USER = "root";
+/** Time allowed after connecting for authentication (an agent may ask its user to approve). */
+const AUTH_GRACE_MS = 60_000;
+
+interface HostState {
+  parsed: ParsedHost;
+  index: number;
+  /** Resolves once the shared connection is open; cleared after a failure so the next use retries. */
+  ready?: Promise<SshInvocation>;
+  invocation?: SshInvocation;
+  context?: FailureContext;
+  sessions: LimitFunction;
+}
+
+export class SshTransport implements Transport {
+  private readonly settings: SshSettings;
+  private readonly sshkit: SshkitSettings;
+  private readonly connectTimeoutSeconds: number;
+  private readonly batchMode: boolean;
+  private readonly sessionsPerHost: number;
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly observers: Observers;
+  private readonly counters = new StatsCounter();
+  private readonly starts: LimitFunction;
+  private readonly hosts = new Map<string, HostState>();
+  private privateDir?: string;
+  private agent?: Promise<PrivateAgent | undefined>;
+
+  constructor(options: SshTransportOptions = {}) {
+    this.settings = options.ssh ?? {};
+    this.sshkit = options.sshkit ?? {};
+    this.connectTimeoutSeconds = options.connectTimeoutSeconds ?? DEFAULT_CONNECT_TIMEOUT_SECONDS;
+    this.batchMode = options.batchMode ?? !process.stdin.isTTY;
+    this.sessionsPerHost = options.maxSessionsPerHost ?? DEFAULT_SESSIONS_PER_HOST;
+    this.env = options.env ?? process.env;
+    this.observers = new Observers(options.observers);
+    this.starts = pLimit(this.sshkit.maxConcurrentStarts ?? DEFAULT_MAX_CONCURRENT_STARTS);
+  }
+
+  observe(observer: TransportObserver): () => void {
+    return this.observers.add(observer);
+  }
+
+  stats(): TransportStats {
+    return this.counters.snapshot();
+  }
+
+  /** Opens the host's shared connection now (otherwise its first command does). */
+  async connect(host: string): Promise<void> {
+    await this.ready(this.state(host));
+  }
+
+  async run(host: string, command: Cmd, options: RunOptions = {}): Promise<RunResult> {
+    const { text, stdin } = shellText(command, options.stdin);
+    return this.execute(host, "command", render(command), text, stdin, options);
+  }
+
+  async upload(host: string, body: Buffer | Redacted, remotePath: string, options: UploadOptions = {}): Promise<void> {
+    const mode = options.mode ?? 0o600;
+    const bytes = stdinBytes(body) ?? Buffer.alloc(0);
+    const command = uploadCommand(remotePath, mode, options.owner);
+    await this.execute(host, "upload", describeUpload(remotePath, bytes.length, mode), render(command), bytes, {});
+    this.counters.uploaded(bytes.length);
+  }
+
+  /**
+   * The ssh command line for an interactive command (`app exec -i`) over the host's shared
+   * connection, for the caller to spawn with the terminal attached.
+   */
+  async interactiveCommand(host: string, command: Cmd): Promise<{ command: string; args: string[] }> {
+    if (hasRedactedParts(command) || command.stdin !== undefined) {
+      throw new BerthError("An interactive command cannot carry secrets or standard input");
+    }
+    const invocation = await this.ready(this.state(host));
+    return { command: "ssh", args: sshCommandArgs(invocation, render(command, { redact: false }), { tty: true }) };
+  }
+
+  async close(): Promise<void> {
+    const open = [...this.hosts.values()].filter((state) => state.ready !== undefined);
+    await Promise.all(
+      open.map(async (state) => {
+        const invocation = await state.ready!.catch(() => undefined);
+        state.ready = undefined;
+        if (invocation) await this.ssh(sshControlArgs(invocation, "exit")).catch(() => undefined);
+      }),
+    );
+    const agent = await this.agent?.catch(() => undefined);
+    this.agent = undefined;
+    await agent?.stop();
+    if (this.privateDir) rmSync(this.privateDir, { recursive: true, force: true });
+    this.privateDir = undefined;
+  }
+
+  private execute(
+    host: string,
+    kind: CommandKind,
+    shown: string,
+    remoteCommand: string,
+    stdin: Buffer | undefined,
+    options: RunOptions,
+  ): Promise<RunResult> {
+    const state = this.state(host);
+    return runObserved(this.observers, this.counters, {
+      host,
+      kind,
+      shown,
+      options,
+      start: async (hooks) => {
+        const invocation = await this.ready(state);
+        return state.sessions(() =>
+          runChild({
+            command: "ssh",
+            args: sshCommandArgs(invocation, remoteCommand),
+            env: this.env,
+            ...(stdin === undefined ? {} : { stdin }),
+            ...hooks,
+          }),
+        );
+      },
+      connectionError: (outcome) => (outcome.code === 255 ? this.connectionFailure(state, outcome) : Promise.resolve(undefined)),
+    });
+  }
+
+  /** Exit 255 is ssh's own failure or the command's exit status: the shared connection tells which. */
+  private async connectionFailure(state: HostState, outcome: ChildOutcome): Promise<SshConnectionError | undefined> {
+    const context = state.context!;
+    const invocation = state.invocation!;
+    if (/mux_client|Session open refused|Control socket connect/.test(outcome.stderr)) {
+      return classifySshFailure(outcome.stderr, context) ?? new SshConnectionError(state.parsed.original, "other", `SSH session to ${state.parsed.original} failed: ${outcome.stderr.trim()}`, outcome.stderr.trim());
+    }
+    const check = await this.ssh(sshControlArgs(invocation, "check"));
+    if (check.code === 0) return undefined; // connection alive: the command itself exited 255
+    state.ready = undefined; // reconnect on next use
+    return (
+      classifySshFailure(outcome.stderr, context) ??
+      new SshConnectionError(state.parsed.original, "connection-lost", `The SSH connection to ${state.parsed.original} was lost: ${outcome.stderr.trim() || "no message from ssh"}`, outcome.stderr.trim())
+    );
+  }
+
+  private state(host: string): HostState {
+    let state = this.hosts.get(host);
+    if (!state) {
+      state = { parsed: parseHost(host), index: this.hosts.size, sessions: pLimit(this.sessionsPerHost) };
+      this.hosts.set(host, state);
+    }
+    return state;
+  }
+
+  private ready(state: HostState): Promise<SshInvocation> {
+    if (!state.ready) {
+      const opening = this.starts(() => this.openConnection(state));
+      state.ready = opening;
+      opening.catch(() => {
+        if (state.ready === opening) state.ready = undefined;
+      });
+    }
+    return state.ready;
+  }
+
+  private async openConnection(state: HostState): Promise<SshInvocation> {
+    const started = performance.now();
+    const host = state.parsed.original;
+    try {
+      const invocation = await this.resolveInvocation(state);
+      const retries = this.sshkit.dnsRetries ?? DEFAULT_DNS_RETRIES;
+      for (let attempt = 0; ; attempt++) {
+        const outcome = await this.ssh(sshMasterArgs(invocation), {
+          settleOnExit: true,
+          timeoutMs: this.connectTimeoutSeconds * 1000 + AUTH_GRACE_MS,
+        });
+        if (outcome.code === 0) break;
+        const context = { ...state.context!, attempts: attempt + 1 };
+        const failure =
+          (outcome.timedOut ? classifySshFailure("Connection timed out", context) : classifySshFailure(outcome.stderr, context)) ??
+          new SshConnectionError(host, "other", `SSH to ${host} failed (exit ${outcome.code}): ${outcome.stderr.trim() || "no message from ssh"}`, outcome.stderr.trim());
+        if (failure.reason === "dns" && attempt < retries) {
+          await backoff(attempt);
+          continue;
+        }
+        throw failure;
+      }
+      this.counters.connectionOpened(host);
+      this.observers.emit("connectionOpened", { host, durationMs: performance.now() - started });
+      return invocation;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.observers.emit("connectionFailed", { host, durationMs: performance.now() - started, message });
+      throw error;
+    }
+  }
+
+  /** Settles what depends on the user's ssh config, read back with `ssh -G` (nothing is sent). */
+  private async resolveInvocation(state: HostState): Promise<SshInvocation> {
+    const dir = this.ensurePrivateDir();
+    const agent = await this.ensureAgent(dir);
+    const base: SshInvocation = {
+      settings: this.settings,
+      host: state.parsed,
+      controlPath: join(dir, String(state.index)),
+      controlPersistSeconds: this.sshkit.poolIdleTimeout ?? DEFAULT_CONTROL_PERSIST_SECONDS,
+      connectTimeoutSeconds: this.connectTimeoutSeconds,
+      batchMode: this.batchMode,
+      acceptNewHostKeys: false,
+      ...(Array.isArray(this.settings.config) ? { configListFile: join(dir, "config") } : {}),
+      ...(agent ? { agent: { socket: agent.socket, publicKeyFiles: agent.publicKeyFiles } } : {}),
+    };
+    const shown = await this.ssh([...sshOptionArgs(base), "-T", "-G", "--", state.parsed.hostname]);
+    if (shown.code !== 0) {
+      throw new BerthError(`Cannot read the SSH configuration for ${state.parsed.original}: ${shown.stderr.trim()}`);
+    }
+    const effective = parseSshG(shown.stdout);
+    const userNamedSomewhere =
+      state.parsed.user !== undefined || this.settings.user !== undefined || effective.get("user") !== localUser();
+    const invocation: SshInvocation = {
+      ...base,
+      acceptNewHostKeys: effective.get("stricthostkeychecking") === "ask",
+      ...(userNamedSomewhere ? {} : { defaultUser: KAMAL_DEFAULT_USER }),
+    };
+    state.invocation = invocation;
+    state.context = {
+      host: state.parsed.original,
+      hostname: effective.get("hostname") ?? state.parsed.hostname,
+      port: Number(effective.get("port") ?? 22),
+      user: userNamedSomewhere ? (effective.get("user") ?? KAMAL_DEFAULT_USER) : KAMAL_DEFAULT_USER,
+      connectTimeoutSeconds: this.connectTimeoutSeconds,
+    };
+    return invocation;
+  }
+
+  private ensurePrivateDir(): string {
+    if (!this.privateDir) {
+      // Short base path: ssh's control sockets must fit a 104-108 byte socket address.
+      const base = tmpdir().length <= 40 ? tmpdir() : "/tmp";
+      this.privateDir = mkdtempSync(join(base, "berth-ssh-")); // mode 0700
+      if (Array.isArray(this.settings.config)) {
+        writeFileSync(join(this.privateDir, "config"), configListFileContent(this.settings.config), { mode: 0o600 });
+      }
+    }
+    return this.privateDir;
+  }
+
+  private ensureAgent(dir: string): Promise<PrivateAgent | undefined> {
+    if (!this.agent) {
+      const keys = this.settings.keyData ?? [];
+      this.agent = keys.length === 0 ? Promise.resolve(undefined) : PrivateAgent.start(dir, keys);
+    }
+    return this.agent;
+  }
+
+  private ssh(args: string[], extra: { settleOnExit?: boolean; timeoutMs?: number } = {}): Promise<ChildOutcome> {
+    return runChild({ command: "ssh", args, env: this.env, ...extra });
+  }
+}
+
+function parseSshG(output: string): Map<string, string> {
+  const values = new Map<string, string>();
+  for (const line of output.split("\n")) {
+    const space = line.indexOf(" ");
+    if (space > 0 && !values.has(line.slice(0, space))) values.set(line.slice(0, space), line.slice(space + 1).trim());
+  }
+  return values;
+}
+
+function localUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return "";
+  }
+}
+
+/** Kamal's DNS retry backoff: 0.1 s doubling up to 2 s, plus up to 50% jitter. */
+function backoff(attempt: number): Promise<void> {
+  const base = Math.min(2000, 100 * 2 ** attempt);
+  return new Promise((resolve) => setTimeout(resolve, base * (1 + Math.random() * 0.5)));
+}

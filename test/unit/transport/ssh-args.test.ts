@@ -1,0 +1,115 @@
+import { describe, expect, it } from "vitest";
+import { homedir } from "node:os";
+import { Redacted } from "../../../src/commands/cmd.js";
+import { parseHost } from "../../../src/transport/host.js";
+import {
+  configListFileContent,
+  sshCommandArgs,
+  sshControlArgs,
+  sshMasterArgs,
+  sshOptionArgs,
+  type SshInvocation,
+} from "../../../src/transport/ssh-args.js";
+import { sshSettingsFromKamal } from "../../../src/transport/ssh-settings.js";
+
+function invocation(overrides: Partial<SshInvocation> = {}): SshInvocation {
+  return {
+    settings: {},
+    host: parseHost("1.2.3.4"),
+    controlPath: "/tmp/berth-ssh-x/0",
+    controlPersistSeconds: 60,
+    connectTimeoutSeconds: 15,
+    batchMode: false,
+    acceptNewHostKeys: false,
+    ...overrides,
+  };
+}
+
+const SHARING = [
+  "-o", "ControlMaster=auto",
+  "-o", "ControlPath=/tmp/berth-ssh-x/0",
+  "-o", "ControlPersist=60",
+  "-o", "ServerAliveInterval=30",
+  "-o", "ConnectTimeout=15",
+];
+
+describe("ssh command line", () => {
+  it("adds only connection sharing, keepalive and the connect timeout when deploy.yml says nothing", () => {
+    expect(sshOptionArgs(invocation())).toEqual(SHARING);
+  });
+
+  it("maps every ssh: key of deploy.yml", () => {
+    const settings = sshSettingsFromKamal({
+      user: "app",
+      port: "2222",
+      proxy: "bastion.example.com",
+      log_level: "debug",
+      keys_only: true,
+      keys: ["~/.ssh/deploy", "/etc/keys/ci"],
+      config: "~/.ssh/berth_config",
+      forward_agent: true,
+    });
+    expect(sshOptionArgs(invocation({ settings, batchMode: true, acceptNewHostKeys: true }))).toEqual([
+      "-F", `${homedir()}/.ssh/berth_config`,
+      ...SHARING,
+      "-o", "BatchMode=yes",
+      "-o", "StrictHostKeyChecking=accept-new",
+      "-l", "app",
+      "-p", "2222",
+      "-J", "root@bastion.example.com",
+      "-i", `${homedir()}/.ssh/deploy`,
+      "-i", "/etc/keys/ci",
+      "-o", "IdentitiesOnly=yes",
+      "-o", "LogLevel=DEBUG",
+      "-o", "ForwardAgent=yes",
+    ]);
+  });
+
+  it("keeps a proxy's own user and passes a proxy command as one argument", () => {
+    expect(sshOptionArgs(invocation({ settings: { proxy: "jump@10.0.0.1:2200" } }))).toContain("jump@10.0.0.1:2200");
+    const args = sshOptionArgs(invocation({ settings: { proxyCommand: "ssh -W %h:%p user@proxy" } }));
+    expect(args.slice(-2)).toEqual(["-o", "ProxyCommand=ssh -W %h:%p user@proxy"]);
+  });
+
+  it("reads no config with config: false, and the listed files through a generated one", () => {
+    expect(sshOptionArgs(invocation({ settings: { config: false } })).slice(0, 2)).toEqual(["-F", "/dev/null"]);
+    const listed = invocation({ settings: { config: ["~/a", "/b c"] }, configListFile: "/tmp/berth-ssh-x/config" });
+    expect(sshOptionArgs(listed).slice(0, 2)).toEqual(["-F", "/tmp/berth-ssh-x/config"]);
+    expect(configListFileContent(["~/a", "/b c"])).toBe(`Include "${homedir()}/a"\nInclude "/b c"\n`);
+    expect(sshOptionArgs(invocation({ settings: { config: true } }))).toEqual(SHARING);
+  });
+
+  it("selects key_data keys in the private agent, even with keys_only", () => {
+    const args = sshOptionArgs(
+      invocation({
+        settings: { keysOnly: true, keyData: [new Redacted("-----BEGIN OPENSSH PRIVATE KEY-----")] },
+        agent: { socket: "/tmp/berth-ssh-x/agent.sock", publicKeyFiles: ["/tmp/berth-ssh-x/key_data_0.pub"] },
+      }),
+    );
+    expect(args.slice(SHARING.length)).toEqual([
+      "-o", "IdentityAgent=/tmp/berth-ssh-x/agent.sock",
+      "-i", "/tmp/berth-ssh-x/key_data_0.pub",
+      "-o", "IdentitiesOnly=yes",
+    ]);
+    expect(args.join(" ")).not.toContain("BEGIN");
+  });
+
+  it("lets the host string's user and port win over ssh.user and ssh.port, and uses the default user last", () => {
+    const args = sshOptionArgs(invocation({ host: parseHost("deploy@[2001:db8::1]:2201"), settings: { user: "app", port: 22 } }));
+    expect(args.slice(SHARING.length)).toEqual(["-l", "deploy", "-p", "2201"]);
+    expect(sshOptionArgs(invocation({ defaultUser: "root" })).slice(SHARING.length)).toEqual(["-l", "root"]);
+    expect(sshOptionArgs(invocation({ defaultUser: "root", settings: { user: "app" } })).slice(SHARING.length)).toEqual(["-l", "app"]);
+  });
+
+  it("runs a command, opens the master and controls it with the same options", () => {
+    const base = invocation({ host: parseHost("app@web-1:2222") });
+    expect(sshCommandArgs(base, "docker ps")).toEqual([...SHARING, "-l", "app", "-p", "2222", "-T", "--", "web-1", "docker ps"]);
+    expect(sshCommandArgs(base, "bash", { tty: true }).slice(-4)).toEqual(["-t", "--", "web-1", "bash"]);
+    expect(sshMasterArgs(base)).toEqual([
+      "-o", "ControlMaster=yes",
+      ...SHARING.slice(2),
+      "-l", "app", "-p", "2222", "-N", "-f", "--", "web-1",
+    ]);
+    expect(sshControlArgs(base, "exit").slice(-4)).toEqual(["-O", "exit", "--", "web-1"]);
+  });
+});
