@@ -9,7 +9,15 @@ import { Output, type OutputFormat, type OutputStream, type Verbosity } from "./
 export { Output, describeError } from "./output.js";
 export type { OutputFormat, OutputOptions, OutputStream, SayColor, Verbosity } from "./output.js";
 export { newCommandId } from "./events.js";
-export type { CommandFinishEvent, CommandOutputEvent, CommandStartEvent, Level, OutputEvents } from "./events.js";
+export type {
+  CommandFinishedEvent,
+  CommandOutputEvent,
+  CommandStartedEvent,
+  ConnectionFailedEvent,
+  ConnectionOpenedEvent,
+  Level,
+  OutputEvents,
+} from "./events.js";
 
 export interface CreateOutputOptions {
   readonly stdout: OutputStream & NodeJS.WritableStream;

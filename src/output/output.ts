@@ -4,10 +4,18 @@
 // - JSON events, one object per line, for CI.
 // Every line passes the secret masker before it is written.
 
-import { render } from "../commands/cmd.js";
+import { render, type Cmd } from "../commands/cmd.js";
 import { BerthError } from "../util/errors.js";
 import { createColors, type Colors } from "./colors.js";
-import type { CommandFinishEvent, CommandOutputEvent, CommandStartEvent, Level, OutputEvents } from "./events.js";
+import type {
+  CommandFinishedEvent,
+  CommandOutputEvent,
+  CommandStartedEvent,
+  ConnectionFailedEvent,
+  ConnectionOpenedEvent,
+  Level,
+  OutputEvents,
+} from "./events.js";
 import {
   byHostBlock,
   commandMessage,
@@ -176,9 +184,9 @@ export class Output implements OutputEvents {
     else write();
   }
 
-  commandStart(event: CommandStartEvent): void {
+  commandStarted(event: CommandStartedEvent): void {
     const level = event.level ?? "info";
-    const text = this.mask(render(event.command));
+    const text = this.mask(shown(event.command));
     this.running.set(event.id, { host: event.host, level, text, partial: { stdout: "", stderr: "" } });
     if (this.format === "json") {
       if (this.shows(level)) {
@@ -194,14 +202,14 @@ export class Output implements OutputEvents {
       this.stdout.write(`${formatLine(this.colors, level, runningMessage(this.colors, text, event.host, event.user), event.id)}\n`);
     }
     if (this.shows("debug")) {
-      const full = event.wrapped === undefined ? text : this.mask(render(event.wrapped));
+      const full = event.wrapped === undefined ? text : this.mask(shown(event.wrapped));
       this.stdout.write(`${formatLine(this.colors, "debug", commandMessage(this.colors, full), event.id)}\n`);
     }
   }
 
   commandOutput(event: CommandOutputEvent): void {
     const command = this.running.get(event.id);
-    const buffered = (command?.partial[event.stream] ?? "") + event.data;
+    const buffered = (command?.partial[event.stream] ?? "") + event.chunk;
     const lines = buffered.split(/\r?\n/);
     const rest = lines.pop() ?? "";
     if (command !== undefined) command.partial[event.stream] = rest;
@@ -209,7 +217,7 @@ export class Output implements OutputEvents {
     for (const line of lines) this.dataLine(event.id, event.host, event.stream, line);
   }
 
-  commandFinish(event: CommandFinishEvent): void {
+  commandFinished(event: CommandFinishedEvent): void {
     const command = this.running.get(event.id);
     this.running.delete(event.id);
     if (command !== undefined) {
@@ -219,18 +227,28 @@ export class Output implements OutputEvents {
     }
     const level = command?.level ?? "info";
     if (!this.shows(level)) return;
+    const seconds = event.durationMs / 1000;
     if (this.format === "json") {
       return this.event("command.finish", {
         host: event.host,
         id: event.id,
         command: command?.text,
         status: event.exitStatus,
-        seconds: Number(event.seconds.toFixed(3)),
+        seconds: Number(seconds.toFixed(3)),
         successful: event.exitStatus === 0,
+        ...(event.connectionError === undefined ? {} : { connectionError: this.mask(event.connectionError) }),
       });
     }
     if (this.live !== undefined) return this.live.commandFinished(event.id, event.host, event.exitStatus);
-    this.stdout.write(`${formatLine(this.colors, level, finishedMessage(this.colors, event.seconds, event.exitStatus), event.id)}\n`);
+    this.stdout.write(`${formatLine(this.colors, level, finishedMessage(this.colors, seconds, event.exitStatus), event.id)}\n`);
+  }
+
+  connectionOpened(event: ConnectionOpenedEvent): void {
+    this.debug(`Connected to ${event.host} in ${(event.durationMs / 1000).toFixed(3)} seconds`);
+  }
+
+  connectionFailed(event: ConnectionFailedEvent): void {
+    this.debug(`Connection to ${event.host} failed after ${(event.durationMs / 1000).toFixed(3)} seconds: ${event.message}`);
   }
 
   /** Stops the live view (its last frame stays on screen). Safe to call more than once. */
@@ -254,6 +272,10 @@ export class Output implements OutputEvents {
     const record = { ts: this.now().toISOString(), event, ...fields };
     this.stdout.write(`${this.mask(JSON.stringify(record))}\n`);
   }
+}
+
+function shown(command: string | Cmd): string {
+  return typeof command === "string" ? command : render(command);
 }
 
 interface ErrorDescription {

@@ -31,9 +31,9 @@ function liveOutput(width = 80) {
 describe("live view", () => {
   it("shows one line per host with its current command and elapsed time", () => {
     const { output, live, state, advance } = liveOutput();
-    output.commandStart({ id: "00000001", host: "10.0.0.1", command: cmd("docker", "pull", "app:v1") });
+    output.commandStarted({ id: "00000001", host: "10.0.0.1", command: cmd("docker", "pull", "app:v1") });
     advance(1500);
-    output.commandStart({ id: "00000002", host: "10.0.0.22", command: cmd("docker", "pull", "app:v1") });
+    output.commandStarted({ id: "00000002", host: "10.0.0.22", command: cmd("docker", "pull", "app:v1") });
     expect(state.frame.split("\n")[0]).toMatch(/ 1\.5s$/); // drawn on every event
     advance(500);
     const lines = live.frame().split("\n"); // what the next timer tick draws
@@ -44,19 +44,19 @@ describe("live view", () => {
 
   it("collapses a host whose commands finished into a summary, and marks failures", () => {
     const { output, state, advance } = liveOutput();
-    output.commandStart({ id: "00000001", host: "h1", command: cmd("docker", "ps") });
-    output.commandStart({ id: "00000002", host: "h2", command: cmd("docker", "pull", "x") });
+    output.commandStarted({ id: "00000001", host: "h1", command: cmd("docker", "ps") });
+    output.commandStarted({ id: "00000002", host: "h2", command: cmd("docker", "pull", "x") });
     advance(1200);
-    output.commandFinish({ id: "00000001", host: "h1", exitStatus: 0, seconds: 1.2 });
-    output.commandFinish({ id: "00000002", host: "h2", exitStatus: 1, seconds: 1.2 });
+    output.commandFinished({ id: "00000001", host: "h1", exitStatus: 0, durationMs: 1200 });
+    output.commandFinished({ id: "00000002", host: "h2", exitStatus: 1, durationMs: 1200 });
     expect(state.frame.split("\n")).toEqual(["  ✓ h1  1 command in 1.2s", "  ✗ h2  docker pull x  exit status 1"]);
   });
 
   it("keeps phase headings and printed text above the view, and never prints Running lines", () => {
     const { output, state, stdout } = liveOutput();
     output.say("Ensure kamal-proxy is running...");
-    output.commandStart({ id: "00000001", host: "h1", command: cmd("docker", "ps") });
-    output.commandFinish({ id: "00000001", host: "h1", exitStatus: 0, seconds: 0 });
+    output.commandStarted({ id: "00000001", host: "h1", command: cmd("docker", "ps") });
+    output.commandFinished({ id: "00000001", host: "h1", exitStatus: 0, durationMs: 0 });
     output.say("Detect stale containers...");
     output.putsByHost("h1", "nothing stale");
     output.close();
@@ -71,7 +71,7 @@ describe("live view", () => {
 
   it("truncates long commands to the terminal width", () => {
     const { output, state } = liveOutput(40);
-    output.commandStart({ id: "00000001", host: "h1", command: cmd("docker", "run", "--detach", "--name", "a-very-long-container-name") });
+    output.commandStarted({ id: "00000001", host: "h1", command: cmd("docker", "run", "--detach", "--name", "a-very-long-container-name") });
     const line = state.frame;
     expect(line.length).toBeLessThanOrEqual(40);
     expect(line).toContain("…");
@@ -79,8 +79,8 @@ describe("live view", () => {
 
   it("leaves the final table on screen when closed", () => {
     const { output, state } = liveOutput();
-    output.commandStart({ id: "00000001", host: "h1", command: cmd("docker", "ps") });
-    output.commandFinish({ id: "00000001", host: "h1", exitStatus: 0, seconds: 0 });
+    output.commandStarted({ id: "00000001", host: "h1", command: cmd("docker", "ps") });
+    output.commandFinished({ id: "00000001", host: "h1", exitStatus: 0, durationMs: 0 });
     output.close();
     expect(state.persisted.at(-1)).toBe("  ✓ h1  1 command in 0.0s");
   });

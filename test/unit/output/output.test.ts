@@ -27,9 +27,9 @@ function jsonOutput(verbosity: Verbosity = "info") {
 }
 
 function runCommand(output: Output, options: { level?: "debug" | "info"; exitStatus?: number; data?: string[] } = {}): void {
-  output.commandStart({ id: "a1b2c3d4", host: "1.1.1.1", command: cmd("docker", "ps"), level: options.level ?? "info" });
-  for (const data of options.data ?? []) output.commandOutput({ id: "a1b2c3d4", host: "1.1.1.1", stream: "stdout", data });
-  output.commandFinish({ id: "a1b2c3d4", host: "1.1.1.1", exitStatus: options.exitStatus ?? 0, seconds: 0.152 });
+  output.commandStarted({ id: "a1b2c3d4", host: "1.1.1.1", command: cmd("docker", "ps"), level: options.level ?? "info" });
+  for (const data of options.data ?? []) output.commandOutput({ id: "a1b2c3d4", host: "1.1.1.1", stream: "stdout", chunk: data });
+  output.commandFinished({ id: "a1b2c3d4", host: "1.1.1.1", exitStatus: options.exitStatus ?? 0, durationMs: 152 });
 }
 
 describe("Output, text", () => {
@@ -44,16 +44,16 @@ describe("Output, text", () => {
 
   it("with -v adds the Command line and every output line, partial lines joined", () => {
     const { output, stdout } = textOutput("debug");
-    output.commandStart({
+    output.commandStarted({
       id: "a1b2c3d4",
       host: "1.1.1.1",
       command: cmd("docker", "ps"),
       wrapped: cmd("(", "export", 'K="v"', ";", "docker", "ps", ")"),
     });
-    output.commandOutput({ id: "a1b2c3d4", host: "1.1.1.1", stream: "stdout", data: "line one\nline " });
-    output.commandOutput({ id: "a1b2c3d4", host: "1.1.1.1", stream: "stderr", data: "warning\n" });
-    output.commandOutput({ id: "a1b2c3d4", host: "1.1.1.1", stream: "stdout", data: "two" });
-    output.commandFinish({ id: "a1b2c3d4", host: "1.1.1.1", exitStatus: 0, seconds: 1 });
+    output.commandOutput({ id: "a1b2c3d4", host: "1.1.1.1", stream: "stdout", chunk: "line one\nline " });
+    output.commandOutput({ id: "a1b2c3d4", host: "1.1.1.1", stream: "stderr", chunk: "warning\n" });
+    output.commandOutput({ id: "a1b2c3d4", host: "1.1.1.1", stream: "stdout", chunk: "two" });
+    output.commandFinished({ id: "a1b2c3d4", host: "1.1.1.1", exitStatus: 0, durationMs: 1000 });
     expect(stdout.lines).toEqual([
       "  INFO [a1b2c3d4] Running docker ps on 1.1.1.1",
       ' DEBUG [a1b2c3d4] Command: ( export K="v" ; docker ps )',
@@ -100,9 +100,24 @@ describe("Output, text", () => {
     expect(stdout.text).toBe("App Host: 1.1.1.1\napp-web-abc\n\nProxy Host: 1.1.1.2\nproxy\n\n");
   });
 
+  it("takes the transport's events as they are: pre-rendered command text, chunks, durations", () => {
+    const { output, stdout } = textOutput("debug");
+    output.connectionOpened({ host: "1.1.1.1", durationMs: 42 });
+    output.commandStarted({ id: "0000beef", host: "1.1.1.1", kind: "upload", command: "upload .kamal/apps/app/env/roles/web.env" });
+    output.commandFinished({ id: "0000beef", host: "1.1.1.1", exitStatus: 255, durationMs: 3001, connectionError: "Connection refused" });
+    output.connectionFailed({ host: "1.1.1.2", durationMs: 5, message: "Connection refused" });
+    expect(stdout.lines).toEqual([
+      " DEBUG Connected to 1.1.1.1 in 0.042 seconds",
+      "  INFO [0000beef] Running upload .kamal/apps/app/env/roles/web.env on 1.1.1.1",
+      " DEBUG [0000beef] Command: upload .kamal/apps/app/env/roles/web.env",
+      "  INFO [0000beef] Finished in 3.001 seconds with exit status 255 (failed).",
+      " DEBUG Connection to 1.1.1.2 failed after 0.005 seconds: Connection refused",
+    ]);
+  });
+
   it("always shows commands redacted", () => {
     const { output, stdout } = textOutput();
-    output.commandStart({
+    output.commandStarted({
       id: "00000001",
       host: "h",
       command: cmd("docker", "login", "-u", new Redacted("user"), "-p", new Redacted("hunter22")),
