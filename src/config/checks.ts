@@ -7,6 +7,7 @@ import { isIP } from "node:net";
 import { join } from "node:path";
 import { KAMAL_COMPAT_VERSION } from "../version.js";
 import type { Configuration } from "./model/configuration.js";
+import type { ProxyRun } from "./model/proxy.js";
 import { RESTART_POLICY } from "./model/role.js";
 import { deepMerge } from "./merge.js";
 import { isHash, present, text } from "./model/values.js";
@@ -17,6 +18,8 @@ export interface Finding {
   readonly message: string;
   readonly at?: "key" | "value";
   readonly suggestion?: string;
+  /** Where to point when it differs from `path` (Kamal names the section, we point at the key). */
+  readonly locate?: Path;
 }
 
 /** Commands an alias may not shadow. */
@@ -34,7 +37,7 @@ const HOST_SELECTORS = ["host", "hosts", "role", "roles", "tag", "tags"];
 
 export function checkSections(raw: Readonly<Record<string, unknown>>, options: { destination?: string | undefined }): Finding[] {
   const findings: Finding[] = [];
-  const add = (path: Path, message: string): void => void findings.push({ path, message });
+  const add: Add = (path, message, locate) => void findings.push({ path, message, ...(locate ? { locate, at: "key" as const } : {}) });
 
   if (raw.require_destination === true && options.destination === undefined) {
     add(["require_destination"], "You must specify a destination");
@@ -71,7 +74,9 @@ export function checkSections(raw: Readonly<Record<string, unknown>>, options: {
       if (!isHash(accessory)) continue;
       const path = ["accessories", name];
       const selectors = Object.keys(accessory).filter((key) => HOST_SELECTORS.includes(key));
-      if (selectors.length !== 1) add(path, "specify one of `host`, `hosts`, `role`, `roles`, `tag` or `tags`");
+      if (selectors.length !== 1) {
+        add(path, "specify one of `host`, `hosts`, `role`, `roles`, `tag` or `tags`", selectors.length > 1 ? [...path, selectors[1]!] : path);
+      }
       checkLabels(accessory.labels, [...path, "labels"], add);
       checkRestartPolicy(accessory.options, [...path, "options"], add);
       if (isHash(accessory.registry)) checkRegistry(accessory.registry, [...path, "registry"], add);
@@ -91,7 +96,7 @@ export function checkSections(raw: Readonly<Record<string, unknown>>, options: {
   return findings;
 }
 
-type Add = (path: Path, message: string) => void;
+type Add = (path: Path, message: string, locate?: Path) => void;
 
 function checkRegistry(registry: unknown, path: Path, add: Add): void {
   if (!isHash(registry)) return;
@@ -136,13 +141,13 @@ function checkBuilder(builder: unknown, add: Add): void {
   if (!isHash(builder)) return;
   const path = ["builder"];
   if (isHash(builder.cache) && present(builder.cache.type) && !["gha", "registry"].includes(text(builder.cache.type))) {
-    add([...path, "cache", "type"], `Invalid cache type: ${text(builder.cache.type)}`);
+    add(path, `Invalid cache type: ${text(builder.cache.type)}`, [...path, "cache", "type"]);
   }
-  if ("arch" in builder && !present(builder.arch)) add(path, "Builder arch not set");
+  if ("arch" in builder && !present(builder.arch)) add(path, "Builder arch not set", [...path, "arch"]);
   if (present(builder.pack) && Array.isArray(builder.arch) && builder.arch.length > 1) {
-    add([...path, "pack"], "buildpacks only support building for one arch");
+    add(path, "buildpacks only support building for one arch", [...path, "pack"]);
   }
-  if (builder.local === false && !present(builder.remote)) add([...path, "local"], "Cannot disable local builds, no remote is set");
+  if (builder.local === false && !present(builder.remote)) add(path, "Cannot disable local builds, no remote is set", [...path, "local"]);
 }
 
 function checkBoot(boot: unknown, add: Add): void {
@@ -152,14 +157,14 @@ function checkBoot(boot: unknown, add: Add): void {
 
 /** Kamal's Validator::Proxy, for the root proxy, a role's own proxy, an accessory's proxy. */
 function checkProxy(proxy: Readonly<Record<string, unknown>>, path: Path, add: Add): void {
-  if (!present(proxy.host) && !present(proxy.hosts) && present(proxy.ssl)) add([...path, "ssl"], "Must set a host to enable automatic SSL");
-  if ("host" in proxy && "hosts" in proxy) add([...path, "hosts"], "Specify one of 'host' or 'hosts', not both");
+  if (!present(proxy.host) && !present(proxy.hosts) && present(proxy.ssl)) add(path, "Must set a host to enable automatic SSL", [...path, "ssl"]);
+  if ("host" in proxy && "hosts" in proxy) add(path, "Specify one of 'host' or 'hosts', not both", [...path, "hosts"]);
   if (isHash(proxy.ssl)) {
     if (present(proxy.ssl.certificate_pem) && !present(proxy.ssl.private_key_pem)) {
-      add([...path, "ssl"], "Missing private_key_pem setting (required when certificate_pem is present)");
+      add(path, "Missing private_key_pem setting (required when certificate_pem is present)", [...path, "ssl"]);
     }
     if (present(proxy.ssl.private_key_pem) && !present(proxy.ssl.certificate_pem)) {
-      add([...path, "ssl"], "Missing certificate_pem setting (required when private_key_pem is present)");
+      add(path, "Missing certificate_pem setting (required when private_key_pem is present)", [...path, "ssl"]);
     }
   }
   const run = proxy.run;
@@ -170,7 +175,7 @@ function checkProxy(proxy: Readonly<Record<string, unknown>>, path: Path, add: A
       });
     }
     if (run.publish === false && (present(run.bind_ips) || present(run.http_port) || present(run.https_port))) {
-      add([...path, "run", "publish"], "Cannot set http_port, https_port or bind_ips when publish is false");
+      add(path, "Cannot set http_port, https_port or bind_ips when publish is false", [...path, "run", "publish"]);
     }
   }
 }
@@ -179,7 +184,7 @@ function checkProxy(proxy: Readonly<Record<string, unknown>>, path: Path, add: A
 
 export function checkConfiguration(config: Configuration): Finding[] {
   const findings: Finding[] = [];
-  const add = (path: Path, message: string): void => void findings.push({ path, message });
+  const add: Add = (path, message, locate) => void findings.push({ path, message, ...(locate ? { locate, at: "key" as const } : {}) });
   const raw = config.raw;
 
   if (config.image === "") add(["image"], "is required");
@@ -225,11 +230,14 @@ export function checkConfiguration(config: Configuration): Finding[] {
     const own = role.specializedProxy?.raw ?? {};
     const merged = deepMerge(config.proxy.raw, own);
     const alreadyReported = ("host" in own && "hosts" in own) || ("host" in config.proxy.raw && "hosts" in config.proxy.raw);
-    if ("host" in merged && "hosts" in merged && !alreadyReported) add([...proxyPath, "hosts"], "Specify one of 'host' or 'hosts', not both");
+    if ("host" in merged && "hosts" in merged && !alreadyReported) {
+      add(proxyPath, "Specify one of 'host' or 'hosts', not both", [...proxyPath, "hosts" in own ? "hosts" : "host"]);
+    }
     if (proxy.ssl && role.hosts.length > 1 && !proxy.customCertificate) {
       add(
-        [...proxyPath, "ssl"],
+        proxyPath,
         `SSL is only supported on a single server unless you provide custom certificates, found ${role.hosts.length} servers for role ${role.name}`,
+        [...proxyPath, "ssl"],
       );
     }
   }
@@ -243,10 +251,27 @@ export function checkConfiguration(config: Configuration): Finding[] {
   }
 
   for (const host of config.allHosts) {
-    const runs = config.proxyRuns(host);
-    if (runs.some((run) => !run.equals(runs[0]!))) add(["proxy", "run"], `Conflicting proxy run configurations for host ${host}`);
+    const runs = proxyRunsWithPaths(config, host);
+    const different = runs.find(({ run }) => !run.equals(runs[0]!.run));
+    if (different) add(different.path, `Conflicting proxy run configurations for host ${host}`);
   }
   return findings;
+}
+
+/** Each `proxy.run` on a host with the path it was written at (a role's own, or the root's). */
+function proxyRunsWithPaths(config: Configuration, host: string): { path: Path; run: ProxyRun }[] {
+  const runs: { path: Path; run: ProxyRun }[] = [];
+  for (const role of config.rolesOn(host)) {
+    const run = role.proxy?.run;
+    if (!run) continue;
+    const own = isHash(role.specializedProxy?.raw.run);
+    runs.push({ path: own ? [...rolePath(config, role.name), "proxy", "run"] : ["proxy", "run"], run });
+  }
+  for (const accessory of config.accessoriesOn(host)) {
+    const run = accessory.proxy?.run;
+    if (run) runs.push({ path: ["accessories", accessory.name, "proxy", "run"], run });
+  }
+  return runs;
 }
 
 function roleSettings(config: Configuration, name: string): Record<string, unknown> | undefined {

@@ -122,8 +122,9 @@ function locator(maps: readonly SourceMap[]): Locator {
       for (const map of candidates) {
         const location = map?.get(prefix);
         if (!location) continue;
+        // A map or list value starts on the next line; its key is the better place to point at.
         const exact = length === path.length;
-        const position = exact && at === "value" ? location.value : (location.key ?? location.value);
+        const position = exact && at === "value" && !location.collection ? location.value : (location.key ?? location.value);
         return { file: location.file, line: position.line, column: position.column };
       }
     }
@@ -136,7 +137,7 @@ function joinPath(path: Path): string {
 }
 
 function toIssue(finding: Finding, locate: Locator): ConfigIssue {
-  const location = locate(finding.path, finding.at ?? "value");
+  const location = locate(finding.locate ?? finding.path, finding.at ?? "value");
   return {
     path: joinPath(finding.path),
     message: finding.message,

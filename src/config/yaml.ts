@@ -21,6 +21,8 @@ export interface NodeLocation {
   readonly value: Position;
   /** Where the key starts (map entries only). */
   readonly key?: Position;
+  /** The value is a map or a list. */
+  readonly collection?: boolean;
 }
 
 /** Positions of every key and value in one file, by path. */
@@ -70,7 +72,7 @@ export function parseYaml(text: string, file: string): ParsedYaml {
   if (document.errors.length > 0) {
     throw new ConfigError(
       document.errors.map((error) => {
-        const position = error.linePos?.[0];
+        const position = error.linePos?.[0] ?? lineCounter.linePos(error.pos[0]);
         const firstLine = error.message.split("\n")[0] ?? error.message;
         return {
           path: "",
@@ -103,10 +105,12 @@ class Converter {
   }
 
   convert(node: Node, path: Path, keyNode?: Node | null): YamlValue {
+    const target = isAlias(node) ? (node.resolve(this.document) as Node | undefined) : node;
     const location: NodeLocation = {
       file: this.sourceMap.file,
       value: this.position(node),
       ...(keyNode ? { key: this.position(keyNode) } : {}),
+      ...(target && (isMap(target) || isSeq(target)) ? { collection: true } : {}),
     };
     this.sourceMap.set(path, location);
     return this.valueOf(node, path);

@@ -107,8 +107,12 @@ export class Accessory {
     return [];
   }
 
+  /** Hosts carrying any of the tags, in the order roles are written in `servers`. */
   private hostsTagged(tags: readonly string[]): string[] {
-    return unique(this.config.roles.flatMap((role) => role.hosts.filter((host) => role.tagsFor(host).some((tag) => tags.includes(tag)))));
+    const servers = this.config.raw.servers;
+    const roleNames = isHash(servers) ? Object.keys(servers) : this.config.roles.map((role) => role.name);
+    const roles = roleNames.flatMap((name) => this.config.role(name) ?? []);
+    return unique(roles.flatMap((role) => role.hosts.filter((host) => role.tagsFor(host).some((tag) => tags.includes(tag)))));
   }
 
   /** `3306` becomes `3306:3306`; mappings with a colon are kept. */

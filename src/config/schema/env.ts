@@ -36,14 +36,14 @@ function validateEnv(value: unknown, path: readonly PathSegment[], context: Vali
   }
   for (const key of keys) {
     if (!(SPECIAL_KEYS as readonly string[]).includes(key)) {
-      context.report([...path, key], `unknown key: ${key}`, { at: "key" });
+      context.report(path, `unknown key: ${key}`, { at: "key", locate: [...path, key] });
     }
   }
   if ("clear" in value) context.check(value.clear, clearSchema, [...path, "clear"]);
   if ("secret" in value) context.check(value.secret, secretSchema, [...path, "secret"]);
   if ("tags" in value) {
     if (!allowTags) {
-      context.report(path, "tags are only allowed in the root env");
+      context.report(path, "tags are only allowed in the root env", { at: "key", locate: [...path, "tags"] });
       return;
     }
     const tags = value.tags;

@@ -53,7 +53,12 @@ export interface ValidationHint {
 export type PathSegment = string | number;
 
 export interface ValidationContext {
-  report(path: readonly PathSegment[], message: string, options?: { at?: "key" | "value"; suggestion?: string }): void;
+  /** `locate` points at a more precise place than `path` (e.g. the unknown key inside a map). */
+  report(
+    path: readonly PathSegment[],
+    message: string,
+    options?: { at?: "key" | "value"; suggestion?: string; locate?: readonly PathSegment[] },
+  ): void;
   /** Validates `value` against `schema` at `path` with the generic rules. */
   check(value: unknown, schema: z.ZodType, path: readonly PathSegment[]): void;
 }

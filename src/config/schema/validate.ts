@@ -13,6 +13,8 @@ export interface SchemaIssue {
   /** Point at the key (unknown keys) rather than the value. */
   readonly at: "key" | "value";
   readonly suggestion?: string;
+  /** Where to point when it differs from `path`. */
+  readonly locate?: readonly PathSegment[];
 }
 
 interface Def {
@@ -47,6 +49,7 @@ export function validateWithSchema(value: unknown, schema: z.ZodType, path: read
         message,
         at: options.at ?? "value",
         ...(options.suggestion === undefined ? {} : { suggestion: options.suggestion }),
+        ...(options.locate === undefined ? {} : { locate: options.locate }),
       });
     },
     check(checkedValue, checkedSchema, checkedPath) {
@@ -115,8 +118,10 @@ function walkObject(value: unknown, schema: z.ZodType, def: Def, path: readonly 
   for (const key of Object.keys(value)) {
     if (key in shape || (allowExtensions && key.startsWith("x-"))) continue;
     const suggestion = suggestKey(key, known);
-    context.report([...path, key], `unknown key: ${key}`, {
+    // Kamal names the map the key is in; the position is the key's own.
+    context.report(path, `unknown key: ${key}`, {
       at: "key",
+      locate: [...path, key],
       ...(suggestion === undefined ? {} : { suggestion }),
     });
   }
