@@ -117,7 +117,7 @@ export class LoadBalancer {
     this.healthWaiters = [];
   }
 
-  async drainAll(timeoutMs: number): Promise<void> {
-    await Promise.all(this.all.map((target) => target.drain(timeoutMs)));
+  async drainAll(timeoutMs: number, closeTunnelsNow = false): Promise<void> {
+    await Promise.all(this.all.map((target) => target.drain(timeoutMs, closeTunnelsNow)));
   }
 }

@@ -233,9 +233,9 @@ export class Router {
     for (const service of this.services.values()) service.dispose();
   }
 
-  /** Every in-flight request and tunnel, for shutdown. */
+  /** Shutdown: in-flight requests finish (up to the timeout); WebSockets are told to go away now. */
   async drainAll(timeoutMs: number): Promise<void> {
-    await Promise.all([...this.services.values()].map((service) => service.drain(timeoutMs)));
+    await Promise.all([...this.services.values()].map((service) => service.drain(timeoutMs, true)));
   }
 
   private requireService(name: string): Service {

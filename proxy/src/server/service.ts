@@ -55,8 +55,8 @@ export class Service {
     this.rollout?.dispose();
   }
 
-  async drain(timeoutMs: number): Promise<void> {
-    await Promise.all([this.active?.drainAll(timeoutMs), this.rollout?.drainAll(timeoutMs)]);
+  async drain(timeoutMs: number, closeTunnelsNow = false): Promise<void> {
+    await Promise.all([this.active?.drainAll(timeoutMs, closeTunnelsNow), this.rollout?.drainAll(timeoutMs, closeTunnelsNow)]);
   }
 }
 

@@ -109,9 +109,10 @@ export class Target {
    * Waits for in-flight requests and upgraded connections to finish, up to `timeoutMs`;
    * whatever is left then is ended (requests with 504, tunnels with a WebSocket close).
    */
-  async drain(timeoutMs: number): Promise<void> {
+  async drain(timeoutMs: number, closeTunnelsNow = false): Promise<void> {
     const previous = this.state;
     this.state = "draining";
+    if (closeTunnelsNow) for (const tunnel of [...this.tunnels]) tunnel.abortForDrain();
     if (this.inflight.size > 0 || this.tunnels.size > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
