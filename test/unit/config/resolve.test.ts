@@ -336,7 +336,7 @@ describe("accessories", () => {
   it("includes the accessories as written in the kamal config document", () => {
     const document = config.toKamalDocument();
     expect(document.accessories).toEqual(config.raw.accessories);
-    expect((document.accessories as Record<string, { image: string }>).mysql.image).toBe("mysql:8.0");
+    expect((document.accessories as Record<string, { image: string }>).mysql!.image).toBe("mysql:8.0");
   });
 
   it("finds hosts by tag for tag selectors", () => {
