@@ -1,0 +1,157 @@
+// Secrets from `.kamal/secrets*`, with Kamal 2's rules: `<path>-common` first, then `<path>`
+// (or `<path>.<destination>` instead, when deploying to a destination); later files override
+// earlier ones; missing files are skipped. Each file is parsed on its own (dotenv.ts), so `$VAR`
+// sees only keys defined above it in the same file, then the environment. Nothing is read or
+// run until the first lookup, and then only once, so commands that need no secret never start
+// a vault CLI or prompt for a password.
+
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { BerthError } from "../util/errors.js";
+import { parseDotenv, type CommandSubstitution } from "./dotenv.js";
+import { isInlineSecretsCommand, runInlineSecretsCommand } from "./inline.js";
+import { createCommandRunner, describeFailure, type CommandRunner, type Environment } from "./runner.js";
+import type { SecretsLookup } from "./types.js";
+
+export interface SecretsOptions {
+  /** Kamal's `secrets_path`; relative to `cwd`. */
+  readonly secretsPath?: string;
+  readonly destination?: string;
+  readonly cwd: string;
+  /** For `$VAR` fallbacks and for the commands run; defaults to process.env. */
+  readonly env?: Environment;
+  /** Runs `$(…)` commands and vault CLIs; defaults to real child processes. */
+  readonly runCommand?: CommandRunner;
+}
+
+type Loaded = { ok: true; values: Readonly<Record<string, string>>; skipped: readonly string[] } | { ok: false; error: unknown };
+
+export class Secrets implements SecretsLookup {
+  private readonly secretsPath: string;
+  private readonly destination: string | undefined;
+  private readonly cwd: string;
+  private readonly env: Environment;
+  private readonly run: CommandRunner;
+  private existing: readonly string[] | undefined;
+  private loaded: Loaded | undefined;
+
+  constructor({ secretsPath = ".kamal/secrets", destination, cwd, env = process.env, runCommand }: SecretsOptions) {
+    this.secretsPath = secretsPath;
+    this.destination = destination;
+    this.cwd = cwd;
+    this.env = env;
+    this.run = runCommand ?? createCommandRunner({ cwd, env });
+  }
+
+  /** Every file Berth looks for, in order, as named in messages. */
+  get filenames(): readonly string[] {
+    const main = this.destination === undefined ? this.secretsPath : `${this.secretsPath}.${this.destination}`;
+    return [`${this.secretsPath}-common`, main];
+  }
+
+  /** The files that exist, in the order they are read (later ones override earlier ones). */
+  get files(): readonly string[] {
+    this.existing ??= this.filenames.filter((file) => existsSync(resolve(this.cwd, file)));
+    return this.existing;
+  }
+
+  get(name: string): string {
+    const values = this.values();
+    if (Object.hasOwn(values, name)) return values[name]!;
+    throw new BerthError(this.notFoundMessage(name, values), "Berth::ConfigurationError");
+  }
+
+  has(name: string): boolean {
+    return Object.hasOwn(this.values(), name);
+  }
+
+  all(): Readonly<Record<string, string>> {
+    return Object.freeze(Object.assign(Object.create(null) as Record<string, string>, this.values()));
+  }
+
+  /** Lines of the secrets files that are not `KEY=value` and were skipped, as `file:line`. */
+  get skippedLines(): readonly string[] {
+    this.values();
+    return this.loaded?.ok === true ? this.loaded.skipped : [];
+  }
+
+  private values(): Readonly<Record<string, string>> {
+    // A failure is remembered too: retrying would run the vault CLIs (and their prompts) again.
+    this.loaded ??= this.load();
+    if (!this.loaded.ok) throw this.loaded.error;
+    return this.loaded.values;
+  }
+
+  private load(): Loaded {
+    try {
+      const values = Object.create(null) as Record<string, string>;
+      const skipped: string[] = [];
+      for (const file of this.files) {
+        const parsed = parseDotenv(this.read(file), {
+          file,
+          env: this.env,
+          substituteCommand: (substitution) => this.substitute(substitution),
+        });
+        Object.assign(values, parsed.values);
+        skipped.push(...parsed.ignoredLines.map((line) => `${file}:${line}`));
+      }
+      return { ok: true, values, skipped };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
+
+  private read(file: string): string {
+    try {
+      return readFileSync(resolve(this.cwd, file), "utf8");
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
+      throw new BerthError(`Could not read secrets file ${file} (${code})`, "Berth::ConfigurationError");
+    }
+  }
+
+  private substitute({ command, file, key, variables, expandVariables }: CommandSubstitution): string {
+    const expanded = expandVariables(command);
+    if (isInlineSecretsCommand(expanded)) {
+      try {
+        return chomp(runInlineSecretsCommand(expanded, { cwd: this.cwd, env: this.env, runCommand: this.run }));
+      } catch (error) {
+        if (!(error instanceof BerthError)) throw error;
+        throw new BerthError(`${error.message} (for ${key} in ${file})`, error.kind);
+      }
+    }
+    // The shell expands `$VAR` itself from the environment we give it (this file's keys over
+    // the process environment), so values never become part of the command line.
+    const result = this.run({ argv: ["/bin/sh", "-c", command], env: { ...variables } });
+    if (result.status !== 0) {
+      const program = command.trim().split(/\s+/)[0] ?? "";
+      throw new BerthError(
+        `Command substitution $(${program} …) for ${key} in ${file} failed (${describeFailure(result)})`,
+        "Berth::SecretsError",
+      );
+    }
+    return chomp(result.stdout);
+  }
+
+  private notFoundMessage(name: string, values: Readonly<Record<string, string>>): string {
+    const files = this.files;
+    let message =
+      files.length > 0
+        ? `Secret '${name}' not found in ${files.join(", ")}`
+        : `Secret '${name}' not found, no secret files (${this.filenames.join(", ")}) provided`;
+    const similar = Object.keys(values).find((key) => key.toLowerCase() === name.toLowerCase());
+    if (similar !== undefined) message += ` (did you mean '${similar}'?)`;
+    const skipped = this.loaded?.ok === true ? this.loaded.skipped : [];
+    if (skipped.length > 0) message += `; these lines are not KEY=value and were skipped: ${skipped.join(", ")}`;
+    return message;
+  }
+}
+
+/** Ruby's `String#chomp`: drops one trailing "\n", "\r\n" or "\r". */
+function chomp(text: string): string {
+  return text.replace(/(?:\r\n|\n|\r)$/, "");
+}
+
+export type { SecretsLookup } from "./types.js";
+export { parseDotenv } from "./dotenv.js";
+export type { CommandRunner, CommandRequest, CommandResult } from "./runner.js";

@@ -1,0 +1,82 @@
+// Local commands run while loading secrets: `$(…)` substitutions and vault CLIs. Synchronous on
+// purpose: `SecretsLookup.get` is synchronous, and a vault CLI may prompt on the terminal, which
+// must not interleave with anything else. Secrets travel in `env` or `stdin`, never in `argv`.
+
+import { spawnSync } from "node:child_process";
+import { Redacted } from "../commands/cmd.js";
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+export interface CommandRequest {
+  readonly argv: readonly string[];
+  /** Added to the runner's environment, e.g. a vault session token. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** "inherit" (default) lets a CLI prompt on the terminal, as Ruby's backticks do. */
+  readonly stdin?: "inherit" | "ignore" | Redacted;
+  /** "ignore" is `2> /dev/null`; "inherit" (default) shows the CLI's own messages. */
+  readonly stderr?: "inherit" | "ignore";
+}
+
+export interface CommandResult {
+  /** Exit status; null when killed by a signal or never started. */
+  readonly status: number | null;
+  readonly signal: string | null;
+  readonly stdout: string;
+  /** The program was not found (ENOENT). */
+  readonly missing: boolean;
+}
+
+export type CommandRunner = (request: CommandRequest) => CommandResult;
+
+export interface RunnerOptions {
+  readonly cwd: string;
+  readonly env: Environment;
+}
+
+const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
+
+export function createCommandRunner({ cwd, env }: RunnerOptions): CommandRunner {
+  return (request) => {
+    const [program, ...args] = request.argv;
+    if (program === undefined) throw new Error("CommandRunner: empty argv");
+    const stdin = request.stdin ?? "inherit";
+    const result = spawnSync(program, args, {
+      cwd,
+      env: { ...definedOnly(env), ...request.env },
+      input: stdin instanceof Redacted ? stdin.value : undefined,
+      stdio: [stdin instanceof Redacted ? "pipe" : stdin, "pipe", request.stderr ?? "inherit"],
+      encoding: "utf8",
+      maxBuffer: MAX_OUTPUT_BYTES,
+    });
+    const errorCode = (result.error as NodeJS.ErrnoException | undefined)?.code;
+    return {
+      status: result.status,
+      signal: result.signal,
+      stdout: result.stdout ?? "",
+      missing: errorCode === "ENOENT",
+    };
+  };
+}
+
+export function succeeded(result: CommandResult): boolean {
+  return result.status === 0;
+}
+
+/** "exit status 3", "signal SIGTERM" or "not found": for errors, never the output. */
+export function describeFailure(result: CommandResult): string {
+  if (result.missing) return "command not found";
+  if (result.signal !== null) return `killed by ${result.signal}`;
+  return `exit status ${result.status ?? "unknown"}`;
+}
+
+/** Own string values only: `process.env` inherits `toString` and friends. */
+export function environmentValue(env: Environment, name: string): string {
+  const value = Object.hasOwn(env, name) ? env[name] : undefined;
+  return typeof value === "string" ? value : "";
+}
+
+function definedOnly(env: Environment): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value;
+  return out;
+}
