@@ -104,9 +104,10 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO(), o
     const known = new Set(program.commands.flatMap((command) => [command.name(), ...command.aliases()]));
     const expanded = await expandAliases([...argv], known, io.cwd, cachedLoad);
     const args = expandHashOptions(normalizeUnderscoreOptions(expanded, longOptionNames(program)), HASH_OPTION_FLAGS);
-    if (findCommandWord(args).commandIndex === -1 && !args.includes("--help")) {
-      // Like Thor: a bare `berth` lists the commands and succeeds.
-      program.outputHelp();
+    const listed = commandToList(program, args);
+    if (listed !== undefined) {
+      // Like Thor: a bare `berth` (or `berth app`) lists the commands and succeeds.
+      listed.outputHelp();
       return 0;
     }
     await program.parseAsync(args, { from: "user" });
@@ -185,6 +186,21 @@ function ownOptions(command: Command): Record<string, unknown> {
     own[key] = value;
   }
   return own;
+}
+
+/** The program or group named by `args` when no subcommand follows it (and no --help is asked). */
+function commandToList(program: Command, args: readonly string[]): Command | undefined {
+  if (args.includes("--help")) return undefined;
+  let command = program;
+  let rest = args;
+  for (;;) {
+    const { commandIndex } = findCommandWord(rest);
+    if (commandIndex === -1) return command;
+    const next = command.commands.find((candidate) => candidate.name() === rest[commandIndex]);
+    if (next === undefined || next.commands.length === 0) return undefined;
+    command = next;
+    rest = rest.slice(commandIndex + 1);
+  }
 }
 
 function pick<T, K extends keyof T>(value: T, ...keys: K[]): Pick<T, K> {

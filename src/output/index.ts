@@ -34,6 +34,8 @@ export function wantsLiveView(options: Omit<CreateOutputOptions, "stderr">): boo
     options.format === "text" &&
     options.verbosity === "info" &&
     options.stdout.isTTY === true &&
+    // A terminal that reports no rows (a pty nobody sized) would show log-update nothing at all.
+    options.stdout.rows !== 0 &&
     !ci &&
     options.env.TERM !== "dumb"
   );

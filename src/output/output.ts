@@ -37,6 +37,7 @@ export interface OutputStream {
   write(chunk: string | Uint8Array): unknown;
   readonly isTTY?: boolean;
   readonly columns?: number;
+  readonly rows?: number;
 }
 
 export interface OutputOptions {
@@ -168,7 +169,8 @@ export class Output implements OutputEvents {
 
   /** `--raw`: the bytes exactly as the remote command wrote them, for piping. */
   raw(chunk: string | Uint8Array): void {
-    this.stdout.write(chunk);
+    if (this.live !== undefined) this.live.interrupt(() => void this.stdout.write(chunk));
+    else this.stdout.write(chunk);
   }
 
   /** The CLI's last word on a failure: Kamal's `  ERROR (<kind>): <message>` on stderr. */

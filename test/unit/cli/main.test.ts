@@ -64,6 +64,13 @@ describe("help", () => {
     expect(result.stdout).toContain("deploy [options]");
   });
 
+  it("lists a group's commands for `berth app`, and succeeds", async () => {
+    const result = await run(["app", "-v"]);
+    expect(result).toMatchObject({ code: 0, stderr: "" });
+    expect(result.stdout).toContain("Usage: berth app [options] [command]");
+    expect(result.stdout).toContain("stale_containers|stale-containers");
+  });
+
   it("answers --help and `help <command...>` at any depth; -h is --hosts, not help", async () => {
     const nested = await run(["help", "app", "exec"]);
     expect(nested.code).toBe(0);

@@ -239,6 +239,7 @@ describe("createOutput", () => {
     expect(wantsLiveView({ ...base, verbosity: "debug", stdout: tty as never, env: {} })).toBe(false);
     expect(wantsLiveView({ ...base, format: "json", stdout: tty as never, env: {} })).toBe(false);
     expect(wantsLiveView({ ...base, stdout: tty as never, env: {} })).toBe(true);
+    expect(wantsLiveView({ ...base, stdout: Object.assign(new MemoryStream({ isTTY: true }), { rows: 0 }) as never, env: {} })).toBe(false);
   });
 
   it("honours NO_COLOR and FORCE_COLOR", async () => {
