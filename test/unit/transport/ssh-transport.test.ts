@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
-import { cmd } from "../../../src/commands/cmd.js";
+import { Redacted, cmd } from "../../../src/commands/cmd.js";
 import { CommandFailedError, SshConnectionError } from "../../../src/transport/errors.js";
 import { SshTransport, type SshTransportOptions } from "../../../src/transport/ssh-transport.js";
 
@@ -74,6 +74,30 @@ describe("SshTransport (stand-in ssh)", () => {
     const commands = argvLines().filter((line) => line.endsWith(" -T -- h2 echo 1"));
     expect(commands).toHaveLength(1);
     expect(commands[0]).toMatch(/-o ControlMaster=auto -o ControlPath=\S+\/berth-ssh-\w+\/\d -o ControlPersist=60 -o ServerAliveInterval=30 -o ConnectTimeout=15/);
+  });
+
+  it("reports connections and commands to observers, the command redacted", async () => {
+    const ssh = makeTransport();
+    const seen: string[] = [];
+    const stop = ssh.observe({
+      connectionOpened: (event) => seen.push(`open ${event.host}`),
+      commandStarted: (event) => seen.push(`start ${event.host} ${event.command}`),
+      commandOutput: (event) => seen.push(`${event.stream} ${event.chunk.trim()}`),
+      commandFinished: (event) => seen.push(`finish ${event.exitStatus}`),
+    });
+    await ssh.run("h1", cmd("docker", "login", "-p", new Redacted("hunter2")));
+    stop();
+    await ssh.run("h1", cmd("true"));
+    expect(seen).toEqual(["start h1 docker login -p [REDACTED]", "open h1", expect.stringMatching(/^stdout ran: sh -c /), "finish 0"]);
+    expect(argvLines().join("\n")).not.toContain("hunter2");
+  });
+
+  it("gives the command line for an interactive command over the shared connection", async () => {
+    const ssh = makeTransport();
+    const { command, args } = await ssh.interactiveCommand("h1", cmd("docker", "exec", "-it", "app", "bash"));
+    expect(command).toBe("ssh");
+    expect(args.slice(-4)).toEqual(["-t", "--", "h1", "docker exec -it app bash"]);
+    await expect(ssh.interactiveCommand("h1", cmd("echo", new Redacted("x")))).rejects.toThrow(/cannot carry secrets/);
   });
 
   it("bounds concurrent connection starts by sshkit.max_concurrent_starts", async () => {
