@@ -1,0 +1,329 @@
+// Request-path behaviour against real sockets: routing, error pages, buffering, timeouts,
+// forwarded headers, request ids and the access log.
+import fs from "node:fs";
+import type http from "node:http";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { rawRequest, request, sleep, startApp, startProxy, type TestApp, type TestProxy } from "../support/harness.js";
+
+let proxy: TestProxy;
+const apps: TestApp[] = [];
+
+beforeEach(async () => {
+  proxy = await startProxy();
+});
+
+afterEach(async () => {
+  await proxy.stop();
+  for (const app of apps.splice(0)) await app.close();
+});
+
+async function app(name: string, handler?: (req: http.IncomingMessage, res: http.ServerResponse) => void): Promise<TestApp> {
+  const started = await startApp(name, handler);
+  apps.push(started);
+  return started;
+}
+
+/** An app that answers with what it received (method, url, headers, body) as JSON. */
+async function echoApp(name: string): Promise<TestApp> {
+  return app(name, (req, res) => {
+    if (req.url === "/up") return void res.end("ok");
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      res.setHeader("Content-Type", "application/json");
+      res.end(JSON.stringify({ name, method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString("utf8") }));
+    });
+  });
+}
+
+const json = (body: string): Record<string, unknown> & { headers: Record<string, string>; url: string; name: string } =>
+  JSON.parse(body) as Record<string, unknown> & { headers: Record<string, string>; url: string; name: string };
+
+async function deploy(...argv: string[]): Promise<void> {
+  const result = await proxy.cli("deploy", ...argv);
+  expect(result.err).toBe("");
+  expect(result.code).toBe(0);
+}
+
+describe("routing", () => {
+  it("routes by host, one-level wildcard and catch-all, and answers 404 when nothing matches", async () => {
+    const a = await app("a");
+    const b = await app("b");
+    const wild = await app("wild");
+    await deploy("a", `--target=${a.address}`, "--host=a.example.com,www.a.example.com");
+    await deploy("b", `--target=${b.address}`, "--host=b.example.com");
+    await deploy("wild", `--target=${wild.address}`, "--host=*.wild.test");
+    const get = (host: string): Promise<{ status: number; body: string }> => request(`${proxy.httpUrl}/`, { headers: { Host: host } });
+    expect((await get("a.example.com")).body).toBe("a");
+    expect((await get("WWW.A.EXAMPLE.COM:80")).body).toBe("a");
+    expect((await get("b.example.com")).body).toBe("b");
+    expect((await get("x.wild.test")).body).toBe("wild");
+    const deep = await get("y.x.wild.test");
+    expect(deep.status).toBe(404);
+    expect(deep.body).toContain("404");
+    expect((await get("unknown.test")).status).toBe(404);
+
+    const fallback = await app("fallback");
+    await deploy("fallback", `--target=${fallback.address}`);
+    expect((await get("unknown.test")).body).toBe("fallback");
+    expect((await get("a.example.com")).body).toBe("a");
+  });
+
+  it("matches path prefixes on segment boundaries, longest first, stripping the prefix unless told not to", async () => {
+    const root = await echoApp("root");
+    const api = await echoApp("api");
+    const apiV2 = await echoApp("api-v2");
+    const keep = await echoApp("keep");
+    await deploy("root", `--target=${root.address}`, "--host=example.com");
+    await deploy("api", `--target=${api.address}`, "--host=example.com", "--path-prefix=/api");
+    await deploy("api-v2", `--target=${apiV2.address}`, "--host=example.com", "--path-prefix=/api/v2");
+    await deploy("keep", `--target=${keep.address}`, "--host=example.com", "--path-prefix=/keep", "--strip-path-prefix=false");
+    const get = async (p: string): Promise<{ name: string; url: string }> =>
+      json((await request(`${proxy.httpUrl}${p}`, { headers: { Host: "example.com" } })).body);
+    expect(await get("/api/users?x=1")).toMatchObject({ name: "api", url: "/users?x=1" });
+    expect(await get("/api")).toMatchObject({ name: "api", url: "/" });
+    expect(await get("/api/v2/items")).toMatchObject({ name: "api-v2", url: "/items" });
+    expect(await get("/apiary")).toMatchObject({ name: "root", url: "/apiary" });
+    expect(await get("/keep/this")).toMatchObject({ name: "keep", url: "/keep/this" });
+  });
+
+  it("refuses a (host, path) another service owns with kamal-proxy's error", async () => {
+    const a = await app("a");
+    const b = await app("b");
+    await deploy("a", `--target=${a.address}`, "--host=example.com");
+    const clash = await proxy.cli("deploy", "b", `--target=${b.address}`, "--host=example.com");
+    expect(clash.code).toBe(1);
+    expect(clash.err).toContain("host settings conflict with another service");
+    expect((await request(`${proxy.httpUrl}/`, { headers: { Host: "example.com" } })).body).toBe("a");
+    // A different path on the same host is fine.
+    await deploy("b", `--target=${b.address}`, "--host=example.com", "--path-prefix=/b");
+  });
+
+  it("redirects to the canonical host", async () => {
+    const a = await app("a");
+    await deploy("a", `--target=${a.address}`, "--host=example.com,www.example.com", "--canonical-host=example.com");
+    const response = await request(`${proxy.httpUrl}/x?y=1`, { headers: { Host: "www.example.com" } });
+    expect(response.status).toBe(301);
+    expect(response.headers.location).toBe("http://example.com/x?y=1");
+    expect((await request(`${proxy.httpUrl}/`, { headers: { Host: "example.com" } })).body).toBe("a");
+  });
+});
+
+describe("error pages", () => {
+  it("renders custom <status>.html pages with the stop message, and built-in pages otherwise", async () => {
+    const pages = fs.mkdtempSync(path.join(proxy.dir, "pages-"));
+    fs.writeFileSync(path.join(pages, "503.html"), "<p>Down: {{ .Message }}</p>");
+    const a = await app("a");
+    await deploy("a", `--target=${a.address}`, `--error-pages=${pages}`, "--host=example.com");
+    expect((await proxy.cli("stop", "a", "--message=Back <soon>", "--drain-timeout=1s")).code).toBe(0);
+    const stopped = await request(`${proxy.httpUrl}/`, { headers: { Host: "example.com" } });
+    expect(stopped.status).toBe(503);
+    expect(stopped.body).toBe("<p>Down: Back &#60;soon&#62;</p>");
+    expect(stopped.headers["content-type"]).toBe("text/html; charset=utf-8");
+    const missing = await request(`${proxy.httpUrl}/`, { headers: { Host: "nothing.test" } });
+    expect(missing.status).toBe(404);
+    expect(missing.body).toContain("<h1>404 Not Found</h1>");
+  });
+
+  it("rejects an error page directory that does not exist", async () => {
+    const a = await app("a");
+    const result = await proxy.cli("deploy", "a", `--target=${a.address}`, "--error-pages=/nonexistent/pages");
+    expect(result.code).toBe(1);
+    expect(result.err).toContain("unable to load error pages");
+  });
+});
+
+describe("buffering and limits", () => {
+  it("answers 413 when a buffered request body is over --max-request-body", async () => {
+    const echo = await echoApp("echo");
+    await deploy("echo", `--target=${echo.address}`, "--buffer-requests", "--max-request-body=1000");
+    const small = await request(`${proxy.httpUrl}/`, { method: "POST", body: "x".repeat(500) });
+    expect(json(small.body).body).toBe("x".repeat(500));
+    const big = await request(`${proxy.httpUrl}/`, { method: "POST", body: "x".repeat(5000) });
+    expect(big.status).toBe(413);
+    // Chunked (no Content-Length) bodies are counted as they arrive.
+    const raw = await rawRequest(
+      proxy.httpPort,
+      `POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n${(2000).toString(16)}\r\n${"y".repeat(2000)}\r\n0\r\n\r\n`,
+    );
+    expect(raw).toMatch(/^HTTP\/1\.1 413 /);
+  });
+
+  it("spills bodies over --buffer-memory to disk and still forwards them intact", async () => {
+    const echo = await echoApp("echo");
+    await deploy("echo", `--target=${echo.address}`, "--buffer-requests", "--buffer-responses", "--buffer-memory=1024");
+    const body = Array.from({ length: 20_000 }, (_, i) => String(i % 10)).join("");
+    const response = await request(`${proxy.httpUrl}/`, { method: "POST", body });
+    expect(response.status).toBe(200);
+    expect(json(response.body).body).toBe(body);
+  });
+
+  it("answers 502 when a buffered response is over --max-response-body", async () => {
+    const big = await app("big", (req, res) => {
+      if (req.url === "/up") return void res.end("ok");
+      res.end("z".repeat(4000));
+    });
+    await deploy("big", `--target=${big.address}`, "--buffer-responses", "--max-response-body=1000");
+    expect((await request(`${proxy.httpUrl}/`)).status).toBe(502);
+  });
+
+  it("streams server-sent events through even with response buffering on", async () => {
+    const sse = await app("sse", (req, res) => {
+      if (req.url === "/up") return void res.end("ok");
+      res.writeHead(200, { "Content-Type": "text/event-stream" });
+      res.write("data: one\n\n");
+      setTimeout(() => res.end("data: two\n\n"), 300);
+    });
+    await deploy("sse", `--target=${sse.address}`, "--buffer-responses");
+    const raw = await rawRequest(proxy.httpPort, "GET /events HTTP/1.1\r\nHost: x\r\n\r\n", 150);
+    expect(raw).toContain("data: one");
+    expect(raw).not.toContain("data: two");
+  });
+});
+
+describe("timeouts and failures", () => {
+  it("answers 504 when the target does not send headers within --target-timeout", async () => {
+    const slow = await app("slow", (req, res) => {
+      if (req.url === "/up") return void res.end("ok");
+      setTimeout(() => res.end("late"), 2_000).unref();
+    });
+    await deploy("slow", `--target=${slow.address}`, "--target-timeout=200ms");
+    const started = Date.now();
+    const response = await request(`${proxy.httpUrl}/`);
+    expect(response.status).toBe(504);
+    expect(Date.now() - started).toBeLessThan(1_500);
+  });
+
+  it("answers 502 when the target drops the connection", async () => {
+    const broken = await app("broken", (req, res) => {
+      if (req.url === "/up") return void res.end("ok");
+      req.socket.destroy();
+    });
+    await deploy("broken", `--target=${broken.address}`);
+    expect((await request(`${proxy.httpUrl}/`)).status).toBe(502);
+  });
+
+  it("logs 499 when the client goes away before the response", async () => {
+    const slow = await app("slow", (req, res) => {
+      if (req.url === "/up") return void res.end("ok");
+      setTimeout(() => res.end("late"), 500).unref();
+    });
+    await deploy("slow", `--target=${slow.address}`);
+    await rawRequest(proxy.httpPort, "GET /gone HTTP/1.1\r\nHost: x\r\n\r\n", 100);
+    await sleep(100);
+    const entry = proxy.requests().find((line) => line.path === "/gone");
+    expect(entry?.status).toBe(499);
+  });
+});
+
+describe("headers and logging", () => {
+  it("sets X-Forwarded-* and appends to a trusted X-Forwarded-For (default without TLS)", async () => {
+    const echo = await echoApp("echo");
+    await deploy("echo", `--target=${echo.address}`);
+    const seen = json(
+      (await request(`${proxy.httpUrl}/`, { headers: { Host: "example.com", "X-Forwarded-For": "10.9.9.9", "X-Forwarded-Proto": "https" } })).body,
+    ).headers;
+    expect(seen["x-forwarded-for"]).toBe("10.9.9.9, 127.0.0.1");
+    expect(seen["x-forwarded-proto"]).toBe("https");
+    expect(seen["x-forwarded-host"]).toBe("example.com");
+    expect(seen.host).toBe("example.com");
+  });
+
+  it("overwrites incoming X-Forwarded-* with --forward-headers=false", async () => {
+    const echo = await echoApp("echo");
+    await deploy("echo", `--target=${echo.address}`, "--forward-headers=false");
+    const seen = json(
+      (await request(`${proxy.httpUrl}/`, { headers: { Host: "example.com", "X-Forwarded-For": "10.9.9.9", "X-Forwarded-Proto": "https" } })).body,
+    ).headers;
+    expect(seen["x-forwarded-for"]).toBe("127.0.0.1");
+    expect(seen["x-forwarded-proto"]).toBe("http");
+  });
+
+  it("adds X-Request-ID and X-Request-Start when absent and keeps them when present", async () => {
+    const echo = await echoApp("echo");
+    await deploy("echo", `--target=${echo.address}`);
+    const generated = json((await request(`${proxy.httpUrl}/`)).body).headers;
+    expect(generated["x-request-id"]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(generated["x-request-start"]).toMatch(/^t=\d{13}$/);
+    const kept = json((await request(`${proxy.httpUrl}/`, { headers: { "X-Request-ID": "abc-123", "X-Request-Start": "t=1" } })).body).headers;
+    expect(kept["x-request-id"]).toBe("abc-123");
+    expect(kept["x-request-start"]).toBe("t=1");
+  });
+
+  it("drops hop-by-hop headers in both directions", async () => {
+    const echo = await echoApp("echo");
+    await deploy("echo", `--target=${echo.address}`);
+    const raw = await rawRequest(proxy.httpPort, "GET / HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, X-Secret\r\nX-Secret: 1\r\nKeep-Alive: timeout=5\r\n\r\n");
+    const body = json(raw.slice(raw.indexOf("\r\n\r\n") + 4)).headers;
+    expect(body["x-secret"]).toBeUndefined();
+    expect(body["keep-alive"]).toBeUndefined();
+  });
+
+  it("writes one JSON access-log line per request with kamal-proxy's fields and the configured headers", async () => {
+    const a = await app("a", (req, res) => {
+      if (req.url === "/up") return void res.end("ok");
+      res.setHeader("Content-Type", "text/plain");
+      res.setHeader("Cache-Control", "no-store");
+      res.end("hello");
+    });
+    await deploy("a", `--target=${a.address}`, "--log-request-header=User-Agent", "--log-request-header=X-Custom", "--log-response-header=Cache-Control");
+    await request(`${proxy.httpUrl}/logged?q=1`, { headers: { Host: "example.com", "User-Agent": "tester/1", "X-Custom": "v", "X-Request-ID": "rid-1" } });
+    await sleep(20);
+    const entry = proxy.requests().find((line) => line.path === "/logged")!;
+    expect(entry).toMatchObject({
+      level: "INFO",
+      msg: "Request",
+      host: "example.com",
+      port: proxy.httpPort,
+      path: "/logged",
+      query: "q=1",
+      request_id: "rid-1",
+      status: 200,
+      service: "a",
+      target: a.address,
+      method: "GET",
+      proto: "HTTP/1.1",
+      scheme: "http",
+      user_agent: "tester/1",
+      resp_content_length: 5,
+      resp_content_type: "text/plain",
+      client_addr: "127.0.0.1",
+      remote_addr: "127.0.0.1",
+      req_user_agent: "tester/1",
+      req_x_custom: "v",
+      resp_cache_control: "no-store",
+    });
+    expect(typeof entry.duration).toBe("number");
+    expect(typeof entry.time).toBe("string");
+  });
+
+  it("keeps client connections alive across requests and pipelined requests in order", async () => {
+    const a = await app("a", (req, res) => {
+      if (req.url === "/up") return void res.end("ok");
+      res.end(req.url);
+    });
+    await deploy("a", `--target=${a.address}`);
+    const raw = await rawRequest(proxy.httpPort, "GET /one HTTP/1.1\r\nHost: x\r\n\r\nGET /two HTTP/1.1\r\nHost: x\r\n\r\n", 300);
+    expect(raw.indexOf("/one")).toBeGreaterThan(0);
+    expect(raw.indexOf("/two")).toBeGreaterThan(raw.indexOf("/one"));
+    expect(raw.match(/HTTP\/1\.1 200/g)?.length).toBe(2);
+  });
+
+  it("relays chunked request and response bodies", async () => {
+    const chunky = await app("chunky", (req, res) => {
+      if (req.url === "/up") return void res.end("ok");
+      const chunks: Buffer[] = [];
+      req.on("data", (chunk: Buffer) => chunks.push(chunk));
+      req.on("end", () => {
+        res.write("got:");
+        res.end(Buffer.concat(chunks));
+      });
+    });
+    await deploy("chunky", `--target=${chunky.address}`);
+    const raw = await rawRequest(proxy.httpPort, "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n");
+    expect(raw).toMatch(/transfer-encoding: chunked/i);
+    expect(raw).toContain("got:");
+    expect(raw).toContain("abcde");
+  });
+});
