@@ -137,6 +137,15 @@ describe("Output, text", () => {
     expect(verbose.stderr.lines[1]).toMatch(/^\s+at /);
   });
 
+  it("names a host failure by its cause, as bin/kamal does", () => {
+    const { output, stderr } = textOutput();
+    const failed = new BerthError("docker exit status: 1", "SSHKit::Command::Failed");
+    const onHost = new BerthError("Exception while executing on host 1.1.1.1: docker exit status: 1", "SSHKit::Runner::ExecuteError");
+    onHost.cause = failed;
+    output.reportError(onHost, { verbose: false });
+    expect(stderr.text).toBe("  ERROR (SSHKit::Command::Failed): Exception while executing on host 1.1.1.1: docker exit status: 1\n");
+  });
+
   it("reports other errors (bugs) with their stack", () => {
     const { output, stderr } = textOutput();
     output.reportError(new TypeError("x is undefined"), { verbose: false });
