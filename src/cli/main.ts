@@ -112,8 +112,12 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO(), o
     }
     await program.parseAsync(args, { from: "user" });
   } catch (error) {
-    if (error instanceof CommanderError) exitCode = error.exitCode;
-    else failure = { error };
+    if (error instanceof CommanderError) {
+      exitCode = error.exitCode;
+      if (error.code === "commander.optionMissingArgument" && error.message.includes("--hosts")) {
+        io.stderr.write("(-h is --hosts, as in Kamal; help is --help)\n");
+      }
+    } else failure = { error };
   } finally {
     const cleanupFailures = await cleanup.run();
     const reporter = output ?? fallbackOutput(io, argv);

@@ -208,6 +208,8 @@ describe("unknown commands and options", () => {
     const option = await run(["deploy", "--skip-pus"]);
     expect(option.code).toBe(1);
     expect(option.stderr).toBe("error: unknown option '--skip-pus'\n(Did you mean --skip-push?)\n");
+    const hosts = await run(["deploy", "-h"]);
+    expect(hosts.stderr).toBe("error: option '-h, --hosts <hosts>' argument missing\n(-h is --hosts, as in Kamal; help is --help)\n");
     const subcommand = await run(["app", "bot"]);
     expect(subcommand.stderr).toContain("(Did you mean boot?)");
   });
