@@ -9,6 +9,6 @@ export interface ProxyContext {
   readonly logger: JsonLogger;
   readonly certificates: CertificateStoreLike | null;
   /** Public HTTPS port, for redirects (omitted from the URL when 443). */
-  readonly httpsPort: number;
+  httpsPort: number;
   readonly metrics: Metrics | null;
 }

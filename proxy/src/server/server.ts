@@ -111,6 +111,7 @@ export class ProxyServer {
     attachable?.attach?.(https);
     this.httpsServer = https;
     await listen(https, this.config.httpsPort, this.config.bind);
+    this.ctx.httpsPort = this.ports.https; // the real port when configured as 0
 
     if (this.metrics !== null) {
       const metrics = this.metrics;
