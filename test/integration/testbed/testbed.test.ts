@@ -1,11 +1,12 @@
 // The test bed itself: two real hosts with their own dockerd and sshd, a registry, and a clean stop.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFile } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { ensureBaseImages, ensureLocalDocker, startTestbed, type BaseImages, type Testbed } from "../../../testbed/index.js";
+import { TESTBED_ROOT } from "../../../testbed/constants.js";
 
 const run = promisify(execFile);
 
@@ -36,8 +37,17 @@ describe("test bed", () => {
   let bed: Testbed;
   let images: BaseImages;
   let startMs = 0;
+  let strayProcess: ChildProcess;
+  let strayExited: Promise<void>;
 
   beforeAll(async () => {
+    // What a crashed earlier bed may leave: a namespace with a process in it, a veth, a state directory.
+    await run("ip", ["netns", "add", "berth-h9"]);
+    await run("ip", ["link", "add", "berth-h8", "type", "veth", "peer", "name", "berth-h8p"]);
+    strayProcess = spawn("ip", ["netns", "exec", "berth-h9", "sleep", "600"], { stdio: "ignore" });
+    strayExited = new Promise((resolve) => strayProcess.once("exit", () => resolve()));
+    mkdirSync(join(TESTBED_ROOT, "crashed-bed", "berth-h1", "run"), { recursive: true });
+
     await ensureLocalDocker(); // its FORWARD DROP policy must not break host-to-host traffic
     const started = Date.now();
     bed = await startTestbed({ hosts: 2, name: "testbed-test" });
@@ -57,6 +67,14 @@ describe("test bed", () => {
     ]);
     expect(bed.registry).toBe("10.210.0.1:5555");
     expect(startMs).toBeLessThan(30_000);
+  });
+
+  it("removed the leftovers of an earlier bed before starting", async () => {
+    await strayExited;
+    expect(strayProcess.signalCode).toBe("SIGKILL");
+    expect((await run("ip", ["netns", "list"])).stdout).not.toContain("berth-h9");
+    expect((await run("ip", ["-o", "link", "show"])).stdout).not.toContain("berth-h8");
+    expect(existsSync(join(TESTBED_ROOT, "crashed-bed"))).toBe(false);
   });
 
   it("reaches every host over ssh with the generated config, checking host keys", async () => {
@@ -87,6 +105,13 @@ describe("test bed", () => {
     expect(started.code, started.stderr).toBe(0);
     expect((await h1.exec("docker ps --format '{{.Names}}'")).stdout.trim()).toBe("only-on-h1");
     expect((await h2.exec("docker ps -a --format '{{.Names}}'")).stdout.trim()).toBe("");
+    // Cached: a second call builds nothing and keeps the same images.
+    const idsOf = async () => (await run("docker", ["image", "inspect", "-f", "{{.Id}}", "berth-test/busybox:1", "berth-test/node:20"])).stdout;
+    const before = await idsOf();
+    const cachedStarted = Date.now();
+    expect(await ensureBaseImages()).toEqual({ busybox: "berth-test/busybox:1", node: "berth-test/node:20" });
+    expect(Date.now() - cachedStarted).toBeLessThan(3000);
+    expect(await idsOf()).toBe(before);
     const node = await h2.exec(`docker run --rm ${images.node} node -e 'console.log(process.versions.node.split(".")[0])'`);
     expect(node.stdout.trim()).toBe("20");
     expect((await h1.exec("hostname")).stdout.trim()).toBe("berth-h1");
