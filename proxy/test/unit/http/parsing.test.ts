@@ -1,0 +1,86 @@
+import { describe, expect, it } from "vitest";
+import { ChunkedScanner } from "../../../src/http/chunked.js";
+import type { HeadError} from "../../../src/http/head.js";
+import { findHeadEnd, parseRequestHead, parseResponseHead } from "../../../src/http/head.js";
+import { cookieValue, hostWithoutPort } from "../../../src/http/connection.js";
+
+const req = (text: string): ReturnType<typeof parseRequestHead> => {
+  const buf = Buffer.from(text, "latin1");
+  return parseRequestHead(buf, findHeadEnd(buf));
+};
+
+describe("request heads", () => {
+  it("parses method, target, headers and framing", () => {
+    const head = req("POST /a?b=1 HTTP/1.1\r\nHost: Example.com:8080\r\nContent-Length: 5\r\nX-A: 1\r\n\r\nhello");
+    expect(head).toMatchObject({ method: "POST", target: "/a?b=1", minor: 1, host: "Example.com:8080", contentLength: 5, chunked: false, keepAlive: true, upgrade: "" });
+    expect(head.headers).toEqual(["Host", "Example.com:8080", "Content-Length", "5", "X-A", "1"]);
+  });
+
+  it("knows keep-alive rules for HTTP/1.0 and 1.1 and upgrade requests", () => {
+    expect(req("GET / HTTP/1.0\r\n\r\n").keepAlive).toBe(false);
+    expect(req("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").keepAlive).toBe(true);
+    expect(req("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").keepAlive).toBe(false);
+    expect(req("GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n").upgrade).toBe("websocket");
+    expect(req("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\r\n").upgrade).toBe("");
+  });
+
+  it("reduces absolute-form targets to origin form", () => {
+    expect(req("GET http://example.com/x?y HTTP/1.1\r\n\r\n")).toMatchObject({ target: "/x?y", host: "example.com" });
+  });
+
+  it("rejects request smuggling shapes and malformed input", () => {
+    const status = (text: string): number => {
+      try {
+        req(text);
+        return 0;
+      } catch (error) {
+        return (error as HeadError).status;
+      }
+    };
+    expect(status("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n")).toBe(400);
+    expect(status("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n")).toBe(400);
+    expect(status("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n")).toBe(400);
+    expect(status("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n")).toBe(501);
+    expect(status("GET / HTTP/1.1\r\n\r\n")).toBe(400);
+    expect(status("GET / HTTP/2.0\r\nHost: x\r\n\r\n")).toBe(505);
+    expect(status("GET / HTTP/1.1\r\nBad Name: x\r\n\r\n")).toBe(400);
+  });
+});
+
+describe("response heads", () => {
+  it("parses status, reason and framing", () => {
+    const buf = Buffer.from("HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\n", "latin1");
+    expect(parseResponseHead(buf, buf.length)).toMatchObject({ status: 404, reason: "Not Found", contentLength: 3, keepAlive: true });
+    const chunked = Buffer.from("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n", "latin1");
+    expect(parseResponseHead(chunked, chunked.length)).toMatchObject({ chunked: true, contentLength: -1, keepAlive: false });
+  });
+});
+
+describe("chunked scanner", () => {
+  it("finds the end of a chunked body split anywhere, with extensions and trailers", () => {
+    const body = Buffer.from("5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nTrailer: x\r\n\r\nNEXT", "latin1");
+    for (let split = 1; split < body.length - 4; split++) {
+      const scanner = new ChunkedScanner();
+      const data: string[] = [];
+      const collect = (buf: Buffer, from: number, to: number): void => void data.push(buf.subarray(from, to).toString());
+      expect(scanner.scan(body.subarray(0, split), 0, collect)).toBe(-1);
+      const end = scanner.scan(body.subarray(split), 0, collect);
+      expect(end + split).toBe(body.length - 4);
+      expect(data.join("")).toBe("hello world");
+      expect(scanner.dataBytes).toBe(11);
+    }
+  });
+
+  it("rejects malformed sizes", () => {
+    expect(() => new ChunkedScanner().scan(Buffer.from("zz\r\n"))).toThrow("malformed chunk size");
+  });
+});
+
+describe("helpers", () => {
+  it("strips ports from hosts and reads cookies", () => {
+    expect(hostWithoutPort("example.com:8080")).toBe("example.com");
+    expect(hostWithoutPort("[::1]:80")).toBe("::1");
+    expect(cookieValue("a=1; kamal-rollout=acct-7; b=2", "kamal-rollout")).toBe("acct-7");
+    expect(cookieValue("a=1", "kamal-rollout")).toBeUndefined();
+  });
+});
