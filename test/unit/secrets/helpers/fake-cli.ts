@@ -87,7 +87,7 @@ export function fakeCli(
 
 // Only shell builtins, so each call costs one process (this machine's cores are shared).
 function script(dir: string, program: string, rules: readonly FakeRule[], watchEnv: readonly string[]): string {
-  const logEnv = watchEnv.map((name) => `[ -n "\${${name}+set}" ] && printf '%s${FIELD}' "${name}=\$${name}"`).join("; ");
+  const logEnv = watchEnv.map((name) => `[ -n "\${${name}+set}" ] && printf '%s${FIELD}' "${name}=$${name}"`).join("; ");
   const lines = [
     "#!/bin/sh",
     `dir=${sq(dir)}`,
