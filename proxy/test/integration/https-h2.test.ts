@@ -60,8 +60,12 @@ function h2Get(urlPath: string): Promise<{ status: number; body: string; alpn: s
 
 function httpsGet(urlPath: string): Promise<{ status: number; body: string; alpn: string | false | null }> {
   return new Promise((resolve, reject) => {
+    const options: https.RequestOptions & { ALPNProtocols: string[] } = {
+      host: "127.0.0.1", port: proxy.httpsPort, path: urlPath, servername: "example.com", ca: cert,
+      ALPNProtocols: ["http/1.1"], headers: { Host: "example.com" }, agent: false,
+    };
     const req = https.request(
-      { host: "127.0.0.1", port: proxy.httpsPort, path: urlPath, servername: "example.com", ca: cert, ALPNProtocols: ["http/1.1"], headers: { Host: "example.com" }, agent: false },
+      options,
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (chunk: Buffer) => chunks.push(chunk));

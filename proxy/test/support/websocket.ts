@@ -71,7 +71,7 @@ export function attachEchoWebSocket(server: http.Server, name: string): Set<Dupl
     const accept = createHash("sha1").update(key + GUID).digest("base64");
     socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
     open.add(socket);
-    let pending = Buffer.alloc(0);
+    let pending: Buffer = Buffer.alloc(0);
     socket.on("data", (chunk: Buffer) => {
       const parsed = parseFrames(Buffer.concat([pending, chunk]));
       pending = parsed.rest;
@@ -89,7 +89,7 @@ export function attachEchoWebSocket(server: http.Server, name: string): Set<Dupl
 }
 
 export class TestWebSocket {
-  private buffer = Buffer.alloc(0);
+  private buffer: Buffer = Buffer.alloc(0);
   private frames: Frame[] = [];
   private waiters: Array<() => void> = [];
   closed = false;
@@ -115,7 +115,7 @@ export class TestWebSocket {
       socket.once("connect", () =>
         socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`),
       );
-      let head = Buffer.alloc(0);
+      let head: Buffer = Buffer.alloc(0);
       const onData = (chunk: Buffer): void => {
         head = Buffer.concat([head, chunk]);
         const end = head.indexOf("\r\n\r\n");
