@@ -79,7 +79,9 @@ export function booleanOptions(flags: string, description: string, defaultValue 
   const long = /--([\w-]+)/.exec(flags)?.[1];
   const positive = new Option(flags, description).default(defaultValue);
   if (long === undefined) return [positive];
-  return [positive, new Option(`--no-${long}`).hideHelp()];
+  // The --no- form is only worth listing where it changes the default.
+  const negative = new Option(`--no-${long}`, defaultValue ? `Turn --${long} off` : undefined);
+  return [positive, defaultValue ? negative : negative.hideHelp()];
 }
 
 /**
