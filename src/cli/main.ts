@@ -98,7 +98,14 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO(), o
 
   try {
     const program = buildProgram(
-      { writeOut: (text) => void io.stdout.write(text), writeErr: (text) => void io.stderr.write(text) },
+      {
+        writeOut: (text) => void io.stdout.write(text),
+        writeErr: (text) => void io.stderr.write(text),
+        // With --output json, usage errors are events too, so CI sees every failure the same way.
+        ...(requestedFormat(io, argv) === "json"
+          ? { outputError: (text: string) => fallbackOutput(io, argv).reportError(new BerthError(text.trim(), "Berth::UsageError"), { verbose: false }) }
+          : {}),
+      },
       runner,
     );
     const known = new Set(program.commands.flatMap((command) => [command.name(), ...command.aliases()]));
@@ -216,10 +223,18 @@ function hasVerboseFlag(argv: readonly string[]): boolean {
   return (end === -1 ? argv : argv.slice(0, end)).some((arg) => arg === "--verbose" || /^-[A-Za-z]*v[A-Za-z]*$/.test(arg));
 }
 
-/** For failures before any command ran (alias expansion): text or JSON as asked, colour on a terminal. */
+/** The --output asked for on the command line (or BERTH_OUTPUT), before commander has parsed it. */
+function requestedFormat(io: CliIO, argv: readonly string[]): OutputFormat {
+  const end = argv.indexOf("--");
+  const args = end === -1 ? argv : argv.slice(0, end);
+  const index = args.lastIndexOf("--output");
+  const inline = args.findLast((arg) => arg.startsWith("--output="))?.slice("--output=".length);
+  const asked = index !== -1 ? args[index + 1] : (inline ?? io.env.BERTH_OUTPUT);
+  return asked === "json" ? "json" : "text";
+}
+
+/** For failures outside a command (alias expansion, usage errors): text or JSON as asked. */
 function fallbackOutput(io: CliIO, argv: readonly string[]): Output {
-  const outputIndex = argv.indexOf("--output");
-  const asked = outputIndex === -1 ? io.env.BERTH_OUTPUT : argv[outputIndex + 1];
-  const format: OutputFormat = asked === "json" ? "json" : "text";
+  const format = requestedFormat(io, argv);
   return new Output({ stdout: io.stdout, stderr: io.stderr, format, color: colorEnabled({ env: io.env, isTTY: io.stderr.isTTY === true }) });
 }

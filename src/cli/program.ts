@@ -24,6 +24,8 @@ export type ActionRunner = (command: Command, args: readonly unknown[], load: Ac
 export interface ProgramIO {
   writeOut(text: string): void;
   writeErr(text: string): void;
+  /** How commander's own errors (unknown command, missing argument) are written. */
+  outputError?(text: string, write: (text: string) => void): void;
 }
 
 export function buildProgram(io: ProgramIO, runner: ActionRunner): Command {
@@ -38,7 +40,7 @@ export function buildProgram(io: ProgramIO, runner: ActionRunner): Command {
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureHelp({ sortSubcommands: false, showGlobalOptions: false })
-    .configureOutput({ writeOut: io.writeOut, writeErr: io.writeErr });
+    .configureOutput({ writeOut: io.writeOut, writeErr: io.writeErr, ...(io.outputError ? { outputError: io.outputError } : {}) });
   registerMainCommands(program);
   registerAppCommands(program);
   registerAccessoryCommands(program);

@@ -310,6 +310,12 @@ describe("errors", () => {
     expect(result.stderr).toBe("  ERROR (Berth::Error): boot failed\n");
   });
 
+  it("prints usage errors as JSON events with --output json", async () => {
+    const result = await run(["deploy", "--bogus", "--output", "json"]);
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout)).toMatchObject({ event: "error", kind: "Berth::UsageError", message: "error: unknown option '--bogus'" });
+  });
+
   it("prints the error as a JSON event with --output json", async () => {
     const result = await run(["redeploy", "--output", "json"]);
     expect(result.code).toBe(1);
