@@ -62,7 +62,10 @@ export async function setHostFilter(index: number, mode: "drop" | "refuse" | "no
   const rules: Record<"drop" | "refuse", string[]> = {
     // raw PREROUTING sees every packet arriving on eth0 before NAT: SSH and published ports alike.
     drop: ["-t", "raw", "PREROUTING", "-i", "eth0", "-m", "comment", "--comment", IPTABLES_COMMENT, "-j", "DROP"],
-    refuse: ["-t", "filter", "INPUT", "-i", "eth0", "-p", "tcp", "--dport", "22", "-m", "comment", "--comment", IPTABLES_COMMENT, "-j", "REJECT", "--reject-with", "tcp-reset"],
+    refuse: [
+      "-t", "filter", "INPUT", "-i", "eth0", "-p", "tcp", "--dport", "22",
+      "-m", "comment", "--comment", IPTABLES_COMMENT, "-j", "REJECT", "--reject-with", "tcp-reset",
+    ],
   };
   const inNamespace = (args: string[]) => runProcess("ip", ["netns", "exec", name, "iptables", ...args]);
   for (const rule of Object.values(rules)) {

@@ -17,7 +17,7 @@ export class PrivateAgent {
   static async start(dir: string, keys: readonly Redacted[]): Promise<PrivateAgent> {
     const socket = join(dir, "agent.sock");
     // -D: stay in the foreground as our child, so close() can end it by PID.
-    const agent = spawn("ssh-agent", ["-D", "-a", socket], { stdio: ["ignore", "ignore", "pipe"] });
+    const agent = spawn("ssh-agent", ["-D", "-a", socket], { stdio: "ignore" });
     const failed = new Promise<never>((_, reject) => {
       agent.on("error", (error) => reject(new BerthError(`ssh.key_data: cannot start ssh-agent: ${error.message}`)));
       agent.on("exit", (code) => reject(new BerthError(`ssh.key_data: ssh-agent exited (${code}) before it was ready`)));

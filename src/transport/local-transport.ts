@@ -51,7 +51,14 @@ export class LocalTransport implements Transport {
     // Nothing shared to close: every command is its own process.
   }
 
-  private execute(host: string, kind: CommandKind, shown: string, text: string, stdin: Buffer | undefined, options: RunOptions): Promise<RunResult> {
+  private execute(
+    host: string,
+    kind: CommandKind,
+    shown: string,
+    text: string,
+    stdin: Buffer | undefined,
+    options: RunOptions,
+  ): Promise<RunResult> {
     return runObserved(this.observers, this.counters, {
       host,
       kind,

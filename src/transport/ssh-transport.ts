@@ -9,8 +9,8 @@ import pLimit, { type LimitFunction } from "p-limit";
 import { render, hasRedactedParts, type Cmd, type Redacted } from "../commands/cmd.js";
 import { BerthError } from "../util/errors.js";
 import { PrivateAgent } from "./agent.js";
-import { runChild, type ChildOutcome } from "./child.js";
-import { SshConnectionError } from "./errors.js";
+import { runChild, type ChildOutcome, type ChildRequest } from "./child.js";
+import { SshConnectionError, type SshFailureReason } from "./errors.js";
 import { parseHost, type ParsedHost } from "./host.js";
 import { Observers, StatsCounter } from "./observers.js";
 import { runObserved } from "./observed-run.js";
@@ -161,16 +161,10 @@ export class SshTransport implements Transport {
       start: async (hooks) => {
         const invocation = await this.ready(state);
         return state.sessions(() =>
-          runChild({
-            command: "ssh",
-            args: sshCommandArgs(invocation, remoteCommand),
-            env: this.env,
-            ...(stdin === undefined ? {} : { stdin }),
-            ...hooks,
-          }),
+          this.ssh(sshCommandArgs(invocation, remoteCommand), { ...(stdin === undefined ? {} : { stdin }), ...hooks }),
         );
       },
-      connectionError: (outcome) => (outcome.code === 255 ? this.connectionFailure(state, outcome) : Promise.resolve(undefined)),
+      connectionError: async (outcome) => (outcome.code === 255 ? this.connectionFailure(state, outcome) : undefined),
     });
   }
 
@@ -178,15 +172,16 @@ export class SshTransport implements Transport {
   private async connectionFailure(state: HostState, outcome: ChildOutcome): Promise<SshConnectionError | undefined> {
     const context = state.context!;
     const invocation = state.invocation!;
+    const host = state.parsed.original;
     if (/mux_client|Session open refused|Control socket connect/.test(outcome.stderr)) {
-      return classifySshFailure(outcome.stderr, context) ?? new SshConnectionError(state.parsed.original, "other", `SSH session to ${state.parsed.original} failed: ${outcome.stderr.trim()}`, outcome.stderr.trim());
+      return classifySshFailure(outcome.stderr, context) ?? unexplained(host, "other", `SSH session to ${host} failed`, outcome.stderr);
     }
     const check = await this.ssh(sshControlArgs(invocation, "check"));
     if (check.code === 0) return undefined; // connection alive: the command itself exited 255
     state.ready = undefined; // reconnect on next use
     return (
       classifySshFailure(outcome.stderr, context) ??
-      new SshConnectionError(state.parsed.original, "connection-lost", `The SSH connection to ${state.parsed.original} was lost: ${outcome.stderr.trim() || "no message from ssh"}`, outcome.stderr.trim())
+      unexplained(host, "connection-lost", `The SSH connection to ${host} was lost`, outcome.stderr)
     );
   }
 
@@ -219,13 +214,14 @@ export class SshTransport implements Transport {
       for (let attempt = 0; ; attempt++) {
         const outcome = await this.ssh(sshMasterArgs(invocation), {
           settleOnExit: true,
-          timeoutMs: this.connectTimeoutSeconds * 1000 + AUTH_GRACE_MS,
+          // A time limit detaches ssh from the terminal, so only when it may not prompt anyway.
+          ...(this.batchMode ? { timeoutMs: this.connectTimeoutSeconds * 1000 + AUTH_GRACE_MS } : {}),
         });
         if (outcome.code === 0) break;
         const context = { ...state.context!, attempts: attempt + 1 };
         const failure =
-          (outcome.timedOut ? classifySshFailure("Connection timed out", context) : classifySshFailure(outcome.stderr, context)) ??
-          new SshConnectionError(host, "other", `SSH to ${host} failed (exit ${outcome.code}): ${outcome.stderr.trim() || "no message from ssh"}`, outcome.stderr.trim());
+          classifySshFailure(outcome.timedOut ? "Connection timed out" : outcome.stderr, context) ??
+          unexplained(host, "other", `SSH to ${host} failed (exit ${outcome.code})`, outcome.stderr);
         if (failure.reason === "dns" && attempt < retries) {
           await backoff(attempt);
           continue;
@@ -300,9 +296,20 @@ export class SshTransport implements Transport {
     return this.agent;
   }
 
-  private ssh(args: string[], extra: { settleOnExit?: boolean; timeoutMs?: number } = {}): Promise<ChildOutcome> {
-    return runChild({ command: "ssh", args, env: this.env, ...extra });
+  private async ssh(args: string[], extra: Omit<ChildRequest, "command" | "args" | "env"> = {}): Promise<ChildOutcome> {
+    try {
+      return await runChild({ command: "ssh", args, env: this.env, ...extra });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+        throw new BerthError("Cannot run ssh: no `ssh` on PATH. Berth uses your OpenSSH client; install it (e.g. openssh-client).");
+      }
+      throw error;
+    }
   }
+}
+
+function unexplained(host: string, reason: SshFailureReason, what: string, stderr: string): SshConnectionError {
+  return new SshConnectionError(host, reason, `${what}: ${stderr.trim() || "no message from ssh"}`, stderr.trim());
 }
 
 function parseSshG(output: string): Map<string, string> {

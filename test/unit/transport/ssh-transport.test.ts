@@ -152,6 +152,11 @@ describe("SshTransport (stand-in ssh)", () => {
     expect(line).not.toContain("StrictHostKeyChecking");
   });
 
+  it("says so when there is no ssh client at all", async () => {
+    transport = new SshTransport({ env: { PATH: join(fakeDir, "empty") } });
+    await expect(transport.run("h1", cmd("true"))).rejects.toThrow(/no `ssh` on PATH/);
+  });
+
   it("tells a command's own exit status 255 from a lost connection", async () => {
     const ssh = makeTransport({ FAKE_CMD_EXIT: "255", FAKE_CMD_STDERR: "boom" });
     const own = await ssh.run("h1", cmd("false")).catch((caught: unknown) => caught);
