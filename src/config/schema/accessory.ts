@@ -9,11 +9,19 @@ function pathMapping(kind: "file" | "directory") {
   return oneOf([
     str(),
     section({
-      local: documented(str(), { title: "Local path" }),
-      remote: documented(str(), { title: "Container path" }),
-      mode: documented(str(), { title: "Mode", description: kind === "file" ? "File mode on the host (default 755)." : "Directory mode on the host." }).optional(),
-      owner: documented(str(), { title: "Owner", description: "`user` or `user:group` on the host." }).optional(),
-      options: documented(str(), { title: "Mount options", description: "Such as `ro` or `z`." }).optional(),
+      local: documented(str(), {
+        title: "Local path",
+        description: kind === "file" ? "The file on this machine, relative to the project." : "The host directory; relative paths are under the accessory's directory.",
+        examples: [kind === "file" ? "local: config/my.cnf" : "local: mysql-data"],
+      }),
+      remote: documented(str(), { title: "Container path", description: "Where it is mounted in the container.", examples: [kind === "file" ? "remote: /etc/mysql/my.cnf" : "remote: /var/lib/mysql"] }),
+      mode: documented(str(), {
+        title: "Mode",
+        description: kind === "file" ? "File mode on the host (default 755)." : "Directory mode on the host.",
+        examples: [kind === "file" ? 'mode: "0640"' : 'mode: "0750"'],
+      }).optional(),
+      owner: documented(str(), { title: "Owner", description: "`user` or `user:group` on the host.", examples: ['owner: "999:999"'] }).optional(),
+      options: documented(str(), { title: "Mount options", description: "Such as `ro` or `z`.", examples: ["options: ro"] }).optional(),
     }),
   ]);
 }
@@ -36,18 +44,18 @@ export const accessorySchema = documented(
       examples: ["registry:\n  server: registry.example.com\n  username: user\n  password:\n    - ACCESSORY_REGISTRY_PASSWORD"],
     }),
     host: documented(str(), { title: "Host", description: "Set exactly one of host, hosts, role, roles, tag or tags.", examples: ["host: db.example.com"] }).optional(),
-    hosts: documented(list(str()), { title: "Hosts", examples: ["hosts:\n  - db1.example.com\n  - db2.example.com"] }).optional(),
+    hosts: documented(list(str()), { title: "Hosts", description: "Run on each of these hosts.", examples: ["hosts:\n  - db1.example.com\n  - db2.example.com"] }).optional(),
     role: documented(str(), { title: "Role", description: "Run on every host of this role.", examples: ["role: web"] }).optional(),
-    roles: documented(list(str()), { title: "Roles", examples: ["roles:\n  - web\n  - workers"] }).optional(),
+    roles: documented(list(str()), { title: "Roles", description: "Run on every host of these roles.", examples: ["roles:\n  - web\n  - workers"] }).optional(),
     tag: documented(str(), { title: "Tag", description: "Run on every server host carrying this tag.", examples: ["tag: database"] }).optional(),
-    tags: documented(list(str()), { title: "Tags", examples: ["tags:\n  - database\n  - cache"] }).optional(),
-    cmd: documented(str(), { title: "Command", examples: ['cmd: "bin/mysqld"'] }).optional(),
+    tags: documented(list(str()), { title: "Tags", description: "Run on every server host carrying one of these tags.", examples: ["tags:\n  - database\n  - cache"] }).optional(),
+    cmd: documented(str(), { title: "Command", description: "Runs instead of the image's default command.", examples: ['cmd: "bin/mysqld"'] }).optional(),
     port: documented(str(), {
       title: "Port",
       description: "Published port: `3306` means `3306:3306`; an address can be given (`127.0.0.1:3306:3306`).",
       examples: ['port: "127.0.0.1:3306:3306"'],
     }).optional(),
-    labels: documented(hashOf(str()), { title: "Labels", examples: ["labels:\n  app: myapp"] }).optional(),
+    labels: documented(hashOf(str()), { title: "Labels", description: "Docker labels besides `service`.", examples: ["labels:\n  app: myapp"] }).optional(),
     options: documented(anyHash(), {
       title: "Docker options",
       description: "Extra `docker run` options as `--key value`; `restart` sets the restart policy.",
@@ -69,7 +77,7 @@ export const accessorySchema = documented(
       description: "Other mounts, passed to `--volume` as they are (nothing is created first).",
       examples: ["volumes:\n  - /var/lib/mysql-logs:/var/log/mysql"],
     }).optional(),
-    network: documented(str(), { title: "Network", examples: ["network: custom"], default: "kamal" }).optional(),
+    network: documented(str(), { title: "Network", description: "The Docker network the container joins.", examples: ["network: custom"], default: "kamal" }).optional(),
     proxy: documented(proxySchema.optional(), {
       title: "Proxy",
       description: "Route traffic to the accessory through the proxy (same keys as the root `proxy`, not merged with it).",

@@ -28,8 +28,8 @@ export const builderSchema = documented(
       }).optional(),
       pack: documented(
         section({
-          builder: documented(str(), { title: "Buildpack builder", examples: ["builder: heroku/builder:24"] }).optional(),
-          buildpacks: documented(list(str()), { title: "Buildpacks", examples: ["buildpacks:\n  - heroku/ruby"] }).optional(),
+          builder: documented(str(), { title: "Buildpack builder", description: "The builder image `pack` uses.", examples: ["builder: heroku/builder:24"] }).optional(),
+          buildpacks: documented(list(str()), { title: "Buildpacks", description: "Buildpacks to apply, in order.", examples: ["buildpacks:\n  - heroku/ruby"] }).optional(),
         }),
         {
           title: "Cloud Native Buildpacks",
@@ -40,7 +40,7 @@ export const builderSchema = documented(
       cache: documented(
         section({
           type: documented(str(), { title: "Type", description: "`gha` or `registry`.", examples: ["type: registry"] }).optional(),
-          options: documented(str(), { title: "Options", examples: ["options: mode=max"] }).optional(),
+          options: documented(str(), { title: "Options", description: "Extra cache options appended to `--cache-to`.", examples: ["options: mode=max"] }).optional(),
           image: documented(str(), { title: "Image", description: "Registry cache image (default `<image>-build-cache`).", examples: ["image: myapp-build-cache"] }).optional(),
         }),
         {
@@ -55,8 +55,8 @@ export const builderSchema = documented(
           "What to build from. Unset means a fresh clone of the committed git HEAD, so uncommitted changes are never shipped; `.` builds the working tree.",
         examples: ["context: ."],
       }).optional(),
-      dockerfile: documented(str(), { title: "Dockerfile", examples: ["dockerfile: Dockerfile.production"], default: "Dockerfile" }).optional(),
-      target: documented(str(), { title: "Target stage", examples: ["target: production"] }).optional(),
+      dockerfile: documented(str(), { title: "Dockerfile", description: "The Dockerfile to build, relative to the context.", examples: ["dockerfile: Dockerfile.production"], default: "Dockerfile" }).optional(),
+      target: documented(str(), { title: "Target stage", description: "The stage of a multi-stage Dockerfile to build.", examples: ["target: production"] }).optional(),
       args: documented(anyHash(), {
         title: "Build arguments",
         description: "Passed as `--build-arg KEY=value`.",

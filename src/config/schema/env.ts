@@ -14,14 +14,14 @@ const clearSchema = documented(hashOf(str()), {
   title: "Clear values",
   description: "Variables passed to the container with `--env`; `${VAR}` is expanded on the host.",
   examples: ["clear:\n  DB_USER: app\n  DB_HOST: db.internal"],
-});
+}, { id: "envClear" });
 
 const secretSchema = documented(list(str()), {
   title: "Secrets",
   description:
     "Names looked up in `.kamal/secrets` and written to an env file (mode 0600) on the host. `NAME:SECRET` sets NAME from a secret with another name.",
   examples: ["secret:\n  - DB_PASSWORD\n  - API_TOKEN:PRODUCTION_API_TOKEN"],
-});
+}, { id: "envSecret" });
 
 function validateEnv(value: unknown, path: readonly PathSegment[], context: ValidationContext, allowTags: boolean): void {
   if (!isHash(value)) {
@@ -55,14 +55,15 @@ function validateEnv(value: unknown, path: readonly PathSegment[], context: Vali
   }
 }
 
-const envShape = {
+// A fresh optional wrapper per use, so the JSON Schema refers to the shared definitions directly.
+const envShape = () => ({
   clear: clearSchema.optional(),
   secret: secretSchema.optional(),
-};
+});
 
 /** Env without tags: roles, accessories and tag entries. */
 export const envSchema = documented(
-  withHint(z.union([section(envShape), hashOf(str())]), {
+  withHint(z.union([section(envShape()), hashOf(str())]), {
     custom: (value, path, context) => validateEnv(value, path, context, false),
   }),
   {
@@ -83,7 +84,7 @@ const tagsSchema = documented(hashOf(envSchema), {
 
 /** The root env, where tags are allowed. */
 export const rootEnvSchema = documented(
-  withHint(z.union([section({ ...envShape, tags: tagsSchema.optional() }), hashOf(str())]), {
+  withHint(z.union([section({ ...envShape(), tags: tagsSchema.optional() }), hashOf(str())]), {
     custom: (value, path, context) => validateEnv(value, path, context, true),
   }),
   {
@@ -96,4 +97,4 @@ export const rootEnvSchema = documented(
 );
 
 /** The keys documented by `berth docs env`, in order. */
-export const envDocumentationShape = { ...envShape, tags: tagsSchema.optional() };
+export const envDocumentationShape = { ...envShape(), tags: tagsSchema.optional() };

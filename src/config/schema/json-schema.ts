@@ -1,7 +1,8 @@
 // The JSON Schema of deploy.yml, generated from the same zod schema that validates it, for
 // editors (`# yaml-language-server: $schema=…`) and `berth schema`.
+import { parse } from "yaml";
 import { z } from "zod";
-import { jsonSchemaRegistry } from "./meta.js";
+import { jsonSchemaRegistry, ownDocumentationOf } from "./meta.js";
 import { deploySchema } from "./root.js";
 
 type JsonObject = Record<string, unknown>;
@@ -23,6 +24,13 @@ function tidy(node: unknown): void {
   Object.values(object).forEach(tidy);
 }
 
+/** The value of a documented `key: value` YAML example. */
+function exampleValue(snippet: string): unknown {
+  const parsed = parse(snippet, { version: "1.1" }) as unknown;
+  const values = typeof parsed === "object" && parsed !== null ? Object.values(parsed) : [];
+  return values.length === 1 ? values[0] : parsed;
+}
+
 /** The JSON Schema (draft 2020-12) for config/deploy.yml. */
 export function jsonSchema(): JsonObject {
   const schema = z.toJSONSchema(deploySchema, {
@@ -31,10 +39,15 @@ export function jsonSchema(): JsonObject {
     reused: "ref",
     io: "input",
     unrepresentable: "any",
+    override: ({ zodSchema, jsonSchema: node }) => {
+      const examples = ownDocumentationOf(zodSchema as unknown as z.ZodType)?.examples;
+      if (examples) (node as JsonObject).examples = examples.map(exampleValue);
+    },
   }) as JsonObject;
   tidy(schema);
   // `x-` keys are allowed at the root only (for YAML anchors).
   schema.patternProperties = { "^x-": {} };
+  schema.additionalProperties = false;
   return {
     $schema: schema.$schema,
     title: "Berth / Kamal 2 deploy.yml",

@@ -28,6 +28,11 @@ export const jsonSchemaRegistry = z.registry<JsonSchemaMetadata>();
 
 const documentation = new WeakMap<z.ZodType, KeyDocumentation>();
 
+/** Documentation registered on exactly this schema (not through optional wrappers). */
+export function ownDocumentationOf(schema: z.ZodType): KeyDocumentation | undefined {
+  return documentation.get(schema);
+}
+
 /** A usage site may document a shared schema's optional wrapper; that wins over the shared one. */
 export function documentationOf(schema: z.ZodType): KeyDocumentation | undefined {
   let current = schema;

@@ -5,7 +5,7 @@ export const outputSchema = documented(
   section({
     file: documented(
       section({
-        path: documented(str(), { title: "Directory", examples: ["path: /var/log/kamal/"] }).optional(),
+        path: documented(str(), { title: "Directory", description: "Where the log files are written.", examples: ["path: /var/log/kamal/"] }).optional(),
       }),
       {
         title: "File",
@@ -15,7 +15,7 @@ export const outputSchema = documented(
     ).optional(),
     otel: documented(
       section({
-        endpoint: documented(str(), { title: "Endpoint", examples: ["endpoint: http://otel-gateway:4318"] }).optional(),
+        endpoint: documented(str(), { title: "Endpoint", description: "The collector's base URL; records go to `/v1/logs`.", examples: ["endpoint: http://otel-gateway:4318"] }).optional(),
       }),
       {
         title: "OpenTelemetry",

@@ -52,6 +52,7 @@ const proxyRunSchema = documented(
     }).optional(),
     repository: documented(str(), {
       title: "Proxy image repository",
+      description: "The proxy image's name, without registry or tag.",
       examples: ["repository: myorg/kamal-proxy"],
       default: DEFAULT_PROXY_REPOSITORY,
     }).optional(),
@@ -76,8 +77,16 @@ const proxyRunSchema = documented(
 );
 
 const sslCertificateSchema = section({
-  certificate_pem: documented(str(), { title: "Certificate secret", description: "Name of the secret holding the PEM certificate chain." }).optional(),
-  private_key_pem: documented(str(), { title: "Private key secret", description: "Name of the secret holding the PEM private key." }).optional(),
+  certificate_pem: documented(str(), {
+    title: "Certificate secret",
+    description: "Name of the secret holding the PEM certificate chain.",
+    examples: ["certificate_pem: CERTIFICATE_PEM"],
+  }).optional(),
+  private_key_pem: documented(str(), {
+    title: "Private key secret",
+    description: "Name of the secret holding the PEM private key.",
+    examples: ["private_key_pem: PRIVATE_KEY_PEM"],
+  }).optional(),
 });
 
 export const proxySchema = documented(
@@ -152,8 +161,8 @@ export const proxySchema = documented(
     ).optional(),
     buffering: documented(
       section({
-        requests: documented(bool(), { title: "Buffer requests", examples: ["requests: true"], default: true }).optional(),
-        responses: documented(bool(), { title: "Buffer responses", examples: ["responses: true"], default: true }).optional(),
+        requests: documented(bool(), { title: "Buffer requests", description: "Read whole request bodies before passing them on.", examples: ["requests: true"], default: true }).optional(),
+        responses: documented(bool(), { title: "Buffer responses", description: "Read whole response bodies before sending them.", examples: ["responses: true"], default: true }).optional(),
         max_request_body: documented(int(), { title: "Largest request body", description: "In bytes; 0 for no limit.", examples: ["max_request_body: 40_000_000"] }).optional(),
         max_response_body: documented(int(), { title: "Largest response body", description: "In bytes; 0 for no limit.", examples: ["max_response_body: 0"] }).optional(),
         memory: documented(int(), { title: "Memory buffer", description: "Bytes kept in memory before buffering spills to disk.", examples: ["memory: 2_000_000"] }).optional(),
@@ -168,10 +177,15 @@ export const proxySchema = documented(
       section({
         request_headers: documented(list(str()), {
           title: "Request headers",
+          description: "Request headers written to the access log.",
           examples: ["request_headers:\n  - Cache-Control\n  - X-Forwarded-Proto"],
           default: ["Cache-Control", "Last-Modified", "User-Agent"],
         }).optional(),
-        response_headers: documented(list(str()), { title: "Response headers", examples: ["response_headers:\n  - X-Request-ID"] }).optional(),
+        response_headers: documented(list(str()), {
+          title: "Response headers",
+          description: "Response headers written to the access log.",
+          examples: ["response_headers:\n  - X-Request-ID"],
+        }).optional(),
       }),
       {
         title: "Request logging",

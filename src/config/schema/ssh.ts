@@ -3,8 +3,8 @@ import { bool, documented, list, oneOf, section, str, withHint } from "./meta.js
 
 export const sshSchema = documented(
   section({
-    user: documented(str(), { title: "User", examples: ["user: app"], default: "root" }).optional(),
-    port: documented(str(), { title: "Port", examples: ['port: "2222"'], default: 22 }).optional(),
+    user: documented(str(), { title: "User", description: "The user to log in as.", examples: ["user: app"], default: "root" }).optional(),
+    port: documented(str(), { title: "Port", description: "The SSH port of every host.", examples: ['port: "2222"'], default: 22 }).optional(),
     proxy: documented(str(), {
       title: "Jump host",
       description: "Connect through this host (`host` or `user@host`; the user defaults to root).",

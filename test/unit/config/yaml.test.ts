@@ -1,0 +1,72 @@
+// YAML typed the way Ruby's Psych types it, with positions for every value.
+import { describe, expect, it } from "vitest";
+import { deepMerge } from "../../../src/config/merge.js";
+import { parseYaml, psychScalar } from "../../../src/config/yaml.js";
+import { configError } from "./helpers.js";
+
+describe("Psych scalar typing", () => {
+  it("reads YAML 1.1 booleans but leaves y/n as strings", () => {
+    expect(["yes", "Yes", "ON", "true", "no", "off", "FALSE"].map(psychScalar)).toEqual([true, true, true, true, false, false, false]);
+    expect(["y", "n", "Y", "N"].map(psychScalar)).toEqual(["y", "n", "Y", "N"]);
+  });
+
+  it("reads numbers: underscores, octal, hex, binary, sexagesimal, floats with a dot", () => {
+    expect(psychScalar("40_000_000")).toBe(40_000_000);
+    expect(psychScalar("0755")).toBe(0o755);
+    expect(psychScalar("0x1F")).toBe(31);
+    expect(psychScalar("0b101")).toBe(5);
+    expect(psychScalar("22:22")).toBe(1342);
+    expect(psychScalar("1.5")).toBe(1.5);
+    expect(psychScalar("-3")).toBe(-3);
+    expect(psychScalar("1e3")).toBe("1e3");
+    expect(psychScalar("08")).toBe("08");
+  });
+
+  it("reads nulls and symbols", () => {
+    expect(["", "~", "null", "NULL"].map(psychScalar)).toEqual([null, null, null, null]);
+    expect(psychScalar(":verbose")).toBe("verbose");
+    expect(psychScalar("host:80")).toBe("host:80");
+  });
+});
+
+describe("parseYaml", () => {
+  it("keeps quoted scalars as strings and lets repeated keys override, as Psych does", () => {
+    const { value } = parseYaml('a: "yes"\nb: \'0755\'\nc: 1\nc: 2\nd: !!str 12\n', "f.yml");
+    expect(value).toEqual({ a: "yes", b: "0755", c: 2, d: "12" });
+  });
+
+  it("merges anchors in Psych's order: merged keys override earlier ones, later keys override them", () => {
+    const text = "base: &base\n  a: 1\n  b: 1\nfirst: &first\n  b: 2\nx:\n  a: 0\n  <<: *base\n  c: 3\ny:\n  <<: [*first, *base]\n";
+    const { value } = parseYaml(text, "f.yml");
+    expect(value).toMatchObject({ x: { a: 1, b: 1, c: 3 }, y: { b: 2, a: 1 } });
+  });
+
+  it("records the line and column of keys and values", () => {
+    const { sourceMap } = parseYaml("servers:\n  web:\n    hosts:\n      - 1.1.1.1\n", "f.yml");
+    expect(sourceMap.get(["servers", "web"])).toEqual({ file: "f.yml", value: { line: 3, column: 5 }, key: { line: 2, column: 3 }, collection: true });
+    expect(sourceMap.get(["servers", "web", "hosts", 0])).toEqual({ file: "f.yml", value: { line: 4, column: 9 } });
+    expect(sourceMap.nearest(["servers", "web", "cmd"])?.key).toEqual({ line: 2, column: 3 });
+  });
+
+  it("reports syntax errors with file, line and column", () => {
+    const error = configError(() => parseYaml("a: 1\nb: 2\nc: [\n", "config/deploy.yml"));
+    expect(error.issues[0]).toMatchObject({ path: "", file: "config/deploy.yml", line: 4, column: 1 });
+    expect(error.issues[0]!.message).toMatch(/^YAML syntax error: /);
+  });
+
+  it("never lets a __proto__ key reach the prototype", () => {
+    const { value } = parseYaml("__proto__:\n  polluted: true\n", "f.yml");
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.keys(value as object)).toEqual(["__proto__"]);
+  });
+});
+
+describe("deepMerge (ActiveSupport deep_merge)", () => {
+  it("merges maps recursively and replaces everything else, arrays included", () => {
+    const base = { a: { b: 1, c: [1, 2] }, d: "x", keep: true };
+    const override = { a: { c: [3], e: 2 }, d: { now: "map" } };
+    expect(deepMerge(base, override)).toEqual({ a: { b: 1, c: [3], e: 2 }, d: { now: "map" }, keep: true });
+    expect(Object.keys(deepMerge({ z: 1, a: 1 }, { b: 1, z: 2 }))).toEqual(["z", "a", "b"]);
+    expect(base.a.c).toEqual([1, 2]);
+  });
+});
