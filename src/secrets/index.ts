@@ -120,9 +120,11 @@ export class Secrets implements SecretsLookup {
         throw new BerthError(`${error.message} (for ${key} in ${file})`, error.kind);
       }
     }
-    // The shell expands `$VAR` itself from the environment we give it (this file's keys over
-    // the process environment), so values never become part of the command line.
-    const result = this.run({ argv: ["/bin/sh", "-c", command], env: { ...variables } });
+    // The shell expands `$VAR` itself, so values never become part of a command line. It gets
+    // the file's keys that the command names (they win over the process environment, as in
+    // dotenv); other keys stay out, so a file's `PATH=` or `AWS_PROFILE=` cannot change how an
+    // unrelated `$(…)` runs.
+    const result = this.run({ argv: ["/bin/sh", "-c", command], env: referencedVariables(command, variables) });
     if (result.status !== 0) {
       const program = command.trim().split(/\s+/)[0] ?? "";
       throw new BerthError(
@@ -145,6 +147,16 @@ export class Secrets implements SecretsLookup {
     if (skipped.length > 0) message += `; these lines are not KEY=value and were skipped: ${skipped.join(", ")}`;
     return message;
   }
+}
+
+const VARIABLE_REFERENCE = /\$\{?([A-Za-z0-9_]+)/g;
+
+function referencedVariables(command: string, variables: Readonly<Record<string, string>>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [, name] of command.matchAll(VARIABLE_REFERENCE)) {
+    if (Object.hasOwn(variables, name!)) env[name!] = variables[name!]!;
+  }
+  return env;
 }
 
 /** Ruby's `String#chomp`: drops one trailing "\n", "\r\n" or "\r". */

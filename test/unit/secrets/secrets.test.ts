@@ -160,6 +160,15 @@ describe("Secrets shell command substitution", () => {
     expect(requests.flatMap((request) => request.argv).join(" ")).not.toContain("abc-secret-value");
   });
 
+  it("passes only the keys a command names, so a file's PATH= does not break other commands", () => {
+    write({ ".kamal/secrets": "PATH=/nowhere\nAWS_PROFILE=prod\nA=$(printf '%s' \"$AWS_PROFILE\" | tr a-z A-Z)\nB=$(echo ok)" });
+    const { run, requests } = recordingRunner();
+    const secrets = new Secrets({ cwd, env: SYSTEM_ENV, runCommand: run });
+    expect(secrets.get("A")).toBe("PROD");
+    expect(secrets.get("B")).toBe("ok");
+    expect(requests.map((request) => request.env)).toEqual([{ AWS_PROFILE: "prod" }, {}]);
+  });
+
   it("fails naming the file, the key and the exit status, never the output", () => {
     write({ ".kamal/secrets": "OK=1\nDB_PASSWORD=$(printf 'leaked-output'; exit 3)" });
     const error = errorOf(() => new Secrets({ cwd, env: SYSTEM_ENV }).get("OK"));
