@@ -54,6 +54,8 @@ const DEFAULT_SESSIONS_PER_HOST = 8;
 const KAMAL_DEFAULT_USER = "root";
 /** Time allowed after connecting for authentication (an agent may ask its user to approve). */
 const AUTH_GRACE_MS = 60_000;
+/** Check an idle master this long before ControlPersist would have closed it. */
+const IDLE_CHECK_MARGIN_MS = 2000;
 
 interface HostState {
   parsed: ParsedHost;
@@ -63,6 +65,10 @@ interface HostState {
   invocation?: SshInvocation;
   context?: FailureContext;
   sessions: LimitFunction;
+  /** Commands in flight and when the last one ended: an idle master exits after ControlPersist. */
+  running: number;
+  idleSince: number;
+  rechecking?: Promise<void>;
 }
 
 export class SshTransport implements Transport {
@@ -159,10 +165,16 @@ export class SshTransport implements Transport {
       shown,
       options,
       start: async (hooks) => {
-        const invocation = await this.ready(state);
-        return state.sessions(() =>
-          this.ssh(sshCommandArgs(invocation, remoteCommand), { ...(stdin === undefined ? {} : { stdin }), ...hooks }),
-        );
+        const invocation = await this.liveConnection(state);
+        state.running++;
+        try {
+          return await state.sessions(() =>
+            this.ssh(sshCommandArgs(invocation, remoteCommand), { ...(stdin === undefined ? {} : { stdin }), ...hooks }),
+          );
+        } finally {
+          state.running--;
+          state.idleSince = performance.now();
+        }
       },
       connectionError: async (outcome) => (outcome.code === 255 ? this.connectionFailure(state, outcome) : undefined),
     });
@@ -185,10 +197,29 @@ export class SshTransport implements Transport {
     );
   }
 
+  /**
+   * The host's connection, reopened explicitly (and counted) when it may have closed itself after
+   * ControlPersist idle seconds, e.g. during a long build; otherwise the next command's ssh would
+   * silently become a new master.
+   */
+  private async liveConnection(state: HostState): Promise<SshInvocation> {
+    const invocation = await this.ready(state);
+    const idleMs = performance.now() - state.idleSince;
+    if (state.running > 0 || idleMs < invocation.controlPersistSeconds * 1000 - IDLE_CHECK_MARGIN_MS) return invocation;
+    state.rechecking ??= this.ssh(sshControlArgs(invocation, "check"))
+      .then((check) => {
+        if (check.code !== 0) state.ready = undefined;
+        else state.idleSince = performance.now();
+      })
+      .finally(() => (state.rechecking = undefined));
+    await state.rechecking;
+    return this.ready(state);
+  }
+
   private state(host: string): HostState {
     let state = this.hosts.get(host);
     if (!state) {
-      state = { parsed: parseHost(host), index: this.hosts.size, sessions: pLimit(this.sessionsPerHost) };
+      state = { parsed: parseHost(host), index: this.hosts.size, sessions: pLimit(this.sessionsPerHost), running: 0, idleSince: 0 };
       this.hosts.set(host, state);
     }
     return state;
@@ -228,6 +259,7 @@ export class SshTransport implements Transport {
         }
         throw failure;
       }
+      state.idleSince = performance.now();
       this.counters.connectionOpened(host);
       this.observers.emit("connectionOpened", { host, durationMs: performance.now() - started });
       return invocation;

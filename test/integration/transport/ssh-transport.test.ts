@@ -96,6 +96,15 @@ describe("SshTransport on the test bed", () => {
     expect(commandLines().filter(({ args }) => args.startsWith("ssh\0") && args.includes("berth-ssh-"))).toEqual([]);
   });
 
+  it("reopens, and counts, a connection that closed itself after sshkit.pool_idle_timeout", async () => {
+    const ssh = transport({ sshkit: { poolIdleTimeout: 1 } });
+    expect((await ssh.run(h1.ip, cmd("hostname"))).stdout).toBe("berth-h1\n");
+    await new Promise((resolve) => setTimeout(resolve, 2500)); // ControlPersist=1: the master has gone
+    expect(await establishedSshConnections(h1.ip)).toBe(0);
+    expect((await ssh.run(h1.ip, cmd("hostname"))).stdout).toBe("berth-h1\n");
+    expect(ssh.stats()).toMatchObject({ connectionsOpened: 2, commandsRun: 2 });
+  });
+
   it("runs on both hosts in parallel and reports each host's result", async () => {
     const ssh = transport();
     await Promise.all([ssh.connect(h1.ip), ssh.connect(h2.ip)]);
