@@ -1,0 +1,140 @@
+// The app container's life: run, start, stop, status and the lookups the deploy flow needs
+// (Kamal's Commands::App).
+import type { Configuration, Role } from "../../config/index.js";
+import { argumentize, optionize, pipe, quote } from "../cmd.js";
+import type { Cmd, Part } from "../cmd.js";
+import { containerIdFor, docker, makeDirectory, requireHex, xargs } from "../shared.js";
+import { containerFilterArgs, currentRunningContainer, extractVersionFromName } from "./filters.js";
+
+export const DOCKER_HEALTH_STATUS_FORMAT = "'{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}'";
+
+/** The version to act on: the configured one unless given. */
+function versionOf(config: Configuration, version: string | undefined): string {
+  return version ?? config.version;
+}
+
+/**
+ * The container hostname: the host cut to 51 characters (without a trailing dot) plus 12 random
+ * hex digits, so two containers never share a hostname. `random` is `randomBytes(6).toString("hex")`.
+ */
+export function hostname(host: string, random: string): string {
+  return `${host.slice(0, 51).replace(/\.$/, "")}-${requireHex(random, 12, "hostname suffix")}`;
+}
+
+/** `--env K="v" … --env-file <role env file>`: clear env on the line, secrets from the uploaded file. */
+export function envArgs(role: Role, host: string): Part[] {
+  return [...argumentize("--env", role.env(host).clear), "--env-file", role.envFilePath];
+}
+
+/** `--label service="app" --label role="web" --label destination …` */
+export function labelArgs(role: Role): Part[] {
+  return argumentize("--label", role.labels);
+}
+
+export function optionArgs(role: Role): Part[] {
+  return optionize(role.options);
+}
+
+export interface RunOptions {
+  /** The host the container runs on (`KAMAL_HOST`, and the role's host tags). */
+  readonly host: string;
+  /** From `hostname(host, random)`; Kamal always sets one when booting. */
+  readonly hostname?: string;
+  readonly version?: string;
+}
+
+/** `docker run --detach --restart … --name <svc-role[-dest]-version> --network kamal …` */
+export function run(config: Configuration, role: Role, { host, hostname: name, version }: RunOptions): Cmd {
+  const containerName = role.containerName(versionOf(config, version));
+  const image = version === undefined ? config.absoluteImage : `${config.repository}:${version}`;
+  return docker(
+    "run",
+    "--detach",
+    "--restart",
+    role.restartPolicy,
+    "--name",
+    containerName,
+    "--network",
+    "kamal",
+    name === undefined ? null : ["--hostname", name],
+    "--env",
+    `KAMAL_CONTAINER_NAME=${quote(containerName)}`,
+    "--env",
+    `KAMAL_VERSION=${quote(versionOf(config, version))}`,
+    "--env",
+    `KAMAL_HOST=${quote(host)}`,
+    config.destination === undefined ? null : ["--env", `KAMAL_DESTINATION=${quote(config.destination)}`],
+    envArgs(role, host),
+    role.logging.args(),
+    config.volumeArgs,
+    assetVolumeArgs(role, version),
+    labelArgs(role),
+    optionArgs(role),
+    image,
+    role.cmd ?? null,
+  );
+}
+
+function assetVolumeArgs(role: Role, version: string | undefined): Part[] {
+  const volume = role.assetVolume(version);
+  return volume ? ["--volume", volume.dockerArg] : [];
+}
+
+/** `docker start <container>` */
+export function start(config: Configuration, role: Role, version?: string): Cmd {
+  return docker("start", role.containerName(versionOf(config, version)));
+}
+
+/** `-t <seconds>` when the role has a stop timeout (non-proxied roles default to the drain timeout). */
+export function stopArgs(role: Role): Part[] {
+  return role.stopTimeout === undefined ? [] : ["-t", role.stopTimeout];
+}
+
+/** Stops a version's container, or the current one: `… | xargs docker stop [-t N]`. */
+export function stop(config: Configuration, role: Role, { version }: { version?: string } = {}): Cmd {
+  const source = version === undefined ? currentRunningContainerId(config, role) : containerIdForVersion(config, role, version);
+  return pipe(source, xargs(docker("stop", stopArgs(role))));
+}
+
+/** `… | xargs docker inspect --format '<health or state>'`: `healthy`, `running`, `exited`… */
+export function status(config: Configuration, role: Role, version: string): Cmd {
+  return pipe(containerIdForVersion(config, role, version), xargs(docker("inspect", "--format", DOCKER_HEALTH_STATUS_FORMAT)));
+}
+
+/** `docker ps --filter label=service=… --filter label=destination=… --filter label=role=…` */
+export function info(config: Configuration, role: Role): Cmd {
+  return docker("ps", containerFilterArgs(config, role));
+}
+
+export function currentRunningContainerId(config: Configuration, role: Role): Cmd {
+  return currentRunningContainer(config, role, ["--quiet"]);
+}
+
+/** The version of the current container (empty output when none runs). */
+export function currentRunningVersion(config: Configuration, role: Role): Cmd {
+  return pipe(currentRunningContainer(config, role, ["--format", "'{{.Names}}'"]), extractVersionFromName(role));
+}
+
+export function containerIdForVersion(_config: Configuration, role: Role, version: string, { onlyRunning = false } = {}): Cmd {
+  return containerIdFor(role.containerName(version), { onlyRunning });
+}
+
+/** Versions of the role's containers, one a line: `docker ps … --format "{{.Names}}" | while read …`. */
+export function listVersions(config: Configuration, role: Role, { latest = false, statuses = [] }: { latest?: boolean; statuses?: readonly string[] } = {}): Cmd {
+  return pipe(
+    docker("ps", containerFilterArgs(config, role, statuses), latest ? "--latest" : null, "--format", '"{{.Names}}"'),
+    extractVersionFromName(role),
+  );
+}
+
+/** Versions still running besides the current one (`kamal app stale_containers`). */
+export function staleVersions(runningVersions: readonly string[], currentVersion: string | undefined): string[] {
+  return runningVersions.map((version) => version.trim()).filter((version) => version !== "" && version !== currentVersion);
+}
+
+/** `mkdir -p .kamal/apps/<svc>/env/roles` before the env file is uploaded. */
+export function ensureEnvDirectory(role: Role): Cmd {
+  return makeDirectory(role.envDirectory);
+}
+
+export { ACTIVE_STATUSES, containerFilterArgs } from "./filters.js";

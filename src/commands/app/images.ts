@@ -1,0 +1,19 @@
+// The app's images on a host.
+import type { Configuration } from "../../config/index.js";
+import type { Cmd } from "../cmd.js";
+import { docker } from "../shared.js";
+
+/** `docker image ls <repository>` */
+export function listImages(config: Configuration): Cmd {
+  return docker("image", "ls", config.repository);
+}
+
+/** `docker image prune --all --force --filter label=service=<svc>` */
+export function removeImages(config: Configuration): Cmd {
+  return docker("image", "prune", "--all", "--force", "--filter", `label=service=${config.service}`);
+}
+
+/** `docker tag <repo:version> <repo:latest[-dest]>`: what `current` lookups prefer. */
+export function tagLatestImage(config: Configuration, version: string = config.version): Cmd {
+  return docker("tag", `${config.repository}:${version}`, config.latestImage);
+}

@@ -1,0 +1,69 @@
+// Calls into the running proxy: `docker exec kamal-proxy kamal-proxy <command> <service> …`.
+// Services are named `<svc>-<role>[-<dest>]` for app roles and `<accessory service>` for accessories.
+import type { ProxyConfig } from "../../config/index.js";
+import { PROXY_CONTAINER_NAME } from "../../config/index.js";
+import type { Cmd, PartInput } from "../cmd.js";
+import { docker, proxyFlags } from "../shared.js";
+import type { FlagValue } from "../shared.js";
+
+/** `docker exec kamal-proxy kamal-proxy …` */
+export function proxyExec(...parts: PartInput[]): Cmd {
+  return docker("exec", PROXY_CONTAINER_NAME, "kamal-proxy", ...parts);
+}
+
+/** `host:port` targets: one container id (Kamal) or several (load balancing). */
+function targetsOf(targets: string | readonly string[], port: number): string[] {
+  return (typeof targets === "string" ? [targets] : targets).map((target) => `${target}:${port}`);
+}
+
+/**
+ * `kamal-proxy deploy <service> --target="<id>:<app_port>" …` with the proxy's options in Kamal's
+ * order (hosts, TLS, timeouts, health check, buffering, path prefixes, headers, error pages).
+ */
+export function deploy(service: string, proxy: ProxyConfig, targets: string | readonly string[]): Cmd {
+  return proxyExec("deploy", service, proxyFlags({ target: targetsOf(targets, proxy.appPort), ...proxy.deployOptions() }));
+}
+
+/** `kamal-proxy remove <service>`: stops routing to the service (no drain). */
+export function remove(service: string): Cmd {
+  return proxyExec("remove", service);
+}
+
+/** `kamal-proxy stop <service> [--drain-timeout="Ns"] [--message="…"]`: maintenance mode (503). */
+export function stop(service: string, { drainTimeout, message }: { drainTimeout?: number; message?: string } = {}): Cmd {
+  return proxyExec("stop", service, proxyFlags({ "drain-timeout": drainTimeout === undefined ? undefined : `${drainTimeout}s`, message }));
+}
+
+/** `kamal-proxy resume <service>`: back from maintenance. */
+export function resume(service: string): Cmd {
+  return proxyExec("resume", service);
+}
+
+/** `kamal-proxy list`: services, hosts, targets and states (Berth extension; Kamal never calls it). */
+export function list(): Cmd {
+  return proxyExec("list");
+}
+
+/** `kamal-proxy rollout deploy <service> --target=… [--deploy-timeout] [--drain-timeout]` (Berth extension: canary targets). */
+export function rolloutDeploy(service: string, proxy: ProxyConfig, targets: string | readonly string[]): Cmd {
+  const options = proxy.deployOptions();
+  const flags: Record<string, FlagValue> = {
+    target: targetsOf(targets, proxy.appPort),
+    "deploy-timeout": options["deploy-timeout"] as FlagValue,
+    "drain-timeout": options["drain-timeout"] as FlagValue,
+  };
+  return proxyExec("rollout", "deploy", service, proxyFlags(flags));
+}
+
+/** `kamal-proxy rollout set <service> [--percent=N] [--list="a,b"]`: who gets the rollout targets. */
+export function rolloutSet(service: string, { percent, allowlist }: { percent?: number; allowlist?: readonly string[] }): Cmd {
+  if (percent === undefined && (allowlist === undefined || allowlist.length === 0)) {
+    throw new TypeError("rollout set needs a percentage or an allowlist");
+  }
+  return proxyExec("rollout", "set", service, proxyFlags({ percent, list: allowlist && allowlist.length > 0 ? allowlist.join(",") : undefined }));
+}
+
+/** `kamal-proxy rollout stop <service>`: all traffic back to the active targets. */
+export function rolloutStop(service: string): Cmd {
+  return proxyExec("rollout", "stop", service);
+}
