@@ -13,7 +13,10 @@ export function fixture(name: string, options: Omit<LoadConfigOptions, "configFi
 }
 
 /** Loads YAML text given inline (as config/deploy.yml). */
-export function fromText(text: string, options: { destination?: string; destinationText?: string; env?: Record<string, string> } = {}): Configuration {
+export function fromText(
+  text: string,
+  options: { destination?: string; destinationText?: string; env?: Record<string, string>; secrets?: SecretsLookup } = {},
+): Configuration {
   return loadConfigFromSources({
     base: { file: "config/deploy.yml", text },
     ...(options.destinationText === undefined
@@ -23,6 +26,7 @@ export function fromText(text: string, options: { destination?: string; destinat
     version: "999",
     env: options.env ?? {},
     cwd: FIXTURES,
+    ...(options.secrets ? { secrets: options.secrets } : {}),
   });
 }
 
