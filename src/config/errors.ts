@@ -20,10 +20,11 @@ export interface ConfigIssue {
 
 /** One line per issue: `config/deploy.yml:4:5: servers/web: unknown key: hostz (did you mean "hosts"?)`. */
 export function formatIssue(issue: ConfigIssue): string {
-  const where = issue.line > 0 ? `${issue.file}:${issue.line}:${issue.column}` : issue.file;
+  // Without a position (a missing file) the message names the file itself.
+  const where = issue.line > 0 ? `${issue.file}:${issue.line}:${issue.column}: ` : "";
   const what = issue.path === "" ? issue.message : `${issue.path}: ${issue.message}`;
   const hint = issue.suggestion === undefined ? "" : ` (did you mean "${issue.suggestion}"?)`;
-  return `${where}: ${what}${hint}`;
+  return `${where}${what}${hint}`;
 }
 
 export class ConfigError extends BerthError {

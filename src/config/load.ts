@@ -41,10 +41,9 @@ export interface LoadFromSourcesOptions extends Omit<LoadConfigOptions, "configF
   readonly destinationSource?: ConfigSource;
 }
 
-/** The destination file next to the config file: `deploy.yml` → `deploy.staging.yml`. */
+/** The destination file next to the config file: `deploy.yml` → `deploy.staging.yml` (Ruby's sub_ext). */
 export function destinationConfigFile(configFile: string, destination: string): string {
-  const extension = extname(configFile);
-  return join(dirname(configFile), `${basename(configFile, extension)}.${destination}${extension || ".yml"}`);
+  return join(dirname(configFile), `${basename(configFile, extname(configFile))}.${destination}.yml`);
 }
 
 function displayPath(file: string, cwd: string): string {

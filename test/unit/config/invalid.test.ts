@@ -376,12 +376,13 @@ describe("error reporting", () => {
 
   it("names a missing config file", () => {
     const error = configError(() => loadConfig({ cwd: FIXTURES, configFile: "config/nope.yml" }));
-    expect(error.message).toBe("config/nope.yml: Configuration file not found in config/nope.yml");
+    expect(error.message).toBe("Configuration file not found in config/nope.yml");
+    expect(error.issues[0]!.file).toBe("config/nope.yml");
   });
 
   it("names the expected destination file", () => {
     const error = configError(() => fixture("destinations", { destination: "qa" }));
-    expect(error.message).toBe("destinations.qa.yml: Configuration file for destination qa not found in destinations.qa.yml");
+    expect(error.message).toBe("Configuration file for destination qa not found in destinations.qa.yml");
   });
 
   it("reports configuration checks from a destination file", () => {

@@ -70,3 +70,12 @@ describe("deepMerge (ActiveSupport deep_merge)", () => {
     expect(base.a.c).toEqual([1, 2]);
   });
 });
+
+describe("destinationConfigFile", () => {
+  it("replaces the extension like Ruby's sub_ext", async () => {
+    const { destinationConfigFile } = await import("../../../src/config/index.js");
+    expect(destinationConfigFile("config/deploy.yml", "staging")).toBe("config/deploy.staging.yml");
+    expect(destinationConfigFile("config/deploy.yaml", "staging")).toBe("config/deploy.staging.yml");
+    expect(destinationConfigFile("deploy", "qa")).toBe("deploy.qa.yml");
+  });
+});
