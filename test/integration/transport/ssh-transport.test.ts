@@ -52,6 +52,22 @@ async function establishedSshConnections(ip: string): Promise<number> {
   return stdout.split("\n").filter(Boolean).length;
 }
 
+/** Plain OpenSSH with a ControlMaster of its own, as the baseline for the figures above. */
+async function rawSshTimings(ip: string): Promise<{ firstMs: number; medianMs: number }> {
+  const base = ["-F", bed.sshConfigPath, "-o", `ControlPath=${join(scratch, "raw-master")}`];
+  let started = performance.now();
+  await run("ssh", [...base, "-o", "ControlMaster=yes", "-o", "ControlPersist=60", "-N", "-f", ip]);
+  const firstMs = performance.now() - started;
+  const times: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    started = performance.now();
+    await run("ssh", [...base, "-o", "ControlMaster=auto", "-T", ip, "hostname"]);
+    times.push(performance.now() - started);
+  }
+  await run("ssh", [...base, "-O", "exit", ip]);
+  return { firstMs, medianMs: median(times) };
+}
+
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 beforeAll(async () => {
@@ -82,10 +98,12 @@ describe("SshTransport on the test bed", () => {
       perCommand.push(performance.now() - started);
       expect(result.stdout).toBe("berth-h1\n");
     }
+    const raw = await rawSshTimings(h2.ip); // on the other host, so its connection is not counted below
     const { stdout: load } = await run("cat", ["/proc/loadavg"]);
     console.log(
-      `ssh timing: first connection ${firstConnectionMs.toFixed(0)} ms; per command over the master: ` +
-        `median ${median(perCommand).toFixed(1)} ms, min ${Math.min(...perCommand).toFixed(1)} ms (20 runs; loadavg ${load.trim()})`,
+      `ssh timing (loadavg ${load.split(" ").slice(0, 3).join(" ")}): Berth first connection ${firstConnectionMs.toFixed(0)} ms, ` +
+        `per command median ${median(perCommand).toFixed(1)} ms (min ${Math.min(...perCommand).toFixed(1)}); ` +
+        `plain ssh with the same sharing: first ${raw.firstMs.toFixed(0)} ms, per command median ${raw.medianMs.toFixed(1)} ms`,
     );
     expect(await establishedSshConnections(h1.ip)).toBe(1);
     expect(ssh.stats()).toMatchObject({ connectionsOpened: 1, commandsRun: 20 });
