@@ -152,8 +152,10 @@ export class ProxyConfig {
 
   get logging(): { readonly requestHeaders: readonly string[]; readonly responseHeaders: readonly string[] } {
     const config = isHash(this.raw.logging) ? this.raw.logging : {};
+    // As Kamal's `dig(...) || DEFAULT`: only an unset list falls back (an empty one is kept).
+    const requestHeaders = config.request_headers;
     return {
-      requestHeaders: present(config.request_headers) ? textList(config.request_headers) : DEFAULT_LOG_REQUEST_HEADERS,
+      requestHeaders: requestHeaders === undefined || requestHeaders === null ? DEFAULT_LOG_REQUEST_HEADERS : textList(requestHeaders),
       responseHeaders: textList(config.response_headers),
     };
   }
@@ -217,7 +219,7 @@ export class ProxyConfig {
       ["forward-headers", this.forwardHeaders],
       ["tls-redirect", this.sslRedirect],
       ["log-request-header", this.logging.requestHeaders],
-      ["log-response-header", isHash(this.raw.logging) && present(this.raw.logging.response_headers) ? this.logging.responseHeaders : undefined],
+      ["log-response-header", isHash(this.raw.logging) && Array.isArray(this.raw.logging.response_headers) ? this.logging.responseHeaders : undefined],
       ["error-pages", this.errorPagesDirectory()],
     ];
     const options: Record<string, DeployOptionValue> = {};

@@ -97,7 +97,7 @@ export const accessoriesSchema = documented(
   hashOf(accessorySchema),
   {
     title: "Accessories",
-    description: "Supporting services keyed by name, see `berth docs accessory`.",
+    description: "Supporting services, keyed by name.",
     section: "accessory",
   },
   { id: "accessories" },

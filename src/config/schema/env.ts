@@ -90,7 +90,7 @@ export const rootEnvSchema = documented(
   {
     title: "Environment variables",
     description:
-      "Environment for every app container; roles and host tags can add to it. See `berth docs env`.",
+      "Environment for every app container; roles and host tags can add to it.",
     section: "env",
   },
   { id: "rootEnv" },
