@@ -1,8 +1,10 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { scaffold } from "../../../src/cli/actions/init.js";
+import { runCli } from "../../../src/cli/main.js";
+import { MemoryStream } from "../output/streams.js";
 
 let base: string;
 let templates: string;
@@ -72,5 +74,33 @@ describe("berth init (scaffold)", () => {
 
   it("names the missing templates directory", async () => {
     await expect(scaffold(project, join(templates, "nope"))).rejects.toThrow(/init templates are missing: .*nope does not exist/);
+  });
+});
+
+describe("berth init (with Berth's own templates)", () => {
+  async function berth(cwd: string, ...argv: string[]) {
+    const stdout = new MemoryStream();
+    const stderr = new MemoryStream();
+    const code = await runCli(argv, { stdout: stdout as never, stderr, env: {}, cwd });
+    return { code, stdout: stdout.text, stderr: stderr.text };
+  }
+
+  it("scaffolds a project whose configuration loads, and refuses to overwrite it", async () => {
+    const first = await berth(project, "init");
+    expect(first).toMatchObject({
+      code: 0,
+      stderr: "",
+      stdout: "Created configuration file in config/deploy.yml\nCreated .kamal/secrets file\nCreated sample hooks in .kamal/hooks\n",
+    });
+    const hooks = readdirSync(join(project, ".kamal/hooks"));
+    expect(hooks).toContain("pre-deploy.sample");
+    for (const hook of hooks) expect(statSync(join(project, ".kamal/hooks", hook)).mode & 0o111).toBe(0o111);
+
+    const config = await berth(project, "config", "--version", "1", "--output", "json");
+    expect(config.stderr).toBe("");
+    expect(JSON.parse(config.stdout)).toMatchObject({ roles: ["web"], version: "1" });
+
+    const second = await berth(project, "init");
+    expect(second).toMatchObject({ code: 0, stdout: "Config file already exists in config/deploy.yml (remove first to create a new one)\n" });
   });
 });
