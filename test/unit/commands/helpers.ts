@@ -8,7 +8,6 @@ import { render } from "../../../src/commands/cmd.js";
 import type { SecretsLookup } from "../../../src/secrets/types.js";
 
 export const CONFIG_FIXTURES = fileURLToPath(new URL("../../fixtures/config/", import.meta.url));
-export const COMMAND_FIXTURES = fileURLToPath(new URL("../../fixtures/commands/", import.meta.url));
 
 /** Kamal's test configuration: one host, Docker Hub, amd64. */
 export const KAMAL_BASE = `service: app

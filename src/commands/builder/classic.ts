@@ -1,0 +1,31 @@
+// The classic path for machines whose Docker has no buildx plugin (e.g. Debian's docker.io):
+// `docker build` into the local image store, then one `docker push` per tag. Single-arch only.
+import type { Configuration } from "../../config/index.js";
+import type { Cmd } from "../cmd.js";
+import { docker } from "../shared.js";
+import { buildOptions, tagArgs, tagNames } from "./buildx.js";
+
+/** `docker build -t repo:VER -t repo:latest --label service="app" [--build-arg …] [--secret …] --file F [--target T] [--no-cache] <context>` */
+export function build(config: Configuration, { noCache = false, tagAsDirty = false }: { noCache?: boolean; tagAsDirty?: boolean } = {}): Cmd {
+  return docker("build", tagArgs(config, tagAsDirty), buildOptions(config, { buildx: false }), noCache ? "--no-cache" : null, config.builder.context);
+}
+
+/** `docker push repo:VER`, `docker push repo:latest`: separate commands so a failure names its tag. */
+export function pushTags(config: Configuration, { tagAsDirty = false }: { tagAsDirty?: boolean } = {}): Cmd[] {
+  return tagNames(config, tagAsDirty).map((tag) => docker("push", tag));
+}
+
+/**
+ * Settings the classic builder cannot honour, for a warning before it is used: more than one
+ * arch, build cache export, SSH forwarding, provenance and SBOM attestations.
+ */
+export function unsupportedSettings(config: Configuration): string[] {
+  const builder = config.builder;
+  return [
+    ...(builder.arches.length > 1 ? [`builder/arch (${builder.arches.join(", ")}: only this machine's arch is built)`] : []),
+    ...(builder.cached ? ["builder/cache"] : []),
+    ...(builder.ssh === undefined ? [] : ["builder/ssh"]),
+    ...(builder.provenance === undefined ? [] : ["builder/provenance"]),
+    ...(builder.sbom === undefined ? [] : ["builder/sbom"]),
+  ];
+}
