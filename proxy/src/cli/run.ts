@@ -1,6 +1,7 @@
 // `kamal-proxy run`: starts the server in the foreground and stops it gracefully on SIGTERM/SIGINT.
 import { certificatePath, configDir, socketPath, statePath } from "../control/protocol.js";
 import { ProxyServer } from "../server/server.js";
+import { defaultWorkerCount } from "../server/workers.js";
 import type { CertificateStoreLike } from "../server/tls-contract.js";
 import type { CliIo } from "./main.js";
 
@@ -42,6 +43,7 @@ export async function runServer(options: RunOptions, io: CliIo): Promise<number>
     statePath: statePath(env),
     stateDir: certificatePath(env),
     certificates,
+    workers: defaultWorkerCount(env),
     ...(options.acmeDirectory !== "" ? { acmeDirectory: options.acmeDirectory } : {}),
     ...(options.acmeCaBundlePath !== "" ? { acmeCaBundlePath: options.acmeCaBundlePath } : {}),
   });

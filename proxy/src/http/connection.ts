@@ -20,7 +20,8 @@ import { ChunkedError, ChunkedScanner } from "./chunked.js";
 import {
   findHeadEnd,
   HeadError,
-  headerValue,
+  getHeader,
+  addHeader,
   MAX_HEAD_BYTES,
   parseRequestHead,
   parseResponseHead,
@@ -281,24 +282,28 @@ export class Exchange implements UpstreamOwner, InFlight {
 
   start(): void {
     const head = this.head;
-    const headers = head.headers;
-    let requestId = headerValue(headers, "x-request-id");
+    let requestId = getHeader(head, "x-request-id");
     if (requestId === undefined || requestId === "") {
       requestId = randomUUID();
-      headers.push("X-Request-ID", requestId);
+      addHeader(head, "X-Request-ID", requestId);
     }
     this.requestId = requestId;
-    if (headerValue(headers, "x-request-start") === undefined) headers.push("X-Request-Start", `t=${Date.now()}`);
+    if (getHeader(head, "x-request-start") === undefined) addHeader(head, "X-Request-Start", `t=${Date.now()}`);
 
-    const certificates = this.ctx.certificates;
-    if (!this.conn.secure && certificates !== null && this.path.startsWith(ACME_PREFIX)) {
-      const answer = certificates.httpChallenge(this.host, this.path.slice(ACME_PREFIX.length));
-      if (answer !== undefined) {
-        this.respondSimple(200, "text/plain", answer, []);
-        return;
-      }
+    const httpChallenge = this.ctx.httpChallenge;
+    if (!this.conn.secure && httpChallenge !== null && this.path.startsWith(ACME_PREFIX)) {
+      httpChallenge(this.host, this.path.slice(ACME_PREFIX.length), (answer) => {
+        if (this.finished) return;
+        if (answer !== undefined) this.respondSimple(200, "text/plain", answer, []);
+        else this.routeRequest();
+      });
+      return;
     }
+    this.routeRequest();
+  }
 
+  private routeRequest(): void {
+    const head = this.head;
     const route = this.ctx.router.map.lookup(this.host, this.path);
     if (route === null) {
       this.respondError(404, "");
@@ -359,7 +364,7 @@ export class Exchange implements UpstreamOwner, InFlight {
   private pickTarget(): void {
     const service = this.service!;
     const head = this.head;
-    const cookies = headerValue(head.headers, "cookie");
+    const cookies = getHeader(head, "cookie");
     const balancer = service.loadBalancerFor(
       service.rolloutController !== null && cookies !== undefined ? cookieValue(cookies, ROLLOUT_COOKIE) : undefined,
     );
@@ -405,22 +410,21 @@ export class Exchange implements UpstreamOwner, InFlight {
     const path = service.options.stripPrefix ? stripPrefix(route.prefix, head.target) : head.target;
     let out = `${head.method} ${path} HTTP/1.1\r\n`;
     const headers = head.headers;
+    const names = head.names;
     let connectionTokens: string[] | null = null;
     let priorFor = "";
     let priorProto = "";
     let priorHost = "";
     let sawHost = false;
-    for (let i = 0; i < headers.length; i += 2) {
-      const name = headers[i]!;
-      const lower = name.toLowerCase();
-      if (lower === "connection") {
-        connectionTokens = (connectionTokens ?? ([] as string[])).concat(headers[i + 1]!.toLowerCase().split(",").map((token) => token.trim()));
+    for (let i = 0; i < names.length; i++) {
+      if (names[i] === "connection") {
+        connectionTokens = (connectionTokens ?? ([] as string[])).concat(headers[i * 2 + 1]!.toLowerCase().split(",").map((token) => token.trim()));
       }
     }
-    for (let i = 0; i < headers.length; i += 2) {
-      const name = headers[i]!;
-      const value = headers[i + 1]!;
-      const lower = name.toLowerCase();
+    for (let i = 0; i < names.length; i++) {
+      const lower = names[i]!;
+      const name = headers[i * 2]!;
+      const value = headers[i * 2 + 1]!;
       if (DROP_REQUEST.has(lower)) continue;
       if (connectionTokens !== null && connectionTokens.includes(lower)) continue;
       if (lower.startsWith("x-forwarded-")) {
@@ -612,7 +616,7 @@ export class Exchange implements UpstreamOwner, InFlight {
 
     const options = this.service!.targetOptions;
     if (options.bufferResponses && this.framing === Framing.Length) {
-      const contentType = headerValue(response.headers, "content-type") ?? "";
+      const contentType = getHeader(response, "content-type") ?? "";
       if (!contentType.startsWith("text/event-stream")) {
         if (options.maxResponseBodySize > 0 && response.contentLength > options.maxResponseBodySize) {
           this.reusable = false;
@@ -652,17 +656,17 @@ export class Exchange implements UpstreamOwner, InFlight {
   private buildClientHead(response: ResponseHead): string {
     let out = `HTTP/1.1 ${response.status} ${response.reason === "" ? statusText(response.status) : response.reason}\r\n`;
     const headers = response.headers;
+    const names = response.names;
     let writerAffinity = true;
-    for (let i = 0; i < headers.length; i += 2) {
-      const name = headers[i]!;
-      const lower = name.length < 18 ? name.toLowerCase() : "";
+    for (let i = 0; i < names.length; i++) {
+      const lower = names[i]!;
       if (DROP_RESPONSE.has(lower)) continue;
       if (lower === "x-writer-affinity") {
-        if (headers[i + 1]!.toLowerCase() === "false") writerAffinity = false;
+        if (headers[i * 2 + 1]!.toLowerCase() === "false") writerAffinity = false;
         continue;
       }
       if (this.dechunk && lower === "transfer-encoding") continue;
-      out += name + ": " + headers[i + 1] + "\r\n";
+      out += headers[i * 2] + ": " + headers[i * 2 + 1] + "\r\n";
     }
     const balancer = this.balancer;
     if (balancer !== null && balancer.hasReaders && writerAffinity && !balancer.isRead({ method: this.head.method, isUpgrade: false, writerAffinityUntil: 0 })) {
@@ -898,7 +902,10 @@ export class Exchange implements UpstreamOwner, InFlight {
     const length = Buffer.byteLength(body);
     out += `Content-Length: ${length}\r\n`;
     if (!this.clientKeepAlive) out += "Connection: close\r\n";
-    this.responseHead = { status, reason: "", minor: 1, headers: ["Content-Type", contentType, "Content-Length", String(length)], contentLength: length, chunked: false, keepAlive: true };
+    this.responseHead = {
+      status, reason: "", minor: 1, headers: ["Content-Type", contentType, "Content-Length", String(length)],
+      names: ["content-type", "content-length"], contentLength: length, chunked: false, keepAlive: true,
+    };
     this.headSent = true;
     const headBytes = Buffer.from(out + "\r\n", "latin1");
     this.conn.socket.write(this.head.method === "HEAD" ? headBytes : Buffer.concat([headBytes, Buffer.from(body, "utf8")]));
@@ -923,7 +930,7 @@ export class Exchange implements UpstreamOwner, InFlight {
     const duration = Number(process.hrtime.bigint() - this.startedAt);
     if (service !== null) this.ctx.metrics?.finished(service.name, head.method, status, duration / 1e9);
     const response = this.responseHead;
-    const forwardedFor = headerValue(head.headers, "x-forwarded-for");
+    const forwardedFor = getHeader(head, "x-forwarded-for");
     const fields: Record<string, unknown> = {
       host: this.host,
       port: this.conn.localPort,
@@ -935,24 +942,24 @@ export class Exchange implements UpstreamOwner, InFlight {
       duration,
       method: head.method,
       req_content_length: head.contentLength === -1 ? 0 : head.contentLength,
-      req_content_type: headerValue(head.headers, "content-type") ?? "",
+      req_content_type: getHeader(head, "content-type") ?? "",
       resp_content_length: response === null ? 0 : response.contentLength,
-      resp_content_type: response === null ? "" : (headerValue(response.headers, "content-type") ?? ""),
+      resp_content_type: response === null ? "" : (getHeader(response, "content-type") ?? ""),
       client_addr: this.conn.remoteAddress,
       client_port: String(this.conn.remotePort),
       remote_addr:
         service !== null && service.targetOptions.forwardHeaders && forwardedFor !== undefined
           ? forwardedFor.split(",")[0]!.trim()
           : this.conn.remoteAddress,
-      user_agent: headerValue(head.headers, "user-agent") ?? "",
+      user_agent: getHeader(head, "user-agent") ?? "",
       proto: head.minor === 0 ? "HTTP/1.0" : this.conn.protocol,
       scheme: this.conn.secure ? "https" : "http",
       query: this.query,
     };
     if (service !== null) {
-      for (const name of service.logRequestHeaders) fields[`req_${name.replace(/-/g, "_")}`] = headerValue(head.headers, name) ?? "";
+      for (const name of service.logRequestHeaders) fields[`req_${name.replace(/-/g, "_")}`] = getHeader(head, name) ?? "";
       for (const name of service.logResponseHeaders) {
-        fields[`resp_${name.replace(/-/g, "_")}`] = response === null ? "" : (headerValue(response.headers, name) ?? "");
+        fields[`resp_${name.replace(/-/g, "_")}`] = response === null ? "" : (getHeader(response, name) ?? "");
       }
     }
     this.ctx.logger.write("INFO", "Request", fields);

@@ -20,6 +20,8 @@ export interface RequestHead {
   minor: number;
   /** Flat list: name, value, name, value… in arrival order, names as sent. */
   headers: string[];
+  /** Lower-cased names, one per header (index i ↔ headers[2i]). */
+  names: string[];
   host: string;
   /** -1 when absent. */
   contentLength: number;
@@ -35,6 +37,7 @@ export interface ResponseHead {
   reason: string;
   minor: number;
   headers: string[];
+  names: string[];
   contentLength: number;
   chunked: boolean;
   keepAlive: boolean;
@@ -51,6 +54,7 @@ export function findHeadEnd(buf: Buffer, from = 0): number {
 
 interface ParsedFields {
   headers: string[];
+  names: string[];
   contentLength: number;
   chunked: boolean;
   connectionClose: boolean;
@@ -65,6 +69,7 @@ interface ParsedFields {
 function parseFields(lines: string[]): ParsedFields {
   const fields: ParsedFields = {
     headers: [],
+    names: [],
     contentLength: -1,
     chunked: false,
     connectionClose: false,
@@ -86,41 +91,39 @@ function parseFields(lines: string[]): ParsedFields {
     const value = line.slice(colon + 1).trim();
     if (HEADER_VALUE_BAD.test(value)) throw new HeadError("malformed header value");
     headers.push(name, value);
-    switch (name.length) {
-      case 4:
-        if (name.toLowerCase() === "host") fields.host = value;
+    const lower = name.toLowerCase();
+    fields.names.push(lower);
+    switch (lower) {
+      case "host":
+        fields.host = value;
         break;
-      case 6:
-        if (name.toLowerCase() === "expect" && value.toLowerCase() === "100-continue") fields.expectContinue = true;
+      case "expect":
+        if (value.toLowerCase() === "100-continue") fields.expectContinue = true;
         break;
-      case 7:
-        if (name.toLowerCase() === "upgrade") fields.upgrade = value;
+      case "upgrade":
+        fields.upgrade = value;
         break;
-      case 10:
-        if (name.toLowerCase() === "connection") {
-          for (const token of value.toLowerCase().split(",")) {
-            const option = token.trim();
-            if (option === "close") fields.connectionClose = true;
-            else if (option === "keep-alive") fields.connectionKeepAlive = true;
-            else if (option === "upgrade") fields.connectionUpgrade = true;
-          }
+      case "connection":
+        for (const token of value.toLowerCase().split(",")) {
+          const option = token.trim();
+          if (option === "close") fields.connectionClose = true;
+          else if (option === "keep-alive") fields.connectionKeepAlive = true;
+          else if (option === "upgrade") fields.connectionUpgrade = true;
         }
         break;
-      case 14:
-        if (name.toLowerCase() === "content-length") {
-          if (!/^\d{1,15}$/.test(value)) throw new HeadError("malformed Content-Length");
-          const length = Number(value);
-          if (fields.contentLength !== -1 && fields.contentLength !== length) throw new HeadError("conflicting Content-Length");
-          fields.contentLength = length;
-        }
+      case "content-length": {
+        if (!/^\d{1,15}$/.test(value)) throw new HeadError("malformed Content-Length");
+        const length = Number(value);
+        if (fields.contentLength !== -1 && fields.contentLength !== length) throw new HeadError("conflicting Content-Length");
+        fields.contentLength = length;
         break;
-      case 17:
-        if (name.toLowerCase() === "transfer-encoding") {
-          fields.transferEncoding = true;
-          const codings = value.toLowerCase().split(",");
-          fields.chunked = codings[codings.length - 1]!.trim() === "chunked";
-        }
+      }
+      case "transfer-encoding": {
+        fields.transferEncoding = true;
+        const codings = value.toLowerCase().split(",");
+        fields.chunked = codings[codings.length - 1]!.trim() === "chunked";
         break;
+      }
     }
   }
   return fields;
@@ -158,7 +161,7 @@ export function parseRequestHead(buf: Buffer, end: number): RequestHead {
       if (target.charCodeAt(0) !== 47) target = "/" + target;
     }
   }
-  if (minor === 1 && fields.host === "" && !fields.headers.some((h, i) => i % 2 === 0 && h.toLowerCase() === "host")) {
+  if (minor === 1 && fields.host === "" && !fields.names.includes("host")) {
     throw new HeadError("missing Host header");
   }
   return {
@@ -166,6 +169,7 @@ export function parseRequestHead(buf: Buffer, end: number): RequestHead {
     target,
     minor,
     headers: fields.headers,
+    names: fields.names,
     host: fields.host,
     contentLength: fields.contentLength,
     chunked: fields.chunked,
@@ -201,10 +205,23 @@ export function parseResponseHead(buf: Buffer, end: number): ResponseHead {
     reason,
     minor,
     headers: fields.headers,
+    names: fields.names,
     contentLength: fields.transferEncoding ? -1 : fields.contentLength,
     chunked: fields.chunked,
     keepAlive: minor === 1 ? !fields.connectionClose : fields.connectionKeepAlive && !fields.connectionClose,
   };
+}
+
+/** First value of a header by lower-case name, using the parsed lower-case names. */
+export function getHeader(head: { headers: readonly string[]; names: readonly string[] }, lowerName: string): string | undefined {
+  const index = head.names.indexOf(lowerName);
+  return index === -1 ? undefined : head.headers[index * 2 + 1];
+}
+
+/** Appends a header, keeping `names` in step. */
+export function addHeader(head: { headers: string[]; names: string[] }, name: string, value: string): void {
+  head.headers.push(name, value);
+  head.names.push(name.toLowerCase());
 }
 
 /** First value of a header (case-insensitive name), or undefined. */

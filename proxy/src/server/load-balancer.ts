@@ -11,7 +11,13 @@ export interface PickRequest {
   writerAffinityUntil: number;
 }
 
+let nextId = 1;
+
 export class LoadBalancer {
+  /** Identifies this balancer to worker threads that mirror it. */
+  readonly id: number;
+  /** Called when a target's health changes (replication to workers). */
+  onChange: (() => void) | null = null;
   private writerIndex = 0;
   private readerIndex = 0;
   private healthyWriters: Target[] = [];
@@ -23,8 +29,15 @@ export class LoadBalancer {
     readonly readers: Target[],
     readonly writerAffinityTimeoutMs: number,
     readonly readTargetsAcceptWebsockets: boolean,
+    id?: number,
   ) {
-    for (const target of this.all) target.onHealthChange = () => this.refresh();
+    this.id = id ?? nextId++;
+    for (const target of this.all) {
+      target.onHealthChange = () => {
+        this.refresh();
+        this.onChange?.();
+      };
+    }
     this.refresh();
   }
 

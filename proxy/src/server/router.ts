@@ -19,6 +19,10 @@ export interface RouterOptions {
   acmeDirectoryOverride?: string;
   acmeCaBundlePath?: string;
   log: (event: Record<string, unknown>) => void;
+  /** Told after every change the request path must see (replication to worker threads). */
+  onChange?: () => void;
+  /** Drains the same balancer in worker threads; resolves when they are done. */
+  remoteDrain?: (balancerId: number, timeoutMs: number, closeTunnelsNow: boolean) => Promise<void>;
 }
 
 export interface ServiceDescription {
@@ -51,6 +55,10 @@ export class Router {
 
   service(name: string): Service | undefined {
     return this.services.get(name);
+  }
+
+  allServices(): Service[] {
+    return [...this.services.values()];
   }
 
   async deploy(input: DeployArgs): Promise<void> {
@@ -90,6 +98,7 @@ export class Router {
       service.errorPages = errorPages;
       const old = service.active;
       service.active = balancer;
+      this.watch(balancer);
       this.rebuildMap();
       this.save();
       return old;
@@ -118,6 +127,7 @@ export class Router {
     }
     const old = service.rollout;
     service.rollout = balancer;
+    this.watch(balancer);
     this.save();
     await this.retire(old, args.drainTimeoutMs);
   }
@@ -152,14 +162,14 @@ export class Router {
     const service = this.requireService(name);
     service.pause.pause(pauseTimeoutMs);
     this.save();
-    await service.drain(drainTimeoutMs);
+    await this.drainService(service, drainTimeoutMs, false);
   }
 
   async stop(name: string, drainTimeoutMs: number, message: string): Promise<void> {
     const service = this.requireService(name);
     service.pause.stop(message);
     this.save();
-    await service.drain(drainTimeoutMs);
+    await this.drainService(service, drainTimeoutMs, false);
   }
 
   resume(name: string): void {
@@ -208,6 +218,7 @@ export class Router {
         }
         for (const balancer of [service.active, service.rollout]) {
           if (balancer === null) continue;
+          this.watch(balancer);
           balancer.start();
           waits.push(balancer.waitUntilHealthy(RESTORE_HEALTH_WAIT_MS));
         }
@@ -226,6 +237,7 @@ export class Router {
         }
       }
     }
+    this.changed();
     this.options.log({ msg: "Restored saved state", path: this.options.statePath, services: records.length });
   }
 
@@ -235,7 +247,7 @@ export class Router {
 
   /** Shutdown: in-flight requests finish (up to the timeout); WebSockets are told to go away now. */
   async drainAll(timeoutMs: number): Promise<void> {
-    await Promise.all([...this.services.values()].map((service) => service.drain(timeoutMs, true)));
+    await Promise.all([...this.services.values()].map((service) => this.drainService(service, timeoutMs, true)));
   }
 
   private requireService(name: string): Service {
@@ -284,12 +296,35 @@ export class Router {
 
   private async retire(balancer: LoadBalancer | null, drainTimeoutMs: number): Promise<void> {
     if (balancer === null) return;
+    balancer.onChange = null;
     balancer.dispose();
-    await balancer.drainAll(drainTimeoutMs);
+    await this.drainBalancer(balancer, drainTimeoutMs, false);
+  }
+
+  private async drainService(service: Service, timeoutMs: number, closeTunnelsNow: boolean): Promise<void> {
+    await Promise.all(
+      [service.active, service.rollout].map((balancer) => (balancer === null ? undefined : this.drainBalancer(balancer, timeoutMs, closeTunnelsNow))),
+    );
+  }
+
+  /** Drains here and in every worker thread, in parallel, with the same deadline. */
+  private async drainBalancer(balancer: LoadBalancer, timeoutMs: number, closeTunnelsNow: boolean): Promise<void> {
+    await Promise.all([
+      balancer.drainAll(timeoutMs, closeTunnelsNow),
+      this.options.remoteDrain?.(balancer.id, timeoutMs, closeTunnelsNow),
+    ]);
+  }
+
+  private watch(balancer: LoadBalancer): void {
+    balancer.onChange = () => this.options.onChange?.();
   }
 
   private rebuildMap(): void {
     this.map = new ServiceMap(this.services.values());
+  }
+
+  private changed(): void {
+    this.options.onChange?.();
   }
 
   private serialized<T>(task: () => Promise<T>): Promise<T> {
@@ -299,6 +334,7 @@ export class Router {
   }
 
   private save(): void {
+    this.changed();
     if (this.options.statePath === null) return;
     const records: ServiceRecord[] = [...this.services.values()].map((service) => ({
       name: service.name,

@@ -9,8 +9,10 @@ import { ClientConnection } from "../http/connection.js";
 import type { ProxyContext } from "../http/context.js";
 import { createH2Server, serveH2 } from "../http/h2.js";
 import { Metrics } from "../http/metrics.js";
+import { takeSnapshot } from "./replication.js";
 import { Router } from "./router.js";
 import type { CertificateStoreLike } from "./tls-contract.js";
+import { WorkerPool } from "./workers.js";
 
 export interface ServerConfig {
   httpPort: number;
@@ -30,6 +32,8 @@ export interface ServerConfig {
   logSink?: LogSink;
   /** A certificate store, or null to run without TLS certificates. */
   certificates: CertificateStoreLike | null;
+  /** Worker threads sharing the plain-HTTP listener (needs the built JS); 0 = main thread only. */
+  workers?: number;
 }
 
 export const SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -43,6 +47,7 @@ export class ProxyServer {
   private httpsServer: tls.Server | null = null;
   private metricsServer: http.Server | null = null;
   private control: ControlServer | null = null;
+  private pool: WorkerPool | null = null;
   private readonly sockets = new Set<net.Socket>();
   private readonly connections = new Map<net.Socket, ClientConnection>();
   private stopping: Promise<void> | null = null;
@@ -54,15 +59,18 @@ export class ProxyServer {
       statePath: config.statePath,
       certificates: config.certificates,
       log,
+      onChange: () => this.pool?.changed(),
+      remoteDrain: (balancerId, timeoutMs, closeTunnelsNow) => this.pool?.drain(balancerId, timeoutMs, closeTunnelsNow) ?? Promise.resolve(),
     };
     if (config.acmeDirectory !== undefined) routerOptions.acmeDirectoryOverride = config.acmeDirectory;
     if (config.acmeCaBundlePath !== undefined) routerOptions.acmeCaBundlePath = config.acmeCaBundlePath;
     this.router = new Router(routerOptions);
     this.metrics = config.metricsPort > 0 ? new Metrics() : null;
+    const certificates = config.certificates;
     this.ctx = {
       router: this.router,
       logger: this.logger,
-      certificates: config.certificates,
+      httpChallenge: certificates === null ? null : (host, token, callback) => callback(certificates.httpChallenge(host, token)),
       httpsPort: config.httpsPort,
       metrics: this.metrics,
     };
@@ -113,6 +121,23 @@ export class ProxyServer {
     await listen(https, this.config.httpsPort, this.config.bind);
     this.ctx.httpsPort = this.ports.https; // the real port when configured as 0
 
+    const workers = this.config.workers ?? 0;
+    if (workers > 0) {
+      const fd = (http1 as unknown as { _handle: { fd: number } })._handle.fd;
+      const sink = this.config.logSink;
+      this.pool = new WorkerPool({
+        count: workers,
+        fd,
+        httpsPort: this.ctx.httpsPort,
+        debug: this.config.debug,
+        tls: certificates !== null,
+        snapshot: () => takeSnapshot(this.router),
+        ...(sink === undefined ? {} : { log: sink }),
+        httpChallenge: (host, token) => certificates?.httpChallenge(host, token),
+      });
+      await this.pool.start();
+    }
+
     if (this.metrics !== null) {
       const metrics = this.metrics;
       this.metricsServer = http.createServer((request, response) => {
@@ -125,7 +150,7 @@ export class ProxyServer {
       });
       await listen(this.metricsServer, this.config.metricsPort, this.config.bind);
     }
-    this.logger.info("Server started", { http: this.ports.http, https: this.ports.https, metrics: this.ports.metrics });
+    this.logger.info("Server started", { http: this.ports.http, https: this.ports.https, metrics: this.ports.metrics, workers });
   }
 
   private accept(socket: net.Socket): void {
@@ -150,7 +175,9 @@ export class ProxyServer {
   private async shutdown(): Promise<void> {
     this.logger.info("Server stopping");
     this.control?.close();
-    this.httpServer?.close();
+    // With worker threads the listening fd is shared; it closes when the process exits.
+    if (this.pool === null) this.httpServer?.close();
+    this.pool?.closeIdle();
     this.httpsServer?.close();
     this.metricsServer?.close();
     this.metricsServer?.closeAllConnections();

@@ -73,6 +73,14 @@ export class Target {
     }
   }
 
+  /** Mirrors a health state decided elsewhere (worker threads run no checks of their own). */
+  setHealthy(healthy: boolean): void {
+    const next: TargetState = healthy ? "healthy" : this.state === "adding" ? "adding" : "unhealthy";
+    if (this.state === "draining" || next === this.state) return;
+    this.state = next;
+    this.onHealthChange?.(this);
+  }
+
   markHealthy(): void {
     const changed = this.state !== "healthy";
     this.state = "healthy";

@@ -1,0 +1,150 @@
+// Main-thread side of the worker threads: starts them on the shared HTTP listener, sends
+// routing snapshots after every change, forwards their log lines and runs drains in them.
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import type { Snapshot } from "./replication.js";
+
+export interface WorkerData {
+  fd: number;
+  snapshot: Snapshot;
+  httpsPort: number;
+  debug: boolean;
+  tls: boolean;
+  forwardLogs: boolean;
+}
+
+export type ToWorker =
+  | { type: "snapshot"; snapshot: Snapshot }
+  | { type: "drain"; id: number; balancerId: number; timeoutMs: number; closeTunnelsNow: boolean }
+  | { type: "challenge-answer"; id: number; answer: string | undefined }
+  | { type: "close-idle" };
+
+export type ToMain =
+  | { type: "ready" }
+  | { type: "log"; text: string }
+  | { type: "drained"; id: number }
+  | { type: "challenge"; id: number; host: string; token: string };
+
+/** Extra threads for plain HTTP: one per core beyond the first, at most `max`. Override: KAMAL_PROXY_WORKERS. */
+export function defaultWorkerCount(env: NodeJS.ProcessEnv = process.env, max = 1): number {
+  const configured = env.KAMAL_PROXY_WORKERS;
+  if (configured !== undefined && /^\d+$/.test(configured)) return Number(configured);
+  return Math.max(0, Math.min(max, os.availableParallelism() - 1));
+}
+
+export interface WorkerPoolOptions {
+  count: number;
+  fd: number;
+  httpsPort: number;
+  debug: boolean;
+  tls: boolean;
+  snapshot: () => Snapshot;
+  /** Where worker log lines go when forwarded; undefined = workers write to stdout themselves. */
+  log?: (text: string) => void;
+  httpChallenge: (host: string, token: string) => string | undefined;
+  /** Young-generation cap per worker (MB): keeps the RSS of all threads together small. */
+  youngGenerationMb?: number;
+}
+
+export class WorkerPool {
+  private readonly workers: Worker[] = [];
+  private readonly drains = new Map<number, () => void>();
+  private nextDrain = 1;
+  private pendingSnapshot = false;
+
+  constructor(private readonly options: WorkerPoolOptions) {}
+
+  async start(): Promise<void> {
+    const file = path.join(path.dirname(fileURLToPath(import.meta.url)), "worker.js");
+    const ready: Array<Promise<void>> = [];
+    for (let i = 0; i < this.options.count; i++) {
+      const data: WorkerData = {
+        fd: this.options.fd,
+        snapshot: this.options.snapshot(),
+        httpsPort: this.options.httpsPort,
+        debug: this.options.debug,
+        tls: this.options.tls,
+        forwardLogs: this.options.log !== undefined,
+      };
+      const worker = new Worker(file, {
+        workerData: data,
+        resourceLimits: { maxYoungGenerationSizeMb: this.options.youngGenerationMb ?? 8 },
+        stdout: false,
+        stderr: false,
+      });
+      this.workers.push(worker);
+      ready.push(
+        new Promise((resolve, reject) => {
+          worker.once("error", reject);
+          worker.on("message", (message: ToMain) => {
+            if (message.type === "ready") resolve();
+            else this.onMessage(worker, message);
+          });
+        }),
+      );
+    }
+    await Promise.all(ready);
+  }
+
+  private onMessage(worker: Worker, message: ToMain): void {
+    switch (message.type) {
+      case "log":
+        this.options.log?.(message.text);
+        break;
+      case "drained": {
+        const done = this.drains.get(message.id);
+        done?.();
+        break;
+      }
+      case "challenge":
+        worker.postMessage({ type: "challenge-answer", id: message.id, answer: this.options.httpChallenge(message.host, message.token) } satisfies ToWorker);
+        break;
+    }
+  }
+
+  /** Coalesces bursts of changes into one snapshot per event-loop turn. */
+  changed(): void {
+    if (this.workers.length === 0 || this.pendingSnapshot) return;
+    this.pendingSnapshot = true;
+    queueMicrotask(() => {
+      this.pendingSnapshot = false;
+      const message: ToWorker = { type: "snapshot", snapshot: this.options.snapshot() };
+      for (const worker of this.workers) worker.postMessage(message);
+    });
+  }
+
+  /** Sends the latest snapshot now (before a drain, so workers have already switched). */
+  flush(): void {
+    if (this.workers.length === 0) return;
+    const message: ToWorker = { type: "snapshot", snapshot: this.options.snapshot() };
+    for (const worker of this.workers) worker.postMessage(message);
+  }
+
+  drain(balancerId: number, timeoutMs: number, closeTunnelsNow: boolean): Promise<void> {
+    if (this.workers.length === 0) return Promise.resolve();
+    this.flush();
+    return Promise.all(
+      this.workers.map(
+        (worker) =>
+          new Promise<void>((resolve) => {
+            const id = this.nextDrain++;
+            this.drains.set(id, () => {
+              this.drains.delete(id);
+              resolve();
+            });
+            worker.postMessage({ type: "drain", id, balancerId, timeoutMs, closeTunnelsNow } satisfies ToWorker);
+          }),
+      ),
+    ).then(() => undefined);
+  }
+
+  closeIdle(): void {
+    for (const worker of this.workers) worker.postMessage({ type: "close-idle" } satisfies ToWorker);
+  }
+
+  async terminate(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.terminate()));
+  }
+}
