@@ -41,7 +41,8 @@ function validateHostList(value: unknown, path: readonly PathSegment[], context:
 
 /** A list of hosts, optionally tagged. */
 export function hostList() {
-  const schema = z.array(z.union([z.string(), z.record(z.string(), z.union([z.string(), z.array(z.string())]))]));
+  // Hosts and tags are "strings" as Kamal's validator counts them (numbers pass too).
+  const schema = z.array(z.union([str(), z.record(z.string(), z.union([str(), z.array(str())]))]));
   return withHint(schema, { expected: "an array", custom: validateHostList });
 }
 
