@@ -16,13 +16,15 @@ export function pushTags(config: Configuration, { tagAsDirty = false }: { tagAsD
 }
 
 /**
- * Settings the classic builder cannot honour, for a warning before it is used: more than one
- * arch, build cache export, SSH forwarding, provenance and SBOM attestations.
+ * Settings the classic builder cannot honour, for a warning before it is used: arches other than
+ * this machine's (it builds only its own), build cache export, SSH forwarding, provenance and
+ * SBOM attestations.
  */
-export function unsupportedSettings(config: Configuration): string[] {
+export function unsupportedSettings(config: Configuration, localArch: string): string[] {
   const builder = config.builder;
+  const foreign = builder.arches.some((arch) => arch !== localArch);
   return [
-    ...(builder.arches.length > 1 ? [`builder/arch (${builder.arches.join(", ")}: only this machine's arch is built)`] : []),
+    ...(foreign ? [`builder/arch (${builder.arches.join(", ")}: only this machine's ${localArch} is built)`] : []),
     ...(builder.cached ? ["builder/cache"] : []),
     ...(builder.ssh === undefined ? [] : ["builder/ssh"]),
     ...(builder.provenance === undefined ? [] : ["builder/provenance"]),

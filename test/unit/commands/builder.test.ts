@@ -246,14 +246,15 @@ describe("classic build (no buildx)", () => {
       "docker push dhh/app:123",
       "docker push dhh/app:latest",
     ]);
-    expect(builder.classic.unsupportedSettings(config)).toEqual([
-      "builder/arch (amd64, arm64: only this machine's arch is built)",
+    expect(builder.classic.unsupportedSettings(config, LOCAL_ARCH)).toEqual([
+      "builder/arch (amd64, arm64: only this machine's amd64 is built)",
       "builder/cache",
       "builder/ssh",
       "builder/provenance",
       "builder/sbom",
     ]);
-    expect(builder.classic.unsupportedSettings(withBuilder("  arch: amd64\n"))).toEqual([]);
+    expect(builder.classic.unsupportedSettings(withBuilder("  arch: amd64\n"), LOCAL_ARCH)).toEqual([]);
+    expect(builder.classic.unsupportedSettings(withBuilder("  arch: arm64\n"), LOCAL_ARCH)).toEqual(["builder/arch (arm64: only this machine's amd64 is built)"]);
   });
 
   it("refuses remote builders without buildx", () => {
