@@ -108,9 +108,9 @@ export class TestWebSocket {
     socket.on("error", () => undefined);
   }
 
-  static connect(port: number, host: string, path = "/cable"): Promise<TestWebSocket> {
+  static connect(port: number, host: string, path = "/cable", address = "127.0.0.1"): Promise<TestWebSocket> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect(port, "127.0.0.1");
+      const socket = net.connect(port, address);
       const key = randomBytes(16).toString("base64");
       socket.once("connect", () =>
         socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`),
