@@ -382,15 +382,19 @@ export class Exchange implements UpstreamOwner, InFlight {
     this.balancer = balancer;
     this.target = target;
     target.begin(this);
-    this.upstreamHead = this.buildUpstreamHead(target);
     const options = service.targetOptions;
-    if (options.bufferRequests && (head.chunked || head.contentLength > 0)) {
+    const buffering = options.bufferRequests && (head.chunked || head.contentLength > 0);
+    // When the proxy buffers the body it answers `Expect: 100-continue` itself (as Go's server
+    // does when the body is read), so the target must not be asked again.
+    this.upstreamHead = this.buildUpstreamHead(target, buffering && head.expectContinue);
+    if (buffering) {
       const max = options.maxRequestBodySize;
       if (max > 0 && (head.contentLength > max || this.requestBodyBytes > max)) {
         this.rejectTooLarge();
         return;
       }
       if (this.wantsRequestBody) {
+        if (head.expectContinue && this.requestBodyBytes === 0) this.conn.socket.write("HTTP/1.1 100 Continue\r\n\r\n", "latin1");
         this.requestBuffer = new SpillBuffer(options.maxMemoryBufferSize);
         for (const chunk of this.requestQueue) this.requestBuffer.append(chunk);
         this.requestQueue = [];
@@ -402,7 +406,7 @@ export class Exchange implements UpstreamOwner, InFlight {
     this.dispatch();
   }
 
-  private buildUpstreamHead(target: Target): string {
+  private buildUpstreamHead(target: Target, dropExpect: boolean): string {
     const head = this.head;
     const service = this.service!;
     const route = this.route!;
@@ -427,6 +431,7 @@ export class Exchange implements UpstreamOwner, InFlight {
       const value = headers[i * 2 + 1]!;
       if (DROP_REQUEST.has(lower)) continue;
       if (connectionTokens !== null && connectionTokens.includes(lower)) continue;
+      if (dropExpect && lower === "expect") continue;
       if (lower.startsWith("x-forwarded-")) {
         if (lower === "x-forwarded-for") priorFor = priorFor === "" ? value : `${priorFor}, ${value}`;
         else if (lower === "x-forwarded-proto") priorProto = value;

@@ -9,6 +9,13 @@ interface Histogram {
   count: number;
 }
 
+/** A thread's counters, sent to the main thread so /metrics covers worker threads too. */
+export interface MetricsData {
+  requests: Array<[string, number]>;
+  durations: Array<[string, Histogram]>;
+  inflight: Array<[string, number]>;
+}
+
 export class Metrics {
   private readonly requests = new Map<string, number>();
   private readonly durations = new Map<string, Histogram>();
@@ -34,7 +41,32 @@ export class Metrics {
     histogram.count++;
   }
 
-  render(): string {
+  export(): MetricsData {
+    return { requests: [...this.requests], durations: [...this.durations], inflight: [...this.inflight] };
+  }
+
+  /** This thread's counters plus those reported by worker threads. */
+  render(others: readonly MetricsData[] = []): string {
+    const merged = new Metrics();
+    for (const data of [this.export(), ...others]) merged.add(data);
+    return merged.renderOwn();
+  }
+
+  private add(data: MetricsData): void {
+    for (const [key, value] of data.requests) this.requests.set(key, (this.requests.get(key) ?? 0) + value);
+    for (const [key, value] of data.inflight) this.inflight.set(key, (this.inflight.get(key) ?? 0) + value);
+    for (const [key, histogram] of data.durations) {
+      const mine = this.durations.get(key);
+      if (mine === undefined) this.durations.set(key, { counts: [...histogram.counts], sum: histogram.sum, count: histogram.count });
+      else {
+        histogram.counts.forEach((count, index) => (mine.counts[index]! += count));
+        mine.sum += histogram.sum;
+        mine.count += histogram.count;
+      }
+    }
+  }
+
+  private renderOwn(): string {
     let out = "# HELP kamal_proxy_http_requests_total Total number of HTTP requests\n# TYPE kamal_proxy_http_requests_total counter\n";
     for (const [key, value] of this.requests) out += `kamal_proxy_http_requests_total{${key}} ${value}\n`;
     out += "# HELP kamal_proxy_http_request_duration_seconds Duration of HTTP requests\n# TYPE kamal_proxy_http_request_duration_seconds histogram\n";

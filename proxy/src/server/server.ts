@@ -131,6 +131,7 @@ export class ProxyServer {
         httpsPort: this.ctx.httpsPort,
         debug: this.config.debug,
         tls: certificates !== null,
+        metrics: this.metrics !== null,
         snapshot: () => takeSnapshot(this.router),
         ...(sink === undefined ? {} : { log: sink }),
         httpChallenge: (host, token) => certificates?.httpChallenge(host, token),
@@ -143,7 +144,7 @@ export class ProxyServer {
       this.metricsServer = http.createServer((request, response) => {
         if (request.url === "/metrics") {
           response.writeHead(200, { "Content-Type": "text/plain; version=0.0.4" });
-          response.end(metrics.render());
+          response.end(metrics.render([...(this.pool?.metrics.values() ?? [])]));
         } else {
           response.writeHead(404).end();
         }

@@ -5,6 +5,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { JsonLogger, stdoutSink } from "../http/access-log.js";
 import { ClientConnection } from "../http/connection.js";
 import type { ProxyContext } from "../http/context.js";
+import { Metrics } from "../http/metrics.js";
 import { MirrorRouter, type Snapshot } from "./replication.js";
 import type { ToMain, ToWorker, WorkerData } from "./workers.js";
 
@@ -23,7 +24,7 @@ const ctx: ProxyContext = {
   router,
   logger,
   httpsPort: data.httpsPort,
-  metrics: null,
+  metrics: data.metrics ? new Metrics() : null,
   httpChallenge: data.tls
     ? (host, token, callback) => {
         const id = nextChallenge++;
@@ -39,6 +40,11 @@ const server = net.createServer({ noDelay: true }, (socket) => {
   socket.once("close", () => connections.delete(socket));
 });
 server.on("error", (error) => logger.error("Worker listener failed", { error: error.message }));
+if (ctx.metrics !== null) {
+  const metrics = ctx.metrics;
+  setInterval(() => send({ type: "metrics", data: metrics.export() }), 1_000).unref();
+}
+
 // The listening socket is shared with the main thread (same fd); it is never closed here, so
 // the main thread stays its only owner.
 server.listen({ fd: data.fd }, () => send({ type: "ready" }));

@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import type { MetricsData } from "../http/metrics.js";
 import type { Snapshot } from "./replication.js";
 
 export interface WorkerData {
@@ -13,6 +14,7 @@ export interface WorkerData {
   debug: boolean;
   tls: boolean;
   forwardLogs: boolean;
+  metrics: boolean;
 }
 
 export type ToWorker =
@@ -25,7 +27,8 @@ export type ToMain =
   | { type: "ready" }
   | { type: "log"; text: string }
   | { type: "drained"; id: number }
-  | { type: "challenge"; id: number; host: string; token: string };
+  | { type: "challenge"; id: number; host: string; token: string }
+  | { type: "metrics"; data: MetricsData };
 
 /** Extra threads for plain HTTP: one per core beyond the first, at most `max`. Override: KAMAL_PROXY_WORKERS. */
 export function defaultWorkerCount(env: NodeJS.ProcessEnv = process.env, max = 1): number {
@@ -40,6 +43,7 @@ export interface WorkerPoolOptions {
   httpsPort: number;
   debug: boolean;
   tls: boolean;
+  metrics: boolean;
   snapshot: () => Snapshot;
   /** Where worker log lines go when forwarded; undefined = workers write to stdout themselves. */
   log?: (text: string) => void;
@@ -51,6 +55,8 @@ export interface WorkerPoolOptions {
 export class WorkerPool {
   private readonly workers: Worker[] = [];
   private readonly drains = new Map<number, () => void>();
+  /** Latest counters per worker (sent every second when metrics are on). */
+  readonly metrics = new Map<Worker, MetricsData>();
   private nextDrain = 1;
   private pendingSnapshot = false;
 
@@ -67,6 +73,7 @@ export class WorkerPool {
         debug: this.options.debug,
         tls: this.options.tls,
         forwardLogs: this.options.log !== undefined,
+        metrics: this.options.metrics,
       };
       const worker = new Worker(file, {
         workerData: data,
@@ -98,6 +105,9 @@ export class WorkerPool {
         done?.();
         break;
       }
+      case "metrics":
+        this.metrics.set(worker, message.data);
+        break;
       case "challenge":
         worker.postMessage({ type: "challenge-answer", id: message.id, answer: this.options.httpChallenge(message.host, message.token) } satisfies ToWorker);
         break;

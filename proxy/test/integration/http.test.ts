@@ -2,6 +2,7 @@
 // forwarded headers, request ids and the access log.
 import fs from "node:fs";
 import type http from "node:http";
+import net from "node:net";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { rawRequest, request, sleep, startApp, startProxy, type TestApp, type TestProxy } from "../support/harness.js";
@@ -325,5 +326,38 @@ describe("headers and logging", () => {
     expect(raw).toMatch(/transfer-encoding: chunked/i);
     expect(raw).toContain("got:");
     expect(raw).toContain("abcde");
+  });
+
+  it("answers Expect: 100-continue itself when it buffers the request body", async () => {
+    const echo = await echoApp("echo");
+    await deploy("echo", `--target=${echo.address}`, "--buffer-requests");
+    const socket = net.connect(proxy.httpPort, "127.0.0.1");
+    let received = "";
+    socket.on("data", (chunk: Buffer) => (received += chunk.toString("latin1")));
+    socket.write("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+    for (let i = 0; i < 50 && !received.includes("100 Continue"); i++) await sleep(20);
+    expect(received).toBe("HTTP/1.1 100 Continue\r\n\r\n");
+    socket.write("hello");
+    for (let i = 0; i < 50 && !received.includes("}"); i++) await sleep(20);
+    socket.destroy();
+    const body = json(received.slice(received.indexOf("{")));
+    expect(body.body).toBe("hello");
+    expect(body.headers.expect).toBeUndefined();
+  });
+});
+
+describe("metrics", () => {
+  it("counts requests per service, method and status on --metrics-port", async () => {
+    await proxy.stop();
+    const metricsPort = 20_000 + Math.floor(Math.random() * 20_000);
+    proxy = await startProxy({ metricsPort });
+    const a = await app("a");
+    await deploy("a", `--target=${a.address}`);
+    await request(`${proxy.httpUrl}/`);
+    await request(`${proxy.httpUrl}/`);
+    const text = (await request(`http://127.0.0.1:${metricsPort}/metrics`)).body;
+    expect(text).toContain('kamal_proxy_http_requests_total{service="a",method="GET",status="200"} 2');
+    expect(text).toContain('kamal_proxy_http_request_duration_seconds_count{service="a",method="GET"} 2');
+    expect(text).toContain('kamal_proxy_http_in_flight_requests{service="a"} 0');
   });
 });
