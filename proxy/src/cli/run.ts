@@ -1,6 +1,7 @@
 // `kamal-proxy run`: starts the server in the foreground and stops it gracefully on SIGTERM/SIGINT.
 import { certificatePath, configDir, socketPath, statePath } from "../control/protocol.js";
 import { ProxyServer } from "../server/server.js";
+import { createCertificateStore } from "../tls/index.js";
 import { defaultWorkerCount } from "../server/workers.js";
 import type { CertificateStoreLike } from "../server/tls-contract.js";
 import type { CliIo } from "./main.js";
@@ -15,25 +16,11 @@ export interface RunOptions {
   acmeCaBundlePath: string;
 }
 
-type StoreFactory = (options: { stateDir: string; logger: (event: Record<string, unknown>) => void }) => CertificateStoreLike;
-
-/** The TLS module (proxy/src/tls), loaded lazily so the data path does not depend on it to start. */
-async function loadCertificateStoreFactory(): Promise<StoreFactory | null> {
-  const modulePath = "../tls/index.js";
-  try {
-    const module = (await import(modulePath)) as { createCertificateStore?: StoreFactory };
-    return module.createCertificateStore ?? null;
-  } catch {
-    return null;
-  }
-}
-
 export async function runServer(options: RunOptions, io: CliIo): Promise<number> {
   const env = io.env;
   let server: ProxyServer | null = null;
   const log = (event: Record<string, unknown>): void => server?.logger.event(event);
-  const factory = await loadCertificateStoreFactory();
-  const certificates = factory === null ? null : factory({ stateDir: configDir(env), logger: log });
+  const certificates: CertificateStoreLike = createCertificateStore({ stateDir: configDir(env), logger: log });
   server = new ProxyServer({
     httpPort: options.httpPort,
     httpsPort: options.httpsPort,
@@ -47,7 +34,6 @@ export async function runServer(options: RunOptions, io: CliIo): Promise<number>
     ...(options.acmeDirectory !== "" ? { acmeDirectory: options.acmeDirectory } : {}),
     ...(options.acmeCaBundlePath !== "" ? { acmeCaBundlePath: options.acmeCaBundlePath } : {}),
   });
-  if (factory === null) server.logger.warn("TLS module unavailable; HTTPS services cannot be deployed");
   if (options.http3) server.logger.warn("HTTP/3 is not supported by this proxy; serving HTTP/1.1 and HTTP/2 only");
   await server.start();
   const running = server;

@@ -361,3 +361,29 @@ describe("metrics", () => {
     expect(text).toContain('kamal_proxy_http_in_flight_requests{service="a"} 0');
   });
 });
+
+describe("ACME HTTP-01", () => {
+  it("answers challenges on port 80 before the HTTPS redirect and routes unknown tokens normally", async () => {
+    await proxy.stop();
+    const configured: string[] = [];
+    proxy = await startProxy({
+      certificates: {
+        setService: async (service, settings) => void configured.push(`${service} ${settings.hosts.join(",")} ${settings.acme?.directoryUrl ?? "custom"}`),
+        removeService: () => undefined,
+        sniCallback: (_name, callback) => callback(new Error("no certificate in this test")),
+        httpChallenge: (host, token) => (host === "example.com" && token === "tok-1" ? "tok-1.thumbprint" : undefined),
+        alpnProtocols: ["http/1.1", "acme-tls/1"],
+        close: () => undefined,
+      },
+      acmeDirectory: "https://pebble.test:14000/dir",
+    });
+    const a = await app("a");
+    await deploy("a", `--target=${a.address}`, "--host=example.com", "--tls");
+    expect(configured).toEqual(["a example.com https://pebble.test:14000/dir"]);
+    const challenge = await request(`${proxy.httpUrl}/.well-known/acme-challenge/tok-1`, { headers: { Host: "example.com" } });
+    expect(challenge.status).toBe(200);
+    expect(challenge.body).toBe("tok-1.thumbprint");
+    const unknown = await request(`${proxy.httpUrl}/.well-known/acme-challenge/other`, { headers: { Host: "example.com" } });
+    expect(unknown.status).toBe(301);
+  });
+});

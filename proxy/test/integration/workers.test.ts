@@ -110,3 +110,23 @@ describe("worker threads (built binary)", () => {
     expect(resumed.map((response) => response.body)).toEqual(Array(8).fill("v2"));
   });
 });
+
+describe("shutdown (built binary)", () => {
+  it("finishes in-flight requests on SIGTERM and exits 0 well within 10 s", async () => {
+    const proxy = await runProxy();
+    const slow = await app("slow", (req, res) => {
+      if (req.url === "/up") return void res.end("ok");
+      setTimeout(() => res.end("finished"), 800);
+    });
+    await proxy.cli("deploy", "app", `--target=${slow.address}`);
+    const inflight = Array.from({ length: 6 }, () => request(`http://127.0.0.1:${proxy.port}/slow`));
+    await sleep(200);
+    const started = Date.now();
+    const exited = new Promise<number | null>((resolve) => child!.once("exit", (code) => resolve(code)));
+    child!.kill("SIGTERM");
+    for (const response of await Promise.all(inflight)) expect(response.body).toBe("finished");
+    expect(await exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(proxy.output()).toContain('"msg":"Server stopped"');
+  });
+});
