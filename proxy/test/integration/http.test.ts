@@ -5,7 +5,7 @@ import type http from "node:http";
 import net from "node:net";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { rawRequest, request, sleep, startApp, startProxy, type TestApp, type TestProxy } from "../support/harness.js";
+import { keepAliveAgent, rawRequest, request, sleep, startApp, startProxy, type TestApp, type TestProxy } from "../support/harness.js";
 
 let proxy: TestProxy;
 const apps: TestApp[] = [];
@@ -343,6 +343,89 @@ describe("headers and logging", () => {
     const body = json(received.slice(received.indexOf("{")));
     expect(body.body).toBe("hello");
     expect(body.headers.expect).toBeUndefined();
+  });
+});
+
+describe("streaming and connection reuse", () => {
+  it("streams large bodies both ways intact without buffering", async () => {
+    const sizes = await app("sizes", (req, res) => {
+      if (req.url === "/up") return void res.end("ok");
+      if (req.method === "POST") {
+        let total = 0;
+        let sum = 0;
+        req.on("data", (chunk: Buffer) => {
+          total += chunk.length;
+          for (const byte of chunk) sum = (sum + byte) % 65521;
+        });
+        req.on("end", () => res.end(`${total}:${sum}`));
+        return;
+      }
+      const chunk = Buffer.alloc(64 * 1024, 7);
+      let left = 80; // 5 MiB, chunked, written with backpressure
+      const pump = (): void => {
+        while (left > 0) {
+          left--;
+          if (!res.write(chunk)) return void res.once("drain", pump);
+        }
+        res.end();
+      };
+      pump();
+    });
+    await deploy("sizes", `--target=${sizes.address}`);
+    const upload = Buffer.alloc(3 * 1024 * 1024, 3);
+    const expectedSum = (3 * 1024 * 1024 * 3) % 65521;
+    const posted = await request(`${proxy.httpUrl}/`, { method: "POST", body: upload });
+    expect(posted.body).toBe(`${upload.length}:${expectedSum}`);
+    const downloaded = await request(`${proxy.httpUrl}/big`);
+    expect(downloaded.body.length).toBe(80 * 64 * 1024);
+  });
+
+  it("retries a request once when a pooled connection turns out to be closed by the target", async () => {
+    // Answers the first request on each connection and drops the connection on the second, as a
+    // target closing an idle keep-alive connection just as the next request arrives would.
+    const flaky = net.createServer((socket) => {
+      let requests = 0;
+      socket.on("data", (chunk: Buffer) => {
+        const heads = chunk.toString("latin1").split("\r\n\r\n").length - 1;
+        for (let i = 0; i < heads; i++) {
+          requests++;
+          if (requests === 1) socket.write("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfresh");
+          else socket.destroy();
+        }
+      });
+      socket.on("error", () => undefined);
+    });
+    await new Promise<void>((resolve) => flaky.listen(0, "127.0.0.1", resolve));
+    const port = (flaky.address() as net.AddressInfo).port;
+    try {
+      await deploy("flaky", `--target=127.0.0.1:${port}`);
+      const agent = keepAliveAgent();
+      const bodies: string[] = [];
+      for (let i = 0; i < 5; i++) bodies.push((await request(`${proxy.httpUrl}/`, { agent })).body);
+      agent.destroy();
+      expect(bodies).toEqual(Array(5).fill("fresh"));
+    } finally {
+      flaky.close();
+    }
+  });
+
+  it("answers HEAD, 204 and 304 without a body and keeps the connection usable", async () => {
+    const codes = await app("codes", (req, res) => {
+      if (req.url === "/up") return void res.end("ok");
+      if (req.url === "/204") return void res.writeHead(204).end();
+      if (req.url === "/304") return void res.writeHead(304).end();
+      res.setHeader("Content-Length", "5");
+      res.end(req.method === "HEAD" ? undefined : "hello");
+    });
+    await deploy("codes", `--target=${codes.address}`);
+    const raw = await rawRequest(
+      proxy.httpPort,
+      "HEAD / HTTP/1.1\r\nHost: x\r\n\r\nGET /204 HTTP/1.1\r\nHost: x\r\n\r\nGET /304 HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n",
+      400,
+    );
+    expect(raw.match(/^HTTP\/1\.1 \d+/gm)).toEqual(["HTTP/1.1 200", "HTTP/1.1 204", "HTTP/1.1 304", "HTTP/1.1 200"]);
+    expect(raw.endsWith("hello")).toBe(true);
+    expect(raw.split("hello").length).toBe(2);
   });
 });
 
