@@ -45,6 +45,8 @@ export interface ResponseHead {
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const HEADER_VALUE_BAD = /[\0\r\n]/;
+// eslint-disable-next-line no-control-regex -- rejecting control characters is the point
+const BAD_TARGET = /[\x00-\x20\x7f]/;
 
 /** Index just past the blank line that ends a head in `buf`, or -1. */
 export function findHeadEnd(buf: Buffer, from = 0): number {
@@ -146,6 +148,8 @@ export function parseRequestHead(buf: Buffer, end: number): RequestHead {
   const method = requestLine.slice(0, firstSpace);
   if (!TOKEN.test(method)) throw new HeadError("malformed method");
   let target = requestLine.slice(firstSpace + 1, lastSpace);
+  // Control characters or spaces in the target could smuggle lines into redirects and logs.
+  if (target === "" || BAD_TARGET.test(target)) throw new HeadError("malformed request target");
   const minor = parseVersion(requestLine.slice(lastSpace + 1));
   const fields = parseFields(lines);
   if (fields.transferEncoding && fields.contentLength !== -1) throw new HeadError("both Content-Length and Transfer-Encoding");

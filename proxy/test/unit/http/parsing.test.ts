@@ -44,6 +44,8 @@ describe("request heads", () => {
     expect(status("GET / HTTP/1.1\r\n\r\n")).toBe(400);
     expect(status("GET / HTTP/2.0\r\nHost: x\r\n\r\n")).toBe(505);
     expect(status("GET / HTTP/1.1\r\nBad Name: x\r\n\r\n")).toBe(400);
+    expect(status("GET /a\nLocation:x HTTP/1.1\r\nHost: x\r\n\r\n")).toBe(400);
+    expect(status("GET /a b HTTP/1.1\r\nHost: x\r\n\r\n")).toBe(400);
   });
 });
 
