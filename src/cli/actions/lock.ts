@@ -1,20 +1,25 @@
-// `berth lock …`: stubs, filled in by the orchestration (Kamal's cli/lock.rb).
+// `berth lock …` (Kamal's cli/lock.rb): the deploy lock on the primary host.
 
 import type { CommandContext } from "../context.js";
-import { notImplemented, type NoOptions } from "./not-implemented.js";
+import type { NoOptions } from "./not-implemented.js";
 
 export interface LockAcquireOptions {
   readonly message: string;
 }
 
-export async function status(_context: CommandContext, _options: NoOptions): Promise<void> {
-  notImplemented("lock status");
+const deploy = async () => ({ ...(await import("../../deploy/run.js")), ...(await import("../../deploy/lock.js")) });
+
+export async function status(context: CommandContext, _options: NoOptions): Promise<void> {
+  const { Run, showLockStatus } = await deploy();
+  await showLockStatus(await Run.create(context));
 }
 
-export async function acquire(_context: CommandContext, _options: LockAcquireOptions): Promise<void> {
-  notImplemented("lock acquire");
+export async function acquire(context: CommandContext, options: LockAcquireOptions): Promise<void> {
+  const { Run, acquireManualLock } = await deploy();
+  await acquireManualLock(await Run.create(context), options.message);
 }
 
-export async function release(_context: CommandContext, _options: NoOptions): Promise<void> {
-  notImplemented("lock release");
+export async function release(context: CommandContext, _options: NoOptions): Promise<void> {
+  const { Run, releaseManualLock } = await deploy();
+  await releaseManualLock(await Run.create(context));
 }
