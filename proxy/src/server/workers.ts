@@ -7,6 +7,13 @@ import { Worker } from "node:worker_threads";
 import type { MetricsData } from "../http/metrics.js";
 import type { Snapshot } from "./replication.js";
 
+/**
+ * Young-generation cap for worker threads, and the semi-space cap the image gives the main thread
+ * (`node --max-semi-space-size=2`): together they keep all threads under 100 MB RSS with 1,000
+ * idle clients after load, where V8's defaults measured ~96 MB (see proxy/README.md).
+ */
+export const WORKER_YOUNG_GENERATION_MB = 4;
+
 export interface WorkerData {
   fd: number;
   snapshot: Snapshot;
@@ -77,7 +84,7 @@ export class WorkerPool {
       };
       const worker = new Worker(file, {
         workerData: data,
-        resourceLimits: { maxYoungGenerationSizeMb: this.options.youngGenerationMb ?? 8 },
+        resourceLimits: { maxYoungGenerationSizeMb: this.options.youngGenerationMb ?? WORKER_YOUNG_GENERATION_MB },
         stdout: false,
         stderr: false,
       });
