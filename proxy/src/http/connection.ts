@@ -558,9 +558,10 @@ export class Exchange implements UpstreamOwner, InFlight {
 
   // ---- response side ------------------------------------------------------------------
 
+  /** `data` is borrowed (see UpstreamOwner): only the complete-small-response path avoids a copy. */
   onUpstreamData(data: Buffer): void {
     if (this.state === Response.Body) {
-      this.onResponseBody(data);
+      this.onResponseBody(Buffer.from(data));
       return;
     }
     if (this.state === Response.Done) {
@@ -571,7 +572,7 @@ export class Exchange implements UpstreamOwner, InFlight {
     const end = findHeadEnd(buf);
     if (end === -1) {
       if (buf.length > MAX_HEAD_BYTES) this.upstreamFailed(new Error("response head too large"), 502);
-      else this.responseHeadBuf = buf;
+      else this.responseHeadBuf = buf === data ? Buffer.from(data) : buf;
       return;
     }
     this.responseHeadBuf = null;
@@ -584,7 +585,7 @@ export class Exchange implements UpstreamOwner, InFlight {
     }
     const rest = end < buf.length ? buf.subarray(end) : null;
     if (response.status >= 100 && response.status < 200 && response.status !== 101) {
-      if (this.head.minor === 1) this.conn.socket.write(buf.subarray(0, end));
+      if (this.head.minor === 1) this.conn.socket.write(Buffer.from(buf.subarray(0, end)));
       if (rest !== null) this.onUpstreamData(rest);
       return;
     }
@@ -592,7 +593,7 @@ export class Exchange implements UpstreamOwner, InFlight {
     this.responseHead = response;
     this.responseStatus = response.status;
     if (response.status === 101 && this.head.upgrade !== "") {
-      this.startTunnel(response, rest);
+      this.startTunnel(response, rest === null ? null : Buffer.from(rest));
       return;
     }
     this.beginResponse(response, rest);
@@ -655,7 +656,7 @@ export class Exchange implements UpstreamOwner, InFlight {
       this.completeResponse();
       return;
     }
-    if (rest !== null) this.onResponseBody(rest);
+    if (rest !== null) this.onResponseBody(Buffer.from(rest));
   }
 
   private buildClientHead(response: ResponseHead): string {
@@ -990,7 +991,7 @@ export class Tunnel implements UpstreamOwner, InFlight {
   }
 
   onUpstreamData(data: Buffer): void {
-    if (!this.conn.socket.write(data)) this.upstream.socket.pause();
+    if (!this.conn.socket.write(Buffer.from(data))) this.upstream.socket.pause();
   }
 
   onUpstreamDrain(): void {

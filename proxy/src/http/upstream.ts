@@ -3,6 +3,10 @@
 import net from "node:net";
 
 export interface UpstreamOwner {
+  /**
+   * Bytes from the target. `data` is a view of a buffer shared by every upstream connection of
+   * this thread and is overwritten by the next read: owners copy whatever they keep or queue.
+   */
   onUpstreamData(data: Buffer): void;
   /** The connection ended or failed while owned. */
   onUpstreamClose(error: Error | undefined): void;
@@ -10,6 +14,7 @@ export interface UpstreamOwner {
 }
 
 const MAX_IDLE_PER_TARGET = 100;
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 export class UpstreamConnection {
   owner: UpstreamOwner | null = null;
@@ -18,14 +23,17 @@ export class UpstreamConnection {
   private closed = false;
   private lastError: Error | undefined;
 
+  /** Read callback (node's `onread`): one shared buffer, no stream machinery per chunk. */
+  readonly onRead = (length: number, buffer: Buffer): boolean => {
+    if (this.owner !== null) this.owner.onUpstreamData(buffer.subarray(0, length));
+    else this.destroy();
+    return true;
+  };
+
   constructor(
     readonly socket: net.Socket,
     private readonly pool: UpstreamPool,
   ) {
-    socket.on("data", (data: Buffer) => {
-      if (this.owner !== null) this.owner.onUpstreamData(data);
-      else this.destroy();
-    });
     socket.on("drain", () => this.owner?.onUpstreamDrain());
     socket.on("error", (error: Error) => {
       this.lastError = error;
@@ -86,17 +94,24 @@ export class UpstreamPool {
       callback(null, connection);
       return;
     }
-    const socket = net.connect({ host: this.host, port: this.port, noDelay: true });
-    const connection = new UpstreamConnection(socket, this);
-    this.all.add(connection);
+    let connection: UpstreamConnection | null = null;
+    const socket = net.connect({
+      host: this.host,
+      port: this.port,
+      noDelay: true,
+      onread: { buffer: READ_BUFFER, callback: (length: number, buffer: Uint8Array): boolean => connection!.onRead(length, buffer as Buffer) },
+    });
+    connection = new UpstreamConnection(socket, this);
+    const created = connection;
+    this.all.add(created);
     const onConnectError = (error: Error): void => {
       callback(error, null);
     };
     socket.once("error", onConnectError);
     socket.once("connect", () => {
       socket.removeListener("error", onConnectError);
-      connection.owner = owner;
-      callback(null, connection);
+      created.owner = owner;
+      callback(null, created);
     });
   }
 
