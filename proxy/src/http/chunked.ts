@@ -24,10 +24,6 @@ export class ChunkedScanner {
   /** Body bytes seen so far (chunk data only). */
   dataBytes = 0;
 
-  get done(): boolean {
-    return this.state === State.Done;
-  }
-
   /**
    * Scans `buf` from `start`. Returns the index just past the end of the body when it ends
    * inside `buf`, else -1. `onData(buf, from, to)` receives the chunk-data ranges.

@@ -228,23 +228,7 @@ export function addHeader(head: { headers: string[]; names: string[] }, name: st
   head.names.push(name.toLowerCase());
 }
 
-/** First value of a header (case-insensitive name), or undefined. */
-export function headerValue(headers: readonly string[], lowerName: string): string | undefined {
-  for (let i = 0; i < headers.length; i += 2) {
-    const name = headers[i]!;
-    if (name.length === lowerName.length && name.toLowerCase() === lowerName) return headers[i + 1];
-  }
-  return undefined;
-}
-
-/** Serialises name/value pairs as head lines (each ending in CRLF). */
-export function serializeHeaders(headers: readonly string[]): string {
-  let out = "";
-  for (let i = 0; i < headers.length; i += 2) out += headers[i] + ": " + headers[i + 1] + "\r\n";
-  return out;
-}
-
-export const STATUS_TEXT: Readonly<Record<number, string>> = {
+const STATUS_TEXT: Readonly<Record<number, string>> = {
   100: "Continue", 101: "Switching Protocols", 200: "OK", 201: "Created", 204: "No Content",
   301: "Moved Permanently", 302: "Found", 304: "Not Modified", 307: "Temporary Redirect", 308: "Permanent Redirect",
   400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",

@@ -137,8 +137,4 @@ export class UpstreamPool {
     for (const connection of this.idle) connection.destroy();
     this.idle = [];
   }
-
-  get openConnections(): number {
-    return this.all.size;
-  }
 }

@@ -54,11 +54,6 @@ export class LoadBalancer {
     for (const target of this.all) target.startHealthChecks();
   }
 
-  markAllHealthy(): void {
-    for (const target of this.all) target.markHealthy();
-    this.refresh();
-  }
-
   private refresh(): void {
     this.healthyWriters = this.writers.filter((target) => target.healthy);
     this.healthyReaders = this.readers.filter((target) => target.healthy);

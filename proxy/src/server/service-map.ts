@@ -55,11 +55,6 @@ export class ServiceMap {
     return this.match(this.byHost.get(""), path);
   }
 
-  /** Any TLS-enabled route for a host, for certificate selection by SNI. */
-  hasHost(host: string): boolean {
-    return this.lookup(host, "/") !== null;
-  }
-
   private match(routes: Route[] | undefined, path: string): Route | null {
     if (routes === undefined) return null;
     for (const route of routes) {

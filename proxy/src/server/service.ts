@@ -54,10 +54,6 @@ export class Service {
     this.active?.dispose();
     this.rollout?.dispose();
   }
-
-  async drain(timeoutMs: number, closeTunnelsNow = false): Promise<void> {
-    await Promise.all([this.active?.drainAll(timeoutMs, closeTunnelsNow), this.rollout?.drainAll(timeoutMs, closeTunnelsNow)]);
-  }
 }
 
 export function buildLoadBalancer(

@@ -81,12 +81,6 @@ export class Target {
     this.onHealthChange?.(this);
   }
 
-  markHealthy(): void {
-    const changed = this.state !== "healthy";
-    this.state = "healthy";
-    if (changed) this.onHealthChange?.(this);
-  }
-
   begin(item: InFlight): void {
     this.inflight.add(item);
   }
