@@ -54,6 +54,11 @@ export interface ExecOptions {
   readonly allowFailure?: boolean;
   readonly timeoutMs?: number;
   readonly stdin?: Buffer | Redacted;
+  /** Keep stdout's exact bytes in `RunResult.stdoutBytes` (`exec --raw`). */
+  readonly raw?: boolean;
+  /** Output as it arrives (followed logs, `--raw` piping). */
+  readonly onStdout?: (chunk: string) => void;
+  readonly onStdoutBytes?: (chunk: Buffer) => void;
 }
 
 export interface LocalOptions extends ExecOptions {
@@ -165,7 +170,18 @@ export class Run {
       ...(options.allowFailure ? { allowFailure: true } : {}),
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
       ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
+      ...streaming(options),
     });
+  }
+
+  /**
+   * The `ssh -t` command line for an interactive command on a host (`app exec -i`), over the
+   * run's shared connection, for the caller to spawn with the terminal attached.
+   */
+  async interactiveCommand(host: string, command: Cmd): Promise<{ command: string; args: string[] }> {
+    const transport = await this.remote();
+    if (!isInteractive(transport)) throw new BerthError("Interactive commands need the SSH transport");
+    return transport.interactiveCommand(host, command);
   }
 
   /** The trimmed stdout of a command (Kamal's capture_with_info). */
@@ -196,7 +212,7 @@ export class Run {
     return results;
   }
 
-  async upload(host: string, body: Buffer | Redacted, remotePath: string, options: { mode?: number } = {}): Promise<void> {
+  async upload(host: string, body: Buffer | Redacted, remotePath: string, options: { mode?: number; owner?: string } = {}): Promise<void> {
     const transport = await this.remote();
     await transport.upload(host, body, remotePath, options);
   }
@@ -258,6 +274,22 @@ export class Run {
     this.remoteTransport = undefined;
     await transport?.close();
   }
+}
+
+function streaming(options: ExecOptions): Pick<ExecOptions, "raw" | "onStdout" | "onStdoutBytes"> {
+  return {
+    ...(options.raw ? { raw: true } : {}),
+    ...(options.onStdout === undefined ? {} : { onStdout: options.onStdout }),
+    ...(options.onStdoutBytes === undefined ? {} : { onStdoutBytes: options.onStdoutBytes }),
+  };
+}
+
+interface InteractiveTransport extends Transport {
+  interactiveCommand(host: string, command: Cmd): Promise<{ command: string; args: string[] }>;
+}
+
+function isInteractive(transport: Transport): transport is InteractiveTransport {
+  return typeof (transport as Partial<InteractiveTransport>).interactiveCommand === "function";
 }
 
 /** A BerthError for a refused or impossible request, worded for the user. */
