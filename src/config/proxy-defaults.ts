@@ -16,3 +16,31 @@ export const DEFAULT_PROXY_HTTPS_PORT = 443;
 export const DEFAULT_PROXY_LOG_MAX_SIZE = "10m";
 /** Request headers kamal-proxy logs unless `proxy.logging.request_headers` is set. */
 export const DEFAULT_LOG_REQUEST_HEADERS: readonly string[] = ["Cache-Control", "Last-Modified", "User-Agent"];
+
+// Berth's own proxy ---------------------------------------------------------------------------
+// Where `proxy.run` names no image (no registry, repository or version), Berth boots its own
+// proxy (a drop-in for kamal-proxy, built from the package's proxy/ and pushed to the app's
+// registry when the hosts can't pull it). Kamal's image stays one setting away:
+// `proxy.run.repository: basecamp/kamal-proxy` (and `version`).
+
+/** The image name next to the app's image: `<registry>/<image namespace>/berth-proxy`. */
+export const BERTH_PROXY_IMAGE_NAME = "berth-proxy";
+/** The Berth proxy's own version (proxy/package.json); a test keeps the two equal. */
+export const BERTH_PROXY_VERSION = "0.1.0";
+/**
+ * Its tag: the kamal-proxy contract it implements, then its own version, all numeric, so the tag
+ * compares as at least v0.9.2 in Kamal's version check (letters would make it a pre-release).
+ */
+export const BERTH_PROXY_TAG = `${DEFAULT_PROXY_VERSION}.${BERTH_PROXY_VERSION}`;
+/** Base image for building it; tests use the test bed's `berth-test/node:20`. */
+export const BERTH_PROXY_BASE_IMAGE = "node:20-bookworm-slim";
+/** Environment variable that overrides the base image. */
+export const BERTH_PROXY_BASE_IMAGE_ENV = "BERTH_PROXY_BASE_IMAGE";
+/** The label Kamal's `proxy remove` filters on, given to the image when it is built. */
+export const PROXY_IMAGE_TITLE_LABEL = "org.opencontainers.image.title=kamal-proxy";
+
+/** `[namespace/]berth-proxy` for an app image `[namespace/]name`. */
+export function berthProxyRepository(appImage: string): string {
+  const slash = appImage.lastIndexOf("/");
+  return slash === -1 ? BERTH_PROXY_IMAGE_NAME : `${appImage.slice(0, slash)}/${BERTH_PROXY_IMAGE_NAME}`;
+}

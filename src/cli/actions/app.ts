@@ -40,8 +40,14 @@ export interface MaintenanceOptions {
   readonly message: string | undefined;
 }
 
-export async function boot(_context: CommandContext, _options: NoOptions): Promise<void> {
-  notImplemented("app boot");
+export async function boot(context: CommandContext, _options: NoOptions): Promise<void> {
+  const [{ Run }, { bootApp }, { withLock }] = await Promise.all([
+    import("../../deploy/run.js"),
+    import("../../deploy/app-boot.js"),
+    import("../../deploy/lock.js"),
+  ]);
+  const run = await Run.create(context);
+  await withLock(run, () => bootApp(run));
 }
 
 export async function start(_context: CommandContext, _options: NoOptions): Promise<void> {

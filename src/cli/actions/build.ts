@@ -1,7 +1,7 @@
-// `berth build …`: stubs, filled in by the orchestration (Kamal's cli/build.rb).
+// `berth build …` (Kamal's cli/build.rb): thin, the work is in src/deploy/build.ts.
 
 import type { CommandContext } from "../context.js";
-import { notImplemented, type NoOptions } from "./not-implemented.js";
+import type { NoOptions } from "./not-implemented.js";
 
 export interface BuildPushOptions {
   /** buildx's export type (`registry` for push, `docker` for dev). */
@@ -10,30 +10,39 @@ export interface BuildPushOptions {
   readonly cache: boolean;
 }
 
-export async function deliver(_context: CommandContext, _options: NoOptions): Promise<void> {
-  notImplemented("build deliver");
+const orchestration = async () => ({ ...(await import("../../deploy/run.js")), ...(await import("../../deploy/build.js")) });
+
+export async function deliver(context: CommandContext, _options: NoOptions): Promise<void> {
+  const { Run, deliver: run } = await orchestration();
+  await run(await Run.create(context));
 }
 
-export async function push(_context: CommandContext, _options: BuildPushOptions): Promise<void> {
-  notImplemented("build push");
+export async function push(context: CommandContext, options: BuildPushOptions): Promise<void> {
+  const { Run, buildAndPush } = await orchestration();
+  await buildAndPush(await Run.create(context), { noCache: !options.cache });
 }
 
-export async function pull(_context: CommandContext, _options: NoOptions): Promise<void> {
-  notImplemented("build pull");
+export async function pull(context: CommandContext, _options: NoOptions): Promise<void> {
+  const { Run, pullOnHosts } = await orchestration();
+  await pullOnHosts(await Run.create(context));
 }
 
-export async function create(_context: CommandContext, _options: NoOptions): Promise<void> {
-  notImplemented("build create");
+export async function create(context: CommandContext, _options: NoOptions): Promise<void> {
+  const { Run, createBuilder } = await orchestration();
+  await createBuilder(await Run.create(context));
 }
 
-export async function remove(_context: CommandContext, _options: NoOptions): Promise<void> {
-  notImplemented("build remove");
+export async function remove(context: CommandContext, _options: NoOptions): Promise<void> {
+  const { Run, removeBuilder } = await orchestration();
+  await removeBuilder(await Run.create(context));
 }
 
-export async function details(_context: CommandContext, _options: NoOptions): Promise<void> {
-  notImplemented("build details");
+export async function details(context: CommandContext, _options: NoOptions): Promise<void> {
+  const { Run, builderDetails } = await orchestration();
+  await builderDetails(await Run.create(context));
 }
 
-export async function dev(_context: CommandContext, _options: BuildPushOptions): Promise<void> {
-  notImplemented("build dev");
+export async function dev(context: CommandContext, options: BuildPushOptions): Promise<void> {
+  const { Run, buildDev } = await orchestration();
+  await buildDev(await Run.create(context), { noCache: !options.cache, exportType: options.output });
 }

@@ -1,7 +1,9 @@
-// Top-level server-side commands. Stubs: the orchestration fills these in (Kamal's cli/main.rb).
+// Top-level server-side commands (Kamal's cli/main.rb): thin, the work is in src/deploy/.
 
 import type { CommandContext } from "../context.js";
 import { notImplemented, type NoOptions } from "./not-implemented.js";
+
+const orchestration = async () => ({ ...(await import("../../deploy/run.js")), ...(await import("../../deploy/deploy.js")) });
 
 export interface DeployOptions {
   /** -P/--skip-push: pull the image on the hosts instead of building and pushing it. */
@@ -24,20 +26,25 @@ export interface UpgradeOptions extends ConfirmedOptions {
   readonly rolling: boolean;
 }
 
-export async function setup(_context: CommandContext, _options: DeployOptions): Promise<void> {
-  notImplemented("setup");
+export async function setup(context: CommandContext, options: DeployOptions): Promise<void> {
+  const { Run, setup: run } = await orchestration();
+  await run(await Run.create(context), { skipPush: options.skipPush, noCache: !options.cache });
 }
 
-export async function deploy(_context: CommandContext, _options: DeployPlanOptions): Promise<void> {
-  notImplemented("deploy");
+export async function deploy(context: CommandContext, options: DeployPlanOptions): Promise<void> {
+  if (options.plan) notImplemented("deploy --plan");
+  const { Run, deploy: run } = await orchestration();
+  await run(await Run.create(context), { skipPush: options.skipPush, noCache: !options.cache });
 }
 
-export async function redeploy(_context: CommandContext, _options: DeployOptions): Promise<void> {
-  notImplemented("redeploy");
+export async function redeploy(context: CommandContext, options: DeployOptions): Promise<void> {
+  const { Run, redeploy: run } = await orchestration();
+  await run(await Run.create(context), { skipPush: options.skipPush, noCache: !options.cache });
 }
 
-export async function rollback(_context: CommandContext, _version: string, _options: NoOptions): Promise<void> {
-  notImplemented("rollback");
+export async function rollback(context: CommandContext, version: string, _options: NoOptions): Promise<void> {
+  const [{ Run, rollback: run }, { contextForVersion }] = await Promise.all([orchestration(), import("../../deploy/version-context.js")]);
+  await run(await Run.create(contextForVersion(context, version)), version);
 }
 
 export async function details(_context: CommandContext, _options: NoOptions): Promise<void> {
@@ -48,8 +55,9 @@ export async function audit(_context: CommandContext, _options: NoOptions): Prom
   notImplemented("audit");
 }
 
-export async function remove(_context: CommandContext, _options: ConfirmedOptions): Promise<void> {
-  notImplemented("remove");
+export async function remove(context: CommandContext, options: ConfirmedOptions): Promise<void> {
+  const [{ Run }, { removeAll }] = await Promise.all([import("../../deploy/run.js"), import("../../deploy/remove.js")]);
+  await removeAll(await Run.create(context), { confirmed: options.confirmed });
 }
 
 export async function upgrade(_context: CommandContext, _options: UpgradeOptions): Promise<void> {

@@ -1,9 +1,19 @@
 // `berth proxy …`: stubs, filled in by the orchestration (Kamal's cli/proxy.rb).
 
+import type * as ProxyModule from "../../deploy/proxy.js";
+import type { Run } from "../../deploy/run.js";
 import type { CommandContext } from "../context.js";
 import type { LogsOptions } from "./app.js";
 import type { UpgradeOptions } from "./main.js";
 import { notImplemented, type NoOptions } from "./not-implemented.js";
+
+type ProxyOrchestration = typeof ProxyModule;
+
+/** Creates the run and hands it to one function of src/deploy/proxy.ts. */
+async function withProxy(context: CommandContext, work: (proxy: ProxyOrchestration, run: Run) => Promise<void>): Promise<void> {
+  const [{ Run }, proxy] = await Promise.all([import("../../deploy/run.js"), import("../../deploy/proxy.js")]);
+  await work(proxy, await Run.create(context));
+}
 
 export type BootConfigSubcommand = "set" | "get" | "reset";
 
@@ -29,36 +39,48 @@ export interface ProxyRemoveOptions {
   readonly force: boolean;
 }
 
-export async function boot(_context: CommandContext, _options: NoOptions): Promise<void> {
-  notImplemented("proxy boot");
+export async function boot(context: CommandContext, _options: NoOptions): Promise<void> {
+  await withProxy(context, (proxy, run) => proxy.bootProxy(run));
 }
 
-export async function bootConfig(
-  _context: CommandContext,
-  _subcommand: BootConfigSubcommand,
-  _options: BootConfigOptions,
-): Promise<void> {
-  notImplemented("proxy boot_config");
+export async function bootConfig(context: CommandContext, subcommand: BootConfigSubcommand, options: BootConfigOptions): Promise<void> {
+  await withProxy(context, (proxy, run) => {
+    if (subcommand === "get") return proxy.bootConfigGet(run);
+    if (subcommand === "reset") return proxy.bootConfigReset(run);
+    return proxy.bootConfigSet(run, {
+      publish: options.publish,
+      httpPort: options.httpPort,
+      httpsPort: options.httpsPort,
+      ...(options.publishHostIp === undefined ? {} : { publishHostIps: options.publishHostIp }),
+      logMaxSize: options.logMaxSize,
+      ...(options.registry === undefined ? {} : { registry: options.registry }),
+      ...(options.repository === undefined ? {} : { repository: options.repository }),
+      ...(options.imageVersion === undefined ? {} : { imageVersion: options.imageVersion }),
+      ...(options.metricsPort === undefined ? {} : { metricsPort: options.metricsPort }),
+      debug: options.debug,
+      dockerOptions: options.dockerOptions,
+    });
+  });
 }
 
-export async function reboot(_context: CommandContext, _options: UpgradeOptions): Promise<void> {
-  notImplemented("proxy reboot");
+export async function reboot(context: CommandContext, options: UpgradeOptions): Promise<void> {
+  await withProxy(context, (proxy, run) => proxy.rebootProxy(run, { rolling: options.rolling, confirmed: options.confirmed }));
 }
 
 export async function upgrade(_context: CommandContext, _options: UpgradeOptions): Promise<void> {
   notImplemented("proxy upgrade");
 }
 
-export async function start(_context: CommandContext, _options: NoOptions): Promise<void> {
-  notImplemented("proxy start");
+export async function start(context: CommandContext, _options: NoOptions): Promise<void> {
+  await withProxy(context, (proxy, run) => proxy.startProxy(run));
 }
 
-export async function stop(_context: CommandContext, _options: NoOptions): Promise<void> {
-  notImplemented("proxy stop");
+export async function stop(context: CommandContext, _options: NoOptions): Promise<void> {
+  await withProxy(context, (proxy, run) => proxy.stopProxy(run));
 }
 
-export async function restart(_context: CommandContext, _options: NoOptions): Promise<void> {
-  notImplemented("proxy restart");
+export async function restart(context: CommandContext, _options: NoOptions): Promise<void> {
+  await withProxy(context, (proxy, run) => proxy.restartProxy(run));
 }
 
 export async function details(_context: CommandContext, _options: NoOptions): Promise<void> {
@@ -69,18 +91,18 @@ export async function logs(_context: CommandContext, _options: ProxyLogsOptions)
   notImplemented("proxy logs");
 }
 
-export async function remove(_context: CommandContext, _options: ProxyRemoveOptions): Promise<void> {
-  notImplemented("proxy remove");
+export async function remove(context: CommandContext, options: ProxyRemoveOptions): Promise<void> {
+  await withProxy(context, (proxy, run) => proxy.removeProxy(run, { force: options.force }));
 }
 
-export async function removeContainer(_context: CommandContext, _options: NoOptions): Promise<void> {
-  notImplemented("proxy remove_container");
+export async function removeContainer(context: CommandContext, _options: NoOptions): Promise<void> {
+  await withProxy(context, (proxy, run) => proxy.removeProxyPart(run, "container"));
 }
 
-export async function removeImage(_context: CommandContext, _options: NoOptions): Promise<void> {
-  notImplemented("proxy remove_image");
+export async function removeImage(context: CommandContext, _options: NoOptions): Promise<void> {
+  await withProxy(context, (proxy, run) => proxy.removeProxyPart(run, "image"));
 }
 
-export async function removeProxyDirectory(_context: CommandContext, _options: NoOptions): Promise<void> {
-  notImplemented("proxy remove_proxy_directory");
+export async function removeProxyDirectory(context: CommandContext, _options: NoOptions): Promise<void> {
+  await withProxy(context, (proxy, run) => proxy.removeProxyPart(run, "directory"));
 }

@@ -1,21 +1,26 @@
-// `berth prune …`: stubs, filled in by the orchestration (Kamal's cli/prune.rb).
+// `berth prune …` (Kamal's cli/prune.rb): thin, the work is in src/deploy/prune.ts.
 
 import type { CommandContext } from "../context.js";
-import { notImplemented, type NoOptions } from "./not-implemented.js";
+import type { NoOptions } from "./not-implemented.js";
 
 export interface PruneContainersOptions {
   /** --retain N; default the config's retain_containers (5). Must be at least 1. */
   readonly retain: number | undefined;
 }
 
-export async function all(_context: CommandContext, _options: NoOptions): Promise<void> {
-  notImplemented("prune all");
+const orchestration = async () => ({ ...(await import("../../deploy/run.js")), ...(await import("../../deploy/prune.js")) });
+
+export async function all(context: CommandContext, _options: NoOptions): Promise<void> {
+  const { Run, prune } = await orchestration();
+  await prune(await Run.create(context), "all");
 }
 
-export async function images(_context: CommandContext, _options: NoOptions): Promise<void> {
-  notImplemented("prune images");
+export async function images(context: CommandContext, _options: NoOptions): Promise<void> {
+  const { Run, prune } = await orchestration();
+  await prune(await Run.create(context), "images");
 }
 
-export async function containers(_context: CommandContext, _options: PruneContainersOptions): Promise<void> {
-  notImplemented("prune containers");
+export async function containers(context: CommandContext, options: PruneContainersOptions): Promise<void> {
+  const { Run, prune } = await orchestration();
+  await prune(await Run.create(context), "containers", options.retain);
 }

@@ -12,6 +12,7 @@ export async function exec(_context: CommandContext, _command: readonly string[]
   notImplemented("server exec");
 }
 
-export async function bootstrap(_context: CommandContext, _options: NoOptions): Promise<void> {
-  notImplemented("server bootstrap");
+export async function bootstrap(context: CommandContext, _options: NoOptions): Promise<void> {
+  const [{ Run }, { bootstrapServers }] = await Promise.all([import("../../deploy/run.js"), import("../../deploy/server.js")]);
+  await bootstrapServers(await Run.create(context));
 }

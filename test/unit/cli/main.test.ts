@@ -271,16 +271,16 @@ describe("aliases", () => {
 
 describe("errors", () => {
   it("prints a BerthError as Kamal does, without a stack", async () => {
-    const result = await run(["redeploy"]);
+    const result = await run(["upgrade"]);
     expect(result).toMatchObject({ code: 1, stdout: "" });
-    expect(result.stderr).toBe("  ERROR (Berth::NotImplemented): berth redeploy is not implemented yet\n");
+    expect(result.stderr).toBe("  ERROR (Berth::NotImplemented): berth upgrade is not implemented yet\n");
   });
 
   it("adds the stack with -v", async () => {
-    const result = await run(["redeploy", "-v"]);
+    const result = await run(["upgrade", "-v"]);
     expect(result.code).toBe(1);
     const lines = result.stderr.trimEnd().split("\n");
-    expect(lines[0]).toBe("  ERROR (Berth::NotImplemented): berth redeploy is not implemented yet");
+    expect(lines[0]).toBe("  ERROR (Berth::NotImplemented): berth upgrade is not implemented yet");
     expect(lines.length).toBeGreaterThan(1);
     expect(lines.slice(1).every((line) => /^\s+at /.test(line))).toBe(true);
   });
@@ -317,7 +317,7 @@ describe("errors", () => {
   });
 
   it("prints the error as a JSON event with --output json", async () => {
-    const result = await run(["redeploy", "--output", "json"]);
+    const result = await run(["upgrade", "--output", "json"]);
     expect(result.code).toBe(1);
     expect(JSON.parse(result.stdout)).toMatchObject({ event: "error", kind: "Berth::NotImplemented" });
   });

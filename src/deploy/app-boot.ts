@@ -1,0 +1,308 @@
+// `app boot` (Kamal's cli/app.rb#boot and cli/app/boot.rb): prepare every host (error pages, TLS
+// files, assets), then boot in groups of `boot.limit` hosts, primary-role hosts first, with the
+// pre/post-app-boot hooks around each group. Per host and role:
+//   1. what is there (clashing container, current version, running versions): read in one round
+//      trip for all roles of the host, or handed in by the caller's earlier batch;
+//   2. stale stops, rename of a clashing container, audit, env file (0600, through stdin) and
+//      `docker run`: one round trip;
+//   3. proxied roles: `kamal-proxy deploy` (health-gated switch, old target drained) and the old
+//      container stopped, one round trip; other roles: status polls, then the old one stopped.
+// Roles other than the primary wait for the first healthy primary container (the barrier). On
+// failure the new container's last log lines and health are printed, it is stopped, and the old
+// version keeps serving.
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, readdirSync } from "node:fs";
+import { isAbsolute, join } from "node:path";
+import { app as appCommands, auditor, cmd, combine, envFile, type Cmd } from "../commands/index.js";
+import type { BatchStep, BatchStepResult } from "../commands/batch.js";
+import { errorPagesVersionDirectory } from "../commands/app/error-pages.js";
+import type { Role } from "../config/index.js";
+import { uploadCommand } from "../transport/upload-command.js";
+import { BerthError } from "../util/errors.js";
+import { Barrier, HealthcheckError, waitUntilHealthy } from "./health.js";
+import { runHook } from "./hooks.js";
+import type { Run } from "./run.js";
+
+export class BootError extends BerthError {
+  constructor(message: string) {
+    super(message, "Kamal::Cli::BootError");
+  }
+}
+
+/** What a role has on a host before the boot. */
+export interface RoleState {
+  /** A container of the version being booted exists already (it is renamed aside). */
+  readonly clash: boolean;
+  /** The version of the role's current container, if one runs. */
+  readonly current: string | undefined;
+  /** Versions of the role's running containers. */
+  readonly running: readonly string[];
+}
+
+/** host → role name → state */
+export type HostStates = Map<string, Map<string, RoleState>>;
+
+export interface BootOptions {
+  /** The version to boot (the run's configuration is for this version). */
+  readonly version?: string;
+  /** States read earlier (e.g. in the deploy's proxy boot round trip). */
+  readonly states?: HostStates;
+  /** Stop running containers other than the current one first (deploy's "stale containers"). */
+  readonly stopStale?: boolean;
+  /** Tag the image as latest on every host at the end (default); a caller may batch it itself. */
+  readonly tagLatest?: boolean;
+}
+
+const FORENSIC_LOG_LINES = 50;
+
+// Step 1: what is there --------------------------------------------------------------------
+
+/** Three read-only steps per selected role on the host. */
+export function lookupSteps(run: Run, host: string, version: string = run.config.version): BatchStep[] {
+  const config = run.config;
+  return run.selection.rolesOn(host).flatMap((role) => [
+    { command: appCommands.containerIdForVersion(config, role, version), allowFailure: true, label: `lookup ${role.name} clash` },
+    { command: appCommands.currentRunningVersion(config, role), allowFailure: true, label: `lookup ${role.name} current` },
+    { command: appCommands.listVersions(config, role), allowFailure: true, label: `lookup ${role.name} running` },
+  ]);
+}
+
+/** Reads the lookup steps' results (they may sit anywhere in a larger batch). */
+export function readLookups(run: Run, host: string, steps: readonly BatchStep[], results: readonly BatchStepResult[]): Map<string, RoleState> {
+  const states = new Map<string, RoleState>();
+  for (const role of run.selection.rolesOn(host)) {
+    const output = (kind: "clash" | "current" | "running"): string => {
+      const index = steps.findIndex((step) => step.label === `lookup ${role.name} ${kind}`);
+      const result = results.find((item) => item.index === index);
+      return result !== undefined && result.code === 0 ? result.stdout.trim() : "";
+    };
+    const current = output("current");
+    states.set(role.name, {
+      clash: output("clash") !== "",
+      current: current === "" ? undefined : current,
+      running: output("running").split("\n").map((line) => line.trim()).filter((line) => line !== ""),
+    });
+  }
+  return states;
+}
+
+async function lookUpAll(run: Run, hosts: readonly string[], version: string): Promise<HostStates> {
+  const states: HostStates = new Map();
+  await run.on(hosts, async (host) => {
+    const steps = lookupSteps(run, host, version);
+    states.set(host, readLookups(run, host, steps, await run.batch(host, steps)));
+  });
+  return states;
+}
+
+// The whole boot ---------------------------------------------------------------------------
+
+export async function bootApp(run: Run, options: BootOptions = {}): Promise<void> {
+  const version = options.version ?? run.config.version;
+  const hosts = run.selection.appHosts;
+  run.say(`Start container with version ${version} (or reboot if already running)...`);
+  const states = options.states ?? (await lookUpAll(run, hosts, version));
+
+  // Everything every host needs before any container of this version starts.
+  const errorPages = errorPagesArchive(run);
+  await run.on(hosts, (host) => prepareHost(run, host, version, errorPages, states.get(host)));
+
+  const primary = run.selection.primaryRole;
+  const barrier = primary !== undefined && run.selection.roles.length > 1 && primary.primary ? new Barrier() : undefined;
+  for (const [index, group] of bootGroups(run, hosts).entries()) {
+    await runHook(run, "pre-app-boot", { hosts: group });
+    await run.on(group, (host) => bootHost(run, host, version, states.get(host), { barrier, stopStale: options.stopStale ?? false }));
+    await runHook(run, "post-app-boot", { hosts: group });
+    const wait = run.config.boot.wait;
+    if (wait !== undefined && wait > 0 && index < bootGroups(run, hosts).length - 1) await sleep(wait * 1000);
+  }
+
+  if (options.tagLatest ?? true) {
+    const steps = await tagLatestSteps(run);
+    await run.on(hosts, (host) => run.batch(host, steps, { level: "debug" }));
+  }
+}
+
+/** Host groups of `boot.limit`, primary-role hosts first. */
+export function bootGroups(run: Run, hosts: readonly string[]): string[][] {
+  const limit = run.config.boot.limit;
+  if (limit === undefined || limit <= 0) return [[...hosts]];
+  const groups: string[][] = [];
+  for (let i = 0; i < hosts.length; i += limit) groups.push(hosts.slice(i, i + limit));
+  return groups;
+}
+
+/** Audit and `docker tag repo:VER repo:latest`, after every host booted. */
+export async function tagLatestSteps(run: Run): Promise<BatchStep[]> {
+  const config = run.config;
+  return [
+    { command: auditor.record(config, await run.tags(), `Tagging ${config.absoluteImage} as the latest image`), label: "audit" },
+    { command: appCommands.tagLatestImage(config), label: "tag latest" },
+  ];
+}
+
+// Preparation: error pages, TLS files, assets --------------------------------------------------
+
+/** The error pages (`<error_pages_path>/*.html`) as a tar archive, or undefined when none are configured. */
+function errorPagesArchive(run: Run): Buffer | undefined {
+  const path = run.config.errorPagesPath;
+  if (path === undefined) return undefined;
+  const directory = isAbsolute(path) ? path : join(run.cwd, path);
+  if (!existsSync(directory)) throw new BerthError(`error_pages_path: ${path} does not exist`);
+  const pages = readdirSync(directory).filter((file) => file.endsWith(".html"));
+  if (pages.length === 0) return undefined;
+  return execFileSync("tar", ["-c", "-C", directory, ...pages], { maxBuffer: 64 * 1024 * 1024 });
+}
+
+async function prepareHost(run: Run, host: string, version: string, archive: Buffer | undefined, states: Map<string, RoleState> | undefined): Promise<void> {
+  const config = run.config;
+  if (archive !== undefined) {
+    const directory = errorPagesVersionDirectory(config, version);
+    await run.exec(host, combine(cmd("mkdir", "-p", directory), cmd("tar", "-x", "-C", directory)), { stdin: archive });
+  }
+  for (const role of run.selection.rolesOn(host)) {
+    const certificate = role.proxy?.customCertificate;
+    if (certificate) {
+      run.output.info(`Writing SSL certificates for ${role.name} on ${host}`);
+      await run.exec(host, appCommands.proxy.createSslDirectory(config, role));
+      await run.upload(host, role.proxy!.certificatePem(), certificate.hostCertificatePath, { mode: 0o644 });
+      await run.upload(host, role.proxy!.privateKeyPem(), certificate.hostPrivateKeyPath, { mode: 0o600 });
+      await run.exec(host, appCommands.proxy.setCertificatePermissions(config));
+    }
+    if (role.assets) {
+      const old = states?.get(role.name)?.current;
+      await run.batch(host, [appCommands.extractAssets(config, role), appCommands.syncAssetVolumes(config, role, old === version ? undefined : old)]);
+    }
+  }
+}
+
+// One host, one role -----------------------------------------------------------------------
+
+interface HostBootSettings {
+  readonly barrier: Barrier | undefined;
+  readonly stopStale: boolean;
+}
+
+async function bootHost(run: Run, host: string, version: string, states: Map<string, RoleState> | undefined, settings: HostBootSettings): Promise<void> {
+  const roles = run.selection.rolesOn(host);
+  const boot = (role: Role): Promise<void> => bootRole(run, host, role, version, states?.get(role.name), settings);
+  if (run.config.boot.parallelRoles) {
+    const outcomes = await Promise.allSettled(roles.map(boot));
+    const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === "rejected");
+    if (failed) throw failed.reason;
+  } else {
+    for (const role of roles) await boot(role);
+  }
+}
+
+async function bootRole(run: Run, host: string, role: Role, version: string, state: RoleState | undefined, settings: HostBootSettings): Promise<void> {
+  const config = run.config;
+  const tags = await run.tags();
+  const known = state ?? { clash: false, current: undefined, running: [] };
+  const steps: BatchStep[] = [];
+
+  if (settings.stopStale) {
+    for (const stale of appCommands.staleVersions(known.running, known.current)) {
+      run.output.putsByHost(host, `Stopping stale container for role ${role.name} with version ${stale}`);
+      steps.push({ command: appCommands.stop(config, role, { version: stale }), allowFailure: true, label: "stop stale" });
+    }
+  }
+
+  let oldVersion = known.current;
+  if (known.clash) {
+    const renamed = appCommands.replacedVersion(version, randomBytes(8).toString("hex"));
+    run.output.info(`Renaming container ${version} to ${renamed} as already deployed on ${host}`);
+    steps.push({ command: auditor.record(config, tags, `Renaming container ${version} to ${renamed}`, { role: role.name }), label: "audit" });
+    steps.push({ command: appCommands.renameContainer(config, role, version, renamed), label: "rename" });
+    if (oldVersion === version) oldVersion = renamed;
+  }
+  if (oldVersion === version) oldVersion = undefined;
+
+  const primaryRole = run.selection.primaryRole;
+  const gatekeeper = settings.barrier !== undefined && role === primaryRole;
+  const queuer = settings.barrier !== undefined && role !== primaryRole;
+  if (queuer) {
+    run.output.info(`Waiting for the first healthy ${primaryRole?.name} container before booting ${role.name} on ${host}...`);
+    try {
+      await settings.barrier!.wait();
+    } catch {
+      run.output.info(`First ${primaryRole?.name} container is unhealthy, not booting ${role.name} on ${host}`);
+      throw new BootError(`First ${primaryRole?.name} container is unhealthy, not booting ${role.name} on ${host}`);
+    }
+    run.output.info(`First ${primaryRole?.name} container is healthy on ${host}, booting ${role.name} on ${host}...`);
+  }
+
+  const stopOld = oldVersion === undefined ? [] : stopOldSteps(run, role, oldVersion);
+  try {
+    steps.push(...startSteps(run, host, role, version, tags));
+    const results = await run.batch(host, steps);
+    const containerId = results.at(-1)?.stdout.trim() ?? "";
+    if (containerId === "") throw new BootError(`Failed to get endpoint for ${role.name} on ${host}, did the container boot?`);
+    if (role.runningProxy) {
+      // The switch and the old container's stop in one round trip: the stop only runs once the
+      // proxy has switched to the new container (a failed deploy ends the batch).
+      await run.batch(host, [{ command: appCommands.proxy.deploy(config, role, containerId.slice(0, 12)), label: "proxy deploy" }, ...stopOld]);
+    } else {
+      await waitUntilHealthy(() => run.capture(host, appCommands.status(config, role, version), { allowFailure: true, level: "debug" }), {
+        timeoutSeconds: config.deployTimeout,
+        readinessDelaySeconds: config.readinessDelay,
+        onRetry: (status, delay, attempt) => run.output.info(`container not ready (${status}) on ${host}, retrying in ${delay}s (attempt ${attempt})...`),
+      });
+      run.output.info(`Container ${role.containerName(version)} is healthy on ${host}`);
+      if (stopOld.length > 0) await run.batch(host, stopOld);
+    }
+  } catch (error) {
+    run.output.error(`Failed to boot ${role.name} on ${host}`);
+    if (gatekeeper && settings.barrier!.close()) {
+      run.output.info(`First ${role.name} container is unhealthy on ${host}, not booting any other roles`);
+    }
+    await reportAndStop(run, host, role, version);
+    throw error instanceof HealthcheckError ? new BootError(`${role.containerName(version)} on ${host}: ${error.message}`) : error;
+  }
+  if (gatekeeper) settings.barrier!.open();
+}
+
+/** Audit, env file (mode 0600, body on stdin) and `docker run` (its output is the container id). */
+function startSteps(run: Run, host: string, role: Role, version: string, tags: Awaited<ReturnType<Run["tags"]>>): BatchStep[] {
+  const config = run.config;
+  const upload: Cmd = { ...uploadCommand(role.envFilePath, 0o600), stdin: envFile.roleEnvFile(config, role, host) };
+  return [
+    { command: auditor.record(config, tags, `Booted app version ${version}`, { role: role.name }), label: "audit" },
+    { command: appCommands.ensureEnvDirectory(role), label: "env directory" },
+    { command: upload, label: "env file" },
+    { command: appCommands.run(config, role, { host, hostname: appCommands.hostname(host, randomBytes(6).toString("hex")), version }), label: "docker run" },
+  ];
+}
+
+function stopOldSteps(run: Run, role: Role, oldVersion: string): BatchStep[] {
+  const config = run.config;
+  return [
+    { command: appCommands.stop(config, role, { version: oldVersion }), allowFailure: true, label: "stop old version" },
+    ...(role.assets ? [{ command: appCommands.cleanUpAssets(config, role), allowFailure: true, label: "clean up assets" }] : []),
+    ...(config.errorPagesPath !== undefined ? [{ command: appCommands.cleanUpErrorPages(config), allowFailure: true, label: "clean up error pages" }] : []),
+  ];
+}
+
+/** The failed container's last log lines and health check results, then it is stopped. */
+async function reportAndStop(run: Run, host: string, role: Role, version: string): Promise<void> {
+  const config = run.config;
+  try {
+    const [logs, health] = await run.batch(host, [
+      { command: appCommands.failedContainerLogs(config, role, version, FORENSIC_LOG_LINES), allowFailure: true, label: "logs" },
+      { command: appCommands.containerHealthLog(config, role, version), allowFailure: true, label: "health" },
+      { command: appCommands.stop(config, role, { version }), allowFailure: true, label: "stop new version" },
+    ]);
+    const lines = (logs?.stdout ?? "").trimEnd();
+    run.output.error(`Last ${FORENSIC_LOG_LINES} log lines of ${role.containerName(version)} on ${host}:${lines === "" ? " (none)" : ""}`);
+    for (const line of lines === "" ? [] : lines.split("\n")) run.output.error(`  ${line}`);
+    const healthText = (health?.stdout ?? "").trim();
+    if (healthText !== "" && healthText !== "null") run.output.error(`Health of ${role.containerName(version)} on ${host}: ${healthText}`);
+  } catch (error) {
+    run.output.error(`Could not fetch logs for ${version} on ${host}: ${(error as Error).message}`);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,255 @@
+// Building and shipping the image (Kamal's cli/build.rb): build here from a fresh git clone (or
+// the working tree with `builder.context`), push to the registry, then pull on the app hosts.
+// `docker buildx build` where buildx exists; otherwise the classic `docker build` + `docker push`
+// (Debian's docker.io has no buildx). On each host one round trip does the registry login,
+// audit line, removal of a stale copy, pull and the `service` label check.
+import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { auditor, builder as builderCommands, cmd, combine } from "../commands/index.js";
+import type { BatchStep } from "../commands/batch.js";
+import type { BuilderKind } from "../commands/builder/kind.js";
+import type { CloneContext } from "../commands/builder/clone.js";
+import { BerthError } from "../util/errors.js";
+import { runHook } from "./hooks.js";
+import { loginLocally, remoteLoginCommand } from "./login.js";
+import type { Run } from "./run.js";
+
+export class BuildError extends BerthError {
+  constructor(message: string) {
+    super(message, "Kamal::Cli::Build::BuildError");
+  }
+}
+
+export interface LocalDocker {
+  /** `docker buildx version` works. */
+  readonly buildx: boolean;
+  /** `amd64`/`arm64`, from `docker info`. */
+  readonly arch: string;
+}
+
+export interface PushOptions {
+  readonly noCache?: boolean;
+}
+
+const probes = new WeakMap<Run, Promise<LocalDocker>>();
+
+/** Docker here: installed at all, with buildx or not, which architecture. One local process. */
+export function localDocker(run: Run): Promise<LocalDocker> {
+  let probe = probes.get(run);
+  if (probe === undefined) {
+    probe = (async () => {
+      const script = cmd(
+        "docker --version >/dev/null 2>&1 || { echo 'no-docker'; exit 0; };",
+        "{ docker buildx version >/dev/null 2>&1 && echo buildx || echo classic; };",
+        "docker info --format '{{.Architecture}}' 2>/dev/null || echo unknown",
+      );
+      const lines = (await run.local(script, { level: "debug" })).stdout.trim().split("\n");
+      if (lines[0] === "no-docker") throw new BuildError("Docker is not installed locally");
+      return { buildx: lines[0] === "buildx", arch: dockerArch(lines[1] ?? "") };
+    })();
+    probes.set(run, probe);
+  }
+  return probe;
+}
+
+function dockerArch(architecture: string): string {
+  if (architecture === "x86_64") return "amd64";
+  if (architecture === "aarch64") return "arm64";
+  return architecture;
+}
+
+// Source: the git clone or the working tree ---------------------------------------------------
+
+interface GitState {
+  readonly root: string;
+  readonly revision: string;
+  readonly uncommitted: string;
+}
+
+async function gitState(run: Run): Promise<GitState | undefined> {
+  const result = await run.local(cmd("git rev-parse --show-toplevel HEAD && echo --- && git status --porcelain"), { level: "debug", allowFailure: true });
+  if (result.code !== 0) return undefined;
+  const [head, uncommitted = ""] = result.stdout.split("---\n");
+  const [root = "", revision = ""] = (head ?? "").trim().split("\n");
+  return { root, revision, uncommitted: uncommitted.trimEnd() };
+}
+
+/** Where the build runs: the refreshed clone of HEAD, or the project directory. */
+export async function prepareBuildDirectory(run: Run): Promise<string> {
+  const builder = run.config.builder;
+  const git = await gitState(run);
+  if (!builder.usesGitClone) {
+    if (git !== undefined && git.uncommitted !== "") run.say(`Building with uncommitted changes:\n ${git.uncommitted}`, "yellow");
+    return run.cwd;
+  }
+  if (git === undefined || git.revision === "") {
+    throw new BuildError(`Can't build from a git clone: ${run.cwd} is not a git repository with commits (set builder/context to build the directory as it is)`);
+  }
+  if (git.uncommitted !== "") run.say(`Building from a local git clone, so ignoring these uncommitted changes:\n ${git.uncommitted}`, "yellow");
+  const context: CloneContext = { tmpdir: tmpdir(), pwd: run.cwd, gitRoot: git.root };
+  const buildDirectory = builderCommands.buildDirectory(run.config, context);
+  try {
+    await refreshClone(run, context, buildDirectory, git.revision);
+    await validateClone(run, context, buildDirectory, git.revision);
+  } catch (error) {
+    if (!(error instanceof BerthError)) throw error;
+    run.output.error(`Error preparing clone: ${error.message}, deleting and retrying...`);
+    await run.local(cmd("rm", "-rf", builderCommands.cloneDirectory(run.config, context)), { level: "debug" });
+    await cloneFresh(run, context, buildDirectory);
+    await validateClone(run, context, buildDirectory, git.revision);
+  }
+  return buildDirectory;
+}
+
+async function refreshClone(run: Run, context: CloneContext, buildDirectory: string, revision: string): Promise<void> {
+  if (!existsSync(join(buildDirectory, ".git")) && !existsSync(buildDirectory)) return cloneFresh(run, context, buildDirectory);
+  run.output.info(`Resetting local clone as \`${buildDirectory}\` already exists...`);
+  const result = await run.local(combine(...builderCommands.cloneResetSteps(run.config, context, revision)), { allowFailure: true });
+  if (result.code !== 0) throw new BuildError(`Failed to clone repo: ${result.stderr.trim() || result.stdout.trim()}`);
+}
+
+async function cloneFresh(run: Run, context: CloneContext, buildDirectory: string): Promise<void> {
+  run.output.info(`Cloning repo into build directory \`${buildDirectory}\`...`);
+  const directory = builderCommands.cloneDirectory(run.config, context);
+  await run.local(combine(cmd("mkdir", "-p", directory), builderCommands.clone(run.config, context)));
+}
+
+async function validateClone(run: Run, context: CloneContext, buildDirectory: string, revision: string): Promise<void> {
+  const check = cmd(builderCommands.cloneStatus(run.config, context), "&&", "echo", "---", "&&", builderCommands.cloneRevision(run.config, context));
+  const result = await run.local(check, { level: "debug", allowFailure: true });
+  if (result.code !== 0) throw new BuildError(`Clone in ${buildDirectory} can't be read: ${result.stderr.trim()}`);
+  const [status = "", cloned = ""] = result.stdout.split("---\n");
+  if (status.trim() !== "") throw new BuildError(`Clone in ${buildDirectory} is dirty, ${status.trim()}`);
+  if (cloned.trim() !== revision) {
+    throw new BuildError(`Clone in ${buildDirectory} is not on the correct revision, expected \`${revision}\` but got \`${cloned.trim()}\``);
+  }
+}
+
+// Builder (buildx only) -------------------------------------------------------------------
+
+async function builderKind(run: Run): Promise<BuilderKind> {
+  return builderCommands.builderKind(run.config, (await localDocker(run)).arch);
+}
+
+/** Makes sure the buildx builder exists (re-creating an incompatible one), as Kamal does before building. */
+async function ensureBuilder(run: Run, kind: BuilderKind): Promise<void> {
+  const inspect = builderCommands.buildx.inspectBuilder(run.config, kind);
+  if (inspect === null) return;
+  const result = await run.local(inspect, { level: "debug", allowFailure: true });
+  if (result.code === 0) return;
+  run.output.warn("Missing compatible builder, so creating a new one first");
+  const remove = builderCommands.buildx.remove(run.config, kind);
+  if (remove !== null) await run.local(remove, { allowFailure: true });
+  const create = builderCommands.buildx.create(run.config, kind, (await localDocker(run)).arch);
+  if (create !== null) await run.local(create);
+}
+
+// build push / dev ---------------------------------------------------------------------------
+
+/** `build push`: builds the image for this version and pushes it (`repo:VER` and `repo:latest`). */
+export async function buildAndPush(run: Run, options: PushOptions = {}): Promise<void> {
+  await run.beforeFirstConnection();
+  const docker = await localDocker(run);
+  const kind = await builderKind(run);
+  await loginLocally(run);
+  await runHook(run, "pre-build");
+  const directory = await prepareBuildDirectory(run);
+  requireDockerfile(run, kind, directory);
+  if (docker.buildx) await ensureBuilder(run, kind);
+  else {
+    const unsupported = builderCommands.classic.unsupportedSettings(run.config, docker.arch);
+    if (unsupported.length > 0) {
+      run.output.warn(`docker buildx is not installed, building with the classic builder, which ignores: ${unsupported.join(", ")}`);
+    }
+  }
+  const commands = builderCommands.buildCommands(run.config, kind, { buildx: docker.buildx, localArch: docker.arch, noCache: options.noCache ?? false });
+  const env = plainEnvironment(builderCommands.buildEnvironment(run.config, kind));
+  const [build, ...pushes] = commands;
+  if (build !== undefined) await run.local(build, { cwd: directory, env });
+  // Classic pushes, one per tag: in parallel, the second one only sends a manifest.
+  await Promise.all(pushes.map((push) => run.local(push, { cwd: directory, env })));
+}
+
+/** `build dev`: builds the working tree into the local image store, tagged `…-dirty`. */
+export async function buildDev(run: Run, options: PushOptions & { exportType?: string } = {}): Promise<void> {
+  const docker = await localDocker(run);
+  const kind = await builderKind(run);
+  const git = await gitState(run);
+  if (git !== undefined && git.uncommitted !== "") run.say(`Building with uncommitted changes:\n ${git.uncommitted}`, "yellow");
+  requireDockerfile(run, kind, run.cwd);
+  const env = plainEnvironment(builderCommands.buildEnvironment(run.config, kind));
+  if (docker.buildx) {
+    await ensureBuilder(run, kind);
+    const exportAction = options.exportType === "registry" ? "registry" : "docker";
+    await run.local(builderCommands.buildx.push(run.config, kind, { exportAction, noCache: options.noCache ?? false, tagAsDirty: true }), { env });
+  } else {
+    await run.local(builderCommands.classic.build(run.config, { noCache: options.noCache ?? false, tagAsDirty: true }), { env });
+  }
+}
+
+function requireDockerfile(run: Run, kind: BuilderKind, directory: string): void {
+  if (kind === "pack") return;
+  const dockerfile = run.config.builder.dockerfile;
+  if (!existsSync(join(directory, dockerfile))) throw new BuildError(`Missing ${dockerfile} in ${directory}`);
+}
+
+function plainEnvironment(environment: Record<string, { value: string }>): Record<string, string> {
+  return Object.fromEntries(Object.entries(environment).map(([key, value]) => [key, value.value]));
+}
+
+// build create / remove / details --------------------------------------------------------
+
+export async function createBuilder(run: Run): Promise<void> {
+  const docker = await localDocker(run);
+  if (!docker.buildx) return run.say("Nothing to create: without docker buildx, images are built by the classic builder", "yellow");
+  const create = builderCommands.buildx.create(run.config, await builderKind(run), docker.arch);
+  if (create === null) return run.say("Nothing to create for this builder", "yellow");
+  await run.local(create);
+}
+
+export async function removeBuilder(run: Run): Promise<void> {
+  const docker = await localDocker(run);
+  if (!docker.buildx) return run.say("Nothing to remove: without docker buildx, images are built by the classic builder", "yellow");
+  const remove = builderCommands.buildx.remove(run.config, await builderKind(run));
+  if (remove === null) return run.say("Nothing to remove for this builder", "yellow");
+  await run.local(remove);
+}
+
+export async function builderDetails(run: Run): Promise<void> {
+  const docker = await localDocker(run);
+  if (!docker.buildx) {
+    const version = await run.local(cmd("docker", "version", "--format", "'{{.Server.Version}}'"), { allowFailure: true });
+    run.output.print(`Builder: classic docker build (no buildx plugin), Docker ${version.stdout.trim() || "unknown"}, ${docker.arch}`);
+    return;
+  }
+  const result = await run.local(builderCommands.buildx.info(run.config, await builderKind(run)));
+  run.output.print(result.stdout.trimEnd());
+}
+
+// Pull on the hosts ---------------------------------------------------------------------------
+
+/** The steps of one host's pull round trip: login, audit, remove stale copy, pull, label check. */
+export async function pullSteps(run: Run): Promise<BatchStep[]> {
+  const login = remoteLoginCommand(run);
+  const config = run.config;
+  return [
+    ...(login === null ? [] : [{ command: login, label: "registry login" }]),
+    { command: auditor.record(config, await run.tags(), `Pulled image with version ${config.version}`), label: "audit" },
+    { command: builderCommands.clean(config), allowFailure: true, label: "remove old image" },
+    { command: builderCommands.pull(config), label: "pull" },
+    { command: builderCommands.validateImage(config), label: "label check" },
+  ];
+}
+
+/** `build pull`: the image on every selected app host, checked for the service label. */
+export async function pullOnHosts(run: Run, hosts: readonly string[] = run.selection.appHosts): Promise<void> {
+  const steps = await pullSteps(run);
+  await run.on(hosts, (host) => run.batch(host, steps));
+}
+
+/** `build deliver`: push, then pull on the hosts. */
+export async function deliver(run: Run, options: PushOptions = {}): Promise<void> {
+  await buildAndPush(run, options);
+  await pullOnHosts(run);
+}

@@ -1,0 +1,38 @@
+// Registry login: here (for pushing) and on the hosts (for pulling). The password travels on
+// standard input (`docker login --password-stdin`), never in arguments. A registry at
+// `localhost:PORT` is Kamal's local registry, which needs no login.
+import { registry as registryCommands, type Cmd } from "../commands/index.js";
+import { BerthError } from "../util/errors.js";
+import type { Run } from "./run.js";
+
+const loggedInLocally = new WeakSet<Run>();
+
+/** `docker login` on this machine, once per run. */
+export async function loginLocally(run: Run): Promise<void> {
+  if (loggedInLocally.has(run)) return;
+  const registry = run.config.registry;
+  if (registry.local) throw localRegistryUnsupported(run);
+  await run.local(registryCommands.login(registry));
+  loggedInLocally.add(run);
+}
+
+/** The `docker login` to run on a host (first step of the host's pull batch), or null for a local registry. */
+export function remoteLoginCommand(run: Run): Cmd | null {
+  const registry = run.config.registry;
+  if (registry.local) return null;
+  return registryCommands.login(registry);
+}
+
+/** `docker login` on each host. */
+export async function loginOnHosts(run: Run, hosts: readonly string[]): Promise<void> {
+  const login = remoteLoginCommand(run);
+  if (login === null) return;
+  await run.on(hosts, (host) => run.exec(host, login));
+}
+
+function localRegistryUnsupported(run: Run): BerthError {
+  return new BerthError(
+    `registry/server: ${run.config.registry.server} is a local registry, which Kamal reaches from the hosts through an SSH tunnel; ` +
+      "Berth doesn't open that tunnel yet. Use a registry the hosts can reach (for example one on your network).",
+  );
+}

@@ -1,0 +1,36 @@
+// `prune all|images|containers` (Kamal's cli/prune.rb): stopped app containers beyond the newest
+// `retain_containers`, dangling app images, and tagged app images no container uses.
+import { auditor, prune as pruneCommands } from "../commands/index.js";
+import type { BatchStep } from "../commands/batch.js";
+import { BerthError } from "../util/errors.js";
+import { withLock } from "./lock.js";
+import type { Run } from "./run.js";
+
+export async function pruneContainerSteps(run: Run, retain: number = run.config.retainContainers): Promise<BatchStep[]> {
+  if (!Number.isInteger(retain) || retain < 1) throw new BerthError(`retain must be at least 1, got ${retain}`, "ArgumentError");
+  return [
+    { command: auditor.record(run.config, await run.tags(), "Pruned containers"), label: "audit" },
+    { command: pruneCommands.appContainers(run.config, retain), label: "prune containers" },
+  ];
+}
+
+export async function pruneImageSteps(run: Run): Promise<BatchStep[]> {
+  return [
+    { command: auditor.record(run.config, await run.tags(), "Pruned images"), label: "audit" },
+    { command: pruneCommands.danglingImages(run.config), label: "prune dangling images" },
+    { command: pruneCommands.taggedImages(run.config), label: "prune tagged images" },
+  ];
+}
+
+export async function pruneSteps(run: Run, what: "all" | "images" | "containers", retain?: number): Promise<BatchStep[]> {
+  if (what === "images") return pruneImageSteps(run);
+  if (what === "containers") return pruneContainerSteps(run, retain);
+  return [...(await pruneContainerSteps(run, retain)), ...(await pruneImageSteps(run))];
+}
+
+export async function prune(run: Run, what: "all" | "images" | "containers", retain?: number): Promise<void> {
+  const steps = await pruneSteps(run, what, retain);
+  await withLock(run, async () => {
+    await run.on(run.selection.hosts, (host) => run.batch(host, steps));
+  });
+}
