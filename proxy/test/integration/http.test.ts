@@ -311,6 +311,20 @@ describe("headers and logging", () => {
     expect(raw.match(/HTTP\/1\.1 200/g)?.length).toBe(2);
   });
 
+  it("de-chunks responses for HTTP/1.0 clients and closes after them", async () => {
+    const chunky = await app("chunky", (req, res) => {
+      if (req.url === "/up") return void res.end("ok");
+      res.write("part1-");
+      res.end("part2");
+    });
+    await deploy("chunky", `--target=${chunky.address}`);
+    const raw = await rawRequest(proxy.httpPort, "GET / HTTP/1.0\r\nHost: x\r\n\r\n", 1_000);
+    expect(raw).toMatch(/^HTTP\/1\.1 200 /);
+    expect(raw).not.toMatch(/transfer-encoding/i);
+    expect(raw).toMatch(/\r\nConnection: close\r\n/);
+    expect(raw.endsWith("\r\n\r\npart1-part2")).toBe(true);
+  });
+
   it("relays chunked request and response bodies", async () => {
     const chunky = await app("chunky", (req, res) => {
       if (req.url === "/up") return void res.end("ok");

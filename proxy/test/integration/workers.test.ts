@@ -111,6 +111,27 @@ describe("worker threads (built binary)", () => {
   });
 });
 
+describe("pause across threads (built binary)", () => {
+  it("holds requests on both threads while paused and releases them all on resume", async () => {
+    const proxy = await runProxy();
+    const a = await app("a");
+    await proxy.cli("deploy", "app", `--target=${a.address}`);
+    expect((await proxy.cli("pause", "app", "--max-pause=20s")).code).toBe(0);
+    let answered = 0;
+    const held = Array.from({ length: 10 }, () =>
+      request(`http://127.0.0.1:${proxy.port}/`).then((response) => {
+        answered++;
+        return response;
+      }),
+    );
+    await sleep(400);
+    expect(answered).toBe(0);
+    expect((await proxy.cli("resume", "app")).code).toBe(0);
+    const responses = await Promise.all(held);
+    expect(responses.map((response) => response.body)).toEqual(Array(10).fill("a"));
+  });
+});
+
 describe("shutdown (built binary)", () => {
   it("finishes in-flight requests on SIGTERM and exits 0 well within 10 s", async () => {
     const proxy = await runProxy();
