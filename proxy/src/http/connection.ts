@@ -477,6 +477,7 @@ export class Exchange implements UpstreamOwner, InFlight {
     }
     const body = used === chunk.length ? chunk : chunk.subarray(0, used);
     this.requestBodyBytes += used;
+    if (!this.wantsRequestBody && this.dispatched) this.startTargetTimer();
     if (this.finished) return used; // answered early: discard the rest of the body
     if (this.requestBuffer !== null) {
       const max = this.service!.targetOptions.maxRequestBodySize;
@@ -516,9 +517,16 @@ export class Exchange implements UpstreamOwner, InFlight {
   private dispatch(): void {
     if (this.dispatched || this.finished) return;
     this.dispatched = true;
-    const timeout = this.service!.targetOptions.responseTimeoutMs;
-    if (timeout > 0) this.timer = setTimeout(this.onTargetTimeout, timeout);
+    if (!this.wantsRequestBody) this.startTargetTimer();
     this.target!.pool.acquire(this, this.onAcquired, this.retried);
+  }
+
+  /** --target-timeout counts from the end of the request (as Go's ResponseHeaderTimeout does), so slow uploads are not cut. */
+  private startTargetTimer(): void {
+    const timeout = this.service!.targetOptions.responseTimeoutMs;
+    if (timeout > 0 && this.timer === null && !this.finished && this.state === Response.AwaitingHead) {
+      this.timer = setTimeout(this.onTargetTimeout, timeout);
+    }
   }
 
   private readonly onAcquired = (error: Error | null, connection: UpstreamConnection | null): void => {

@@ -196,6 +196,21 @@ describe("timeouts and failures", () => {
     expect(Date.now() - started).toBeLessThan(1_500);
   });
 
+  it("counts --target-timeout from the end of a slow upload, not from its start", async () => {
+    const echo = await echoApp("echo");
+    await deploy("echo", `--target=${echo.address}`, "--target-timeout=300ms");
+    const socket = net.connect(proxy.httpPort, "127.0.0.1");
+    let received = "";
+    socket.on("data", (chunk: Buffer) => (received += chunk.toString("latin1")));
+    socket.write("POST /slow-upload HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\nabc");
+    await sleep(600); // longer than the target timeout, while the upload is still going
+    socket.write("def");
+    for (let i = 0; i < 50 && !received.includes("}"); i++) await sleep(20);
+    socket.destroy();
+    expect(received).toMatch(/^HTTP\/1\.1 200 /);
+    expect(json(received.slice(received.indexOf("{"))).body).toBe("abcdef");
+  });
+
   it("answers 502 when the target drops the connection", async () => {
     const broken = await app("broken", (req, res) => {
       if (req.url === "/up") return void res.end("ok");
