@@ -135,6 +135,7 @@ export class ProxyServer {
         snapshot: () => takeSnapshot(this.router),
         ...(sink === undefined ? {} : { log: sink }),
         httpChallenge: (host, token) => certificates?.httpChallenge(host, token),
+        report: (event) => this.logger.event(event),
       });
       await this.pool.start();
     }

@@ -55,13 +55,15 @@ export interface WorkerPoolOptions {
   /** Where worker log lines go when forwarded; undefined = workers write to stdout themselves. */
   log?: (text: string) => void;
   httpChallenge: (host: string, token: string) => string | undefined;
+  report: (event: Record<string, unknown>) => void;
   /** Young-generation cap per worker (MB): keeps the RSS of all threads together small. */
   youngGenerationMb?: number;
 }
 
 export class WorkerPool {
   private readonly workers: Worker[] = [];
-  private readonly drains = new Map<number, () => void>();
+  private readonly drains = new Map<number, { worker: Worker; done: () => void }>();
+  private stopping = false;
   /** Latest counters per worker (sent every second when metrics are on). */
   readonly metrics = new Map<Worker, MetricsData>();
   private nextDrain = 1;
@@ -70,36 +72,59 @@ export class WorkerPool {
   constructor(private readonly options: WorkerPoolOptions) {}
 
   async start(): Promise<void> {
+    await Promise.all(Array.from({ length: this.options.count }, () => this.spawn()));
+  }
+
+  private spawn(): Promise<void> {
     const file = path.join(path.dirname(fileURLToPath(import.meta.url)), "worker.js");
-    const ready: Array<Promise<void>> = [];
-    for (let i = 0; i < this.options.count; i++) {
-      const data: WorkerData = {
-        fd: this.options.fd,
-        snapshot: this.options.snapshot(),
-        httpsPort: this.options.httpsPort,
-        debug: this.options.debug,
-        tls: this.options.tls,
-        forwardLogs: this.options.log !== undefined,
-        metrics: this.options.metrics,
-      };
-      const worker = new Worker(file, {
-        workerData: data,
-        resourceLimits: { maxYoungGenerationSizeMb: this.options.youngGenerationMb ?? WORKER_YOUNG_GENERATION_MB },
-        stdout: false,
-        stderr: false,
+    const data: WorkerData = {
+      fd: this.options.fd,
+      snapshot: this.options.snapshot(),
+      httpsPort: this.options.httpsPort,
+      debug: this.options.debug,
+      tls: this.options.tls,
+      forwardLogs: this.options.log !== undefined,
+      metrics: this.options.metrics,
+    };
+    const worker = new Worker(file, {
+      workerData: data,
+      resourceLimits: { maxYoungGenerationSizeMb: this.options.youngGenerationMb ?? WORKER_YOUNG_GENERATION_MB },
+      stdout: false,
+      stderr: false,
+    });
+    this.workers.push(worker);
+    return new Promise((resolve, reject) => {
+      let ready = false;
+      worker.on("error", (error: Error) => {
+        this.options.report({ msg: "Worker thread failed", level: "ERROR", error: error.stack ?? error.message });
+        if (!ready) reject(error);
       });
-      this.workers.push(worker);
-      ready.push(
-        new Promise((resolve, reject) => {
-          worker.once("error", reject);
-          worker.on("message", (message: ToMain) => {
-            if (message.type === "ready") resolve();
-            else this.onMessage(worker, message);
-          });
-        }),
-      );
+      worker.on("exit", () => this.onExit(worker));
+      worker.on("message", (message: ToMain) => {
+        if (message.type === "ready") {
+          ready = true;
+          resolve();
+        } else {
+          this.onMessage(worker, message);
+        }
+      });
+    });
+  }
+
+  /** A worker that dies must not stall drains; the main thread keeps serving, and a new worker starts. */
+  private onExit(worker: Worker): void {
+    this.workers.splice(this.workers.indexOf(worker), 1);
+    this.metrics.delete(worker);
+    for (const [id, drain] of this.drains) {
+      if (drain.worker === worker) {
+        this.drains.delete(id);
+        drain.done();
+      }
     }
-    await Promise.all(ready);
+    if (this.stopping) return;
+    setTimeout(() => {
+      if (!this.stopping) this.spawn().catch(() => undefined); // reported through "error"
+    }, 1_000).unref();
   }
 
   private onMessage(worker: Worker, message: ToMain): void {
@@ -108,8 +133,9 @@ export class WorkerPool {
         this.options.log?.(message.text);
         break;
       case "drained": {
-        const done = this.drains.get(message.id);
-        done?.();
+        const drain = this.drains.get(message.id);
+        this.drains.delete(message.id);
+        drain?.done();
         break;
       }
       case "metrics":
@@ -147,21 +173,17 @@ export class WorkerPool {
         (worker) =>
           new Promise<void>((resolve) => {
             const id = this.nextDrain++;
-            this.drains.set(id, () => {
-              this.drains.delete(id);
-              resolve();
-            });
+            this.drains.set(id, { worker, done: resolve });
             worker.postMessage({ type: "drain", id, balancerId, timeoutMs, closeTunnelsNow } satisfies ToWorker);
           }),
       ),
     ).then(() => undefined);
   }
 
+  /** Shutdown has begun: workers that exit from now on are not replaced. */
   closeIdle(): void {
+    this.stopping = true;
     for (const worker of this.workers) worker.postMessage({ type: "close-idle" } satisfies ToWorker);
   }
 
-  async terminate(): Promise<void> {
-    await Promise.all(this.workers.map((worker) => worker.terminate()));
-  }
 }
