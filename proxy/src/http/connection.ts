@@ -290,8 +290,9 @@ export class Exchange implements UpstreamOwner, InFlight {
     this.requestId = requestId;
     if (getHeader(head, "x-request-start") === undefined) addHeader(head, "X-Request-Start", `t=${Date.now()}`);
 
+    // HTTP-01 answers come before redirects, on port 80 and also on 443 (CDNs that force HTTPS).
     const httpChallenge = this.ctx.httpChallenge;
-    if (!this.conn.secure && httpChallenge !== null && this.path.startsWith(ACME_PREFIX)) {
+    if (httpChallenge !== null && this.path.startsWith(ACME_PREFIX)) {
       httpChallenge(this.host, this.path.slice(ACME_PREFIX.length), (answer) => {
         if (this.finished) return;
         if (answer !== undefined) this.respondSimple(200, "text/plain", answer, []);
