@@ -1,9 +1,11 @@
-// `berth accessory …`: server-side stubs, filled in by the orchestration (Kamal's
-// cli/accessory.rb). NAME is an accessory name or `all` where Kamal allows it.
+// `berth accessory …` (Kamal's cli/accessory.rb): thin, the work is in src/deploy/accessory*.ts.
+// NAME is an accessory name or `all` where Kamal allows it.
 
+import type * as AccessoryModule from "../../deploy/accessory.js";
+import type { Run } from "../../deploy/run.js";
 import type { CommandContext } from "../context.js";
 import type { LogsOptions } from "./app.js";
-import { notImplemented, type NoOptions } from "./not-implemented.js";
+import type { NoOptions } from "./not-implemented.js";
 import type { ConfirmedOptions, UpgradeOptions } from "./main.js";
 
 export interface AccessoryExecOptions {
@@ -14,71 +16,81 @@ export interface AccessoryExecOptions {
 
 export type AccessoryLogsOptions = LogsOptions;
 
-export async function boot(_context: CommandContext, _name: string, _options: NoOptions): Promise<void> {
-  notImplemented("accessory boot");
+export async function boot(context: CommandContext, name: string, _options: NoOptions): Promise<void> {
+  await withAccessories(context, (accessories, run) => accessories.bootAccessories(run, name));
 }
 
-export async function upload(_context: CommandContext, _name: string, _options: NoOptions): Promise<void> {
-  notImplemented("accessory upload");
+export async function upload(context: CommandContext, name: string, _options: NoOptions): Promise<void> {
+  await withAccessories(context, (accessories, run) => accessories.uploadAccessoryFiles(run, name));
 }
 
-export async function directories(_context: CommandContext, _name: string, _options: NoOptions): Promise<void> {
-  notImplemented("accessory directories");
+export async function directories(context: CommandContext, name: string, _options: NoOptions): Promise<void> {
+  await withAccessories(context, (accessories, run) => accessories.createAccessoryDirectories(run, name));
 }
 
-export async function reboot(_context: CommandContext, _name: string, _options: NoOptions): Promise<void> {
-  notImplemented("accessory reboot");
+export async function reboot(context: CommandContext, name: string, _options: NoOptions): Promise<void> {
+  await withAccessories(context, (accessories, run) => accessories.rebootAccessories(run, name));
 }
 
-export async function start(_context: CommandContext, _name: string, _options: NoOptions): Promise<void> {
-  notImplemented("accessory start");
+export async function start(context: CommandContext, name: string, _options: NoOptions): Promise<void> {
+  await withAccessories(context, (accessories, run) => accessories.startAccessories(run, name));
 }
 
-export async function stop(_context: CommandContext, _name: string, _options: NoOptions): Promise<void> {
-  notImplemented("accessory stop");
+export async function stop(context: CommandContext, name: string, _options: NoOptions): Promise<void> {
+  await withAccessories(context, (accessories, run) => accessories.stopAccessories(run, name));
 }
 
-export async function restart(_context: CommandContext, _name: string, _options: NoOptions): Promise<void> {
-  notImplemented("accessory restart");
+export async function restart(context: CommandContext, name: string, _options: NoOptions): Promise<void> {
+  await withAccessories(context, (accessories, run) => accessories.restartAccessories(run, name));
 }
 
-export async function details(_context: CommandContext, _name: string, _options: NoOptions): Promise<void> {
-  notImplemented("accessory details");
+export async function details(context: CommandContext, name: string, _options: NoOptions): Promise<void> {
+  await withAccessories(context, (accessories, run) => accessories.showAccessoryDetails(run, name));
 }
 
-export async function exec(
-  _context: CommandContext,
-  _name: string,
-  _command: readonly string[],
-  _options: AccessoryExecOptions,
-): Promise<void> {
-  notImplemented("accessory exec");
+export async function exec(context: CommandContext, name: string, command: readonly string[], options: AccessoryExecOptions): Promise<void> {
+  const [{ Run }, { execAccessory }, { checkExecOptions }, { rawContext }] = await Promise.all([
+    import("../../deploy/run.js"),
+    import("../../deploy/accessory-exec.js"),
+    import("../../deploy/app-exec.js"),
+    import("../../deploy/raw.js"),
+  ]);
+  checkExecOptions({ command, ...options, detach: false });
+  const run = await Run.create(options.raw ? rawContext(context) : context);
+  await execAccessory(run, name, { command, ...options, rawOutput: (chunk) => context.output.raw(chunk) });
 }
 
-export async function logs(_context: CommandContext, _name: string, _options: AccessoryLogsOptions): Promise<void> {
-  notImplemented("accessory logs");
+export async function logs(context: CommandContext, name: string, options: AccessoryLogsOptions): Promise<void> {
+  const [{ Run }, { accessoryLogs }] = await Promise.all([import("../../deploy/run.js"), import("../../deploy/logs.js")]);
+  await accessoryLogs(await Run.create(context), name, options);
 }
 
-export async function pullImage(_context: CommandContext, _name: string, _options: NoOptions): Promise<void> {
-  notImplemented("accessory pull_image");
+export async function pullImage(context: CommandContext, name: string, _options: NoOptions): Promise<void> {
+  await withAccessories(context, (accessories, run) => accessories.pullAccessoryImages(run, name));
 }
 
-export async function remove(_context: CommandContext, _name: string, _options: ConfirmedOptions): Promise<void> {
-  notImplemented("accessory remove");
+export async function remove(context: CommandContext, name: string, options: ConfirmedOptions): Promise<void> {
+  await withAccessories(context, (accessories, run) => accessories.removeAccessories(run, name, { confirmed: options.confirmed }));
 }
 
-export async function removeContainer(_context: CommandContext, _name: string, _options: NoOptions): Promise<void> {
-  notImplemented("accessory remove_container");
+export async function removeContainer(context: CommandContext, name: string, _options: NoOptions): Promise<void> {
+  await withAccessories(context, (accessories, run) => accessories.removeAccessoryContainers(run, name));
 }
 
-export async function removeImage(_context: CommandContext, _name: string, _options: NoOptions): Promise<void> {
-  notImplemented("accessory remove_image");
+export async function removeImage(context: CommandContext, name: string, _options: NoOptions): Promise<void> {
+  await withAccessories(context, (accessories, run) => accessories.removeAccessoryImages(run, name));
 }
 
-export async function removeServiceDirectory(_context: CommandContext, _name: string, _options: NoOptions): Promise<void> {
-  notImplemented("accessory remove_service_directory");
+export async function removeServiceDirectory(context: CommandContext, name: string, _options: NoOptions): Promise<void> {
+  await withAccessories(context, (accessories, run) => accessories.removeAccessoryServiceDirectories(run, name));
 }
 
-export async function upgrade(_context: CommandContext, _name: string, _options: UpgradeOptions): Promise<void> {
-  notImplemented("accessory upgrade");
+export async function upgrade(context: CommandContext, name: string, options: UpgradeOptions): Promise<void> {
+  await withAccessories(context, (accessories, run) => accessories.upgradeAccessories(run, name, { rolling: options.rolling, confirmed: options.confirmed }));
+}
+
+/** Creates the run and hands it to one function of src/deploy/accessory.ts. */
+async function withAccessories(context: CommandContext, work: (accessories: typeof AccessoryModule, run: Run) => Promise<void>): Promise<void> {
+  const [{ Run }, accessories] = await Promise.all([import("../../deploy/run.js"), import("../../deploy/accessory.js")]);
+  await work(accessories, await Run.create(context));
 }

@@ -1,0 +1,55 @@
+// Running a user's command on hosts and showing what it printed: Kamal's
+// `puts_by_host host, capture_with_info(cmd)`, or with `--raw` the exact bytes and nothing else.
+import type { Cmd } from "../commands/index.js";
+import type { BatchStep } from "../commands/batch.js";
+import type { Run } from "./run.js";
+
+export interface RawRequest {
+  /** Write the command's standard output unmodified, for piping. */
+  readonly raw: boolean;
+  /** Where `--raw` bytes go (the command's real standard output). */
+  readonly rawOutput?: (chunk: Buffer) => void;
+}
+
+/** What runs for one unit (a role, an accessory, the host itself): steps first, then the command. */
+export interface UnitExec {
+  readonly steps: BatchStep[];
+  readonly command: Cmd;
+}
+
+/**
+ * Runs the steps and command of every unit on every host (hosts in parallel, units in order) and
+ * prints the output under `<type> Host: <host>`. The steps and the command share one round trip.
+ * With --raw the command runs on its own so no byte is re-encoded, and its bytes are written as
+ * they arrive when there is a single host and unit, else host by host once all are done.
+ */
+export async function onEachHost<T>(
+  run: Run,
+  request: RawRequest & { readonly type?: string },
+  hosts: readonly string[],
+  unitsOn: (host: string) => readonly T[],
+  work: (host: string, unit: T, first: boolean) => Promise<UnitExec>,
+): Promise<void> {
+  const single = hosts.length === 1 && unitsOn(hosts[0]!).length === 1;
+  const outputs = await run.on(hosts, async (host) => {
+    const texts: (string | Buffer)[] = [];
+    for (const [index, unit] of unitsOn(host).entries()) {
+      const { steps, command } = await work(host, unit, index === 0);
+      if (!request.raw) {
+        texts.push((await run.batch(host, [...steps, { command, label: "exec" }])).at(-1)?.stdout ?? "");
+        continue;
+      }
+      if (steps.length > 0) await run.batch(host, steps, { level: "debug" });
+      const stream = single && request.rawOutput !== undefined ? { onStdoutBytes: request.rawOutput } : {};
+      const result = await run.exec(host, command, { raw: true, ...stream });
+      if (!single) texts.push(result.stdoutBytes ?? Buffer.from(result.stdout, "utf8"));
+    }
+    return { host, texts };
+  });
+  for (const { host, texts } of outputs) {
+    for (const text of texts) {
+      if (Buffer.isBuffer(text)) request.rawOutput?.(text);
+      else run.output.putsByHost(host, text.trim(), request.type === undefined ? {} : { type: request.type });
+    }
+  }
+}
