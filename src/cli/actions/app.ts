@@ -1,7 +1,9 @@
-// `berth app …`: server-side stubs, filled in by the orchestration (Kamal's cli/app.rb).
+// `berth app …` (Kamal's cli/app.rb): thin, the work is in src/deploy/ (app-boot, app, app-exec, logs).
 
+import type * as AppModule from "../../deploy/app.js";
+import type { Run } from "../../deploy/run.js";
 import type { CommandContext } from "../context.js";
-import { notImplemented, type NoOptions } from "./not-implemented.js";
+import type { NoOptions } from "./not-implemented.js";
 
 export interface AppExecOptions {
   /** -i: run over `ssh -t` on the primary host, for consoles and shells. */
@@ -50,66 +52,80 @@ export async function boot(context: CommandContext, _options: NoOptions): Promis
   await withLock(run, () => bootApp(run));
 }
 
-export async function start(_context: CommandContext, _options: NoOptions): Promise<void> {
-  notImplemented("app start");
+export async function start(context: CommandContext, _options: NoOptions): Promise<void> {
+  await withApp(context, (app, run) => app.startApp(run));
 }
 
-export async function stop(_context: CommandContext, _options: NoOptions): Promise<void> {
-  notImplemented("app stop");
+export async function stop(context: CommandContext, _options: NoOptions): Promise<void> {
+  await withApp(context, (app, run) => app.stopApp(run));
 }
 
-export async function details(_context: CommandContext, _options: NoOptions): Promise<void> {
-  notImplemented("app details");
+export async function details(context: CommandContext, _options: NoOptions): Promise<void> {
+  await withApp(context, (app, run) => app.showAppDetails(run));
 }
 
-export async function exec(_context: CommandContext, _command: readonly string[], _options: AppExecOptions): Promise<void> {
-  notImplemented("app exec");
+export async function exec(context: CommandContext, command: readonly string[], options: AppExecOptions): Promise<void> {
+  const [{ Run }, { execApp, checkExecOptions }, { rawContext }] = await Promise.all([
+    import("../../deploy/run.js"),
+    import("../../deploy/app-exec.js"),
+    import("../../deploy/raw.js"),
+  ]);
+  checkExecOptions({ command, ...options });
+  const run = await Run.create(options.raw ? rawContext(context) : context);
+  await execApp(run, { command, ...options, rawOutput: (chunk) => context.output.raw(chunk) });
 }
 
-export async function containers(_context: CommandContext, _options: NoOptions): Promise<void> {
-  notImplemented("app containers");
+export async function containers(context: CommandContext, _options: NoOptions): Promise<void> {
+  await withApp(context, (app, run) => app.showAppContainers(run));
 }
 
-export async function staleContainers(_context: CommandContext, _options: StaleContainersOptions): Promise<void> {
-  notImplemented("app stale_containers");
+export async function staleContainers(context: CommandContext, options: StaleContainersOptions): Promise<void> {
+  await withApp(context, (app, run) => app.staleContainers(run, { stop: options.stop }));
 }
 
-export async function images(_context: CommandContext, _options: NoOptions): Promise<void> {
-  notImplemented("app images");
+export async function images(context: CommandContext, _options: NoOptions): Promise<void> {
+  await withApp(context, (app, run) => app.showAppImages(run));
 }
 
-export async function logs(_context: CommandContext, _options: AppLogsOptions): Promise<void> {
-  notImplemented("app logs");
+export async function logs(context: CommandContext, options: AppLogsOptions): Promise<void> {
+  const [{ Run }, { appLogs }] = await Promise.all([import("../../deploy/run.js"), import("../../deploy/logs.js")]);
+  await appLogs(await Run.create(context), options);
 }
 
-export async function remove(_context: CommandContext, _options: NoOptions): Promise<void> {
-  notImplemented("app remove");
+export async function remove(context: CommandContext, _options: NoOptions): Promise<void> {
+  await withApp(context, (app, run) => app.removeApp(run));
 }
 
-export async function live(_context: CommandContext, _options: NoOptions): Promise<void> {
-  notImplemented("app live");
+export async function live(context: CommandContext, _options: NoOptions): Promise<void> {
+  await withApp(context, (app, run) => app.liveApp(run));
 }
 
-export async function maintenance(_context: CommandContext, _options: MaintenanceOptions): Promise<void> {
-  notImplemented("app maintenance");
+export async function maintenance(context: CommandContext, options: MaintenanceOptions): Promise<void> {
+  await withApp(context, (app, run) => app.maintenanceApp(run, options));
 }
 
-export async function version(_context: CommandContext, _options: NoOptions): Promise<void> {
-  notImplemented("app version");
+export async function version(context: CommandContext, _options: NoOptions): Promise<void> {
+  await withApp(context, (app, run) => app.showAppVersion(run));
 }
 
-export async function removeContainer(_context: CommandContext, _version: string, _options: NoOptions): Promise<void> {
-  notImplemented("app remove_container");
+export async function removeContainer(context: CommandContext, version: string, _options: NoOptions): Promise<void> {
+  await withApp(context, (app, run) => app.removeAppContainer(run, version));
 }
 
-export async function removeContainers(_context: CommandContext, _options: NoOptions): Promise<void> {
-  notImplemented("app remove_containers");
+export async function removeContainers(context: CommandContext, _options: NoOptions): Promise<void> {
+  await withApp(context, (app, run) => app.removeAppContainers(run));
 }
 
-export async function removeImages(_context: CommandContext, _options: NoOptions): Promise<void> {
-  notImplemented("app remove_images");
+export async function removeImages(context: CommandContext, _options: NoOptions): Promise<void> {
+  await withApp(context, (app, run) => app.removeAppImages(run));
 }
 
-export async function removeAppDirectories(_context: CommandContext, _options: NoOptions): Promise<void> {
-  notImplemented("app remove_app_directories");
+export async function removeAppDirectories(context: CommandContext, _options: NoOptions): Promise<void> {
+  await withApp(context, (app, run) => app.removeAppDirectories(run));
+}
+
+/** Creates the run and hands it to one function of src/deploy/app.ts. */
+async function withApp(context: CommandContext, work: (app: typeof AppModule, run: Run) => Promise<void>): Promise<void> {
+  const [{ Run }, app] = await Promise.all([import("../../deploy/run.js"), import("../../deploy/app.js")]);
+  await work(app, await Run.create(context));
 }

@@ -83,12 +83,14 @@ export async function restart(context: CommandContext, _options: NoOptions): Pro
   await withProxy(context, (proxy, run) => proxy.restartProxy(run));
 }
 
-export async function details(_context: CommandContext, _options: NoOptions): Promise<void> {
-  notImplemented("proxy details");
+export async function details(context: CommandContext, _options: NoOptions): Promise<void> {
+  const [{ Run }, { showProxyDetails }] = await Promise.all([import("../../deploy/run.js"), import("../../deploy/details.js")]);
+  await showProxyDetails(await Run.create(context));
 }
 
-export async function logs(_context: CommandContext, _options: ProxyLogsOptions): Promise<void> {
-  notImplemented("proxy logs");
+export async function logs(context: CommandContext, options: ProxyLogsOptions): Promise<void> {
+  const [{ Run }, { proxyLogs }] = await Promise.all([import("../../deploy/run.js"), import("../../deploy/logs.js")]);
+  await proxyLogs(await Run.create(context), options);
 }
 
 export async function remove(context: CommandContext, options: ProxyRemoveOptions): Promise<void> {

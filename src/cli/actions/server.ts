@@ -1,15 +1,23 @@
 // `berth server …`: stubs, filled in by the orchestration (Kamal's cli/server.rb).
 
 import type { CommandContext } from "../context.js";
-import { notImplemented, type NoOptions } from "./not-implemented.js";
+import type { NoOptions } from "./not-implemented.js";
 
 export interface ServerExecOptions {
   readonly interactive: boolean;
   readonly raw: boolean;
 }
 
-export async function exec(_context: CommandContext, _command: readonly string[], _options: ServerExecOptions): Promise<void> {
-  notImplemented("server exec");
+export async function exec(context: CommandContext, command: readonly string[], options: ServerExecOptions): Promise<void> {
+  const [{ Run }, { execOnServers }, { checkExecOptions }, { rawContext }] = await Promise.all([
+    import("../../deploy/run.js"),
+    import("../../deploy/server-exec.js"),
+    import("../../deploy/app-exec.js"),
+    import("../../deploy/raw.js"),
+  ]);
+  checkExecOptions({ command, ...options, reuse: false, detach: false });
+  const run = await Run.create(options.raw ? rawContext(context) : context);
+  await execOnServers(run, { command, ...options, rawOutput: (chunk) => context.output.raw(chunk) });
 }
 
 export async function bootstrap(context: CommandContext, _options: NoOptions): Promise<void> {

@@ -1,0 +1,57 @@
+// `registry setup|remove|login|logout [-L] [-R]` (Kamal's cli/registry.rb): log in here and on
+// every host (or start/stop Kamal's local registry container here). The password goes to
+// `docker login --password-stdin` on standard input, and since the username is a secret too the
+// whole command line travels on stdin: neither shows in any process list, here or on the hosts.
+import { cmd, registry as registryCommands } from "../commands/index.js";
+import { BerthError } from "../util/errors.js";
+import type { Run } from "./run.js";
+
+export interface RegistryRequest {
+  /** -L: nothing on this machine. */
+  readonly skipLocal: boolean;
+  /** -R: nothing on the hosts. */
+  readonly skipRemote: boolean;
+}
+
+async function ensureDockerInstalled(run: Run): Promise<void> {
+  const result = await run.local(cmd("docker", "--version"), { level: "debug", allowFailure: true });
+  if (result.code !== 0) throw new BerthError("Docker is not installed locally", "Kamal::Cli::DependencyError");
+}
+
+export async function setupRegistry(run: Run, request: RegistryRequest): Promise<void> {
+  const registry = run.config.registry;
+  if (!request.skipLocal) await ensureDockerInstalled(run);
+  if (registry.local) {
+    if (!request.skipLocal) await run.local(registryCommands.setupLocal(run.config));
+    return;
+  }
+  if (!request.skipLocal) await run.local(registryCommands.login(registry));
+  if (!request.skipRemote) await run.on(run.selection.hosts, (host) => run.exec(host, registryCommands.login(registry)));
+}
+
+export async function removeRegistry(run: Run, request: RegistryRequest): Promise<void> {
+  const registry = run.config.registry;
+  if (registry.local) {
+    if (!request.skipLocal) await run.local(registryCommands.removeLocal(), { allowFailure: true });
+    return;
+  }
+  if (!request.skipLocal) await run.local(registryCommands.logout(registry));
+  if (!request.skipRemote) await logoutOnHosts(run, run.selection.hosts);
+}
+
+/** `docker logout` on the hosts (also the last step of `berth remove`). */
+export async function logoutOnHosts(run: Run, hosts: readonly string[]): Promise<void> {
+  if (run.config.registry.local) return;
+  const logout = registryCommands.logout(run.config.registry);
+  await run.on(hosts, (host) => run.exec(host, logout));
+}
+
+export async function loginRegistry(run: Run, request: RegistryRequest): Promise<void> {
+  if (run.config.registry.local) throw new BerthError("Cannot use login command with a local registry. Use `berth registry setup` instead.");
+  await setupRegistry(run, request);
+}
+
+export async function logoutRegistry(run: Run, request: RegistryRequest): Promise<void> {
+  if (run.config.registry.local) throw new BerthError("Cannot use logout command with a local registry. Use `berth registry remove` instead.");
+  await removeRegistry(run, request);
+}
