@@ -26,20 +26,28 @@ export interface UpgradeOptions extends ConfirmedOptions {
   readonly rolling: boolean;
 }
 
-export async function setup(context: CommandContext, options: DeployOptions): Promise<void> {
+export async function setup(context: CommandContext, options: DeployPlanOptions): Promise<void> {
+  if (options.plan) return printPlan(context, "setup", options);
   const { Run, setup: run } = await orchestration();
   await run(await Run.create(context), { skipPush: options.skipPush, noCache: !options.cache });
 }
 
 export async function deploy(context: CommandContext, options: DeployPlanOptions): Promise<void> {
-  if (options.plan) notImplemented("deploy --plan");
+  if (options.plan) return printPlan(context, "deploy", options);
   const { Run, deploy: run } = await orchestration();
   await run(await Run.create(context), { skipPush: options.skipPush, noCache: !options.cache });
 }
 
-export async function redeploy(context: CommandContext, options: DeployOptions): Promise<void> {
+export async function redeploy(context: CommandContext, options: DeployPlanOptions): Promise<void> {
+  if (options.plan) return printPlan(context, "redeploy", options);
   const { Run, redeploy: run } = await orchestration();
   await run(await Run.create(context), { skipPush: options.skipPush, noCache: !options.cache });
+}
+
+/** `--plan`: every command per host and phase, nothing run on the servers (src/deploy/plan.ts). */
+async function printPlan(context: CommandContext, flow: "deploy" | "setup" | "redeploy", options: DeployOptions): Promise<void> {
+  const { printPlan: print } = await import("../../deploy/plan.js");
+  await print(context, flow, { skipPush: options.skipPush, noCache: !options.cache });
 }
 
 export async function rollback(context: CommandContext, version: string, _options: NoOptions): Promise<void> {
@@ -47,12 +55,14 @@ export async function rollback(context: CommandContext, version: string, _option
   await run(await Run.create(contextForVersion(context, version)), version);
 }
 
-export async function details(_context: CommandContext, _options: NoOptions): Promise<void> {
-  notImplemented("details");
+export async function details(context: CommandContext, _options: NoOptions): Promise<void> {
+  const [{ Run }, { showDetails }] = await Promise.all([import("../../deploy/run.js"), import("../../deploy/details.js")]);
+  await showDetails(await Run.create(context));
 }
 
-export async function audit(_context: CommandContext, _options: NoOptions): Promise<void> {
-  notImplemented("audit");
+export async function audit(context: CommandContext, _options: NoOptions): Promise<void> {
+  const [{ Run }, { showAudit }] = await Promise.all([import("../../deploy/run.js"), import("../../deploy/details.js")]);
+  await showAudit(await Run.create(context));
 }
 
 export async function remove(context: CommandContext, options: ConfirmedOptions): Promise<void> {

@@ -11,21 +11,26 @@ function deployOptions(command: Command): Command {
   return command.option("--no-cache", "Build without using Docker's build cache");
 }
 
+/** Berth's --plan: print every command per phase and host, run nothing on the servers. */
+function planOption(command: Command): Command {
+  return flag(command, "--plan", "Print every command per phase and host without running anything on the servers");
+}
+
 export function registerMainCommands(program: Command): void {
-  deployOptions(
-    leaf(program, "setup", "Setup all accessories, push the env, and deploy app to servers", async () => (await main()).setup),
+  planOption(
+    deployOptions(
+      leaf(program, "setup", "Setup all accessories, push the env, and deploy app to servers", async () => (await main()).setup),
+    ),
   );
-  flag(
-    deployOptions(leaf(program, "deploy", "Deploy app to servers", async () => (await main()).deploy)),
-    "--plan",
-    "Print every command per host without running anything",
-  );
-  deployOptions(
-    leaf(
-      program,
-      "redeploy",
-      "Deploy app to servers without bootstrapping servers, starting kamal-proxy and pruning",
-      async () => (await main()).redeploy,
+  planOption(deployOptions(leaf(program, "deploy", "Deploy app to servers", async () => (await main()).deploy)));
+  planOption(
+    deployOptions(
+      leaf(
+        program,
+        "redeploy",
+        "Deploy app to servers without bootstrapping servers, starting kamal-proxy and pruning",
+        async () => (await main()).redeploy,
+      ),
     ),
   );
   leaf(program, "rollback <version>", "Rollback app to VERSION", async () => (await main()).rollback);

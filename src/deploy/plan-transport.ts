@@ -1,0 +1,288 @@
+// The transports of a plan (`deploy --plan`): they record every command instead of running it and
+// answer with what a first deploy on clean servers would see, so the real flow runs to the end.
+// Batches are taken apart into their steps. Nothing reaches the servers. Locally only read-only
+// probes run (git state, Docker's version and architecture, whether the image exists), and the
+// build clone in $TMPDIR/kamal-clones is refreshed, so the plan shows the build Berth would do.
+import { AsyncLocalStorage } from "node:async_hooks";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { render, type Cmd, type Redacted } from "../commands/index.js";
+import { shellEscape } from "../commands/shared.js";
+import { CommandFailedError, LocalTransport } from "../transport/index.js";
+import type { RunOptions, RunResult, Transport, TransportObserver, TransportStats, UploadOptions } from "../transport/index.js";
+import { formatMode } from "../transport/upload-command.js";
+
+/** One recorded command, as logs would show it (secrets redacted, stdin never shown). */
+export interface PlannedCommand {
+  readonly host: string;
+  /** The phase (the last heading Berth printed) it belongs to. */
+  readonly phase: string;
+  readonly command: string;
+  /** Per host, counting from 1: commands sharing a number travel in one round trip. */
+  readonly roundTrip: number;
+  /** Failure of this command doesn't stop the deploy. */
+  readonly allowFailure: boolean;
+}
+
+export interface Reply {
+  readonly code?: number;
+  readonly stdout?: string;
+}
+
+/**
+ * Knows the phase and collects the commands. Deploys overlap their phases (the pull runs while
+ * the lock is taken), so a command belongs to the heading its own chain of calls printed last:
+ * the heading is kept in async-local storage, which work started earlier doesn't see.
+ */
+export class PlanRecorder {
+  readonly commands: PlannedCommand[] = [];
+  readonly phases: string[] = [];
+  readonly notes: { phase: string; message: string }[] = [];
+  private readonly roundTrips = new Map<string, number>();
+  private readonly heading = new AsyncLocalStorage<string>();
+
+  phase(title: string): void {
+    this.heading.enterWith(title);
+    if (!this.phases.includes(title)) this.phases.push(title);
+  }
+
+  private get current(): string {
+    return this.heading.getStore() ?? "Prepare";
+  }
+
+  note(message: string): void {
+    this.notes.push({ phase: this.current, message });
+  }
+
+  nextRoundTrip(host: string): number {
+    const next = (this.roundTrips.get(host) ?? 0) + 1;
+    this.roundTrips.set(host, next);
+    return next;
+  }
+
+  record(host: string, command: string, roundTrip: number, allowFailure = false): void {
+    if (!this.phases.includes(this.current)) this.phases.push(this.current);
+    this.commands.push({ host, phase: this.current, command, roundTrip, allowFailure });
+  }
+
+  roundTripsOn(host: string): number {
+    return this.roundTrips.get(host) ?? 0;
+  }
+
+  get hosts(): string[] {
+    return [...this.roundTrips.keys()];
+  }
+}
+
+/** The id a plan gives every container it "starts": 12 characters, like the ids the proxy is told. */
+export const PLANNED_CONTAINER_ID = "CONTAINER_ID";
+
+/**
+ * What clean servers answer: no lock, no proxy, no app or accessory container, Docker installed,
+ * every change succeeds. Containers started get PLANNED_CONTAINER_ID; new ones are healthy.
+ */
+export function cleanServers(command: string): Reply {
+  if (/^stat \.kamal\/lock-/.test(command)) return { code: 1 };
+  if (/^docker inspect kamal-proxy\b/.test(command)) return { code: 1 };
+  if (/^docker run\b/.test(command) && /--detach\b/.test(command)) return { stdout: `${PLANNED_CONTAINER_ID}\n` };
+  if (/xargs docker inspect --format '\{\{if \.State\.Health\}\}/.test(command)) return { stdout: "healthy\n" };
+  if (/\| wc -l$/.test(command)) return { stdout: "0\n" };
+  return {};
+}
+
+/** Records remote commands; nothing is sent anywhere. */
+export class PlanTransport implements Transport {
+  private readonly observers: TransportObserver[] = [];
+  private commandsRun = 0;
+  private uploads = 0;
+  private bytesUploaded = 0;
+
+  constructor(
+    private readonly recorder: PlanRecorder,
+    private readonly answer: (host: string, command: string) => Reply = (_host, command) => cleanServers(command),
+  ) {}
+
+  observe(observer: TransportObserver): () => void {
+    this.observers.push(observer);
+    return () => void this.observers.splice(this.observers.indexOf(observer), 1);
+  }
+
+  async run(host: string, command: Cmd, options: RunOptions = {}): Promise<RunResult> {
+    const text = render(command);
+    const roundTrip = this.recorder.nextRoundTrip(host);
+    this.commandsRun++;
+    const batch = parseBatchScript(text);
+    if (batch === undefined) {
+      this.recorder.record(host, describe(text), roundTrip, options.allowFailure ?? false);
+      const reply = this.answer(host, text);
+      const code = reply.code ?? 0;
+      if (code !== 0 && !options.allowFailure) throw new CommandFailedError(host, text, code, reply.stdout ?? "", "");
+      return result(host, code, reply.stdout ?? "");
+    }
+    let stdout = "";
+    let stderr = "";
+    for (const step of batch.steps) {
+      this.recorder.record(host, describe(step.command), roundTrip, step.allowFailure);
+      const reply = this.answer(host, step.command);
+      const code = reply.code ?? 0;
+      stdout += `${batch.marker} ${step.index} begin\n${reply.stdout ?? ""}\n${batch.marker} ${step.index} end ${code}\n`;
+      stderr += `${batch.marker} ${step.index} begin\n\n${batch.marker} ${step.index} end ${code}\n`;
+      if (code !== 0 && !step.allowFailure) return { ...result(host, code, stdout), stderr };
+    }
+    return { ...result(host, 0, stdout), stderr };
+  }
+
+  async upload(host: string, body: Buffer | Redacted, remotePath: string, options: UploadOptions = {}): Promise<void> {
+    const bytes = Buffer.isBuffer(body) ? body.length : Buffer.byteLength(body.value);
+    this.uploads++;
+    this.bytesUploaded += bytes;
+    const owner = options.owner === undefined ? "" : `, owner ${options.owner}`;
+    this.recorder.record(host, `upload ${bytes} bytes to ${remotePath} (mode ${formatMode(options.mode ?? 0o600)}${owner})`, this.recorder.nextRoundTrip(host));
+  }
+
+  async close(): Promise<void> {}
+
+  stats(): TransportStats {
+    const hosts = Object.fromEntries(this.recorder.hosts.map((host) => [host, { connectionsOpened: 0, commandsRun: this.recorder.roundTripsOn(host) }]));
+    return { connectionsOpened: 0, commandsRun: this.commandsRun, uploads: this.uploads, bytesUploaded: this.bytesUploaded, hosts };
+  }
+}
+
+/** What a plan does with a local command: run it, record it, and/or answer it. */
+export interface LocalDecision {
+  readonly run: boolean;
+  readonly record: boolean;
+  readonly reply?: Reply;
+}
+
+/**
+ * Local commands: read-only probes run for real, the build clone's commands run and are recorded
+ * (so the plan shows the build Berth would do); everything else (login, build, push, hooks) is
+ * only recorded, under `localhost`.
+ */
+export class PlanLocalTransport implements Transport {
+  private readonly real: LocalTransport;
+
+  constructor(
+    private readonly recorder: PlanRecorder,
+    options: { cwd: string; env: NodeJS.ProcessEnv },
+    private readonly decide: (command: string) => LocalDecision,
+  ) {
+    this.real = new LocalTransport({ cwd: options.cwd, env: options.env });
+  }
+
+  observe(): () => void {
+    return () => undefined;
+  }
+
+  async run(host: string, command: Cmd, options: RunOptions = {}): Promise<RunResult> {
+    const text = render(command);
+    const decision = this.decide(text);
+    if (decision.record) this.recorder.record("localhost", text, this.recorder.nextRoundTrip("localhost"), options.allowFailure ?? false);
+    if (decision.run) return this.real.run(host, command, options);
+    return result(host, decision.reply?.code ?? 0, decision.reply?.stdout ?? "");
+  }
+
+  async upload(): Promise<void> {
+    throw new Error("a plan never uploads from this machine");
+  }
+
+  async close(): Promise<void> {}
+
+  stats(): TransportStats {
+    return { connectionsOpened: 0, commandsRun: 0, uploads: 0, bytesUploaded: 0, hosts: {} };
+  }
+}
+
+const READ_ONLY_LOCAL = [
+  /^git (-C \S+ )?(rev-parse|status)\b/,
+  /^git (-C \S+ )?config (--get )?[\w.-]+$/,
+  /^docker (--version|version|info|image inspect|buildx (version|inspect|ls))\b/,
+  /^echo\b/,
+  /^exit \d+$/,
+];
+
+/** Read-only probes run; the build clone's commands run and are recorded; the rest is recorded and succeeds. */
+export function localDecision(command: string, clones: string = join(tmpdir(), "kamal-clones")): LocalDecision {
+  if (isReadOnly(command)) return { run: true, record: false };
+  if (onlyTouches(command, clones)) return { run: true, record: true };
+  return { run: false, record: true };
+}
+
+/** The simple commands of a command line; single-quoted text is blanked first (it can hold `|`, `{`…). */
+function fragmentsOf(command: string): string[] {
+  return command
+    .replace(/'[^']*'/g, "''")
+    .replace(/2>&1|2?>\s*\/dev\/null/g, " ")
+    .split(/&&|\|\||[;|{}]/)
+    .map((fragment) => fragment.trim())
+    .filter((fragment) => fragment !== "");
+}
+
+/** No redirection, substitution, backtick or double quote (single-quoted text is already blank). */
+function plain(fragment: string): boolean {
+  return !/[<>`$"\\]/.test(fragment);
+}
+
+export function isReadOnly(command: string): boolean {
+  const fragments = fragmentsOf(command);
+  return fragments.length > 0 && fragments.every((fragment) => plain(fragment) && READ_ONLY_LOCAL.some((pattern) => pattern.test(fragment)));
+}
+
+/** Every part is a read-only probe, or git, mkdir or rm inside the clones directory (Berth's and Kamal's build cache). */
+export function onlyTouches(command: string, clones: string): boolean {
+  const root = shellEscape(clones);
+  const inside = (path: string | undefined): boolean => path !== undefined && (path === root || path.startsWith(`${root}/`)) && !path.includes("..");
+  const fragments = fragmentsOf(command);
+  return (
+    fragments.length > 0 &&
+    fragments.every((fragment) => {
+      if (!plain(fragment)) return false;
+      if (READ_ONLY_LOCAL.some((pattern) => pattern.test(fragment))) return true;
+      const words = fragment.split(/\s+/);
+      if (words[0] === "git" && words[1] === "-C") return inside(words[2]);
+      if (words[0] === "mkdir" && words[1] === "-p") return words.length === 3 && inside(words[2]);
+      if (words[0] === "rm" && words[1] === "-rf") return words.length === 3 && inside(words[2]);
+      return false;
+    })
+  );
+}
+
+interface ParsedStep {
+  readonly index: number;
+  readonly command: string;
+  readonly allowFailure: boolean;
+}
+
+/** A batch script (see commands/batch.ts) taken apart into its steps, or undefined for a plain command. */
+export function parseBatchScript(text: string): { marker: string; steps: ParsedStep[] } | undefined {
+  const marker = /__berth_batch_[0-9a-f]+__/.exec(text)?.[0];
+  if (marker === undefined) return undefined;
+  const steps: ParsedStep[] = [];
+  for (let index = 0; ; index++) {
+    const opening = `'${marker} ${index} begin' >&2 ; ( `;
+    const start = text.indexOf(opening);
+    if (start === -1) break;
+    const closing = ` ; berth_rc=$? ; printf '\\n%s\\n' "${marker} ${index} end $berth_rc"`;
+    const end = text.indexOf(closing, start);
+    if (end === -1) break;
+    const body = text.slice(start + opening.length, end).replace(/ \) <\/dev\/null$/, "").replace(/ \)$/, "");
+    const after = text.slice(end + closing.length, text.indexOf(`'${marker} ${index + 1} begin'`, end) === -1 ? undefined : text.indexOf(`'${marker} ${index + 1} begin'`, end));
+    steps.push({ index, command: body, allowFailure: !after.includes("|| exit $berth_rc") });
+  }
+  return { marker, steps };
+}
+
+const UPLOAD = /^sh -c 'set -e; tmp=\$\(mktemp .*' berth-upload '?([^' ]+)'? (\d{4}) (''|\S+)$/s;
+
+/** Uploads through stdin read better as what they do. */
+function describe(command: string): string {
+  const upload = UPLOAD.exec(command);
+  if (upload === null) return command;
+  const owner = upload[3] === "''" ? "" : `, owner ${upload[3]}`;
+  return `upload to ${upload[1]} (mode ${upload[2]}${owner}, content on stdin)`;
+}
+
+function result(host: string, code: number, stdout: string): RunResult {
+  return { host, code, stdout, stderr: "", durationMs: 0 };
+}

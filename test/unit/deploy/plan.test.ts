@@ -1,0 +1,280 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execFileSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { CleanupRegistry } from "../../../src/cli/cleanup.js";
+import { createContext, type CommandContext } from "../../../src/cli/context.js";
+import { DEFAULT_GLOBAL_OPTIONS, type GlobalOptions } from "../../../src/cli/globals.js";
+import { loadConfigFromSources } from "../../../src/config/index.js";
+import { makePlan, printPlan, renderPlan, type Plan } from "../../../src/deploy/plan.js";
+import { cleanServers, isReadOnly, localDecision, onlyTouches, parseBatchScript, type LocalDecision } from "../../../src/deploy/plan-transport.js";
+import { batching, cmd } from "../../../src/commands/index.js";
+import { Output } from "../../../src/output/index.js";
+import { MemoryStream } from "../output/streams.js";
+import { secretsOf } from "./fake.js";
+
+const SECRET = "hunter2-db-password";
+const REGISTRY_PASSWORD = "registry-password-55";
+
+const CONFIG = `service: app
+image: team/app
+registry:
+  server: registry.example:5000
+  username: deployer
+  password:
+    - REGISTRY_PASSWORD
+servers:
+  web:
+    - 10.0.0.1
+    - 10.0.0.2
+  workers:
+    hosts:
+      - 10.0.0.3
+    cmd: sh /worker.sh
+env:
+  secret:
+    - DB_PASSWORD
+proxy:
+  app_port: 80
+builder:
+  arch: amd64
+  context: .
+accessories:
+  db:
+    image: postgres:16
+    host: 10.0.0.3
+    env:
+      secret:
+        - DB_PASSWORD
+readiness_delay: 0
+`;
+
+interface Setup {
+  readonly context: CommandContext;
+  readonly stdout: MemoryStream;
+  readonly local: string[];
+}
+
+function project(): string {
+  const dir = mkdtempSync(join(tmpdir(), "berth-plan-unit-"));
+  mkdirSync(join(dir, "config"));
+  writeFileSync(join(dir, "Dockerfile"), "FROM scratch\n");
+  return dir;
+}
+
+function setup(options: { globals?: Partial<GlobalOptions>; format?: "text" | "json" } = {}): Setup {
+  const cwd = project();
+  const stdout = new MemoryStream();
+  const output = new Output({ stdout, stderr: stdout, format: options.format ?? "text" });
+  const secrets = secretsOf({ REGISTRY_PASSWORD, DB_PASSWORD: SECRET });
+  output.registerSecrets([SECRET, REGISTRY_PASSWORD]);
+  const config = loadConfigFromSources({ base: { file: "config/deploy.yml", text: CONFIG }, cwd, env: {}, version: "abc1234", secrets });
+  const context = createContext({
+    globals: { ...DEFAULT_GLOBAL_OPTIONS, ...options.globals },
+    output,
+    cwd,
+    env: { VERSION: "abc1234" },
+    commandPath: ["deploy"],
+    cleanup: new CleanupRegistry(),
+    loadConfiguration: async () => config,
+  });
+  return { context, stdout, local: [] };
+}
+
+/** This machine as a plan sees it, without Docker or git: classic builder on amd64, a clean tree. */
+function localProbes(cwd: string, seen: string[]): (command: string) => LocalDecision {
+  return (command) => {
+    seen.push(command);
+    if (command.includes("docker buildx version")) return { run: false, record: false, reply: { stdout: "classic\nx86_64\n" } };
+    if (command.startsWith("git rev-parse --show-toplevel")) return { run: false, record: false, reply: { stdout: `${cwd}\nabc1234\n---\n` } };
+    if (command.startsWith("docker image inspect")) return { run: false, record: false, reply: { code: 1 } };
+    if (command.startsWith("git config")) return { run: false, record: false };
+    return { run: false, record: true };
+  };
+}
+
+async function deployPlan(flow: "deploy" | "setup" | "redeploy" = "deploy"): Promise<{ plan: Plan; local: string[] }> {
+  const { context } = setup();
+  const local: string[] = [];
+  const plan = await makePlan(context, flow, { skipPush: false, noCache: false }, { local: localProbes(context.cwd, local) });
+  return { plan, local };
+}
+
+function phaseTitled(plan: Plan, phase: string): Plan["phases"][number] | undefined {
+  return plan.phases.find((item) => item.title.includes(phase));
+}
+
+function commandsIn(plan: Plan, phase: string, host: string): string[] {
+  return phaseTitled(plan, phase)?.hosts.find((item) => item.host === host)?.commands.map((item) => item.command) ?? [];
+}
+
+function allCommands(plan: Plan): string[] {
+  return plan.phases.flatMap((phase) => phase.hosts.flatMap((host) => host.commands.map((command) => command.command)));
+}
+
+describe("deploy --plan", () => {
+  it("lists the deploy's phases in order with each host's commands, ending with the lock release", async () => {
+    const { plan } = await deployPlan();
+    const titles = plan.phases.map((phase) => phase.title);
+    const order = ["Log into image registry...", "Build and push app image...", "Acquiring the deploy lock...", "Ensure kamal-proxy is running...", "Prune old containers and images..."];
+    const positions = order.map((title) => titles.findIndex((item) => item.includes(title)));
+    expect(positions.every((position) => position >= 0)).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    expect(plan.version).toBe("abc1234");
+
+    expect(commandsIn(plan, "Log into image registry...", "localhost")).toEqual(["docker login registry.example:5000 -u [REDACTED] --password-stdin"]);
+    const build = commandsIn(plan, "Build and push app image...", "localhost");
+    expect(build.some((command) => command.startsWith("docker build") && command.includes("-t registry.example:5000/team/app:abc1234"))).toBe(true);
+    expect(build).toContain("docker push registry.example:5000/team/app:abc1234");
+
+    const lock = commandsIn(plan, "Acquiring the deploy lock...", "10.0.0.1");
+    expect(lock[0]).toBe("mkdir -p .kamal");
+    expect(lock[1]).toMatch(/^mkdir \.kamal\/lock-app && echo "[A-Za-z0-9+/=\n]+" > \.kamal\/lock-app\/details$/);
+
+    const all = allCommands(plan);
+    // The web role boots behind the proxy with the planned container id; the worker has no proxy.
+    expect(all.some((command) => command.startsWith("docker run --detach --restart unless-stopped --name app-web-abc1234"))).toBe(true);
+    expect(all.some((command) => command.startsWith("docker run --detach --restart unless-stopped --name app-workers-abc1234"))).toBe(true);
+    expect(all.some((command) => command.includes('kamal-proxy deploy app-web --target="CONTAINER_ID:80"'))).toBe(true);
+    expect(all).toContain("upload to .kamal/apps/app/env/roles/web.env (mode 0600, content on stdin)");
+    expect(all.at(-1)).toBe("rm .kamal/lock-app/details && rm -r .kamal/lock-app");
+    // Every host was planned, the accessory only by setup.
+    expect(Object.keys(plan.roundTrips).sort()).toEqual(["10.0.0.1", "10.0.0.2", "10.0.0.3", "localhost"]);
+    expect(all.some((command) => command.includes("postgres:16"))).toBe(false);
+  });
+
+  it("groups a batch's steps under one round trip and marks steps whose failure is tolerated", async () => {
+    const { plan } = await deployPlan();
+    const proxy = phaseTitled(plan, "Ensure kamal-proxy is running...")!.hosts.find((host) => host.host === "10.0.0.1")!;
+    const network = proxy.commands.find((command) => command.command === "docker network create kamal")!;
+    const run = proxy.commands.find((command) => command.command.startsWith("docker container start kamal-proxy ||"))!;
+    expect(network.roundTrip).toBe(run.roundTrip);
+    expect(network.allowFailure).toBe(true);
+    expect(run.allowFailure).toBe(false);
+  });
+
+  it("never shows a secret: not in commands, not in the printed plan", async () => {
+    const { context, stdout } = setup();
+    const local: string[] = [];
+    const plan = await makePlan(context, "setup", { skipPush: false, noCache: false }, { local: localProbes(context.cwd, local) });
+    const text = renderPlan(plan) + JSON.stringify(plan);
+    expect(text).not.toContain(SECRET);
+    expect(text).not.toContain(REGISTRY_PASSWORD);
+    expect(text).not.toContain("deployer"); // the registry username is a secret too
+    expect(stdout.text).toBe(""); // the flow's own output is not printed
+  });
+
+  it("setup plans Docker's check and the accessories; redeploy leaves out the proxy and the prune", async () => {
+    const setupPlan = (await deployPlan("setup")).plan;
+    expect(commandsIn(setupPlan, "Ensure Docker is installed...", "10.0.0.1")).toContain("docker -v");
+    const db = allCommands(setupPlan).filter((command) => command.includes("postgres:16"));
+    expect(db.some((command) => command.startsWith("docker run --name app-db --detach"))).toBe(true);
+    expect(allCommands(setupPlan)).toContain("upload to .kamal/apps/app/env/accessories/db.env (mode 0600, content on stdin)");
+
+    const redeploy = (await deployPlan("redeploy")).plan;
+    const titles = redeploy.phases.map((phase) => phase.title);
+    expect(titles.join("\n")).not.toContain("Ensure kamal-proxy is running...");
+    expect(titles.join("\n")).not.toContain("Prune old containers and images...");
+    expect(allCommands(redeploy).some((command) => command.includes("docker container start kamal-proxy"))).toBe(false);
+  });
+
+  it("runs nothing that changes anything locally: login, build and push are only recorded", async () => {
+    const { plan, local } = await deployPlan();
+    // The local answerer saw only probes and recorded commands; recorded ones are in the plan.
+    const recorded = commandsIn(plan, "Build and push app image...", "localhost");
+    expect(recorded.length).toBeGreaterThan(0);
+    for (const command of recorded) expect(local).toContain(command);
+  });
+
+  it("prints text by phase and host, and one JSON document with --output json", async () => {
+    const text = setup();
+    await printPlan(text.context, "deploy", { skipPush: true, noCache: false }, { local: localProbes(text.context.cwd, []) });
+    expect(text.stdout.text).toMatch(/^Plan for berth deploy, version abc1234: nothing was run on the servers\./);
+    expect(text.stdout.text).toMatch(/\nAcquiring the deploy lock\.\.\.\n {2}10\.0\.0\.1\n {6}(\d) {2}mkdir -p \.kamal\n {6}\1 {2}mkdir \.kamal\/lock-app && echo "[A-Za-z0-9+/=]+\n {9}[A-Za-z0-9+/=]+/);
+    expect(text.stdout.text).toContain("A plan cannot see the servers. It assumed:\n  - no deploy lock is held");
+    expect(text.stdout.text).not.toContain("docker build"); // -P: pull only
+
+    const json = setup({ format: "json" });
+    await printPlan(json.context, "deploy", { skipPush: true, noCache: false }, { local: localProbes(json.context.cwd, []) });
+    const document = JSON.parse(json.stdout.text) as { plan: Plan };
+    expect(document.plan.command).toBe("deploy");
+    expect(document.plan.phases.map((phase) => phase.title).join("\n")).toContain("Pull app image...");
+    expect(document.plan.assumptions.length).toBeGreaterThan(0);
+  });
+});
+
+describe("plan transports", () => {
+  it("take a batch script apart into its steps, with tolerated failures", () => {
+    const batch = batching.batch([cmd("mkdir", "-p", ".kamal"), { command: cmd("docker", "network", "create", "kamal"), allowFailure: true }, cmd("echo", "'a ) b'")], { nonce: "0123456789abcdef" });
+    const parsed = parseBatchScript(batch.command.parts.join(" "));
+    expect(parsed?.steps).toEqual([
+      { index: 0, command: "mkdir -p .kamal", allowFailure: false },
+      { index: 1, command: "docker network create kamal", allowFailure: true },
+      { index: 2, command: "echo 'a ) b'", allowFailure: false },
+    ]);
+    expect(parseBatchScript("docker ps")).toBeUndefined();
+  });
+
+  it("answer as clean servers: no lock, no proxy, a container id for docker run, healthy", () => {
+    expect(cleanServers("stat .kamal/lock-app > /dev/null && cat .kamal/lock-app/details | base64 -d").code).toBe(1);
+    expect(cleanServers("docker run --detach --restart unless-stopped --name app-web-1 team/app:1").stdout).toBe("CONTAINER_ID\n");
+    expect(cleanServers("docker container ls --all --filter 'name=^app-web-1$' --quiet | xargs docker inspect --format '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}'").stdout).toBe("healthy\n");
+    expect(cleanServers("docker ps -a -q --filter label=service=app-db")).toEqual({});
+  });
+
+  it("treat only read-only local probes as safe to run", () => {
+    expect(isReadOnly("git rev-parse --show-toplevel HEAD && echo --- && git status --porcelain")).toBe(true);
+    expect(isReadOnly("docker --version >/dev/null 2>&1 || { echo 'no-docker'; exit 0; }; { docker buildx version >/dev/null 2>&1 && echo buildx || echo classic; }; docker info --format '{{.Architecture}}' 2>/dev/null || echo unknown")).toBe(true);
+    expect(isReadOnly("docker image inspect --format '{{ .Config.Labels.service }}' team/app:1")).toBe(true);
+    expect(isReadOnly("docker build -t team/app:1 .")).toBe(false);
+    expect(isReadOnly("docker push team/app:1")).toBe(false);
+    expect(isReadOnly("git -C /tmp/x clone /src")).toBe(false);
+    expect(isReadOnly("git status && rm -rf /tmp/x")).toBe(false);
+    expect(isReadOnly("echo $(docker push x)")).toBe(false);
+    expect(isReadOnly("echo hi > /etc/passwd")).toBe(false);
+    expect(isReadOnly("git config user.email")).toBe(true);
+    expect(isReadOnly("git config user.email someone@example.com")).toBe(false);
+  });
+
+  it("run read-only probes and the build clone's own commands locally, and only record the rest", () => {
+    const clones = "/tmp/kamal-clones";
+    expect(localDecision("git rev-parse --show-toplevel HEAD && echo --- && git status --porcelain", clones)).toEqual({ run: true, record: false });
+    expect(localDecision("mkdir -p /tmp/kamal-clones/app-0123456789abc && git -C /tmp/kamal-clones/app-0123456789abc clone /src --recurse-submodules", clones)).toEqual({ run: true, record: true });
+    expect(localDecision("rm -rf /tmp/kamal-clones/app-0123456789abc", clones)).toEqual({ run: true, record: true });
+    expect(localDecision("docker build -t team/app:1 .", clones)).toEqual({ run: false, record: true });
+    expect(localDecision("docker login registry.example -u [REDACTED] --password-stdin", clones)).toEqual({ run: false, record: true });
+    expect(onlyTouches("rm -rf /tmp/kamal-clones/../../etc", clones)).toBe(false);
+    expect(onlyTouches("rm -rf /tmp", clones)).toBe(false);
+    expect(onlyTouches("git -C /tmp/kamal-clones/x push origin", clones)).toBe(true);
+  });
+});
+
+describe("deploy --plan with this machine's git", () => {
+  it("builds from a fresh clone of HEAD in the plan, cloned for real into the clone cache only", async () => {
+    const cwd = project();
+    const git = (...args: string[]): string => execFileSync("git", args, { cwd, encoding: "utf8" }).trim();
+    git("init", "-q", "-b", "main");
+    git("-c", "user.name=T", "-c", "user.email=t@example.com", "add", "-A");
+    git("-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-q", "-m", "one");
+    const head = git("rev-parse", "HEAD");
+    const stdout = new MemoryStream();
+    const secrets = secretsOf({ REGISTRY_PASSWORD, DB_PASSWORD: SECRET });
+    const config = loadConfigFromSources({ base: { file: "config/deploy.yml", text: CONFIG.replace("  context: .\n", "") }, cwd, env: {}, version: head, secrets });
+    const context = createContext({
+      globals: DEFAULT_GLOBAL_OPTIONS,
+      output: new Output({ stdout, stderr: stdout }),
+      cwd,
+      env: { PATH: process.env.PATH ?? "" },
+      commandPath: ["deploy"],
+      cleanup: new CleanupRegistry(),
+      loadConfiguration: async () => config,
+    });
+    const plan = await makePlan(context, "deploy", { skipPush: false, noCache: true });
+    const local = commandsIn(plan, "Build and push app image...", "localhost");
+    expect(local.some((command) => /git -C \S+kamal-clones\S+ clone /.test(command))).toBe(true);
+    // The clone's checks ran for real (read-only, so not listed) and passed: the build follows.
+    expect(local.some((command) => command.includes(" status --porcelain"))).toBe(false);
+    expect(local.some((command) => command.startsWith("docker build") || command.startsWith("docker buildx build"))).toBe(true);
+  });
+});
