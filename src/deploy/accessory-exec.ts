@@ -6,7 +6,7 @@ import type { Accessory } from "../config/index.js";
 import { uploadCommand } from "../transport/upload-command.js";
 import { BerthError } from "../util/errors.js";
 import { checkExecOptions } from "./app-exec.js";
-import { onEachHost, type RawRequest } from "./exec-output.js";
+import { batchAll, onEachHost, type RawRequest } from "./exec-output.js";
 import { runInteractively, type Spawner } from "./interactive.js";
 import type { Run } from "./run.js";
 import { accessoryHosts, accessoryNamed, loginCommand } from "./scope.js";
@@ -36,7 +36,7 @@ export async function execAccessory(run: Run, name: string, request: AccessoryEx
     }
     say("Launching interactive command via SSH from new container...");
     const login = loginCommand(run.config.registry);
-    await run.batch(host, [...(login === null ? [] : [{ command: login, label: "registry login" }]), ...envFileSteps(run, accessory)]);
+    await batchAll(run, host, [...(login === null ? [] : [{ command: login, label: "registry login" }]), ...envFileSteps(run, accessory)]);
     return runInteractively(run, host, accessoryCommands.execInNewContainer(accessory, command, { interactive }), request.spawner);
   }
 

@@ -15,7 +15,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { app as appCommands, auditor, cmd, combine, envFile, type Cmd } from "../commands/index.js";
-import type { BatchStep, BatchStepResult } from "../commands/batch.js";
+import type { BatchStep } from "../commands/batch.js";
 import { errorPagesVersionDirectory } from "../commands/app/error-pages.js";
 import type { Role } from "../config/index.js";
 import { uploadCommand } from "../transport/upload-command.js";
@@ -52,53 +52,59 @@ export interface BootOptions {
   readonly stopStale?: boolean;
   /** Tag the image as latest on every host at the end (default); a caller may batch it itself. */
   readonly tagLatest?: boolean;
+  /**
+   * Leave stopping the old containers (and cleaning up their assets and error pages) to the
+   * caller, who gets the steps per host back: the proxy no longer sends them traffic, so the
+   * deploy stops them in its last round trip instead of waiting for each stop here.
+   */
+  readonly deferStopOld?: boolean;
 }
+
+/** host → steps still to run there (see BootOptions.deferStopOld). */
+export type DeferredSteps = Map<string, BatchStep[]>;
 
 const FORENSIC_LOG_LINES = 50;
 
 // Step 1: what is there --------------------------------------------------------------------
 
-/** Three read-only steps per selected role on the host. */
-export function lookupSteps(run: Run, host: string, version: string = run.config.version): BatchStep[] {
+/**
+ * What each selected role on the host has: the clashing container, the current version and the
+ * running versions. Read-only, so the reads run side by side over the host's connection (the
+ * current-version pipeline alone is three docker calls).
+ */
+export async function lookUpHost(run: Run, host: string, version: string = run.config.version): Promise<Map<string, RoleState>> {
   const config = run.config;
-  return run.selection.rolesOn(host).flatMap((role) => [
-    { command: appCommands.containerIdForVersion(config, role, version), allowFailure: true, label: `lookup ${role.name} clash` },
-    { command: appCommands.currentRunningVersion(config, role), allowFailure: true, label: `lookup ${role.name} current` },
-    { command: appCommands.listVersions(config, role), allowFailure: true, label: `lookup ${role.name} running` },
-  ]);
-}
-
-/** Reads the lookup steps' results (they may sit anywhere in a larger batch). */
-export function readLookups(run: Run, host: string, steps: readonly BatchStep[], results: readonly BatchStepResult[]): Map<string, RoleState> {
   const states = new Map<string, RoleState>();
-  for (const role of run.selection.rolesOn(host)) {
-    const output = (kind: "clash" | "current" | "running"): string => {
-      const index = steps.findIndex((step) => step.label === `lookup ${role.name} ${kind}`);
-      const result = results.find((item) => item.index === index);
-      return result !== undefined && result.code === 0 ? result.stdout.trim() : "";
-    };
-    const current = output("current");
-    states.set(role.name, {
-      clash: output("clash") !== "",
-      current: current === "" ? undefined : current,
-      running: output("running").split("\n").map((line) => line.trim()).filter((line) => line !== ""),
-    });
-  }
+  await Promise.all(
+    run.selection.rolesOn(host).map(async (role) => {
+      const [[clash, running], current] = await Promise.all([
+        run.batch(host, [
+          { command: appCommands.containerIdForVersion(config, role, version), allowFailure: true, label: "clash" },
+          { command: appCommands.listVersions(config, role), allowFailure: true, label: "running" },
+        ], { level: "debug" }),
+        run.exec(host, appCommands.currentRunningVersion(config, role), { allowFailure: true, level: "debug" }),
+      ]);
+      const text = (result: { code: number | undefined; stdout: string } | undefined): string => (result?.code === 0 ? result.stdout.trim() : "");
+      const currentVersion = text(current);
+      states.set(role.name, {
+        clash: text(clash) !== "",
+        current: currentVersion === "" ? undefined : currentVersion,
+        running: text(running).split("\n").map((line) => line.trim()).filter((line) => line !== ""),
+      });
+    }),
+  );
   return states;
 }
 
 async function lookUpAll(run: Run, hosts: readonly string[], version: string): Promise<HostStates> {
   const states: HostStates = new Map();
-  await run.on(hosts, async (host) => {
-    const steps = lookupSteps(run, host, version);
-    states.set(host, readLookups(run, host, steps, await run.batch(host, steps)));
-  });
+  await run.on(hosts, async (host) => void states.set(host, await lookUpHost(run, host, version)));
   return states;
 }
 
 // The whole boot ---------------------------------------------------------------------------
 
-export async function bootApp(run: Run, options: BootOptions = {}): Promise<void> {
+export async function bootApp(run: Run, options: BootOptions = {}): Promise<DeferredSteps> {
   const version = options.version ?? run.config.version;
   const hosts = run.selection.appHosts;
   run.say(`Start container with version ${version} (or reboot if already running)...`);
@@ -110,9 +116,11 @@ export async function bootApp(run: Run, options: BootOptions = {}): Promise<void
 
   const primary = run.selection.primaryRole;
   const barrier = primary !== undefined && run.selection.roles.length > 1 && primary.primary ? new Barrier() : undefined;
+  const deferred: DeferredSteps = new Map();
+  const settings = { barrier, stopStale: options.stopStale ?? false, deferred: options.deferStopOld ? deferred : undefined };
   for (const [index, group] of bootGroups(run, hosts).entries()) {
     await runHook(run, "pre-app-boot", { hosts: group });
-    await run.on(group, (host) => bootHost(run, host, version, states.get(host), { barrier, stopStale: options.stopStale ?? false }));
+    await run.on(group, (host) => bootHost(run, host, version, states.get(host), settings));
     await runHook(run, "post-app-boot", { hosts: group });
     const wait = run.config.boot.wait;
     if (wait !== undefined && wait > 0 && index < bootGroups(run, hosts).length - 1) await sleep(wait * 1000);
@@ -122,6 +130,7 @@ export async function bootApp(run: Run, options: BootOptions = {}): Promise<void
     const steps = await tagLatestSteps(run);
     await run.on(hosts, (host) => run.batch(host, steps, { level: "debug" }));
   }
+  return deferred;
 }
 
 /** Host groups of `boot.limit`, primary-role hosts first. */
@@ -182,6 +191,8 @@ async function prepareHost(run: Run, host: string, version: string, archive: Buf
 interface HostBootSettings {
   readonly barrier: Barrier | undefined;
   readonly stopStale: boolean;
+  /** Where to leave the old containers' stop steps instead of running them. */
+  readonly deferred: DeferredSteps | undefined;
 }
 
 async function bootHost(run: Run, host: string, version: string, states: Map<string, RoleState> | undefined, settings: HostBootSettings): Promise<void> {
@@ -233,7 +244,8 @@ async function bootRole(run: Run, host: string, role: Role, version: string, sta
     run.output.info(`First ${primaryRole?.name} container is healthy on ${host}, booting ${role.name} on ${host}...`);
   }
 
-  const stopOld = oldVersion === undefined ? [] : stopOldSteps(run, role, oldVersion);
+  const stopOldNow = oldVersion === undefined ? [] : stopOldSteps(run, role, oldVersion);
+  const stopOld = settings.deferred === undefined ? stopOldNow : [];
   try {
     steps.push(...startSteps(run, host, role, version, tags));
     const results = await run.batch(host, steps);
@@ -261,6 +273,9 @@ async function bootRole(run: Run, host: string, role: Role, version: string, sta
     throw error instanceof HealthcheckError ? new BootError(`${role.containerName(version)} on ${host}: ${error.message}`) : error;
   }
   if (gatekeeper) settings.barrier!.open();
+  if (settings.deferred !== undefined && stopOldNow.length > 0) {
+    settings.deferred.set(host, [...(settings.deferred.get(host) ?? []), ...stopOldNow]);
+  }
 }
 
 /** Audit, env file (mode 0600, body on stdin) and `docker run` (its output is the container id). */

@@ -11,7 +11,7 @@ import type { Interactive } from "../commands/app/execution.js";
 import type { Configuration, Role } from "../config/index.js";
 import { uploadCommand } from "../transport/upload-command.js";
 import { BerthError } from "../util/errors.js";
-import { onEachHost, type RawRequest } from "./exec-output.js";
+import { batchAll, onEachHost, type RawRequest } from "./exec-output.js";
 import { runInteractively, type Spawner } from "./interactive.js";
 import type { Run } from "./run.js";
 import { loginCommand } from "./scope.js";
@@ -85,7 +85,7 @@ export async function execApp(run: Run, request: AppExecRequest): Promise<void> 
     const role = primaryRole(run);
     say(`Launching interactive command with version ${version} via SSH from new container on ${host}...`);
     const login = loginCommand(run.config.registry);
-    await run.batch(host, [...(login === null ? [] : [{ command: login, label: "registry login" }]), ...envFileSteps(run, host, role)]);
+    await batchAll(run, host, [...(login === null ? [] : [{ command: login, label: "registry login" }]), ...envFileSteps(run, host, role)]);
     const exec = appCommands.execInNewContainer(config, role, { command, env, host, random: random6(), interactive: interactiveMode(request) });
     return runInteractively(run, host, exec, request.spawner);
   }

@@ -104,9 +104,26 @@ export async function prepareBuildDirectory(run: Run): Promise<string> {
 
 async function refreshClone(run: Run, context: CloneContext, buildDirectory: string, revision: string): Promise<void> {
   if (!existsSync(join(buildDirectory, ".git")) && !existsSync(buildDirectory)) return cloneFresh(run, context, buildDirectory);
+  if (await cloneIsAt(run, buildDirectory, revision)) return;
   run.output.info(`Resetting local clone as \`${buildDirectory}\` already exists...`);
   const result = await run.local(combine(...builderCommands.cloneResetSteps(run.config, context, revision)), { allowFailure: true });
   if (result.code !== 0) throw new BuildError(`Failed to clone repo: ${result.stderr.trim() || result.stdout.trim()}`);
+}
+
+/**
+ * The reset (fetch, reset --hard, clean -fdx, submodules, gc) is a no-op when the clone is at the
+ * revision with nothing modified, untracked or ignored and no submodules: then it is skipped.
+ */
+async function cloneIsAt(run: Run, buildDirectory: string, revision: string): Promise<boolean> {
+  if (existsSync(join(buildDirectory, ".gitmodules"))) return false;
+  const check = cmd("git", "-C", singleQuoted(buildDirectory), "status", "--porcelain", "--ignored", "&&", "echo", "---", "&&", "git", "-C", singleQuoted(buildDirectory), "rev-parse", "HEAD");
+  const result = await run.local(check, { level: "debug", allowFailure: true });
+  const [status = "x", head = ""] = result.stdout.split("---\n");
+  return result.code === 0 && status.trim() === "" && head.trim() === revision;
+}
+
+function singleQuoted(text: string): string {
+  return `'${text.replace(/'/g, "'\\''")}'`;
 }
 
 async function cloneFresh(run: Run, context: CloneContext, buildDirectory: string): Promise<void> {
@@ -150,25 +167,55 @@ async function ensureBuilder(run: Run, kind: BuilderKind): Promise<void> {
 /** `build push`: builds the image for this version and pushes it (`repo:VER` and `repo:latest`). */
 export async function buildAndPush(run: Run, options: PushOptions = {}): Promise<void> {
   await run.beforeFirstConnection();
-  const docker = await localDocker(run);
+  const config = run.config;
+  const noCache = options.noCache ?? false;
+  // Nothing orders Docker's probe, the login and the check for an earlier build: run them at once.
+  const [docker, , built] = await settleAll(localDocker(run), loginLocally(run), alreadyBuilt(run, noCache));
   const kind = await builderKind(run);
-  await loginLocally(run);
   await runHook(run, "pre-build");
-  const directory = await prepareBuildDirectory(run);
-  requireDockerfile(run, kind, directory);
-  if (docker.buildx) await ensureBuilder(run, kind);
-  else {
-    const unsupported = builderCommands.classic.unsupportedSettings(run.config, docker.arch);
-    if (unsupported.length > 0) {
-      run.output.warn(`docker buildx is not installed, building with the classic builder, which ignores: ${unsupported.join(", ")}`);
-    }
-  }
-  const commands = builderCommands.buildCommands(run.config, kind, { buildx: docker.buildx, localArch: docker.arch, noCache: options.noCache ?? false });
-  const env = plainEnvironment(builderCommands.buildEnvironment(run.config, kind));
+  const commands = builderCommands.buildCommands(config, kind, { buildx: docker.buildx, localArch: docker.arch, noCache });
+  const env = plainEnvironment(builderCommands.buildEnvironment(config, kind));
   const [build, ...pushes] = commands;
-  if (build !== undefined) await run.local(build, { cwd: directory, env });
+  let directory = run.cwd;
+  if (built && !docker.buildx && kind === "local") {
+    run.say(`Image ${config.absoluteImage} was already built from this commit, pushing it (--no-cache rebuilds it)`, "yellow");
+  } else {
+    directory = await prepareBuildDirectory(run);
+    requireDockerfile(run, kind, directory);
+    if (docker.buildx) await ensureBuilder(run, kind);
+    else warnUnsupported(run, docker.arch);
+    if (build !== undefined) await run.local(build, { cwd: directory, env });
+  }
   // Classic pushes, one per tag: in parallel, the second one only sends a manifest.
   await Promise.all(pushes.map((push) => run.local(push, { cwd: directory, env })));
+}
+
+function warnUnsupported(run: Run, arch: string): void {
+  const unsupported = builderCommands.classic.unsupportedSettings(run.config, arch);
+  if (unsupported.length > 0) {
+    run.output.warn(`docker buildx is not installed, building with the classic builder, which ignores: ${unsupported.join(", ")}`);
+  }
+}
+
+/**
+ * True when this machine's image store already has `repo:VER` for a build from the git clone: the
+ * clone is exactly that commit, so a rebuild would only replay Docker's build cache to the same
+ * image. (A working-tree build may differ from the commit, and --no-cache asks for a fresh build.)
+ */
+async function alreadyBuilt(run: Run, noCache: boolean): Promise<boolean> {
+  const config = run.config;
+  if (noCache || !config.builder.usesGitClone || config.version.includes("_")) return false;
+  const inspect = cmd("docker", "image", "inspect", "--format", "'{{ .Config.Labels.service }}'", config.absoluteImage);
+  const result = await run.local(inspect, { level: "debug", allowFailure: true });
+  return result.code === 0 && result.stdout.trim() === config.service;
+}
+
+/** Awaits every promise (so none is left running unobserved) and rethrows the first failure. */
+async function settleAll<T extends readonly unknown[]>(...promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const outcomes = await Promise.allSettled(promises);
+  const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === "rejected");
+  if (failed) throw failed.reason;
+  return outcomes.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 /** `build dev`: builds the working tree into the local image store, tagged `…-dirty`. */
@@ -229,23 +276,38 @@ export async function builderDetails(run: Run): Promise<void> {
 
 // Pull on the hosts ---------------------------------------------------------------------------
 
-/** The steps of one host's pull round trip: login, audit, remove stale copy, pull, label check. */
-export async function pullSteps(run: Run): Promise<BatchStep[]> {
+/** Before the pull: registry login, audit line, removal of the host's copy of this version. */
+export async function prePullSteps(run: Run): Promise<BatchStep[]> {
   const login = remoteLoginCommand(run);
   const config = run.config;
   return [
     ...(login === null ? [] : [{ command: login, label: "registry login" }]),
     { command: auditor.record(config, await run.tags(), `Pulled image with version ${config.version}`), label: "audit" },
     { command: builderCommands.clean(config), allowFailure: true, label: "remove old image" },
-    { command: builderCommands.pull(config), label: "pull" },
-    { command: builderCommands.validateImage(config), label: "label check" },
   ];
 }
 
-/** `build pull`: the image on every selected app host, checked for the service label. */
-export async function pullOnHosts(run: Run, hosts: readonly string[] = run.selection.appHosts): Promise<void> {
-  const steps = await pullSteps(run);
-  await run.on(hosts, (host) => run.batch(host, steps));
+/** The pull itself and the `service` label check. */
+export function pullSteps(run: Run): BatchStep[] {
+  return [
+    { command: builderCommands.pull(run.config), label: "pull" },
+    { command: builderCommands.validateImage(run.config), label: "label check" },
+  ];
+}
+
+/**
+ * `build pull`: the image on every selected app host, checked for the service label, one round
+ * trip per host. A deploy may have sent `prePullSteps` already (while it was building).
+ */
+export async function pullOnHosts(run: Run, { prePulled = false }: { prePulled?: boolean } = {}): Promise<void> {
+  const steps = [...(prePulled ? [] : await prePullSteps(run)), ...pullSteps(run)];
+  await run.on(run.selection.appHosts, (host) => run.batch(host, steps));
+}
+
+/** Sends `prePullSteps` to every app host. */
+export async function prePullOnHosts(run: Run): Promise<void> {
+  const steps = await prePullSteps(run);
+  await run.on(run.selection.appHosts, (host) => run.batch(host, steps));
 }
 
 /** `build deliver`: push, then pull on the hosts. */

@@ -1,21 +1,19 @@
-// `setup`, `deploy`, `redeploy` and `rollback` (Kamal's cli/main.rb; reference §3). The deploy in
-// round trips per host, for an image that is already built:
-//   - registry login + audit + pull + label check (before the lock);
-//   - lock acquire (primary host only);
-//   - network + proxy version + apps-config directory + proxy start-or-run + what each role has
-//     running (clash, current, running versions);
-//   - per role: stale stops + rename + audit + env file + docker run; then proxy deploy + old stop;
-//   - audit + tag latest + prune (+ lock release on the primary host).
-import type { BatchStep } from "../commands/batch.js";
+// `setup`, `deploy`, `redeploy` and `rollback` (Kamal's cli/main.rb; reference §3). Kamal's steps,
+// in round trips per host, overlapped where nothing orders them:
+//   - registry login + audit + pull + label check, while the lock is taken on the primary host and
+//     (without a pre-deploy hook, which must see the pulled image first) while the proxy boots
+//     (network + version + apps-config directory + start-or-run) and what each role runs is read;
+//   - per role: stale stops + rename + audit + env file + docker run; then the proxy deploy;
+//   - old containers stopped + audit + tag latest, beside the prunes; then the lock released.
 import { BerthError } from "../util/errors.js";
-import { bootApp, lookupSteps, readLookups, tagLatestSteps, type HostStates } from "./app-boot.js";
-import { buildAndPush, pullOnHosts } from "./build.js";
+import { bootApp, lookUpHost, tagLatestSteps, type HostStates } from "./app-boot.js";
+import { buildAndPush, prePullOnHosts, pullOnHosts } from "./build.js";
 import { timed } from "./finish.js";
-import { runHook } from "./hooks.js";
+import { hookFile, runHook } from "./hooks.js";
 import { loginLocally } from "./login.js";
-import { lockHost, markReleased, ownsLock, releaseCommand, withLock } from "./lock.js";
+import { withLock } from "./lock.js";
 import { proxyBootSteps, runWithProxyBoot } from "./proxy.js";
-import { pruneSteps } from "./prune.js";
+import { pruneContainerSteps, pruneImageSteps } from "./prune.js";
 import { bootstrapServers } from "./server.js";
 import type { Run } from "./run.js";
 import { app as appCommands } from "../commands/index.js";
@@ -36,8 +34,8 @@ interface Phases {
 /** `deploy`: build, push, pull; then under the lock: proxy, stale containers, app boot, prune. */
 export async function deploy(run: Run, options: DeployOptions): Promise<void> {
   await timed(run, async () => {
-    await shipImage(run, options);
-    await withLock(run, () => deployUnderLock(run, { bootProxy: true, bootAccessories: false, prune: true }));
+    const { pulled } = await shipImage(run, options);
+    await finishPull(pulled, withLock(run, () => deployUnderLock(run, pulled, { bootProxy: true, bootAccessories: false, prune: true })));
   });
   await runHook(run, "post-deploy", { secrets: true, runtime: Math.round(run.elapsedSeconds) });
 }
@@ -45,8 +43,8 @@ export async function deploy(run: Run, options: DeployOptions): Promise<void> {
 /** `redeploy`: like deploy, without the proxy boot and the prune. */
 export async function redeploy(run: Run, options: DeployOptions): Promise<void> {
   await timed(run, async () => {
-    await shipImage(run, options);
-    await withLock(run, () => deployUnderLock(run, { bootProxy: false, bootAccessories: false, prune: false }));
+    const { pulled } = await shipImage(run, options);
+    await finishPull(pulled, withLock(run, () => deployUnderLock(run, pulled, { bootProxy: false, bootAccessories: false, prune: false })));
   });
   await runHook(run, "post-deploy", { secrets: true, runtime: Math.round(run.elapsedSeconds) });
 }
@@ -57,57 +55,89 @@ export async function setup(run: Run, options: DeployOptions): Promise<void> {
     await withLock(run, async () => {
       run.say("Ensure Docker is installed...");
       await bootstrapServers(run);
-      await shipImage(run, options);
-      await deployUnderLock(run, { bootProxy: true, bootAccessories: true, prune: true });
+      const { pulled } = await shipImage(run, options);
+      await finishPull(pulled, deployUnderLock(run, pulled, { bootProxy: true, bootAccessories: true, prune: true }));
     });
   });
   await runHook(run, "post-deploy", { secrets: true, runtime: Math.round(run.elapsedSeconds) });
 }
 
-/** Phase A, without the lock: the image built and pushed (or only pulled with -P) and checked on every host. */
-async function shipImage(run: Run, options: DeployOptions): Promise<void> {
-  if (options.skipPush) {
-    run.say("Pull app image...");
-  } else {
-    run.say("Log into image registry...");
-    await run.beforeFirstConnection();
-    await loginLocally(run);
-    run.say("Build and push app image...");
-    await buildAndPush(run, { noCache: options.noCache });
+/**
+ * Phase A: the image built and pushed here (skipped with -P), while the hosts log in to the
+ * registry and drop their copy of this version; then the pull starts on every host. Returns the
+ * pull, still running (it is awaited under the lock), in an object so `await` doesn't wait for it.
+ */
+async function shipImage(run: Run, options: DeployOptions): Promise<{ pulled: Promise<void> }> {
+  await run.beforeFirstConnection();
+  if (!options.skipPush) run.say("Log into image registry...");
+  const prePulled = prePullOnHosts(run);
+  prePulled.catch(() => undefined); // awaited below
+  try {
+    if (!options.skipPush) {
+      await loginLocally(run);
+      run.say("Build and push app image...");
+      await buildAndPush(run, { noCache: options.noCache });
+    }
+  } finally {
+    await prePulled.catch(() => undefined);
   }
-  await pullOnHosts(run);
+  await prePulled;
+  run.say("Pull app image...");
+  const pulled = pullOnHosts(run, { prePulled: true });
+  pulled.catch(() => undefined); // observed by deployUnderLock or finishPull
+  return { pulled };
 }
 
-async function deployUnderLock(run: Run, phases: Phases): Promise<void> {
-  await runHook(run, "pre-deploy", { secrets: true });
-  const hosts = run.selection.appHosts;
+/** Waits for the work, and for the pull even when the work failed first (nothing is left running). */
+async function finishPull(pulled: Promise<void>, work: Promise<void>): Promise<void> {
+  try {
+    await work;
+  } finally {
+    await pulled.catch(() => undefined);
+  }
+}
 
-  // The proxy and what each role runs, in one round trip per host.
+async function deployUnderLock(run: Run, pulled: Promise<void>, phases: Phases): Promise<void> {
+  const hosts = run.selection.appHosts;
+  // A pre-deploy hook runs once the image is on every host, and before anything else changes.
+  const preDeployHook = !run.globals.skipHooks && hookFile(run, "pre-deploy") !== undefined;
+  if (preDeployHook) {
+    await pulled;
+    await runHook(run, "pre-deploy", { secrets: true });
+  }
+
+  // The proxy and what each role runs: read-only lookups and an idempotent proxy start.
   if (phases.bootProxy) run.say("Ensure kamal-proxy is running...");
   run.say("Detect stale containers...");
   const states: HostStates = new Map();
-  await run.on(hosts, async (host) => {
-    const lookups = lookupSteps(run, host);
-    const steps = [...(phases.bootProxy ? proxyBootSteps(run, host) : []), ...lookups];
-    const results = phases.bootProxy ? await runWithProxyBoot(run, host, steps) : await run.batch(host, steps);
-    states.set(host, readLookups(run, host, steps, results));
+  const prepared = run.on(hosts, async (host) => {
+    const [, roleStates] = await Promise.all([
+      phases.bootProxy ? runWithProxyBoot(run, host, proxyBootSteps(run, host)) : undefined,
+      lookUpHost(run, host),
+    ]);
+    states.set(host, roleStates);
   });
+  prepared.catch(() => undefined);
+  await pulled;
+  await prepared;
+  if (!preDeployHook) await runHook(run, "pre-deploy", { secrets: true });
 
   if (phases.bootAccessories) await bootAllAccessories(run);
 
-  await bootApp(run, { states, stopStale: true, tagLatest: false });
+  const deferred = await bootApp(run, { states, stopStale: true, tagLatest: false, deferStopOld: true });
 
-  // Tag latest (after every host booted), prune, and give the lock back: one round trip per host.
+  // Old containers stopped and the image tagged as latest (after every host booted), beside the
+  // prunes, which tolerate either order; withLock then gives the lock back.
   if (phases.prune) run.say("Prune old containers and images...");
   const tag = await tagLatestSteps(run);
-  const prune = phases.prune ? await pruneSteps(run, "all") : [];
-  const lock = ownsLock(run) ? lockHost(run) : undefined;
-  const releaseHere = lock !== undefined && hosts.includes(lock);
-  if (releaseHere) run.say("Releasing the deploy lock...");
+  const pruneContainers = phases.prune ? await pruneContainerSteps(run) : [];
+  const pruneImages = phases.prune ? await pruneImageSteps(run) : [];
   await run.on(hosts, async (host) => {
-    const steps: BatchStep[] = [...tag, ...prune, ...(releaseHere && host === lock ? [{ command: releaseCommand(run), label: "lock release" }] : [])];
-    await run.batch(host, steps, { level: "debug" });
-    if (releaseHere && host === lock) markReleased(run);
+    await Promise.all(
+      [deferred.get(host) ?? [], tag, pruneContainers, pruneImages]
+        .filter((steps) => steps.length > 0)
+        .map((steps) => run.batch(host, steps, { level: "debug" })),
+    );
   });
 }
 

@@ -35,11 +35,14 @@ export async function onEachHost<T>(
     const texts: (string | Buffer)[] = [];
     for (const [index, unit] of unitsOn(host).entries()) {
       const { steps, command } = await work(host, unit, index === 0);
+      const rounds = roundTrips(steps);
+      const last = rounds.pop() ?? [];
+      for (const round of rounds) await run.batch(host, round);
       if (!request.raw) {
-        texts.push((await run.batch(host, [...steps, { command, label: "exec" }])).at(-1)?.stdout ?? "");
+        texts.push((await run.batch(host, [...last, { command, label: "exec" }])).at(-1)?.stdout ?? "");
         continue;
       }
-      if (steps.length > 0) await run.batch(host, steps, { level: "debug" });
+      if (last.length > 0) await run.batch(host, last, { level: "debug" });
       const stream = single && request.rawOutput !== undefined ? { onStdoutBytes: request.rawOutput } : {};
       const result = await run.exec(host, command, { raw: true, ...stream });
       if (!single) texts.push(result.stdoutBytes ?? Buffer.from(result.stdout, "utf8"));
@@ -52,4 +55,24 @@ export async function onEachHost<T>(
       else run.output.putsByHost(host, text.trim(), request.type === undefined ? {} : { type: request.type });
     }
   }
+}
+
+/** Steps cut into round trips that each carry at most one standard input (a login, an upload). */
+export function roundTrips(steps: readonly BatchStep[]): BatchStep[][] {
+  const rounds: BatchStep[][] = [];
+  let current: BatchStep[] = [];
+  for (const step of steps) {
+    if (step.command.stdin !== undefined && current.some((item) => item.command.stdin !== undefined)) {
+      rounds.push(current);
+      current = [];
+    }
+    current.push(step);
+  }
+  if (current.length > 0) rounds.push(current);
+  return rounds;
+}
+
+/** Runs steps in as few round trips as their standard inputs allow. */
+export async function batchAll(run: Run, host: string, steps: readonly BatchStep[]): Promise<void> {
+  for (const round of roundTrips(steps)) await run.batch(host, round);
 }

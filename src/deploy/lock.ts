@@ -2,7 +2,7 @@
 // mkdir as the atomic test-and-set, base64 details), so Kamal and Berth honour each other's
 // locks. `withLock` takes it for the duration of some work and gives it back however the work
 // ends, Ctrl-C included; a process started with KAMAL_LOCK=true already holds it.
-import { lock as lockCommands, type Cmd } from "../commands/index.js";
+import { lock as lockCommands } from "../commands/index.js";
 import type { LockDetails } from "../commands/lock.js";
 import { BerthError } from "../util/errors.js";
 import type { Run } from "./run.js";
@@ -32,7 +32,7 @@ export async function withLock<T>(run: Run, work: () => Promise<T>): Promise<T> 
   if (run.holdingLock) return work();
   await acquireLock(run, lockCommands.AUTOMATIC_LOCK_MESSAGE);
   owners.add(run);
-  // A last batch may already have released it (see releaseCommand): then holdingLock is false.
+  // The work may have released it already: then holdingLock is false.
   const release = async (): Promise<void> => {
     if (run.holdingLock) await releaseLock(run);
   };
@@ -116,19 +116,6 @@ const owners = new WeakSet<Run>();
 /** True when this run took the lock and may give it back in its last round trip. */
 export function ownsLock(run: Run): boolean {
   return owners.has(run) && run.holdingLock;
-}
-
-/**
- * The release command, for the last round trip on the lock host; call `markReleased` once that
- * round trip succeeded, so withLock doesn't release again.
- */
-export function releaseCommand(run: Run): Cmd {
-  return lockCommands.release(run.config);
-}
-
-export function markReleased(run: Run): void {
-  run.holdingLock = false;
-  owners.delete(run);
 }
 
 // `berth lock status|acquire|release` -------------------------------------------------------
