@@ -43,9 +43,11 @@ export async function onEachHost<T>(
         continue;
       }
       if (last.length > 0) await run.batch(host, last, { level: "debug" });
-      const stream = single && request.rawOutput !== undefined ? { onStdoutBytes: request.rawOutput } : {};
+      let streamed = false;
+      const stream = single && request.rawOutput !== undefined ? { onStdoutBytes: (chunk: Buffer) => ((streamed = true), request.rawOutput!(chunk)) } : {};
       const result = await run.exec(host, command, { raw: true, ...stream });
-      if (!single) texts.push(result.stdoutBytes ?? Buffer.from(result.stdout, "utf8"));
+      // A transport that doesn't stream hands the bytes over at the end.
+      if (!streamed) texts.push(result.stdoutBytes ?? Buffer.from(result.stdout, "utf8"));
     }
     return { host, texts };
   });
