@@ -17,8 +17,8 @@ export const REGISTRY_PASSWORD = "registry-password-77";
 const START = `#!/bin/sh
 mkdir -p /www
 echo "$KAMAL_VERSION" > /www/version
-cp /release.txt /www/release
-[ -f /broken ] || echo ok > /www/up
+cp /app/release.txt /www/release
+[ -f /app/broken ] || echo ok > /www/up
 trap 'exit 0' TERM INT
 httpd -f -p 80 -h /www &
 wait
@@ -31,8 +31,8 @@ wait
 `;
 
 const DOCKERFILE = `FROM berth-test/busybox:1
-COPY start.sh worker.sh release.txt /
-CMD ["sh", "/start.sh"]
+COPY . /app/
+CMD ["sh", "/app/start.sh"]
 `;
 
 export interface ProjectSettings {
@@ -65,6 +65,7 @@ export function createProject(settings: ProjectSettings): Project {
   writeFileSync(join(dir, ".kamal/secrets"), `REGISTRY_PASSWORD=${REGISTRY_PASSWORD}\nSECRET_TOKEN=${SECRET}\n`);
   writeFileSync(join(dir, "config/deploy.yml"), deployYml(settings));
   writeFileSync(join(dir, ".gitignore"), ".kamal/secrets\n");
+  writeFileSync(join(dir, ".dockerignore"), ".git\n.kamal\n");
   const git = (...args: string[]): string =>
     execFileSync("git", args, { cwd: dir, encoding: "utf8", env: { ...process.env, GIT_AUTHOR_NAME: "E2E", GIT_AUTHOR_EMAIL: "e2e@example.com", GIT_COMMITTER_NAME: "E2E", GIT_COMMITTER_EMAIL: "e2e@example.com" } }).trim();
   git("init", "-q", "-b", "main");
@@ -100,7 +101,7 @@ function deployYml({ bed, roles, extra = "" }: ProjectSettings): string {
   const servers = Object.entries(roles)
     .map(([role, hosts]) => {
       const list = hosts.map((host) => `      - ${host.ip}`).join("\n");
-      return role === "web" ? `  web:\n    hosts:\n${list}` : `  ${role}:\n    hosts:\n${list}\n    cmd: sh /worker.sh\n    env:\n      clear:\n        ROLE_NAME: ${role}`;
+      return role === "web" ? `  web:\n    hosts:\n${list}` : `  ${role}:\n    hosts:\n${list}\n    cmd: sh /app/worker.sh\n    env:\n      clear:\n        ROLE_NAME: ${role}`;
     })
     .join("\n");
   return `service: app
