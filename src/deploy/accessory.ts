@@ -3,7 +3,7 @@
 // deploy lock. Per host, independent steps travel in one round trip: the registry login, the
 // `kamal` network, the "is there a container already" check and the directories; then the audit
 // line, env file (0600, on stdin) and `docker run`.
-import { accessory as accessoryCommands, auditor, docker as dockerCommands, type Cmd } from "../commands/index.js";
+import { accessory as accessoryCommands, auditor, cmd, docker as dockerCommands, type Cmd } from "../commands/index.js";
 import type { BatchStep, BatchStepResult } from "../commands/batch.js";
 import { uploadCommand } from "../transport/upload-command.js";
 import { envFile } from "../commands/index.js";
@@ -267,15 +267,27 @@ export async function removeAccessories(run: Run, name: string, { confirmed = tr
   });
 }
 
-/** Everything of one accessory on its hosts (also used by `berth remove`). */
+/**
+ * Everything of one accessory on its hosts (also used by `berth remove`). Beyond Kamal, the env
+ * file (it holds secrets) and the named volumes of `volumes` go too, so nothing is left behind;
+ * a volume another container still uses stays (its removal fails harmlessly).
+ */
 export async function removeAccessory(run: Run, accessory: Accessory): Promise<void> {
   const steps: BatchStep[] = [
     ...(await stopSteps(run, accessory)),
     ...(await removeContainerSteps(run, accessory)),
     ...(await removeImageSteps(run, accessory)),
     { command: accessoryCommands.removeServiceDirectory(accessory), label: "remove service directory" },
+    { command: cmd("rm", "-f", accessory.envFilePath), label: "remove env file" },
+    ...namedVolumes(accessory).map((volume) => ({ command: cmd("docker", "volume", "rm", volume), allowFailure: true, label: "remove volume" })),
   ];
   await withLock(run, () => run.on(accessoryHosts(run, accessory), (host) => run.batch(host, steps)));
+}
+
+/** Docker volumes by name in `volumes` (`name:/path`), not host paths. */
+export function namedVolumes(accessory: Accessory): string[] {
+  const declared = Array.isArray(accessory.raw.volumes) ? accessory.raw.volumes.map(String) : [];
+  return declared.map((volume) => volume.split(":")[0] ?? "").filter((name) => /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name));
 }
 
 // upgrade ------------------------------------------------------------------------------------

@@ -160,6 +160,8 @@ describe("accessory stop/start/remove/details/exec/logs", () => {
       "docker container prune --force --filter label=service=app-mysql",
       "docker image rm --force mysql:8",
       "rm -rf app-mysql",
+      "rm -f .kamal/apps/app/env/accessories/mysql.env",
+      "docker volume rm mysql-logs",
     ]);
   });
 
