@@ -7,6 +7,7 @@
 //   - old containers stopped + audit + tag latest, beside the prunes; then the lock released.
 import { BerthError } from "../util/errors.js";
 import { bootApp, lookUpHost, tagLatestSteps, type HostStates } from "./app-boot.js";
+import { bootAccessories } from "./accessory.js";
 import { buildAndPush, prePullOnHosts, pullOnHosts } from "./build.js";
 import { timed } from "./finish.js";
 import { hookFile, runHook } from "./hooks.js";
@@ -141,21 +142,9 @@ async function deployUnderLock(run: Run, pulled: Promise<void>, phases: Phases):
   });
 }
 
-/**
- * `accessory boot all` for setup. Accessories are another module's (src/deploy/accessory.ts,
- * `bootAccessories(run, "all")`); until it exists, setup says so instead of booting them.
- */
+/** `accessory boot all` (accessory.ts), for setup. */
 async function bootAllAccessories(run: Run): Promise<void> {
-  if (run.config.accessories.length === 0) return;
-  const modulePath = "./accessory.js";
-  const accessories = (await import(modulePath).catch(() => undefined)) as
-    | { bootAccessories?: (run: Run, name: string) => Promise<void> }
-    | undefined;
-  if (accessories?.bootAccessories === undefined) {
-    run.say("Skipping accessories: `accessory boot` is not available in this build yet", "yellow");
-    return;
-  }
-  await accessories.bootAccessories(run, "all");
+  if (run.config.accessories.length > 0) await bootAccessories(run, "all");
 }
 
 // rollback -----------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import { app as appCommands, auditor, cmd, pipe, proxy as proxyCommands, registr
 import type { BatchStep } from "../commands/batch.js";
 import { containerFilterArgs } from "../commands/app/filters.js";
 import { docker, xargs } from "../commands/shared.js";
+import { removeAccessories } from "./accessory.js";
 import { confirm } from "./confirm.js";
 import { withLock } from "./lock.js";
 import type { Run } from "./run.js";
@@ -38,7 +39,7 @@ export async function removeAll(run: Run, { confirmed }: { confirmed: boolean })
   if (!(await confirm(run, "This will remove all containers and images. Are you sure?", confirmed))) return;
   await withLock(run, async () => {
     const config = run.config;
-    const hosts = [...new Set([...run.selection.appHosts, ...run.selection.proxyHosts])];
+    const hosts = run.selection.hosts;
     run.say("Removing the app...");
     const appsLeft = new Map<string, number>();
     await run.on(hosts, async (host) => {
@@ -73,16 +74,7 @@ export async function removeAll(run: Run, { confirmed }: { confirmed: boolean })
   });
 }
 
-/** `accessory remove all -y`: another module's (src/deploy/accessory.ts); skipped until it exists. */
+/** `accessory remove all -y` (accessory.ts). */
 async function removeAllAccessories(run: Run): Promise<void> {
-  if (run.config.accessories.length === 0) return;
-  const modulePath = "./accessory.js";
-  const accessories = (await import(modulePath).catch(() => undefined)) as
-    | { removeAccessories?: (run: Run, name: string) => Promise<void> }
-    | undefined;
-  if (accessories?.removeAccessories === undefined) {
-    run.say("Skipping accessories: `accessory remove` is not available in this build yet", "yellow");
-    return;
-  }
-  await accessories.removeAccessories(run, "all");
+  if (run.config.accessories.length > 0) await removeAccessories(run, "all", { confirmed: true });
 }

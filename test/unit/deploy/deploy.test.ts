@@ -1,0 +1,159 @@
+import { describe, expect, it } from "vitest";
+import { bootApp } from "../../../src/deploy/app-boot.js";
+import { deploy, rollback } from "../../../src/deploy/deploy.js";
+import { harness, type Responder } from "./fake.js";
+
+const CONFIG = `service: app
+image: team/app
+registry:
+  server: registry.example:5000
+  username: deployer
+  password:
+    - REGISTRY_PASSWORD
+servers:
+  web:
+    - 10.0.0.1
+    - 10.0.0.2
+  worker:
+    hosts:
+      - 10.0.0.2
+    cmd: bin/jobs
+env:
+  clear:
+    MODE: production
+  secret:
+    - SECRET_TOKEN
+builder:
+  arch: amd64
+readiness_delay: 0
+`;
+
+const SECRETS = { REGISTRY_PASSWORD: "registry-pw", SECRET_TOKEN: "token-3f9c" };
+const CONTAINER_ID = "4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f";
+
+interface World {
+  /** role → versions running on every host (the first is the current one). */
+  running?: Record<string, string[]>;
+  /** A container of version 999 exists already (same version deployed again). */
+  clash?: boolean;
+  /** `kamal-proxy deploy` fails (the new container never becomes healthy). */
+  unhealthy?: boolean;
+}
+
+function servers(world: World = {}): Responder {
+  return (_host, command) => {
+    const role = /label=role=(\w+)/.exec(command)?.[1] ?? "";
+    const versions = world.running?.[role] ?? [];
+    if (command.includes("xargs docker logs")) return { stdout: "2026-01-02T03:04:05Z boot: missing DATABASE_URL\n" };
+    if (command === "docker container ls --all --filter 'name=^app-web-999$' --quiet") return { stdout: world.clash ? "0123456789ab\n" : "" };
+    if (command.startsWith("sh -c 'docker ps --latest")) return { stdout: versions[0] ? `${versions[0]}\n` : "" };
+    if (command.startsWith("docker ps --filter label=service=app")) return { stdout: versions.map((version) => `${version}\n`).join("") };
+    if (command.startsWith("docker run --detach")) return { stdout: `${CONTAINER_ID}\n` };
+    if (command.includes("kamal-proxy deploy") && world.unhealthy) return { code: 1, stderr: "Error: target failed to become healthy within configured timeout (30s)" };
+    if (command.includes("xargs docker inspect --format '{{if .State.Health}}")) return { stdout: "running\n" };
+    if (command.includes("{{json .State.Health}}")) return { stdout: "null\n" };
+    return undefined;
+  };
+}
+
+describe("deploy (with -P: the image is pulled, not built)", () => {
+  it("runs Kamal's steps on every host and leaves the secret only in the env file upload", async () => {
+    const { run, servers: fake, stdout, stderr } = await harness(CONFIG, {
+      secrets: SECRETS,
+      responder: servers({ running: { web: ["998", "997"], worker: ["998"] } }),
+    });
+    await deploy(run, { skipPush: true, noCache: false });
+
+    const h1 = fake.commandsOn("10.0.0.1");
+    const index = (prefix: string): number => h1.findIndex((command) => command.startsWith(prefix));
+    // Login, audit and removal of the old copy, then the pull and the label check.
+    expect(index("docker login registry.example:5000")).toBeLessThan(index("docker pull registry.example:5000/team/app:999"));
+    expect(index("docker image rm --force registry.example:5000/team/app:999")).toBeLessThan(index("docker pull"));
+    expect(index("docker pull")).toBeLessThan(index("docker inspect -f '{{ .Config.Labels.service }}' registry.example:5000/team/app:999 | grep -x app"));
+    // The lock on the primary host, released at the end.
+    expect(index("mkdir .kamal/lock-app && echo")).toBeGreaterThan(-1);
+    expect(h1.at(-1)).toBe("rm .kamal/lock-app/details && rm -r .kamal/lock-app");
+    // Stale 997 stopped before the new container runs; the current 998 only after the switch.
+    expect(index("docker container ls --all --filter 'name=^app-web-997$' --quiet | xargs docker stop")).toBeLessThan(index("docker run --detach"));
+    expect(index("docker exec kamal-proxy kamal-proxy deploy app-web --target=\"4e5f6a7b8c9d:80\"")).toBeGreaterThan(index("docker run --detach"));
+    expect(index("docker container ls --all --filter 'name=^app-web-998$' --quiet | xargs docker stop")).toBeGreaterThan(index("docker exec kamal-proxy kamal-proxy deploy"));
+    expect(index("docker tag registry.example:5000/team/app:999 registry.example:5000/team/app:latest")).toBeGreaterThan(index("docker exec kamal-proxy kamal-proxy deploy"));
+    expect(index("docker image prune --force --filter label=service=app")).toBeGreaterThan(-1);
+
+    // The new container, as Kamal names and labels it, reading its secrets from the env file.
+    const dockerRun = h1.find((command) => command.startsWith("docker run --detach"))!;
+    expect(dockerRun).toMatch(/^docker run --detach --restart unless-stopped --name app-web-999 --network kamal --hostname 10\.0\.0\.1-[0-9a-f]{12} /);
+    expect(dockerRun).toContain('--env MODE="production" --env-file .kamal/apps/app/env/roles/web.env');
+    expect(dockerRun).toContain('--label service="app" --label role="web" --label destination registry.example:5000/team/app:999');
+    const upload = fake.recorded.find((entry) => entry.host === "10.0.0.1" && entry.command.includes(".kamal/apps/app/env/roles/web.env") && entry.stdin !== undefined)!;
+    expect(upload.command).toContain("0600");
+    expect(upload.stdin).toBe("SECRET_TOKEN=token-3f9c\n");
+    expect(fake.recorded.filter((entry) => entry.command.includes("token-3f9c"))).toEqual([]);
+    expect(fake.recorded.filter((entry) => entry.command.includes("registry-pw"))).toEqual([]);
+    expect(stdout.text + stderr.text).not.toContain("token-3f9c");
+
+    // Host 2 runs both roles; the worker isn't proxied, its health is polled instead.
+    const h2 = fake.commandsOn("10.0.0.2");
+    expect(h2.some((command) => command.startsWith("docker run --detach --restart unless-stopped --name app-worker-999") && command.endsWith(" bin/jobs"))).toBe(true);
+    expect(h2.some((command) => command.includes("kamal-proxy deploy app-worker"))).toBe(false);
+    expect(h2.some((command) => command.includes("'name=^app-worker-999$' --quiet | xargs docker inspect --format"))).toBe(true);
+    expect(stdout.text).toContain("Finished all in");
+    expect(run.stats().connectionsOpened).toBe(2);
+  });
+
+  it("moves a container of the same version aside before starting the new one, and stops it after", async () => {
+    const { run, servers: fake } = await harness(CONFIG, { secrets: SECRETS, responder: servers({ clash: true, running: { web: ["999"], worker: [] } }) });
+    await deploy(run, { skipPush: true, noCache: false });
+    const h1 = fake.commandsOn("10.0.0.1");
+    const rename = h1.find((command) => command.startsWith("docker rename app-web-999 "))!;
+    const renamed = /app-web-(999_replaced_[0-9a-f]{16})$/.exec(rename)![1]!;
+    expect(h1.indexOf(rename)).toBeLessThan(h1.findIndex((command) => command.startsWith("docker run")));
+    expect(h1).toContain(`docker container ls --all --filter 'name=^app-web-${renamed}$' --quiet | xargs docker stop`);
+  });
+
+  it("when the new primary containers never become healthy: logs, health, stop, error; other roles don't boot", async () => {
+    const { run, servers: fake, stdout } = await harness(CONFIG, { secrets: SECRETS, responder: servers({ unhealthy: true, running: { web: ["998"], worker: ["998"] } }) });
+    const error = await deploy(run, { skipPush: true, noCache: false }).catch((caught: Error) => caught);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toContain("target failed to become healthy");
+    for (const host of ["10.0.0.1", "10.0.0.2"]) {
+      const commands = fake.commandsOn(host);
+      expect(commands).toContain("docker container ls --all --filter 'name=^app-web-999$' --quiet | xargs docker stop");
+      // The old version was never stopped, so it keeps serving.
+      expect(commands.some((command) => command.includes("'name=^app-web-998$' --quiet | xargs docker stop"))).toBe(false);
+      expect(commands.some((command) => command.startsWith("docker tag"))).toBe(false);
+    }
+    expect(fake.commandsOn("10.0.0.2").some((command) => command.startsWith("docker run --detach --restart unless-stopped --name app-worker"))).toBe(false);
+    expect(stdout.text).toContain("Failed to boot web on 10.0.0.1");
+    expect(stdout.text).toContain("boot: missing DATABASE_URL");
+    expect(fake.commandsOn("10.0.0.1").at(-1)).toBe("rm .kamal/lock-app/details && rm -r .kamal/lock-app");
+  });
+});
+
+describe("app boot", () => {
+  it("boots in groups of boot.limit hosts, with pre/post-app-boot around each group", async () => {
+    const { run, servers: fake } = await harness(`${CONFIG}boot:\n  limit: 1\n`, { secrets: SECRETS, responder: servers() });
+    await bootApp(run);
+    const runs = fake.recorded.filter((entry) => entry.command.startsWith("docker run --detach"));
+    expect(runs.map((entry) => `${entry.host} ${/--name (\S+)/.exec(entry.command)![1]}`)).toEqual([
+      "10.0.0.1 app-web-999",
+      "10.0.0.2 app-web-999",
+      "10.0.0.2 app-worker-999",
+    ]);
+  });
+});
+
+describe("rollback", () => {
+  it("names the versions there are when the asked one has no container", async () => {
+    const { run } = await harness(CONFIG, {
+      secrets: SECRETS,
+      version: "111",
+      responder: (_host, command) => {
+        if (command.includes("'name=^app-web-111$' --quiet") || command.includes("'name=^app-worker-111$' --quiet")) return { stdout: "" };
+        if (command.includes("--format '{{ .Names }}'")) return { stdout: "app-web-998\napp-web-997\napp-worker-998\n" };
+        return undefined;
+      },
+    });
+    await expect(rollback(run, "111")).rejects.toThrow(/The app version '111' is not available as a container .*Versions available: 997, 998/);
+  });
+});
