@@ -96,6 +96,28 @@ export async function lookUpHost(run: Run, host: string, version: string = run.c
   return states;
 }
 
+/**
+ * Renames containers of the version being booted out of the way (`<version>_replaced_<hex>`), as
+ * the boot would, and returns the states as they are afterwards. The deploy calls it in its
+ * lookup round trip, so the boot's own round trip only has to start the new container.
+ */
+export async function moveClashingAside(run: Run, host: string, states: Map<string, RoleState>, version: string = run.config.version): Promise<Map<string, RoleState>> {
+  const tags = await run.tags();
+  const moved = new Map(states);
+  const steps: BatchStep[] = [];
+  for (const role of run.selection.rolesOn(host)) {
+    const state = states.get(role.name);
+    if (state === undefined || !state.clash) continue;
+    const renamed = appCommands.replacedVersion(version, randomBytes(8).toString("hex"));
+    run.output.info(`Renaming container ${version} to ${renamed} as already deployed on ${host}`);
+    steps.push({ command: auditor.record(run.config, tags, `Renaming container ${version} to ${renamed}`, { role: role.name }), label: "audit" });
+    steps.push({ command: appCommands.renameContainer(run.config, role, version, renamed), label: "rename" });
+    moved.set(role.name, { clash: false, current: state.current === version ? renamed : state.current, running: state.running.map((item) => (item === version ? renamed : item)) });
+  }
+  if (steps.length > 0) await run.batch(host, steps);
+  return moved;
+}
+
 async function lookUpAll(run: Run, hosts: readonly string[], version: string): Promise<HostStates> {
   const states: HostStates = new Map();
   await run.on(hosts, async (host) => void states.set(host, await lookUpHost(run, host, version)));

@@ -34,19 +34,18 @@ export interface PushOptions {
 
 const probes = new WeakMap<Run, Promise<LocalDocker>>();
 
-/** Docker here: installed at all, with buildx or not, which architecture. One local process. */
+/** Docker here: installed at all, with buildx or not, which architecture. Two local processes, side by side. */
 export function localDocker(run: Run): Promise<LocalDocker> {
   let probe = probes.get(run);
   if (probe === undefined) {
     probe = (async () => {
-      const script = cmd(
-        "docker --version >/dev/null 2>&1 || { echo 'no-docker'; exit 0; };",
-        "{ docker buildx version >/dev/null 2>&1 && echo buildx || echo classic; };",
-        "docker info --format '{{.Architecture}}' 2>/dev/null || echo unknown",
-      );
-      const lines = (await run.local(script, { level: "debug" })).stdout.trim().split("\n");
-      if (lines[0] === "no-docker") throw new BuildError("Docker is not installed locally");
-      return { buildx: lines[0] === "buildx", arch: dockerArch(lines[1] ?? "") };
+      const [tools, info] = await Promise.all([
+        run.local(cmd("docker --version >/dev/null 2>&1 || { echo 'no-docker'; exit 0; };", "docker buildx version >/dev/null 2>&1 && echo buildx || echo classic"), { level: "debug" }),
+        run.local(cmd("docker", "info", "--format", "'{{.Architecture}}'"), { level: "debug", allowFailure: true }),
+      ]);
+      const kind = tools.stdout.trim();
+      if (kind === "no-docker") throw new BuildError("Docker is not installed locally");
+      return { buildx: kind === "buildx", arch: dockerArch(info.stdout.trim()) };
     })();
     probes.set(run, probe);
   }

@@ -6,7 +6,7 @@
 //   - per role: stale stops + rename + audit + env file + docker run; then the proxy deploy;
 //   - old containers stopped + audit + tag latest, beside the prunes; then the lock released.
 import { BerthError } from "../util/errors.js";
-import { bootApp, lookUpHost, tagLatestSteps, type HostStates } from "./app-boot.js";
+import { bootApp, lookUpHost, moveClashingAside, tagLatestSteps, type HostStates } from "./app-boot.js";
 import { bootAccessories } from "./accessory.js";
 import { buildAndPush, prePullOnHosts, pullOnHosts } from "./build.js";
 import { timed } from "./finish.js";
@@ -114,7 +114,7 @@ async function deployUnderLock(run: Run, pulled: Promise<void>, phases: Phases):
   const prepared = run.on(hosts, async (host) => {
     const [, roleStates] = await Promise.all([
       phases.bootProxy ? runWithProxyBoot(run, host, proxyBootSteps(run, host)) : undefined,
-      lookUpHost(run, host),
+      lookUpHost(run, host).then((found) => moveClashingAside(run, host, found)),
     ]);
     states.set(host, roleStates);
   });
