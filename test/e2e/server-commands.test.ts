@@ -3,11 +3,22 @@
 // directory, a volume, secrets), `app exec` (new container, --reuse, --raw, secrets),
 // maintenance/live, stop/start, logs, version, registry login, server exec, details, audit and
 // an alias. Host 1 runs the web role and the accessory, host 2 the web role.
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CleanupRegistry } from "../../src/cli/cleanup.js";
+import { createContext } from "../../src/cli/context.js";
+import { DEFAULT_GLOBAL_OPTIONS } from "../../src/cli/globals.js";
+import { loadConfiguration } from "../../src/cli/layers/config.js";
 import { runCli } from "../../src/cli/main.js";
+import { execApp } from "../../src/deploy/app-exec.js";
+import type { Spawner } from "../../src/deploy/interactive.js";
+import { appLogs } from "../../src/deploy/logs.js";
+import { Run } from "../../src/deploy/run.js";
+import { execOnServers } from "../../src/deploy/server-exec.js";
+import { Output } from "../../src/output/index.js";
 import { ensureBaseImages, ensureLocalDocker, startTestbed, type Testbed, type TestHost } from "../../testbed/index.js";
 import { MemoryStream } from "../unit/output/streams.js";
 import { REGISTRY_PASSWORD, SECRET, berth, createProject, httpGet, sh, type Project } from "./support/project.js";
@@ -305,6 +316,59 @@ describe("registry, server exec, details, audit, aliases", () => {
     expect(h1Audit).toContain("Booted store accessory");
     expect(h1Audit).toContain("Executed cmd 'hostname' on");
     expect(audit.stdout).toContain(`App Host: ${h2.ip}\n`);
+  });
+});
+
+/** A Run for the project as the CLI would make it, for calling the interactive paths with a spawner. */
+async function projectRun(args: string[]): Promise<Run> {
+  const env = { ...process.env, DOCKER_CONFIG: project.dockerConfig, CI: "true", VERSION: "" };
+  const output = new Output({ stdout: new MemoryStream(), stderr: new MemoryStream() });
+  const context = createContext({
+    globals: DEFAULT_GLOBAL_OPTIONS,
+    output,
+    cwd: project.dir,
+    env,
+    commandPath: args,
+    cleanup,
+    loadConfiguration: () =>
+      loadConfiguration({ configFile: "config/deploy.yml", destination: undefined, version: undefined, cwd: project.dir, env, onSecrets: (values) => output.registerSecrets(values) }),
+  });
+  return Run.create(context);
+}
+
+/** Runs the ssh line Berth hands to the terminal, without one (ssh -t then warns and carries on). */
+function capture(into: string[], stopAfterMs?: number): Spawner {
+  return (command, args) =>
+    new Promise((resolve) => {
+      const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+      child.stdout.on("data", (chunk: Buffer) => into.push(chunk.toString()));
+      if (stopAfterMs !== undefined) setTimeout(() => child.kill("SIGTERM"), stopAfterMs);
+      child.on("exit", (code) => resolve(code ?? 0));
+    });
+}
+
+const cleanup = new CleanupRegistry();
+
+describe("interactive commands over ssh -t on the run's shared connection", () => {
+  afterAll(async () => {
+    await cleanup.run();
+  });
+
+  it("server exec -i and app exec -i run on the primary host", async () => {
+    const server: string[] = [];
+    await execOnServers(await projectRun(["server", "exec"]), { command: ["uname -n"], interactive: true, raw: false, spawner: capture(server) });
+    expect(server.join("").trim()).toBe("berth-h1");
+    const app: string[] = [];
+    const run = await projectRun(["app", "exec"]);
+    await execApp(run, { command: ["cat /srv/release.txt"], interactive: true, reuse: false, detach: false, raw: false, env: undefined, terminal: false, spawner: capture(app) });
+    expect(app.join("").trim()).toBe("v1");
+  });
+
+  it("logs -f follows the primary host's web container", async () => {
+    const lines: string[] = [];
+    const run = await projectRun(["app", "logs"]);
+    await appLogs(run, { follow: true, skipTimestamps: true, terminal: true, spawner: capture(lines, 3000) }).catch(() => undefined);
+    expect(lines.join("")).toContain("log line 5");
   });
 });
 
