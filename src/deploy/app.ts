@@ -48,7 +48,11 @@ export async function startApp(run: Run): Promise<void> {
   });
 }
 
-/** Steps that take a role out of the proxy and stop its current container. */
+/**
+ * Steps that take a role out of the proxy and stop its current container. Kamal removes the route
+ * only when a container runs; here the removal is always tried (a missing route is no failure),
+ * which saves the lookup's round trip and also unroutes a role whose container already died.
+ */
 async function stopSteps(run: Run, role: Role): Promise<BatchStep[]> {
   return [
     { command: await audit(run, "Stopped app", role), label: "audit" },
