@@ -5,7 +5,7 @@ import { loadConfig, loadConfigFromSources } from "../../../src/config/index.js"
 import type { Configuration } from "../../../src/config/index.js";
 import type { Cmd } from "../../../src/commands/cmd.js";
 import { render } from "../../../src/commands/cmd.js";
-import type { SecretsLookup } from "../../../src/secrets/types.js";
+import { secretsOf } from "../../support/secrets.js";
 
 export const CONFIG_FIXTURES = fileURLToPath(new URL("../../fixtures/config/", import.meta.url));
 
@@ -27,19 +27,7 @@ export interface ConfigOptions {
   readonly secrets?: Record<string, string>;
 }
 
-/** A SecretsLookup over a fixed map. */
-export function secretsOf(values: Record<string, string>): SecretsLookup {
-  return {
-    get(name) {
-      const value = values[name];
-      if (value === undefined) throw new Error(`Secret '${name}' not found`);
-      return value;
-    },
-    has: (name) => name in values,
-    all: () => values,
-    files: [".kamal/secrets"],
-  };
-}
+export { secretsOf };
 
 /** Loads YAML given inline as config/deploy.yml. */
 export function configFrom(text: string, options: ConfigOptions = {}): Configuration {

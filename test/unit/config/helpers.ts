@@ -41,19 +41,7 @@ export function configError(load: () => unknown): ConfigError {
   throw new Error("expected a ConfigError");
 }
 
-/** A SecretsLookup over a fixed map. */
-export function secrets(values: Record<string, string>): SecretsLookup {
-  return {
-    get(name) {
-      const value = values[name];
-      if (value === undefined) throw new Error(`Secret '${name}' not found`);
-      return value;
-    },
-    has: (name) => name in values,
-    all: () => values,
-    files: [".kamal/secrets"],
-  };
-}
+export { secretsOf as secrets } from "../../support/secrets.js";
 
 /** A minimal valid configuration to add mistakes to. */
 export const BASE = `service: app

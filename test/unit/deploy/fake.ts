@@ -10,11 +10,11 @@ import { DEFAULT_GLOBAL_OPTIONS, type GlobalOptions } from "../../../src/cli/glo
 import { render, type Cmd, type Redacted } from "../../../src/commands/cmd.js";
 import { loadConfigFromSources, type Configuration } from "../../../src/config/index.js";
 import { Output } from "../../../src/output/index.js";
-import type { SecretsLookup } from "../../../src/secrets/types.js";
 import { CommandFailedError, SshConnectionError } from "../../../src/transport/index.js";
 import type { RunOptions, RunResult, Transport, TransportObserver, TransportStats, UploadOptions } from "../../../src/transport/index.js";
 import { Run, type RunInputs } from "../../../src/deploy/run.js";
 import { MemoryStream } from "../output/streams.js";
+import { secretsOf } from "../../support/secrets.js";
 
 export interface Reply {
   readonly code?: number;
@@ -208,18 +208,7 @@ export async function harness(yaml: string, options: HarnessOptions = {}): Promi
   return { run, servers, local, stdout, stderr, cleanup, config };
 }
 
-export function secretsOf(values: Record<string, string>): SecretsLookup {
-  return {
-    get(name) {
-      const value = values[name];
-      if (value === undefined) throw new Error(`Secret '${name}' not found`);
-      return value;
-    },
-    has: (name) => name in values,
-    all: () => values,
-    files: [".kamal/secrets"],
-  };
-}
+export { secretsOf };
 
 export const BASE_CONFIG = `service: app
 image: team/app
