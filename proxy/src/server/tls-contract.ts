@@ -1,19 +1,7 @@
-// The part of the TLS module's CertificateStore (proxy/src/tls/index.ts, owned by the TLS
-// module) that the router and listeners use; structural, so either implementation fits.
-import type { SecureContext } from "node:tls";
+// The part of the TLS module's CertificateStore that the router and listeners use, so the server
+// depends on these six members only (tests hand it small fakes).
+import type { CertificateStore } from "../tls/index.js";
 
-export interface TlsServiceSettings {
-  hosts: string[];
-  acme?: { directoryUrl: string; cacheDir: string; email?: string; caBundlePath?: string };
-  certificatePath?: string;
-  privateKeyPath?: string;
-}
+export type { TlsServiceSettings } from "../tls/index.js";
 
-export interface CertificateStoreLike {
-  setService(service: string, settings: TlsServiceSettings): Promise<void>;
-  removeService(service: string): void;
-  sniCallback(servername: string, cb: (err: Error | null, ctx?: SecureContext) => void): void;
-  httpChallenge(host: string, token: string): string | undefined;
-  readonly alpnProtocols: string[];
-  close(): void;
-}
+export type CertificateStoreLike = Pick<CertificateStore, "setService" | "removeService" | "sniCallback" | "httpChallenge" | "alpnProtocols" | "close">;
