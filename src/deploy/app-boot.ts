@@ -21,6 +21,7 @@ import type { Role } from "../config/index.js";
 import { uploadCommand } from "../transport/upload-command.js";
 import { BerthError } from "../util/errors.js";
 import { Barrier, HealthcheckError, waitUntilHealthy } from "./health.js";
+import { hostStateCommand, parseHostState, type HostState, type RoleState } from "./host-state.js";
 import { runHook } from "./hooks.js";
 import type { Run } from "./run.js";
 
@@ -28,16 +29,6 @@ export class BootError extends BerthError {
   constructor(message: string) {
     super(message, "Kamal::Cli::BootError");
   }
-}
-
-/** What a role has on a host before the boot. */
-export interface RoleState {
-  /** A container of the version being booted exists already (it is renamed aside). */
-  readonly clash: boolean;
-  /** The version of the role's current container, if one runs. */
-  readonly current: string | undefined;
-  /** Versions of the role's running containers. */
-  readonly running: readonly string[];
 }
 
 /** host → role name → state */
@@ -67,55 +58,14 @@ const FORENSIC_LOG_LINES = 50;
 
 // Step 1: what is there --------------------------------------------------------------------
 
-/**
- * What each selected role on the host has: the clashing container, the current version and the
- * running versions. Read-only, so the reads run side by side over the host's connection (the
- * current-version pipeline alone is three docker calls).
- */
-export async function lookUpHost(run: Run, host: string, version: string = run.config.version): Promise<Map<string, RoleState>> {
-  const config = run.config;
-  const states = new Map<string, RoleState>();
-  await Promise.all(
-    run.selection.rolesOn(host).map(async (role) => {
-      const [[clash, running], current] = await Promise.all([
-        run.batch(host, [
-          { command: appCommands.containerIdForVersion(config, role, version), allowFailure: true, label: "clash" },
-          { command: appCommands.listVersions(config, role), allowFailure: true, label: "running" },
-        ], { level: "debug" }),
-        run.exec(host, appCommands.currentRunningVersion(config, role), { allowFailure: true, level: "debug" }),
-      ]);
-      const text = (result: { code: number | undefined; stdout: string } | undefined): string => (result?.code === 0 ? result.stdout.trim() : "");
-      const currentVersion = text(current);
-      states.set(role.name, {
-        clash: text(clash) !== "",
-        current: currentVersion === "" ? undefined : currentVersion,
-        running: text(running).split("\n").map((line) => line.trim()).filter((line) => line !== ""),
-      });
-    }),
-  );
-  return states;
+/** What the selected roles on the host run, and the proxy's state: one round trip (see host-state.ts). */
+export async function readHostState(run: Run, host: string, version: string = run.config.version): Promise<HostState> {
+  const output = await run.capture(host, hostStateCommand(run.config), { level: "debug" });
+  return parseHostState(`${output}\n`, run.selection.rolesOn(host), version);
 }
 
-/**
- * Renames containers of the version being booted out of the way (`<version>_replaced_<hex>`), as
- * the boot would, and returns the states as they are afterwards. The deploy calls it in its
- * lookup round trip, so the boot's own round trip only has to start the new container.
- */
-export async function moveClashingAside(run: Run, host: string, states: Map<string, RoleState>, version: string = run.config.version): Promise<Map<string, RoleState>> {
-  const tags = await run.tags();
-  const moved = new Map(states);
-  const steps: BatchStep[] = [];
-  for (const role of run.selection.rolesOn(host)) {
-    const state = states.get(role.name);
-    if (state === undefined || !state.clash) continue;
-    const renamed = appCommands.replacedVersion(version, randomBytes(8).toString("hex"));
-    run.output.info(`Renaming container ${version} to ${renamed} as already deployed on ${host}`);
-    steps.push({ command: auditor.record(run.config, tags, `Renaming container ${version} to ${renamed}`, { role: role.name }), label: "audit" });
-    steps.push({ command: appCommands.renameContainer(run.config, role, version, renamed), label: "rename" });
-    moved.set(role.name, { clash: false, current: state.current === version ? renamed : state.current, running: state.running.map((item) => (item === version ? renamed : item)) });
-  }
-  if (steps.length > 0) await run.batch(host, steps);
-  return moved;
+export async function lookUpHost(run: Run, host: string, version: string = run.config.version): Promise<Map<string, RoleState>> {
+  return (await readHostState(run, host, version)).roles;
 }
 
 async function lookUpAll(run: Run, hosts: readonly string[], version: string): Promise<HostStates> {
@@ -123,6 +73,8 @@ async function lookUpAll(run: Run, hosts: readonly string[], version: string): P
   await run.on(hosts, async (host) => void states.set(host, await lookUpHost(run, host, version)));
   return states;
 }
+
+export type { RoleState };
 
 // The whole boot ---------------------------------------------------------------------------
 
@@ -315,7 +267,8 @@ function startSteps(run: Run, host: string, role: Role, version: string, tags: A
 function stopOldSteps(run: Run, role: Role, oldVersion: string): BatchStep[] {
   const config = run.config;
   return [
-    { command: appCommands.stop(config, role, { version: oldVersion }), allowFailure: true, label: "stop old version" },
+    // By name: the container is known (Kamal looks its id up first: one docker call more).
+    { command: cmd("docker", "stop", appCommands.stopArgs(role), role.containerName(oldVersion)), allowFailure: true, label: "stop old version" },
     ...(role.assets ? [{ command: appCommands.cleanUpAssets(config, role), allowFailure: true, label: "clean up assets" }] : []),
     ...(config.errorPagesPath !== undefined ? [{ command: appCommands.cleanUpErrorPages(config), allowFailure: true, label: "clean up error pages" }] : []),
   ];

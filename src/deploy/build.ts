@@ -275,14 +275,17 @@ export async function builderDetails(run: Run): Promise<void> {
 
 // Pull on the hosts ---------------------------------------------------------------------------
 
-/** Before the pull: registry login, audit line, removal of the host's copy of this version. */
+/**
+ * Before the pull: registry login and the audit line. (Kamal also removes the host's copy of the
+ * tag first, `docker image rm --force`; `docker pull` resolves the tag against the registry anyway,
+ * so Berth leaves that docker call out.)
+ */
 export async function prePullSteps(run: Run): Promise<BatchStep[]> {
   const login = remoteLoginCommand(run);
   const config = run.config;
   return [
     ...(login === null ? [] : [{ command: login, label: "registry login" }]),
     { command: auditor.record(config, await run.tags(), `Pulled image with version ${config.version}`), label: "audit" },
-    { command: builderCommands.clean(config), allowFailure: true, label: "remove old image" },
   ];
 }
 

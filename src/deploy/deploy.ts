@@ -6,15 +6,15 @@
 //   - per role: stale stops + rename + audit + env file + docker run; then the proxy deploy;
 //   - old containers stopped + audit + tag latest, beside the prunes; then the lock released.
 import { BerthError } from "../util/errors.js";
-import { bootApp, lookUpHost, moveClashingAside, tagLatestSteps, type HostStates } from "./app-boot.js";
+import { bootApp, readHostState, tagLatestSteps, type HostStates } from "./app-boot.js";
 import { bootAccessories } from "./accessory.js";
 import { buildAndPush, prePullOnHosts, pullOnHosts } from "./build.js";
 import { timed } from "./finish.js";
 import { hookFile, runHook } from "./hooks.js";
 import { loginLocally } from "./login.js";
 import { withLock } from "./lock.js";
-import { proxyBootSteps, runWithProxyBoot } from "./proxy.js";
-import { pruneContainerSteps, pruneImageSteps } from "./prune.js";
+import { checkProxyVersion, proxyBootSteps, runWithProxyBoot } from "./proxy.js";
+import { pruneSteps } from "./prune.js";
 import { bootstrapServers } from "./server.js";
 import type { Run } from "./run.js";
 import { app as appCommands } from "../commands/index.js";
@@ -107,16 +107,17 @@ async function deployUnderLock(run: Run, pulled: Promise<void>, phases: Phases):
     await runHook(run, "pre-deploy", { secrets: true });
   }
 
-  // The proxy and what each role runs: read-only lookups and an idempotent proxy start.
+  // What each host runs (one round trip); the proxy is started only where it doesn't run.
   if (phases.bootProxy) run.say("Ensure kamal-proxy is running...");
   run.say("Detect stale containers...");
   const states: HostStates = new Map();
   const prepared = run.on(hosts, async (host) => {
-    const [, roleStates] = await Promise.all([
-      phases.bootProxy ? runWithProxyBoot(run, host, proxyBootSteps(run, host)) : undefined,
-      lookUpHost(run, host).then((found) => moveClashingAside(run, host, found)),
-    ]);
-    states.set(host, roleStates);
+    const state = await readHostState(run, host);
+    states.set(host, state.roles);
+    const proxied = run.config.proxyHosts.includes(host);
+    const appsRunning = [...state.roles.values()].some((role) => role.running.length > 0);
+    if (phases.bootProxy && proxied && state.proxy.running) checkProxyVersion(host, state.proxy.version);
+    else if ((phases.bootProxy && proxied) || !appsRunning) await runWithProxyBoot(run, host, proxyBootSteps(run, host, { proxy: phases.bootProxy }));
   });
   prepared.catch(() => undefined);
   await pulled;
@@ -127,19 +128,12 @@ async function deployUnderLock(run: Run, pulled: Promise<void>, phases: Phases):
 
   const deferred = await bootApp(run, { states, stopStale: true, tagLatest: false, deferStopOld: true });
 
-  // Old containers stopped and the image tagged as latest (after every host booted), beside the
-  // prunes, which tolerate either order; withLock then gives the lock back.
+  // Old containers stopped, the image tagged as latest (after every host booted) and the prunes:
+  // the last round trip on each host; then withLock gives the lock back, once every host is done.
   if (phases.prune) run.say("Prune old containers and images...");
   const tag = await tagLatestSteps(run);
-  const pruneContainers = phases.prune ? await pruneContainerSteps(run) : [];
-  const pruneImages = phases.prune ? await pruneImageSteps(run) : [];
-  await run.on(hosts, async (host) => {
-    await Promise.all(
-      [deferred.get(host) ?? [], tag, pruneContainers, pruneImages]
-        .filter((steps) => steps.length > 0)
-        .map((steps) => run.batch(host, steps, { level: "debug" })),
-    );
-  });
+  const prune = phases.prune ? await pruneSteps(run, "all") : [];
+  await run.on(hosts, (host) => run.batch(host, [...(deferred.get(host) ?? []), ...tag, ...prune], { level: "debug" }));
 }
 
 /** `accessory boot all` (accessory.ts), for setup. */

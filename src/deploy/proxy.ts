@@ -22,10 +22,13 @@ export const PROXY_STEP_LABELS = {
   startOrRun: "proxy start or run",
 } as const;
 
-/** The steps that boot the proxy on a host (network, version, directory, start-or-run); the network only where no proxy runs. */
-export function proxyBootSteps(run: Run, host: string, { login = false }: { login?: boolean } = {}): BatchStep[] {
+/**
+ * The steps that boot the proxy on a host (network, version, directory, start-or-run); only the
+ * network where no proxy runs (or with `proxy: false`, e.g. for redeploy).
+ */
+export function proxyBootSteps(run: Run, host: string, { login = false, proxy = true }: { login?: boolean; proxy?: boolean } = {}): BatchStep[] {
   const network: BatchStep = { command: dockerCommands.createNetwork(), allowFailure: true, label: PROXY_STEP_LABELS.network };
-  if (!run.config.proxyHosts.includes(host)) return [network];
+  if (!proxy || !run.config.proxyHosts.includes(host)) return [network];
   const view = proxyConfigView(run.config, host);
   const loginCommand = login ? remoteLoginCommand(run) : null;
   return [
