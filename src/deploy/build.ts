@@ -185,8 +185,9 @@ export async function buildAndPush(run: Run, options: PushOptions = {}): Promise
     else warnUnsupported(run, docker.arch);
     if (build !== undefined) await run.local(build, { cwd: directory, env });
   }
-  // Classic pushes, one per tag: in parallel, the second one only sends a manifest.
-  await Promise.all(pushes.map((push) => run.local(push, { cwd: directory, env })));
+  // Classic pushes, one per tag, one after the other: the second only sends a manifest. (In
+  // parallel both upload the same layers, and docker-registry answers one of them with a 500.)
+  for (const push of pushes) await run.local(push, { cwd: directory, env });
 }
 
 function warnUnsupported(run: Run, arch: string): void {
