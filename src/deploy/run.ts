@@ -88,6 +88,8 @@ export class Run {
   holdingLock: boolean;
 
   private remoteTransport: Transport | undefined;
+  /** The transport being made: concurrent first callers must share it, not make one each. */
+  private remoteTransportMade: Promise<Transport> | undefined;
   private preConnect: Promise<void> | undefined;
   private identityPromise: Promise<Identity> | undefined;
   private readonly now: () => Date;
@@ -247,9 +249,13 @@ export class Run {
   }
 
   private async remote(): Promise<Transport> {
-    await this.beforeFirstConnection();
-    this.remoteTransport ??= this.inputs.remote ? this.inputs.remote(this.display) : await this.sshTransport();
-    return this.remoteTransport;
+    this.remoteTransportMade ??= (async () => {
+      await this.beforeFirstConnection();
+      const transport = this.inputs.remote ? this.inputs.remote(this.display) : await this.sshTransport();
+      this.remoteTransport = transport;
+      return transport;
+    })();
+    return this.remoteTransportMade;
   }
 
   private async sshTransport(): Promise<Transport> {
@@ -270,8 +276,9 @@ export class Run {
   }
 
   async close(): Promise<void> {
-    const transport = this.remoteTransport;
+    const transport = await this.remoteTransportMade?.catch(() => undefined);
     this.remoteTransport = undefined;
+    this.remoteTransportMade = undefined;
     await transport?.close();
   }
 }

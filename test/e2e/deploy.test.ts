@@ -73,8 +73,10 @@ describe("berth setup and deploy", () => {
 
   it("deploys a new version: every host serves it through the proxy, the old containers are stopped", async () => {
     v2 = project.release("v2");
-    const result = await berth(project, ["deploy"]);
+    const result = await berth(project, ["deploy", "-v"]);
     expect(result.code, result.output).toBe(0);
+    // One shared SSH connection per host for the whole deploy.
+    expect(result.output.match(/Connected to \S+ in/g)?.sort()).toEqual([`Connected to ${h1.ip} in`, `Connected to ${h2.ip} in`]);
     for (const host of [h1, h2]) {
       expect(await httpGet(host, "/version")).toEqual({ status: 200, body: v2 });
       expect((await httpGet(host, "/release")).body).toBe("v2");
