@@ -128,12 +128,17 @@ async function deployUnderLock(run: Run, pulled: Promise<void>, phases: Phases):
 
   const deferred = await bootApp(run, { states, stopStale: true, tagLatest: false, deferStopOld: true });
 
-  // Old containers stopped, the image tagged as latest (after every host booted) and the prunes:
-  // the last round trip on each host; then withLock gives the lock back, once every host is done.
+  // Old containers stopped beside the image tagged as latest (after every host booted) and the
+  // prunes: two channels of the host's one connection, as the prunes don't need the stop (a
+  // container still stopping is simply pruned next time). Then withLock gives the lock back.
   if (phases.prune) run.say("Prune old containers and images...");
   const tag = await tagLatestSteps(run);
   const prune = phases.prune ? await pruneSteps(run, "all") : [];
-  await run.on(hosts, (host) => run.batch(host, [...(deferred.get(host) ?? []), ...tag, ...prune], { level: "debug" }));
+  await run.on(hosts, async (host) => {
+    await Promise.all(
+      [deferred.get(host) ?? [], [...tag, ...prune]].filter((steps) => steps.length > 0).map((steps) => run.batch(host, steps, { level: "debug" })),
+    );
+  });
 }
 
 /** `accessory boot all` (accessory.ts), for setup. */
