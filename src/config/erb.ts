@@ -229,48 +229,32 @@ class Evaluator {
 
   /** Double-quoted strings and backtick commands: backslash escapes and `#{expr}`. */
   private readInterpolated(code: string, start: number, close: string): { parts: (string | Expression)[]; end: number } {
-    const parts: (string | Expression)[] = [];
-    let text = "";
-    let i = start;
-    while (i < code.length) {
-      const ch = code[i]!;
-      if (ch === close) {
-        if (text !== "") parts.push(text);
-        return { parts, end: i + 1 };
-      }
-      if (ch === "\\") {
-        text += close === "`" ? unescapeCommandChar(code[i + 1] ?? "") : unescapeChar(code[i + 1] ?? "");
-        i += 2;
-        continue;
-      }
-      if (ch === "#" && code[i + 1] === "{") {
-        const end = findClosingBrace(code, i + 2);
-        if (end < 0) throw this.unsupported();
-        if (text !== "") parts.push(text);
-        text = "";
-        parts.push(this.subExpression(code.slice(i + 2, end)));
-        i = end + 1;
-        continue;
-      }
-      text += ch;
-      i++;
-    }
-    throw this.unsupported();
+    return this.readDelimited(code, start, close, close === "`" ? unescapeCommandChar : unescapeChar);
   }
 
   /** `%x(...)` with nested delimiters, like Ruby's percent literals. */
   private readPercentCommand(code: string, start: number): { parts: (string | Expression)[]; end: number } {
     const open = code[start]!;
     const pairs: Record<string, string> = { "(": ")", "[": "]", "{": "}", "<": ">" };
-    const close = pairs[open] ?? open;
-    let depth = 1;
-    let i = start + 1;
+    return this.readDelimited(code, start + 1, pairs[open] ?? open, unescapeCommandChar, open);
+  }
+
+  /** Text up to `close` (pairs of `open`/`close` nest when given), with escapes and `#{expr}`. */
+  private readDelimited(
+    code: string,
+    start: number,
+    close: string,
+    unescape: (ch: string) => string,
+    open?: string,
+  ): { parts: (string | Expression)[]; end: number } {
     const parts: (string | Expression)[] = [];
     let text = "";
+    let depth = 1;
+    let i = start;
     while (i < code.length) {
       const ch = code[i]!;
-      if (ch === "\\" && i + 1 < code.length) {
-        text += unescapeCommandChar(code[i + 1]!);
+      if (ch === "\\") {
+        text += unescape(code[i + 1] ?? "");
         i += 2;
         continue;
       }
@@ -283,13 +267,10 @@ class Evaluator {
         i = end + 1;
         continue;
       }
-      if (ch === open && close !== open) depth++;
-      else if (ch === close) {
-        depth--;
-        if (depth === 0) {
-          if (text !== "") parts.push(text);
-          return { parts, end: i + 1 };
-        }
+      if (open !== undefined && open !== close && ch === open) depth++;
+      else if (ch === close && --depth === 0) {
+        if (text !== "") parts.push(text);
+        return { parts, end: i + 1 };
       }
       text += ch;
       i++;
