@@ -64,13 +64,9 @@ export async function readHostState(run: Run, host: string, version: string = ru
   return parseHostState(`${output}\n`, run.selection.rolesOn(host), version);
 }
 
-export async function lookUpHost(run: Run, host: string, version: string = run.config.version): Promise<Map<string, RoleState>> {
-  return (await readHostState(run, host, version)).roles;
-}
-
 async function lookUpAll(run: Run, hosts: readonly string[], version: string): Promise<HostStates> {
   const states: HostStates = new Map();
-  await run.on(hosts, async (host) => void states.set(host, await lookUpHost(run, host, version)));
+  await run.on(hosts, async (host) => void states.set(host, (await readHostState(run, host, version)).roles));
   return states;
 }
 

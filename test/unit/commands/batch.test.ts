@@ -5,9 +5,8 @@ import { describe, expect, it } from "vitest";
 import { batch, firstFailure, parseBatch } from "../../../src/commands/batch.js";
 import { Redacted, cmd, render, withStdin } from "../../../src/commands/cmd.js";
 import type { Cmd } from "../../../src/commands/cmd.js";
-import * as sequences from "../../../src/commands/sequences.js";
 import { shellText } from "../../../src/transport/shell-text.js";
-import { KAMAL_BASE, configFrom, fixtureConfig, text } from "./helpers.js";
+import { text } from "./helpers.js";
 
 const NONCE = "0123456789abcdef";
 const M = `__berth_batch_${NONCE}__`;
@@ -104,50 +103,5 @@ describe("running batches", () => {
     expect(render(batched.command)).toContain("echo [REDACTED]");
     const result = runLocally(batched.command);
     expect(parseBatch(batched, result).map((step) => step.stdout)).toEqual(["", "the password", "visible-only-when-run\n"]);
-  });
-});
-
-describe("batchable Kamal sequences", () => {
-  const context = { recordedAt: "2026-01-02T03:04:05Z", performer: "me@example.com" };
-
-  it("lock: run directory, then acquire", () => {
-    const config = configFrom(KAMAL_BASE);
-    const batched = sequences.lockAcquire(config, { lockedBy: "Me", lockedAt: "2026-01-02T03:04:05Z", version: "999", message: "Automatic deploy lock" }, NONCE);
-    expect(batched.steps.map((step) => [step.label, text(step.command).split(" ").slice(0, 3).join(" "), step.allowFailure ?? false])).toEqual([
-      ["ensure run directory", "mkdir -p .kamal", false],
-      ["lock acquire", "mkdir .kamal/lock-app &&", false],
-    ]);
-  });
-
-  it("pull: audit, remove (may fail), pull, label check", () => {
-    const config = configFrom(KAMAL_BASE, { version: "123" });
-    expect(sequences.pullImage(config, context, NONCE).steps.map((step) => [text(step.command), step.allowFailure ?? false])).toEqual([
-      ['mkdir -p .kamal && echo "[2026-01-02T03:04:05Z] [me@example.com] Pulled image with version 123" >> .kamal/app-audit.log', false],
-      ["docker image rm --force dhh/app:123", true],
-      ["docker pull dhh/app:123", false],
-      ["docker inspect -f '{{ .Config.Labels.service }}' dhh/app:123 | grep -x app || (echo \"Image dhh/app:123 is missing the 'service' label\" && exit 1)", false],
-    ]);
-  });
-
-  it("proxy boot: network (may fail), version (may fail), apps-config, start or run", () => {
-    const config = fixtureConfig("proxy-run");
-    const steps = sequences.proxyBoot(config, "1.1.1.1", NONCE).steps;
-    expect(steps.map((step) => [step.label, step.allowFailure ?? false])).toEqual([
-      ["network create", true],
-      ["proxy version", true],
-      ["apps-config directory", false],
-      ["proxy start or run", false],
-    ]);
-    expect(text(steps[3]!.command)).toMatch(/^docker container start kamal-proxy \|\| docker run --name kamal-proxy /);
-  });
-
-  it("prune: containers, then images", () => {
-    const config = configFrom(KAMAL_BASE);
-    expect(sequences.pruneAll(config, NONCE).steps.map((step) => text(step.command).split(" ").slice(0, 3).join(" "))).toEqual([
-      "docker ps -q",
-      "docker image prune",
-      "docker image ls",
-    ]);
-    expect(sequences.tolerant([cmd("a"), cmd("b")], NONCE).steps.every((step) => step.allowFailure)).toBe(true);
   });
 });
