@@ -58,10 +58,13 @@ const FORENSIC_LOG_LINES = 50;
 
 // Step 1: what is there --------------------------------------------------------------------
 
-/** What the selected roles on the host run, and the proxy's state: one round trip (see host-state.ts). */
-export async function readHostState(run: Run, host: string, version: string = run.config.version): Promise<HostState> {
-  const output = await run.capture(host, hostStateCommand(run.config), { level: "debug" });
-  return parseHostState(`${output}\n`, run.selection.rolesOn(host), version);
+/**
+ * What the selected roles on the host run, the proxy's state and the version's image: one round
+ * trip (see host-state.ts), which also runs `before` (e.g. an audit line) first.
+ */
+export async function readHostState(run: Run, host: string, version: string = run.config.version, before: readonly BatchStep[] = []): Promise<HostState> {
+  const results = await run.batch(host, [...before, { command: hostStateCommand(run.config), label: "state" }], { level: "debug" });
+  return parseHostState(`${results.at(-1)?.stdout ?? ""}\n`, run.selection.rolesOn(host), run.config, version);
 }
 
 async function lookUpAll(run: Run, hosts: readonly string[], version: string): Promise<HostStates> {

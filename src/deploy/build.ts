@@ -1,16 +1,19 @@
 // Building and shipping the image (Kamal's cli/build.rb): build here from a fresh git clone (or
 // the working tree with `builder.context`), push to the registry, then pull on the app hosts.
 // `docker buildx build` where buildx exists; otherwise the classic `docker build` + `docker push`
-// (Debian's docker.io has no buildx). On each host one round trip does the registry login,
-// audit line, removal of a stale copy, pull and the `service` label check.
+// (Debian's docker.io has no buildx). A deploy learns which image each host holds under the tag
+// (host-state.ts): a host that holds the very image just pushed (same image ID, a content digest)
+// skips the pull; the others log in, pull and check the `service` label in one round trip.
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { auditor, builder as builderCommands, cmd, combine } from "../commands/index.js";
 import type { BatchStep } from "../commands/batch.js";
 import type { BuilderKind } from "../commands/builder/kind.js";
+import type { ImageIdentity } from "../commands/builder/hosts.js";
 import type { CloneContext } from "../commands/builder/clone.js";
 import { BerthError } from "../util/errors.js";
+import { settleAll } from "../util/settle.js";
 import { runHook } from "./hooks.js";
 import { loginLocally, remoteLoginCommand } from "./login.js";
 import type { Run } from "./run.js";
@@ -30,6 +33,8 @@ export interface LocalDocker {
 
 export interface PushOptions {
   readonly noCache?: boolean;
+  /** Stops before the next build or push step (a deploy whose lock was refused). */
+  readonly stop?: AbortSignal;
 }
 
 const probes = new WeakMap<Run, Promise<LocalDocker>>();
@@ -163,20 +168,41 @@ async function ensureBuilder(run: Run, kind: BuilderKind): Promise<void> {
 
 // build push / dev ---------------------------------------------------------------------------
 
+/** What a deploy needs to know of the image it shipped. */
+export interface ShippedImage {
+  /**
+   * The pushed image's ID in this machine's store (classic builds keep the image here; buildx
+   * pushes without loading it). A host that holds the same ID under the tag has this very image.
+   */
+  readonly imageId: string | undefined;
+  /** The remaining pushes (`repo:latest`), still running: awaited before anything changes on the servers. */
+  readonly remainingPushes: Promise<void>;
+}
+
 /** `build push`: builds the image for this version and pushes it (`repo:VER` and `repo:latest`). */
 export async function buildAndPush(run: Run, options: PushOptions = {}): Promise<void> {
+  await (await shipBuild(run, options)).remainingPushes;
+}
+
+/**
+ * Builds the image (unless this commit's image is here already) and pushes `repo:VER`; the push of
+ * `repo:latest` is left running, as the hosts pull the version's tag only.
+ */
+export async function shipBuild(run: Run, options: PushOptions = {}): Promise<ShippedImage> {
   await run.beforeFirstConnection();
   const config = run.config;
   const noCache = options.noCache ?? false;
   // Nothing orders Docker's probe, the login and the check for an earlier build: run them at once.
-  const [docker, , built] = await settleAll(localDocker(run), loginLocally(run), alreadyBuilt(run, noCache));
+  const [docker, , built] = await settleAll(localDocker(run), loginLocally(run), localImage(run, noCache));
   const kind = await builderKind(run);
+  options.stop?.throwIfAborted();
   await runHook(run, "pre-build");
   const commands = builderCommands.buildCommands(config, kind, { buildx: docker.buildx, localArch: docker.arch, noCache });
   const env = plainEnvironment(builderCommands.buildEnvironment(config, kind));
   const [build, ...pushes] = commands;
   let directory = run.cwd;
-  if (built && !docker.buildx && kind === "local") {
+  let imageId = built?.id;
+  if (built !== undefined && !docker.buildx && kind === "local") {
     run.say(`Image ${config.absoluteImage} was already built from this commit, pushing it (--no-cache rebuilds it)`, "yellow");
   } else {
     directory = await prepareBuildDirectory(run);
@@ -184,10 +210,18 @@ export async function buildAndPush(run: Run, options: PushOptions = {}): Promise
     if (docker.buildx) await ensureBuilder(run, kind);
     else warnUnsupported(run, docker.arch);
     if (build !== undefined) await run.local(build, { cwd: directory, env });
+    imageId = docker.buildx ? undefined : (await identityHere(run))?.id;
   }
   // Classic pushes, one per tag, one after the other: the second only sends a manifest. (In
   // parallel both upload the same layers, and docker-registry answers one of them with a 500.)
-  for (const push of pushes) await run.local(push, { cwd: directory, env });
+  const [first, ...rest] = pushes;
+  options.stop?.throwIfAborted();
+  if (first !== undefined) await run.local(first, { cwd: directory, env });
+  const remainingPushes = (async () => {
+    for (const push of rest) await run.local(push, { cwd: directory, env });
+  })();
+  remainingPushes.catch(() => undefined); // the caller awaits it
+  return { imageId, remainingPushes };
 }
 
 function warnUnsupported(run: Run, arch: string): void {
@@ -198,25 +232,22 @@ function warnUnsupported(run: Run, arch: string): void {
 }
 
 /**
- * True when this machine's image store already has `repo:VER` for a build from the git clone: the
- * clone is exactly that commit, so a rebuild would only replay Docker's build cache to the same
- * image. (A working-tree build may differ from the commit, and --no-cache asks for a fresh build.)
+ * This machine's `repo:VER` when it was built from the git clone: the clone is exactly that commit,
+ * so a rebuild would only replay Docker's build cache to the same image. (A working-tree build may
+ * differ from the commit, and --no-cache asks for a fresh build.)
  */
-async function alreadyBuilt(run: Run, noCache: boolean): Promise<boolean> {
+async function localImage(run: Run, noCache: boolean): Promise<ImageIdentity | undefined> {
   const config = run.config;
-  if (noCache || !config.builder.usesGitClone || config.version.includes("_")) return false;
-  const inspect = cmd("docker", "image", "inspect", "--format", "'{{ .Config.Labels.service }}'", config.absoluteImage);
-  const result = await run.local(inspect, { level: "debug", allowFailure: true });
-  return result.code === 0 && result.stdout.trim() === config.service;
+  if (noCache || !config.builder.usesGitClone || config.version.includes("_")) return undefined;
+  const image = await identityHere(run);
+  return image?.service === config.service ? image : undefined;
 }
 
-/** Awaits every promise (so none is left running unobserved) and rethrows the first failure. */
-async function settleAll<T extends readonly unknown[]>(...promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
-  const outcomes = await Promise.allSettled(promises);
-  const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === "rejected");
-  if (failed) throw failed.reason;
-  return outcomes.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value) as unknown as T;
+async function identityHere(run: Run): Promise<ImageIdentity | undefined> {
+  const result = await run.local(builderCommands.imageIdentity(run.config), { level: "debug", allowFailure: true });
+  return builderCommands.parseImageIdentity(result.stdout);
 }
+
 
 /** `build dev`: builds the working tree into the local image store, tagged `…-dirty`. */
 export async function buildDev(run: Run, options: PushOptions & { exportType?: string } = {}): Promise<void> {
@@ -276,41 +307,45 @@ export async function builderDetails(run: Run): Promise<void> {
 
 // Pull on the hosts ---------------------------------------------------------------------------
 
-/**
- * Before the pull: registry login and the audit line. (Kamal also removes the host's copy of the
- * tag first, `docker image rm --force`; `docker pull` resolves the tag against the registry anyway,
- * so Berth leaves that docker call out.)
- */
-export async function prePullSteps(run: Run): Promise<BatchStep[]> {
-  const login = remoteLoginCommand(run);
-  const config = run.config;
-  return [
-    ...(login === null ? [] : [{ command: login, label: "registry login" }]),
-    { command: auditor.record(config, await run.tags(), `Pulled image with version ${config.version}`), label: "audit" },
-  ];
+/** The audit line of the pull. */
+export async function pullAuditStep(run: Run): Promise<BatchStep> {
+  return { command: auditor.record(run.config, await run.tags(), `Pulled image with version ${run.config.version}`), label: "audit" };
 }
 
-/** The pull itself and the `service` label check. */
-export function pullSteps(run: Run): BatchStep[] {
+/** `docker login` on a host (none for a local registry). */
+function loginSteps(run: Run): BatchStep[] {
+  const login = remoteLoginCommand(run);
+  return login === null ? [] : [{ command: login, label: "registry login" }];
+}
+
+/**
+ * The pull itself and the `service` label check. (Kamal also removes the host's copy of the tag
+ * first, `docker image rm --force`; `docker pull` resolves the tag against the registry anyway, so
+ * Berth leaves that docker call out.)
+ */
+function fetchSteps(run: Run): BatchStep[] {
   return [
     { command: builderCommands.pull(run.config), label: "pull" },
     { command: builderCommands.validateImage(run.config), label: "label check" },
   ];
 }
 
-/**
- * `build pull`: the image on every selected app host, checked for the service label, one round
- * trip per host. A deploy may have sent `prePullSteps` already (while it was building).
- */
-export async function pullOnHosts(run: Run, { prePulled = false }: { prePulled?: boolean } = {}): Promise<void> {
-  const steps = [...(prePulled ? [] : await prePullSteps(run)), ...pullSteps(run)];
+/** `build pull`: login, audit, pull and label check on every selected app host, one round trip per host. */
+export async function pullOnHosts(run: Run): Promise<void> {
+  const steps = [...loginSteps(run), await pullAuditStep(run), ...fetchSteps(run)];
   await run.on(run.selection.appHosts, (host) => run.batch(host, steps));
 }
 
-/** Sends `prePullSteps` to every app host. */
-export async function prePullOnHosts(run: Run): Promise<void> {
-  const steps = await prePullSteps(run);
-  await run.on(run.selection.appHosts, (host) => run.batch(host, steps));
+/**
+ * A deploy's pull on one host, which said what it holds under the tag (`present`): a host holding
+ * the image just pushed (same image ID, a digest of the image's content) has nothing to pull and
+ * needs no registry login; the others log in, pull and check the label.
+ */
+export async function pullUnlessPresent(run: Run, host: string, present: ImageIdentity | undefined, pushedImageId: string | undefined): Promise<void> {
+  const config = run.config;
+  if (pushedImageId === undefined || present?.id !== pushedImageId) return void (await run.batch(host, [...loginSteps(run), ...fetchSteps(run)]));
+  if (present.service !== config.service) throw new BuildError(`Image ${config.absoluteImage} is missing the 'service' label`);
+  run.output.info(`Image ${config.absoluteImage} on ${host} is the image just pushed (${present.id.slice(0, 19)}), not pulling it again`);
 }
 
 /** `build deliver`: push, then pull on the hosts. */

@@ -1,14 +1,23 @@
 // `setup`, `deploy`, `redeploy` and `rollback` (Kamal's cli/main.rb; reference §3). Kamal's steps,
 // in round trips per host, overlapped where nothing orders them:
-//   - registry login + audit + pull + label check, while the lock is taken on the primary host and
-//     (without a pre-deploy hook, which must see the pulled image first) while the proxy boots
-//     (network + version + apps-config directory + start-or-run) and what each role runs is read;
+//   - the deploy lock is taken on the primary host as soon as it is reachable, while the image is
+//     built and pushed here (Kamal takes it after the pull: a second deploy is refused before it
+//     builds instead of after);
+//   - under the lock, one round trip per host: the pull's audit line, and what the host runs (every
+//     role's containers, the proxy) and holds under the version's tag;
+//   - once `repo:VER` is pushed: the pull (registry login + pull + label check), only on hosts that
+//     don't hold the image just pushed (same image ID), beside the push of `latest` here; the
+//     proxy booted where it doesn't run. (With a pre-deploy hook, which must see the pulled image
+//     first, what the hosts run is read again after it.)
 //   - per role: stale stops + rename + audit + env file + docker run; then the proxy deploy;
 //   - old containers stopped + audit + tag latest, beside the prunes; then the lock released.
 import { BerthError } from "../util/errors.js";
+import { settleAll } from "../util/settle.js";
 import { bootApp, readHostState, tagLatestSteps, type HostStates } from "./app-boot.js";
+import type { HostState } from "./host-state.js";
+import type { BatchStep } from "../commands/batch.js";
 import { bootAccessories } from "./accessory.js";
-import { buildAndPush, prePullOnHosts, pullOnHosts } from "./build.js";
+import { pullAuditStep, pullUnlessPresent, shipBuild, type ShippedImage } from "./build.js";
 import { timed } from "./finish.js";
 import { hookFile, runHook } from "./hooks.js";
 import { loginLocally } from "./login.js";
@@ -32,21 +41,15 @@ interface Phases {
   readonly prune: boolean;
 }
 
-/** `deploy`: build, push, pull; then under the lock: proxy, stale containers, app boot, prune. */
+/** `deploy`: build, push and pull beside the lock; then under it: proxy, stale containers, app boot, prune. */
 export async function deploy(run: Run, options: DeployOptions): Promise<void> {
-  await timed(run, async () => {
-    const { pulled } = await shipImage(run, options);
-    await finishPull(pulled, withLock(run, () => deployUnderLock(run, pulled, { bootProxy: true, bootAccessories: false, prune: true })));
-  });
+  await timed(run, () => shipAndDeploy(run, options, { bootProxy: true, bootAccessories: false, prune: true }));
   await runHook(run, "post-deploy", { secrets: true, runtime: Math.round(run.elapsedSeconds) });
 }
 
 /** `redeploy`: like deploy, without the proxy boot and the prune. */
 export async function redeploy(run: Run, options: DeployOptions): Promise<void> {
-  await timed(run, async () => {
-    const { pulled } = await shipImage(run, options);
-    await finishPull(pulled, withLock(run, () => deployUnderLock(run, pulled, { bootProxy: false, bootAccessories: false, prune: false })));
-  });
+  await timed(run, () => shipAndDeploy(run, options, { bootProxy: false, bootAccessories: false, prune: false }));
   await runHook(run, "post-deploy", { secrets: true, runtime: Math.round(run.elapsedSeconds) });
 }
 
@@ -56,77 +59,88 @@ export async function setup(run: Run, options: DeployOptions): Promise<void> {
     await withLock(run, async () => {
       run.say("Ensure Docker is installed...");
       await bootstrapServers(run);
-      const { pulled } = await shipImage(run, options);
-      await finishPull(pulled, deployUnderLock(run, pulled, { bootProxy: true, bootAccessories: true, prune: true }));
+      await shipAndDeploy(run, options, { bootProxy: true, bootAccessories: true, prune: true });
     });
   });
   await runHook(run, "post-deploy", { secrets: true, runtime: Math.round(run.elapsedSeconds) });
 }
 
 /**
- * Phase A: the image built and pushed here (skipped with -P), while the hosts log in to the
- * registry and drop their copy of this version; then the pull starts on every host. Returns the
- * pull, still running (it is awaited under the lock), in an object so `await` doesn't wait for it.
+ * The image shipped (built and `repo:VER` pushed) while the lock is taken, then the deploy under
+ * the lock. When the lock is refused, the shipment stops before its next step; whatever fails,
+ * nothing is left running.
  */
-async function shipImage(run: Run, options: DeployOptions): Promise<{ pulled: Promise<void> }> {
+async function shipAndDeploy(run: Run, options: DeployOptions, phases: Phases): Promise<void> {
   await run.beforeFirstConnection();
-  if (!options.skipPush) run.say("Log into image registry...");
-  const prePulled = prePullOnHosts(run);
-  prePulled.catch(() => undefined); // awaited below
+  const refused = new AbortController();
+  const shipping = shipImage(run, options, refused.signal);
+  shipping.catch(() => undefined); // awaited below
   try {
-    if (!options.skipPush) {
-      await loginLocally(run);
-      run.say("Build and push app image...");
-      await buildAndPush(run, { noCache: options.noCache });
-    }
+    await withLock(run, () => deployUnderLock(run, shipping, phases));
+  } catch (error) {
+    refused.abort();
+    throw error;
   } finally {
-    await prePulled.catch(() => undefined);
-  }
-  await prePulled;
-  run.say("Pull app image...");
-  const pulled = pullOnHosts(run, { prePulled: true });
-  pulled.catch(() => undefined); // observed by deployUnderLock or finishPull
-  return { pulled };
-}
-
-/** Waits for the work, and for the pull even when the work failed first (nothing is left running). */
-async function finishPull(pulled: Promise<void>, work: Promise<void>): Promise<void> {
-  try {
-    await work;
-  } finally {
-    await pulled.catch(() => undefined);
+    const shipped = await shipping.catch(() => undefined);
+    await shipped?.remainingPushes.catch(() => undefined);
   }
 }
 
-async function deployUnderLock(run: Run, pulled: Promise<void>, phases: Phases): Promise<void> {
+/** Phase A: login here, build and push `repo:VER` (nothing with -P, where the hosts pull what the registry has). */
+async function shipImage(run: Run, options: DeployOptions, stop: AbortSignal): Promise<ShippedImage> {
+  if (options.skipPush) return { imageId: undefined, remainingPushes: Promise.resolve() };
+  run.say("Log into image registry...");
+  const loggedIn = loginLocally(run);
+  loggedIn.catch(() => undefined); // shared with shipBuild, which awaits it
+  run.say("Build and push app image...");
+  return shipBuild(run, { noCache: options.noCache, stop });
+}
+
+async function deployUnderLock(run: Run, shipping: Promise<ShippedImage>, phases: Phases): Promise<void> {
   const hosts = run.selection.appHosts;
-  // A pre-deploy hook runs once the image is on every host, and before anything else changes.
+  const audit = await pullAuditStep(run);
+  const states = new Map<string, HostState>();
+  const readStates = (before: BatchStep[]): Promise<unknown> => run.on(hosts, async (host) => void states.set(host, await readHostState(run, host, undefined, before)));
+
+  // Once `repo:VER` is pushed, the pull where a host doesn't hold that image, and `latest` pushed.
+  const pullAll = async (): Promise<void> => {
+    const shipped = await shipping;
+    run.say("Pull app image...");
+    await settleAll(
+      run.on(hosts, (host) => pullUnlessPresent(run, host, states.get(host)?.image, shipped.imageId)),
+      shipped.remainingPushes,
+    );
+  };
+
+  // A pre-deploy hook runs once the image is on every host, and before anything else is read or changed.
   const preDeployHook = !run.globals.skipHooks && hookFile(run, "pre-deploy") !== undefined;
   if (preDeployHook) {
-    await pulled;
+    await readStates([audit]);
+    await pullAll();
     await runHook(run, "pre-deploy", { secrets: true });
   }
-
-  // What each host runs (one round trip); the proxy is started only where it doesn't run.
   if (phases.bootProxy) run.say("Ensure kamal-proxy is running...");
   run.say("Detect stale containers...");
-  const states: HostStates = new Map();
-  const prepared = run.on(hosts, async (host) => {
-    const state = await readHostState(run, host);
-    states.set(host, state.roles);
+  await readStates(preDeployHook ? [] : [audit]);
+
+  // The proxy is started only where it doesn't run (after the push, so a failed build changes nothing).
+  const proxies = run.on(hosts, async (host) => {
+    const state = states.get(host)!;
     const proxied = run.config.proxyHosts.includes(host);
     const appsRunning = [...state.roles.values()].some((role) => role.running.length > 0);
     if (phases.bootProxy && proxied && state.proxy.running) checkProxyVersion(host, state.proxy.version);
-    else if ((phases.bootProxy && proxied) || !appsRunning) await runWithProxyBoot(run, host, proxyBootSteps(run, host, { proxy: phases.bootProxy }));
+    else if ((phases.bootProxy && proxied) || !appsRunning) {
+      await shipping;
+      await runWithProxyBoot(run, host, proxyBootSteps(run, host, { proxy: phases.bootProxy }));
+    }
   });
-  prepared.catch(() => undefined);
-  await pulled;
-  await prepared;
+  await settleAll(preDeployHook ? Promise.resolve() : pullAll(), proxies);
   if (!preDeployHook) await runHook(run, "pre-deploy", { secrets: true });
 
   if (phases.bootAccessories) await bootAllAccessories(run);
 
-  const deferred = await bootApp(run, { states, stopStale: true, tagLatest: false, deferStopOld: true });
+  const roleStates: HostStates = new Map([...states].map(([host, state]) => [host, state.roles]));
+  const deferred = await bootApp(run, { states: roleStates, stopStale: true, tagLatest: false, deferStopOld: true });
 
   // Old containers stopped beside the image tagged as latest (after every host booted) and the
   // prunes: two channels of the host's one connection, as the prunes don't need the stop (a

@@ -5,15 +5,17 @@ import { registry as registryCommands, type Cmd } from "../commands/index.js";
 import { BerthError } from "../util/errors.js";
 import type { Run } from "./run.js";
 
-const loggedInLocally = new WeakSet<Run>();
+const localLogins = new WeakMap<Run, Promise<void>>();
 
-/** `docker login` on this machine, once per run. */
-export async function loginLocally(run: Run): Promise<void> {
-  if (loggedInLocally.has(run)) return;
-  const registry = run.config.registry;
-  if (registry.local) throw localRegistryUnsupported(run);
-  await run.local(registryCommands.login(registry));
-  loggedInLocally.add(run);
+/** `docker login` on this machine, once per run (callers at the same time share it). */
+export function loginLocally(run: Run): Promise<void> {
+  let login = localLogins.get(run);
+  if (login === undefined) {
+    const registry = run.config.registry;
+    login = registry.local ? Promise.reject(localRegistryUnsupported(run)) : run.local(registryCommands.login(registry)).then(() => undefined);
+    localLogins.set(run, login);
+  }
+  return login;
 }
 
 /** The `docker login` to run on a host (first step of the host's pull batch), or null for a local registry. */

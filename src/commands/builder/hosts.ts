@@ -22,6 +22,28 @@ export function validateImage(config: Configuration): Cmd {
   );
 }
 
+/**
+ * `docker image inspect --format '{{.Id}} {{index .Config.Labels "service"}}' repo:VER`: the image
+ * a store holds under this version's tag and its service label; prints nothing when it has none.
+ */
+export function imageIdentity(config: Configuration): Cmd {
+  return cmd(docker("image", "inspect", "--format", `'{{.Id}} {{index .Config.Labels "service"}}'`, config.absoluteImage), "2>/dev/null", "||", "true");
+}
+
+export interface ImageIdentity {
+  /** The image ID (`sha256:…`): the digest of the image's configuration, so equal IDs mean equal images. */
+  readonly id: string;
+  /** Its `service` label, "" without one. */
+  readonly service: string;
+}
+
+/** `imageIdentity`'s output, or undefined when the store has no image under the tag. */
+export function parseImageIdentity(output: string): ImageIdentity | undefined {
+  const [id = "", ...rest] = output.trim().split(" ");
+  const service = rest.join(" ");
+  return id.startsWith("sha256:") ? { id, service: service === "<no value>" ? "" : service } : undefined;
+}
+
 /** `docker info --format '{{index .RegistryConfig.Mirrors 0}}'`: hosts behind one mirror pull one at a time first. */
 export function firstMirror(): Cmd {
   return docker("info", "--format '{{index .RegistryConfig.Mirrors 0}}'");

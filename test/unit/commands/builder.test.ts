@@ -306,7 +306,14 @@ describe("on the app hosts", () => {
     ["pull", builder.pull(config), "docker pull dhh/app:123"],
     ["validate image", builder.validateImage(config), "docker inspect -f '{{ .Config.Labels.service }}' dhh/app:123 | grep -x app || (echo \"Image dhh/app:123 is missing the 'service' label\" && exit 1)"],
     ["first mirror", builder.firstMirror(), "docker info --format '{{index .RegistryConfig.Mirrors 0}}'"],
+    ["image identity", builder.imageIdentity(config), "docker image inspect --format '{{.Id}} {{index .Config.Labels \"service\"}}' dhh/app:123 2>/dev/null || true"],
   ])("%s", (_name, command, expected) => {
     expect(text(command)).toBe(expected);
+  });
+
+  it("reads an image's ID and service label, or nothing for a missing image", () => {
+    expect(builder.parseImageIdentity("sha256:abc app\n")).toEqual({ id: "sha256:abc", service: "app" });
+    expect(builder.parseImageIdentity("sha256:abc <no value>\n")).toEqual({ id: "sha256:abc", service: "" });
+    expect(builder.parseImageIdentity("")).toBeUndefined();
   });
 });

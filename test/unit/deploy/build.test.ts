@@ -16,7 +16,7 @@ function machine(root: string, { built = false, dirty = "" }: { built?: boolean;
   return (command: string): Reply | undefined => {
     if (command.startsWith("docker --version")) return { stdout: "classic\n" };
     if (command.startsWith("docker info")) return { stdout: "x86_64\n" };
-    if (command.startsWith("docker image inspect")) return built ? { stdout: "app\n" } : { code: 1, stderr: "No such image" };
+    if (command.startsWith("docker image inspect")) return built ? { stdout: "sha256:5ca1ab1e app\n" } : { code: 0, stdout: "" };
     if (command.startsWith("git rev-parse --show-toplevel HEAD")) return { stdout: `${root}\nabc123\n---\n${dirty}` };
     if (command.includes(" clone ")) {
       // The clone lands where Kamal puts it; give it the project's Dockerfile.

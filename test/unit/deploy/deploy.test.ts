@@ -40,25 +40,24 @@ interface World {
   unhealthy?: boolean;
 }
 
-/** `docker inspect` lines for the host-state read: newest container first. */
+/** `docker inspect` lines for the host-state read: containers newest first, then the latest image. */
 function inspectLines(world: World): string {
-  const lines: string[] = ["/kamal-proxy|sha256:ffff|running|2026-01-01T00:00:00Z|registry.example:5000/team/berth-proxy:v0.9.2.0.1.0|"];
+  const lines: string[] = ["container|/kamal-proxy|sha256:ffff|running|2026-01-01T00:00:00Z|registry.example:5000/team/berth-proxy:v0.9.2.0.1.0|"];
   for (const [role, versions] of Object.entries(world.running ?? {})) {
     versions.forEach((version, index) => {
-      lines.push(`/app-${role}-${version}|sha256:${version}aaaa|running|2026-01-01T0${9 - index}:00:00Z|registry.example:5000/team/app:${version}|${role}`);
+      lines.push(`container|/app-${role}-${version}|sha256:${version}aaaa|running|2026-01-01T0${9 - index}:00:00Z|registry.example:5000/team/app:${version}|${role}`);
     });
   }
-  if (world.clash && !(world.running?.web ?? []).includes("999")) lines.push("/app-web-999|sha256:999aaaa|exited|2025-12-01T00:00:00Z|registry.example:5000/team/app:999|web");
+  if (world.clash && !(world.running?.web ?? []).includes("999")) lines.push("container|/app-web-999|sha256:999aaaa|exited|2025-12-01T00:00:00Z|registry.example:5000/team/app:999|web");
+  // The latest image is the current version's (the first listed for each role).
+  const latest = Object.values(world.running ?? {})[0]?.[0];
+  if (latest !== undefined) lines.push(`image|sha256:${latest}aaaa|app|registry.example:5000/team/app:${latest} registry.example:5000/team/app:latest `);
   return lines.join("\n");
 }
 
 function servers(world: World = {}): Responder {
   return (_host, command) => {
-    if (command.startsWith("docker image ls --filter reference=registry.example:5000/team/app:latest")) {
-      // The latest image is the current version's (the first listed for each role).
-      const latest = Object.values(world.running ?? {})[0]?.[0];
-      return { stdout: `${latest === undefined ? "" : `${latest}aaaa`}\n___berth_state___\n${inspectLines(world)}\n` };
-    }
+    if (command.startsWith('docker inspect --format "{{if index . \\"State\\"}}container|')) return { stdout: `${inspectLines(world)}\n` };
     if (command.includes("xargs docker logs")) return { stdout: "2026-01-02T03:04:05Z boot: missing DATABASE_URL\n" };
     if (command.startsWith("docker run --detach")) return { stdout: `${CONTAINER_ID}\n` };
     if (command.includes("kamal-proxy deploy") && world.unhealthy) return { code: 1, stderr: "Error: target failed to become healthy within configured timeout (30s)" };
@@ -112,6 +111,43 @@ describe("deploy (with -P: the image is pulled, not built)", () => {
     expect(h2.some((command) => command.includes("'name=^app-worker-999$' --quiet | xargs docker inspect --format"))).toBe(true);
     expect(stdout.text).toContain("Finished all in");
     expect(run.stats().connectionsOpened).toBe(2);
+  });
+
+  it("pulls only on hosts that don't hold the image just pushed (same image ID), and takes the lock while building", async () => {
+    const pushed = "sha256:1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d";
+    const world = servers({ running: { web: ["998"], worker: ["998"] } });
+    const { run, servers: fake, local, stdout } = await harness(CONFIG, {
+      secrets: SECRETS,
+      responder: (host, command, stdin) => {
+        // Host 1 holds the pushed image under the tag; host 2 an older build of the same tag.
+        const reply = world(host, command, stdin);
+        if (!command.startsWith('docker inspect --format "{{if index') || !reply) return reply;
+        const image = host === "10.0.0.1" ? pushed : "sha256:0ld0";
+        return { stdout: `${reply.stdout ?? ""}image|${image}|app|registry.example:5000/team/app:999 \n` };
+      },
+    });
+    local.responder = (command) => {
+      if (command.startsWith("docker --version")) return { stdout: "classic\n" };
+      if (command.startsWith("docker info")) return { stdout: "x86_64\n" };
+      if (command.startsWith("docker image inspect")) return { stdout: `${pushed} app\n` };
+      return undefined;
+    };
+    await deploy(run, { skipPush: false, noCache: false });
+
+    const h1 = fake.commandsOn("10.0.0.1");
+    expect(h1.some((command) => command.startsWith("docker pull"))).toBe(false);
+    expect(stdout.text).toContain("Image registry.example:5000/team/app:999 on 10.0.0.1 is the image just pushed (sha256:1d1d1d1d1d1d), not pulling it again");
+    expect(h1.some((command) => command.startsWith("docker run --detach --restart unless-stopped --name app-web-999"))).toBe(true);
+    const h2 = fake.commandsOn("10.0.0.2");
+    expect(h2.findIndex((command) => command.startsWith("docker pull registry.example:5000/team/app:999"))).toBeLessThan(
+      h2.findIndex((command) => command.startsWith("docker run --detach")),
+    );
+    // Both tags pushed; the version's before any host pulls it.
+    const pushes = local.recorded.map((entry) => entry.command).filter((command) => command.startsWith("docker push"));
+    expect(pushes).toEqual(["docker push registry.example:5000/team/app:999", "docker push registry.example:5000/team/app:latest"]);
+    // The lock is asked for before the hosts read what runs (and it is given back at the end).
+    expect(h1.findIndex((command) => command.startsWith("mkdir .kamal/lock-app"))).toBeLessThan(h1.findIndex((command) => command.startsWith('docker inspect --format "{{if index')));
+    expect(h1.at(-1)).toBe("rm .kamal/lock-app/details && rm -r .kamal/lock-app");
   });
 
   it("moves a container of the same version aside before starting the new one, and stops it after", async () => {
