@@ -219,6 +219,17 @@ export class Run {
     await transport.upload(host, body, remotePath, options);
   }
 
+  /**
+   * Opens the connections to `hosts` in the background, so that hosts whose first command comes
+   * later (after the lock, say) don't wait for their SSH handshake then. Failures surface there.
+   */
+  warmUp(hosts: readonly string[]): void {
+    void this.remote().then(
+      (transport) => Promise.all(hosts.map((host) => transport.connect?.(host))),
+      () => undefined, // the first real command reports it
+    );
+  }
+
   /** Work on many hosts at once; every host finishes, failures are reported together (Kamal's `on`). */
   on<T>(hosts: readonly string[], work: (host: string) => Promise<T>, options: { concurrency?: number } = {}): Promise<T[]> {
     return onHosts(hosts, work, options);

@@ -69,6 +69,8 @@ interface HostState {
   running: number;
   idleSince: number;
   rechecking?: Promise<void>;
+  /** A failure of `connect`, kept for the host's next use to report (instead of connecting again). */
+  connectFailure?: unknown;
 }
 
 export class SshTransport implements Transport {
@@ -104,9 +106,15 @@ export class SshTransport implements Transport {
     return this.counters.snapshot();
   }
 
-  /** Opens the host's shared connection now (otherwise its first command does). */
+  /**
+   * Opens the host's shared connection now, ahead of its first command. A failure isn't thrown
+   * here: the host's next use reports it (once, without a second attempt).
+   */
   async connect(host: string): Promise<void> {
-    await this.ready(this.state(host));
+    const state = this.state(host);
+    await this.ready(state).catch((error: unknown) => {
+      state.connectFailure = error;
+    });
   }
 
   async run(host: string, command: Cmd, options: RunOptions = {}): Promise<RunResult> {
@@ -226,6 +234,11 @@ export class SshTransport implements Transport {
   }
 
   private ready(state: HostState): Promise<SshInvocation> {
+    if (state.connectFailure !== undefined) {
+      const failure = state.connectFailure;
+      state.connectFailure = undefined;
+      return Promise.reject(failure);
+    }
     if (!state.ready) {
       const opening = this.starts(() => this.openConnection(state));
       state.ready = opening;

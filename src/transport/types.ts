@@ -56,6 +56,11 @@ export interface Transport {
    * standard input, atomically, with `mode` from the start. The body never appears in arguments.
    */
   upload(host: string, body: Buffer | Redacted, remotePath: string, options?: UploadOptions): Promise<void>;
+  /**
+   * Opens the host's connection ahead of its first command, where the transport has connections;
+   * a failure is reported by the host's next command, not here.
+   */
+  connect?(host: string): Promise<void>;
   /** Closes every shared connection and helper process of this run. Safe to call twice. */
   close(): Promise<void>;
   /** Counters for the deploy note. */

@@ -252,6 +252,25 @@ describe("SshTransport on the test bed", () => {
     expect((await ssh.run(h2.ip, cmd("hostname"))).stdout).toBe("berth-h2\n");
   });
 
+  it("opens connections ahead of use; a failed one is reported by the host's next command, without a second wait", async () => {
+    const ssh = transport({ connectTimeoutSeconds: 2 });
+    await bed.setReachable(h2, false, "drop");
+    try {
+      await Promise.all([ssh.connect(h1.ip), ssh.connect(h2.ip)]);
+      expect(ssh.stats().connectionsOpened).toBe(1);
+      expect((await ssh.run(h1.ip, cmd("hostname"))).stdout).toBe("berth-h1\n");
+      expect(ssh.stats().connectionsOpened).toBe(1);
+      const started = performance.now();
+      const error = await ssh.run(h2.ip, cmd("hostname")).catch((caught: unknown) => caught);
+      expect((error as SshConnectionError).reason).toBe("timeout");
+      expect(performance.now() - started).toBeLessThan(1000);
+    } finally {
+      await bed.setReachable(h2, true);
+    }
+    // Reported once: the next command connects again.
+    expect((await ssh.run(h2.ip, cmd("hostname"))).stdout).toBe("berth-h2\n");
+  });
+
   it("explains a refused login", async () => {
     const strangerKey = join(scratch, "stranger");
     await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", strangerKey]);
