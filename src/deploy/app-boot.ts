@@ -49,6 +49,8 @@ export interface BootOptions {
    * deploy stops them in its last round trip instead of waiting for each stop here.
    */
   readonly deferStopOld?: boolean;
+  /** Called once per host, as soon as the first new container there has started. */
+  readonly onStarted?: (host: string) => void;
 }
 
 /** host → steps still to run there (see BootOptions.deferStopOld). */
@@ -90,7 +92,7 @@ export async function bootApp(run: Run, options: BootOptions = {}): Promise<Defe
   const primary = run.selection.primaryRole;
   const barrier = primary !== undefined && run.selection.roles.length > 1 && primary.primary ? new Barrier() : undefined;
   const deferred: DeferredSteps = new Map();
-  const settings = { barrier, stopStale: options.stopStale ?? false, deferred: options.deferStopOld ? deferred : undefined };
+  const settings = { barrier, stopStale: options.stopStale ?? false, deferred: options.deferStopOld ? deferred : undefined, onStarted: options.onStarted };
   for (const [index, group] of bootGroups(run, hosts).entries()) {
     await runHook(run, "pre-app-boot", { hosts: group });
     await run.on(group, (host) => bootHost(run, host, version, states.get(host), settings));
@@ -166,6 +168,7 @@ interface HostBootSettings {
   readonly stopStale: boolean;
   /** Where to leave the old containers' stop steps instead of running them. */
   readonly deferred: DeferredSteps | undefined;
+  readonly onStarted: ((host: string) => void) | undefined;
 }
 
 async function bootHost(run: Run, host: string, version: string, states: Map<string, RoleState> | undefined, settings: HostBootSettings): Promise<void> {
@@ -224,6 +227,7 @@ async function bootRole(run: Run, host: string, role: Role, version: string, sta
     const results = await run.batch(host, steps);
     const containerId = results.at(-1)?.stdout.trim() ?? "";
     if (containerId === "") throw new BootError(`Failed to get endpoint for ${role.name} on ${host}, did the container boot?`);
+    settings.onStarted?.(host);
     if (role.runningProxy) {
       // The switch and the old container's stop in one round trip: the stop only runs once the
       // proxy has switched to the new container (a failed deploy ends the batch).

@@ -9,11 +9,12 @@
 //     don't hold the image just pushed (same image ID), beside the push of `latest` here; the
 //     proxy booted where it doesn't run. (With a pre-deploy hook, which must see the pulled image
 //     first, what the hosts run is read again after it.)
-//   - per role: stale stops + rename + audit + env file + docker run; then the proxy deploy;
-//   - old containers stopped + audit + tag latest, beside the prunes; then the lock released.
+//   - per role: stale stops + rename + audit + env file + docker run; then the proxy deploy,
+//     beside the host's prunes (see pruneAheadOfStops);
+//   - old containers stopped, beside audit + tag latest; then the lock released.
 import { BerthError } from "../util/errors.js";
 import { settleAll } from "../util/settle.js";
-import { bootApp, readHostState, tagLatestSteps, type HostStates } from "./app-boot.js";
+import { bootApp, readHostState, tagLatestSteps, type DeferredSteps, type HostStates } from "./app-boot.js";
 import type { HostState } from "./host-state.js";
 import type { BatchStep } from "../commands/batch.js";
 import { bootAccessories } from "./accessory.js";
@@ -23,7 +24,7 @@ import { hookFile, runHook } from "./hooks.js";
 import { loginLocally } from "./login.js";
 import { withLock } from "./lock.js";
 import { checkProxyVersion, proxyBootSteps, runWithProxyBoot } from "./proxy.js";
-import { pruneSteps } from "./prune.js";
+import { pruneContainerSteps, pruneImageSteps } from "./prune.js";
 import { bootstrapServers } from "./server.js";
 import type { Run } from "./run.js";
 import { app as appCommands } from "../commands/index.js";
@@ -141,19 +142,49 @@ async function deployUnderLock(run: Run, shipping: Promise<ShippedImage>, phases
   if (phases.bootAccessories) await bootAllAccessories(run);
 
   const roleStates: HostStates = new Map([...states].map(([host, state]) => [host, state.roles]));
-  const deferred = await bootApp(run, { states: roleStates, stopStale: true, tagLatest: false, deferStopOld: true });
+  const pruning = new Map<string, Promise<unknown>>();
+  const pruneWhenStarted = phases.prune ? await pruneAheadOfStops(run, roleStates, pruning) : undefined;
+  let deferred: DeferredSteps;
+  try {
+    deferred = await bootApp(run, { states: roleStates, stopStale: true, tagLatest: false, deferStopOld: true, ...(pruneWhenStarted ? { onStarted: pruneWhenStarted } : {}) });
+  } catch (error) {
+    await Promise.allSettled(pruning.values());
+    throw error;
+  }
 
-  // Old containers stopped beside the image tagged as latest (after every host booted) and the
-  // prunes: two channels of the host's one connection, as the prunes don't need the stop (a
-  // container still stopping is simply pruned next time). Then withLock gives the lock back.
-  if (phases.prune) run.say("Prune old containers and images...");
+  // Old containers stopped beside the image tagged as latest (after every host booted), while
+  // the prunes finish; then withLock gives the lock back.
   const tag = await tagLatestSteps(run);
-  const prune = phases.prune ? await pruneSteps(run, "all") : [];
   await run.on(hosts, async (host) => {
-    await Promise.all(
-      [deferred.get(host) ?? [], [...tag, ...prune]].filter((steps) => steps.length > 0).map((steps) => run.batch(host, steps, { level: "debug" })),
+    await settleAll(
+      Promise.all([deferred.get(host) ?? [], tag].filter((steps) => steps.length > 0).map((steps) => run.batch(host, steps, { level: "debug" }))),
+      pruning.get(host) ?? Promise.resolve(),
     );
   });
+}
+
+/**
+ * Kamal prunes after the old containers are stopped. Berth starts each host's prunes as soon as
+ * its first new container runs, beside the proxy switch: nothing they remove is needed by then
+ * (the new container holds the new image; the old one still runs and holds its image). The old
+ * containers stopped afterwards would not be counted as stopped yet, so the host keeps one
+ * stopped container fewer per role that stops one: after the stops it keeps `retain_containers`,
+ * as Kamal does.
+ */
+async function pruneAheadOfStops(run: Run, states: HostStates, pruning: Map<string, Promise<unknown>>): Promise<(host: string) => void> {
+  const retain = run.config.retainContainers;
+  const steps = new Map<string, BatchStep[]>();
+  for (const [host, roles] of states) {
+    const stopping = run.selection.rolesOn(host).filter((role) => roles.get(role.name)?.current !== undefined).length;
+    steps.set(host, [...(await pruneContainerSteps(run, Math.max(retain - stopping, 0), 0)), ...(await pruneImageSteps(run))]);
+  }
+  return (host) => {
+    if (pruning.has(host)) return;
+    if (pruning.size === 0) run.say("Prune old containers and images...");
+    const pruned = run.batch(host, steps.get(host) ?? [], { level: "debug" });
+    pruned.catch(() => undefined); // awaited by the deploy
+    pruning.set(host, pruned);
+  };
 }
 
 /** `accessory boot all` (accessory.ts), for setup. */

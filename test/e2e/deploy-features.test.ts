@@ -1,6 +1,7 @@
 // The rest of app boot on real servers: hosts booted one group at a time (boot.limit) with the
 // pre/post-app-boot hooks around each group, custom error pages given to the proxy, asset
-// bridging between versions, the post-deploy hook's runtime, and redeploy.
+// bridging between versions, the post-deploy hook's runtime, redeploy, and the prune's
+// retain_containers.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +13,8 @@ let h1: TestHost;
 let h2: TestHost;
 let project: Project;
 let v1: string;
+let v2: string;
+let v3: string;
 
 const hookLog = (): string[] => readFileSync(join(project.dir, "hooks.log"), "utf8").trim().split("\n");
 
@@ -23,7 +26,7 @@ beforeAll(async () => {
   project = createProject({
     bed,
     roles: { web: [h1, h2] },
-    extra: "boot:\n  limit: 1\nerror_pages_path: errors\nasset_path: /app/assets\n",
+    extra: "boot:\n  limit: 1\nerror_pages_path: errors\nasset_path: /app/assets\nretain_containers: 2\n",
   });
   mkdirSync(join(project.dir, "errors"));
   writeFileSync(join(project.dir, "errors/503.html"), "<h1>Back soon: {{ .Message }}</h1>\n");
@@ -62,7 +65,7 @@ describe("app boot details", () => {
 
   it("bridges assets: the new version's volume also has the old version's files; old directories are cleaned up", async () => {
     writeFileSync(join(project.dir, "assets/app-v2.css"), "body { color: blue }\n");
-    const v2 = project.release("v2 with a new stylesheet");
+    v2 = project.release("v2 with a new stylesheet");
     const result = await berth(project, ["deploy"]);
     expect(result.code, result.output).toBe(0);
     for (const host of [h1, h2]) {
@@ -74,11 +77,25 @@ describe("app boot details", () => {
   });
 
   it("redeploys without booting the proxy or pruning", async () => {
-    const v3 = project.release("v3");
+    v3 = project.release("v3");
     const result = await berth(project, ["redeploy", "-v"]);
     expect(result.code, result.output).toBe(0);
     expect(result.stdout).not.toContain("Ensure kamal-proxy is running...");
     expect(result.stdout).not.toContain("docker image prune");
     for (const host of [h1, h2]) expect((await httpGet(host, "/version")).body).toBe(v3);
+  });
+
+  it("prunes to retain_containers stopped containers, and removes the images no container uses", async () => {
+    // Stopped so far: v1 (by the deploy of v2) and v2 (by the redeploy of v3, which doesn't prune).
+    const v4 = project.release("v4");
+    const result = await berth(project, ["deploy"]);
+    expect(result.code, result.output).toBe(0);
+    for (const host of [h1, h2]) {
+      expect((await httpGet(host, "/version")).body).toBe(v4);
+      const stopped = await sh(host, "docker ps -a --filter label=service=app --filter status=exited --format '{{.Names}}' | sort");
+      expect(stopped).toBe([`app-web-${v2}`, `app-web-${v3}`].sort().join("\n"));
+      const images = await sh(host, "docker image ls --filter label=service=app --format '{{.Tag}}' | sort");
+      expect(images).toBe([v2, v3, v4, "latest"].sort().join("\n"));
+    }
   });
 });

@@ -91,6 +91,12 @@ describe("deploy (with -P: the image is pulled, not built)", () => {
     expect(h1.some((command) => command.startsWith("docker container start kamal-proxy"))).toBe(false);
     expect(index("docker tag registry.example:5000/team/app:999 registry.example:5000/team/app:latest")).toBeGreaterThan(index("docker exec kamal-proxy kamal-proxy deploy"));
     expect(index("docker image prune --force --filter label=service=app")).toBeGreaterThan(-1);
+    // The prunes start once the new container runs, before the old one stops, keeping one stopped
+    // container fewer per role that stops one: retain_containers (5) once the stops are done.
+    expect(index("docker ps -q -a --filter label=service=app --filter status=created")).toBeGreaterThan(index("docker run --detach"));
+    expect(index("docker ps -q -a --filter label=service=app --filter status=created")).toBeLessThan(index("docker stop app-web-998"));
+    expect(h1.find((command) => command.startsWith("docker ps -q -a"))).toContain("| tail -n +5 |");
+    expect(fake.commandsOn("10.0.0.2").find((command) => command.startsWith("docker ps -q -a"))).toContain("| tail -n +4 |");
 
     // The new container, as Kamal names and labels it, reading its secrets from the env file.
     const dockerRun = h1.find((command) => command.startsWith("docker run --detach"))!;
