@@ -37,24 +37,41 @@ export interface PushOptions {
   readonly stop?: AbortSignal;
 }
 
-const probes = new WeakMap<Run, Promise<LocalDocker>>();
+const toolProbes = new WeakMap<Run, Promise<boolean>>();
+const archProbes = new WeakMap<Run, Promise<string>>();
 
-/** Docker here: installed at all, with buildx or not, which architecture. Two local processes, side by side. */
-export function localDocker(run: Run): Promise<LocalDocker> {
-  let probe = probes.get(run);
+/**
+ * Whether `docker buildx` works here (one docker process; `command -v` is the shell's). Throws when
+ * Docker isn't installed.
+ */
+export function hasBuildx(run: Run): Promise<boolean> {
+  let probe = toolProbes.get(run);
   if (probe === undefined) {
     probe = (async () => {
-      const [tools, info] = await Promise.all([
-        run.local(cmd("docker --version >/dev/null 2>&1 || { echo 'no-docker'; exit 0; };", "docker buildx version >/dev/null 2>&1 && echo buildx || echo classic"), { level: "debug" }),
-        run.local(cmd("docker", "info", "--format", "'{{.Architecture}}'"), { level: "debug", allowFailure: true }),
-      ]);
+      const tools = await run.local(cmd("command -v docker >/dev/null || { echo no-docker; exit 0; }; docker buildx version >/dev/null 2>&1 && echo buildx || echo classic"), { level: "debug" });
       const kind = tools.stdout.trim();
       if (kind === "no-docker") throw new BuildError("Docker is not installed locally");
-      return { buildx: kind === "buildx", arch: dockerArch(info.stdout.trim()) };
+      return kind === "buildx";
     })();
-    probes.set(run, probe);
+    toolProbes.set(run, probe);
   }
   return probe;
+}
+
+/** This machine's Docker architecture (`amd64`/`arm64`, from `docker info`): asked only when a build or a remote builder needs it. */
+export function localArch(run: Run): Promise<string> {
+  let probe = archProbes.get(run);
+  if (probe === undefined) {
+    probe = run.local(cmd("docker", "info", "--format", "'{{.Architecture}}'"), { level: "debug", allowFailure: true }).then((info) => dockerArch(info.stdout.trim()));
+    archProbes.set(run, probe);
+  }
+  return probe;
+}
+
+/** Docker here: with buildx or not, which architecture. */
+export async function localDocker(run: Run): Promise<LocalDocker> {
+  const [buildx, arch] = await settleAll(hasBuildx(run), localArch(run));
+  return { buildx, arch };
 }
 
 function dockerArch(architecture: string): string {
@@ -150,7 +167,8 @@ async function validateClone(run: Run, context: CloneContext, buildDirectory: st
 // Builder (buildx only) -------------------------------------------------------------------
 
 async function builderKind(run: Run): Promise<BuilderKind> {
-  return builderCommands.builderKind(run.config, (await localDocker(run)).arch);
+  // The architecture only decides between local and remote/hybrid when a remote builder is set.
+  return builderCommands.builderKind(run.config, run.config.builder.remote === undefined ? "" : await localArch(run));
 }
 
 /** Makes sure the buildx builder exists (re-creating an incompatible one), as Kamal does before building. */
@@ -193,16 +211,19 @@ export async function shipBuild(run: Run, options: PushOptions = {}): Promise<Sh
   const config = run.config;
   const noCache = options.noCache ?? false;
   // Nothing orders Docker's probe, the login and the check for an earlier build: run them at once.
-  const [docker, , built] = await settleAll(localDocker(run), loginLocally(run), localImage(run, noCache));
+  const [buildx, , built] = await settleAll(hasBuildx(run), loginLocally(run), localImage(run, noCache));
   const kind = await builderKind(run);
   options.stop?.throwIfAborted();
   await runHook(run, "pre-build");
+  const reuse = built !== undefined && !buildx && kind === "local";
+  // An image reused as it is needs no architecture: its push commands don't depend on it.
+  const docker: LocalDocker = { buildx, arch: reuse ? "" : await localArch(run) };
   const commands = builderCommands.buildCommands(config, kind, { buildx: docker.buildx, localArch: docker.arch, noCache });
   const env = plainEnvironment(builderCommands.buildEnvironment(config, kind));
   const [build, ...pushes] = commands;
   let directory = run.cwd;
   let imageId = built?.id;
-  if (built !== undefined && !docker.buildx && kind === "local") {
+  if (reuse) {
     run.say(`Image ${config.absoluteImage} was already built from this commit, pushing it (--no-cache rebuilds it)`, "yellow");
   } else {
     directory = await prepareBuildDirectory(run);

@@ -200,6 +200,8 @@ const READ_ONLY_LOCAL = [
   /^docker (--version|version|info|image inspect|buildx (version|inspect|ls))\b/,
   /^echo\b/,
   /^exit \d+$/,
+  /^true$/,
+  /^command -v [\w-]+$/,
 ];
 
 /** Read-only probes run; the build clone's commands run and are recorded; the rest is recorded and succeeds. */

@@ -14,7 +14,7 @@ const sha13 = (pwd: string): string => createHash("sha256").update(pwd).digest("
 /** This machine as the fake sees it: Docker without buildx, the project a git repository on commit abc123. */
 function machine(root: string, { built = false, dirty = "" }: { built?: boolean; dirty?: string } = {}) {
   return (command: string): Reply | undefined => {
-    if (command.startsWith("docker --version")) return { stdout: "classic\n" };
+    if (command.startsWith("command -v docker")) return { stdout: "classic\n" };
     if (command.startsWith("docker info")) return { stdout: "x86_64\n" };
     if (command.startsWith("docker image inspect")) return built ? { stdout: "sha256:5ca1ab1e app\n" } : { code: 0, stdout: "" };
     if (command.startsWith("git rev-parse --show-toplevel HEAD")) return { stdout: `${root}\nabc123\n---\n${dirty}` };
@@ -81,7 +81,7 @@ describe("build push without buildx", () => {
 
   it("says so when Docker is missing here", async () => {
     const { run, local } = await harness(BASE_CONFIG, { secrets: SECRETS });
-    local.responder = (command) => (command.startsWith("docker --version") ? { stdout: "no-docker\n" } : undefined);
+    local.responder = (command) => (command.startsWith("command -v docker") ? { stdout: "no-docker\n" } : undefined);
     await expect(buildAndPush(run)).rejects.toThrow("Docker is not installed locally");
   });
 });

@@ -133,7 +133,7 @@ describe("deploy (with -P: the image is pulled, not built)", () => {
       },
     });
     local.responder = (command) => {
-      if (command.startsWith("docker --version")) return { stdout: "classic\n" };
+      if (command.startsWith("command -v docker")) return { stdout: "classic\n" };
       if (command.startsWith("docker info")) return { stdout: "x86_64\n" };
       if (command.startsWith("docker image inspect")) return { stdout: `${pushed} app\n` };
       return undefined;

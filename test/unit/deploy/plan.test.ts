@@ -227,6 +227,9 @@ describe("plan transports", () => {
     expect(isReadOnly("git rev-parse --show-toplevel HEAD && echo --- && git status --porcelain")).toBe(true);
     expect(isReadOnly("docker --version >/dev/null 2>&1 || { echo 'no-docker'; exit 0; }; { docker buildx version >/dev/null 2>&1 && echo buildx || echo classic; }; docker info --format '{{.Architecture}}' 2>/dev/null || echo unknown")).toBe(true);
     expect(isReadOnly("docker image inspect --format '{{ .Config.Labels.service }}' team/app:1")).toBe(true);
+    expect(isReadOnly("command -v docker >/dev/null || { echo no-docker; exit 0; }; docker buildx version >/dev/null 2>&1 && echo buildx || echo classic")).toBe(true);
+    expect(isReadOnly("docker image inspect --format '{{.Id}}' team/app:1 2>/dev/null || true")).toBe(true);
+    expect(isReadOnly("command -v docker; rm -rf /")).toBe(false);
     expect(isReadOnly("docker build -t team/app:1 .")).toBe(false);
     expect(isReadOnly("docker push team/app:1")).toBe(false);
     expect(isReadOnly("git -C /tmp/x clone /src")).toBe(false);

@@ -122,7 +122,8 @@ describe("SshTransport (stand-in ssh)", () => {
     expect(argvLines().filter((line) => line.includes(" -N -f "))).toHaveLength(3);
 
     writeFileSync(join(fakeDir, "dns-fails"), "9");
-    const error = await ssh.connect("web-2").catch((caught: unknown) => caught);
+    await ssh.connect("web-2"); // a failure is kept for the host's next command
+    const error = await ssh.run("web-2", cmd("true")).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(SshConnectionError);
     expect((error as SshConnectionError).reason).toBe("dns");
     expect((error as Error).message).toMatch(/Cannot connect to web-2: the name web-2 does not resolve \(tried 4 times\)/);
