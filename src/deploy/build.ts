@@ -269,7 +269,6 @@ async function identityHere(run: Run): Promise<ImageIdentity | undefined> {
   return builderCommands.parseImageIdentity(result.stdout);
 }
 
-
 /** `build dev`: builds the working tree into the local image store, tagged `…-dirty`. */
 export async function buildDev(run: Run, options: PushOptions & { exportType?: string } = {}): Promise<void> {
   const docker = await localDocker(run);

@@ -10,7 +10,7 @@
 //   doesn't pull an image the host holds already.
 import { cmd, quote, type Cmd } from "../commands/index.js";
 import { containerFilterArgs } from "../commands/app/filters.js";
-import type { ImageIdentity } from "../commands/builder/hosts.js";
+import { imageIdentityOf, type ImageIdentity } from "../commands/builder/hosts.js";
 import { docker } from "../commands/shared.js";
 import { PROXY_CONTAINER_NAME, type Configuration, type Role } from "../config/index.js";
 
@@ -83,7 +83,7 @@ export function parseHostState(output: string, roles: readonly Role[], config: P
   const images = new Map<string, ImageIdentity>();
   for (const [kind, id = "", service = "", tags = ""] of lines) {
     if (kind !== "image") continue;
-    for (const tag of tags.split(" ").filter(Boolean)) images.set(normalizedReference(tag), { id, service: service === "<no value>" ? "" : service });
+    for (const tag of tags.split(" ").filter(Boolean)) images.set(normalizedReference(tag), imageIdentityOf(id, service));
   }
   const latest = images.get(normalizedReference(config.latestImage))?.id.replace(/^sha256:/, "") ?? "";
   const containers: Container[] = lines

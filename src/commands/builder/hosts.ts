@@ -37,11 +37,15 @@ export interface ImageIdentity {
   readonly service: string;
 }
 
+/** An image's ID and `service` label as a docker template printed them (`<no value>`: no label). */
+export function imageIdentityOf(id: string, service: string): ImageIdentity {
+  return { id, service: service === "<no value>" ? "" : service };
+}
+
 /** `imageIdentity`'s output, or undefined when the store has no image under the tag. */
 export function parseImageIdentity(output: string): ImageIdentity | undefined {
   const [id = "", ...rest] = output.trim().split(" ");
-  const service = rest.join(" ");
-  return id.startsWith("sha256:") ? { id, service: service === "<no value>" ? "" : service } : undefined;
+  return id.startsWith("sha256:") ? imageIdentityOf(id, rest.join(" ")) : undefined;
 }
 
 /** `docker info --format '{{index .RegistryConfig.Mirrors 0}}'`: hosts behind one mirror pull one at a time first. */
