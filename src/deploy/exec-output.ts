@@ -9,6 +9,8 @@ export interface RawRequest {
   readonly raw: boolean;
   /** Where `--raw` bytes go (the command's real standard output). */
   readonly rawOutput?: (chunk: Buffer) => void;
+  /** The command is a line the user typed for the host's own shell (`server exec`). */
+  readonly loginShell?: boolean;
 }
 
 /** What runs for one unit (a role, an accessory, the host itself): steps first, then the command. */
@@ -39,13 +41,14 @@ export async function onEachHost<T>(
       const last = rounds.pop() ?? [];
       for (const round of rounds) await run.batch(host, round);
       if (!request.raw) {
-        texts.push((await run.batch(host, [...last, { command, label: "exec" }])).at(-1)?.stdout ?? "");
+        const shell = request.loginShell ? { loginShell: true } : {};
+        texts.push((await run.batch(host, [...last, { command, label: "exec" }], shell)).at(-1)?.stdout ?? "");
         continue;
       }
       if (last.length > 0) await run.batch(host, last, { level: "debug" });
       let streamed = false;
       const stream = single && request.rawOutput !== undefined ? { onStdoutBytes: (chunk: Buffer) => ((streamed = true), request.rawOutput!(chunk)) } : {};
-      const result = await run.exec(host, command, { raw: true, ...stream });
+      const result = await run.exec(host, command, { raw: true, ...stream, ...(request.loginShell ? { loginShell: true } : {}) });
       // A transport that doesn't stream hands the bytes over at the end.
       if (!streamed) texts.push(result.stdoutBytes ?? Buffer.from(result.stdout, "utf8"));
     }

@@ -59,6 +59,8 @@ export interface ExecOptions {
   /** Output as it arrives (followed logs, `--raw` piping). */
   readonly onStdout?: (chunk: string) => void;
   readonly onStdoutBytes?: (chunk: Buffer) => void;
+  /** Run it with the user's login shell (a command line the user typed, e.g. `server exec`). */
+  readonly loginShell?: boolean;
 }
 
 export interface LocalOptions extends ExecOptions {
@@ -172,6 +174,7 @@ export class Run {
       ...(options.allowFailure ? { allowFailure: true } : {}),
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
       ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
+      ...(options.loginShell ? { loginShell: true } : {}),
       ...streaming(options),
     });
   }
@@ -195,13 +198,17 @@ export class Run {
    * Runs several steps in one round trip. Throws for the first required step that failed, with
    * SSHKit's message naming that step; returns every step's result otherwise.
    */
-  async batch(host: string, steps: readonly (Cmd | BatchStep)[], options: { level?: Level } = {}): Promise<BatchStepResult[]> {
+  async batch(
+    host: string,
+    steps: readonly (Cmd | BatchStep)[],
+    options: { level?: Level; loginShell?: boolean } = {},
+  ): Promise<BatchStepResult[]> {
     if (steps.length === 0) return [];
     const batch = batching.batch(steps, { nonce: randomBytes(8).toString("hex") });
     const transport = await this.remote();
     const shown = batch.steps.map((step) => render(step.command)).join(" ; ");
     this.display.expect(host, render(batch.command), { level: options.level ?? "info", shown, hideLinesWith: batch.marker });
-    const result = await transport.run(host, batch.command, { allowFailure: true });
+    const result = await transport.run(host, batch.command, { allowFailure: true, ...(options.loginShell ? { loginShell: true } : {}) });
     const results = batching.parseBatch(batch, result);
     const failure = batching.firstFailure(results, batch);
     if (failure !== undefined) {

@@ -27,7 +27,7 @@ export async function execOnServers(run: Run, request: ServerExecRequest): Promi
   const hosts = run.selection.hosts;
   say(`Running '${command}' on ${hosts.join(", ")}...`);
   const tags = await run.tags();
-  await onEachHost(run, request, hosts, (host) => [host], async (host) => ({
+  await onEachHost(run, { ...request, loginShell: true }, hosts, (host) => [host], async (host) => ({
     steps: [{ command: auditor.record(run.config, tags, `Executed cmd '${command}' on ${host}`), label: "audit" }],
     command: cmd(command),
   }));

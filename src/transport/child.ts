@@ -28,6 +28,8 @@ export interface ChildOutcome {
   stdoutBytes?: Buffer;
   durationMs: number;
   timedOut: boolean;
+  /** The exit status came from the command itself (a remote shell's marker), not from ssh. */
+  statusFromCommand?: boolean;
 }
 
 /** Exit status reported for a command stopped by `timeoutMs`, like coreutils' timeout(1). */

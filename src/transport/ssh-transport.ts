@@ -14,6 +14,7 @@ import { SshConnectionError, type SshFailureReason } from "./errors.js";
 import { parseHost, type ParsedHost } from "./host.js";
 import { Observers, StatsCounter } from "./observers.js";
 import { runObserved } from "./observed-run.js";
+import { MAX_SHELL_STDIN_BYTES, REMOTE_SHELL_COMMAND, RemoteShell } from "./remote-shell.js";
 import { shellText, stdinBytes } from "./shell-text.js";
 import { classifySshFailure, type FailureContext } from "./ssh-failure.js";
 import {
@@ -43,6 +44,11 @@ export interface SshTransportOptions {
   observers?: readonly TransportObserver[];
   /** Environment of the ssh processes (SSH_AUTH_SOCK, HOME ...). Default: this process's. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Run commands in remote shells kept open on the shared connection (see remote-shell.ts)
+   * instead of one ssh process and session each. Default true.
+   */
+  persistentShells?: boolean;
 }
 
 const DEFAULT_CONNECT_TIMEOUT_SECONDS = 15;
@@ -71,6 +77,22 @@ interface HostState {
   rechecking?: Promise<void>;
   /** A failure of `connect`, kept for the host's next use to report (instead of connecting again). */
   connectFailure?: unknown;
+  /** Remote shells open on the shared connection, at most one per session in flight. */
+  shells: RemoteShell[];
+}
+
+/** One command as each way of running it needs it. */
+interface RemoteCommand {
+  kind: CommandKind;
+  shown: string;
+  /** For its own ssh process: text for the login shell, and the standard input that goes with it. */
+  text: string;
+  stdin: Buffer | undefined;
+  /** For a remote shell: the command's plain text and its own standard input (never in argv either way). */
+  script: string;
+  scriptStdin: Buffer | undefined;
+  /** Needs the user's login shell (a user's own command line, e.g. `server exec`). */
+  loginShell: boolean;
 }
 
 export class SshTransport implements Transport {
@@ -80,6 +102,7 @@ export class SshTransport implements Transport {
   private readonly batchMode: boolean;
   private readonly sessionsPerHost: number;
   private readonly env: NodeJS.ProcessEnv;
+  private readonly persistentShells: boolean;
   private readonly observers: Observers;
   private readonly counters = new StatsCounter();
   private readonly starts: LimitFunction;
@@ -94,6 +117,7 @@ export class SshTransport implements Transport {
     this.batchMode = options.batchMode ?? !process.stdin.isTTY;
     this.sessionsPerHost = options.maxSessionsPerHost ?? DEFAULT_SESSIONS_PER_HOST;
     this.env = options.env ?? process.env;
+    this.persistentShells = options.persistentShells ?? true;
     this.observers = new Observers(options.observers);
     this.starts = pLimit(this.sshkit.maxConcurrentStarts ?? DEFAULT_MAX_CONCURRENT_STARTS);
   }
@@ -119,14 +143,18 @@ export class SshTransport implements Transport {
 
   async run(host: string, command: Cmd, options: RunOptions = {}): Promise<RunResult> {
     const { text, stdin } = shellText(command, options.stdin);
-    return this.execute(host, "command", render(command), text, stdin, options);
+    const script = render(command, { redact: false });
+    const scriptStdin = stdinBytes(options.stdin ?? command.stdin);
+    const remote = { kind: "command", shown: render(command), text, stdin, script, scriptStdin, loginShell: options.loginShell === true } as const;
+    return this.execute(host, remote, options);
   }
 
   async upload(host: string, body: Buffer | Redacted, remotePath: string, options: UploadOptions = {}): Promise<void> {
     const mode = options.mode ?? 0o600;
     const bytes = stdinBytes(body) ?? Buffer.alloc(0);
-    const command = uploadCommand(remotePath, mode, options.owner);
-    await this.execute(host, "upload", describeUpload(remotePath, bytes.length, mode), render(command), bytes, {});
+    const text = render(uploadCommand(remotePath, mode, options.owner));
+    const shown = describeUpload(remotePath, bytes.length, mode);
+    await this.execute(host, { kind: "upload", shown, text, stdin: bytes, script: text, scriptStdin: bytes, loginShell: false }, {});
     this.counters.uploaded(bytes.length);
   }
 
@@ -144,6 +172,10 @@ export class SshTransport implements Transport {
 
   async close(): Promise<void> {
     const open = [...this.hosts.values()].filter((state) => state.ready !== undefined);
+    for (const state of this.hosts.values()) {
+      for (const shell of state.shells) shell.close();
+      state.shells = [];
+    }
     await Promise.all(
       open.map(async (state) => {
         const invocation = await state.ready!.catch(() => undefined);
@@ -158,34 +190,45 @@ export class SshTransport implements Transport {
     this.privateDir = undefined;
   }
 
-  private execute(
-    host: string,
-    kind: CommandKind,
-    shown: string,
-    remoteCommand: string,
-    stdin: Buffer | undefined,
-    options: RunOptions,
-  ): Promise<RunResult> {
+  private execute(host: string, remote: RemoteCommand, options: RunOptions): Promise<RunResult> {
     const state = this.state(host);
     return runObserved(this.observers, this.counters, {
       host,
-      kind,
-      shown,
+      kind: remote.kind,
+      shown: remote.shown,
       options,
       start: async (hooks) => {
         const invocation = await this.liveConnection(state);
         state.running++;
         try {
           return await state.sessions(() =>
-            this.ssh(sshCommandArgs(invocation, remoteCommand), { ...(stdin === undefined ? {} : { stdin }), ...hooks }),
+            this.usesShell(remote)
+              ? this.shell(state, invocation).run(remote.script, remote.scriptStdin, hooks)
+              : this.ssh(sshCommandArgs(invocation, remote.text), { ...(remote.stdin === undefined ? {} : { stdin: remote.stdin }), ...hooks }),
           );
         } finally {
           state.running--;
           state.idleSince = performance.now();
         }
       },
-      connectionError: async (outcome) => (outcome.code === 255 ? this.connectionFailure(state, outcome) : undefined),
+      connectionError: async (outcome) =>
+        outcome.code === 255 && outcome.statusFromCommand !== true ? this.connectionFailure(state, outcome) : undefined,
     });
+  }
+
+  private usesShell(remote: RemoteCommand): boolean {
+    return this.persistentShells && !remote.loginShell && (remote.scriptStdin?.length ?? 0) <= MAX_SHELL_STDIN_BYTES;
+  }
+
+  /** A free remote shell on the host's connection, opened if none is (sessions in flight are bounded). */
+  private shell(state: HostState, invocation: SshInvocation): RemoteShell {
+    state.shells = state.shells.filter((shell) => !shell.ended);
+    const free = state.shells.find((shell) => shell.idle);
+    if (free) return free;
+    // Idle shells end after ControlPersist seconds, so the master can then idle out as before.
+    const shell = new RemoteShell("ssh", sshCommandArgs(invocation, REMOTE_SHELL_COMMAND), this.env, invocation.controlPersistSeconds * 1000);
+    state.shells.push(shell);
+    return shell;
   }
 
   /** Exit 255 is ssh's own failure or the command's exit status: the shared connection tells which. */
@@ -227,7 +270,7 @@ export class SshTransport implements Transport {
   private state(host: string): HostState {
     let state = this.hosts.get(host);
     if (!state) {
-      state = { parsed: parseHost(host), index: this.hosts.size, sessions: pLimit(this.sessionsPerHost), running: 0, idleSince: 0 };
+      state = { parsed: parseHost(host), index: this.hosts.size, sessions: pLimit(this.sessionsPerHost), running: 0, idleSince: 0, shells: [] };
       this.hosts.set(host, state);
     }
     return state;

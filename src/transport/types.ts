@@ -16,6 +16,11 @@ export interface RunOptions {
   allowFailure?: boolean;
   /** Stop the command after this long; it then fails like a command that exited 124. */
   timeoutMs?: number;
+  /**
+   * Run it with the user's login shell, as `ssh host COMMAND` does (for the user's own command
+   * lines, e.g. `server exec`); otherwise a transport may run it with /bin/sh.
+   */
+  loginShell?: boolean;
 }
 
 export interface RunResult {

@@ -114,10 +114,30 @@ describe("SshTransport on the test bed", () => {
     expect(commandLines().filter(({ args }) => args.startsWith("ssh\0") && args.includes("berth-ssh-"))).toEqual([]);
   });
 
+  it("runs commands in remote shells kept open on the connection, a user's command line in its login shell", async () => {
+    const ssh = transport();
+    // In a subshell `$$` is its shell's PID: the same for every command one remote shell runs.
+    const sessions = new Set<string>();
+    for (let i = 0; i < 5; i++) sessions.add((await ssh.run(h1.ip, cmd("echo", "$$"))).stdout);
+    expect(sessions.size).toBe(1);
+    expect([...sessions][0]).toMatch(/^\d+\n$/);
+    // Two at once need two shells; afterwards both are reused.
+    const twice = (): Promise<string[]> => Promise.all([1, 2].map(async () => (await ssh.run(h1.ip, cmd("sleep 0.3; echo $$"))).stdout));
+    const first = await twice();
+    expect(new Set(first).size).toBe(2);
+    expect(new Set([...first, ...(await twice())]).size).toBe(2);
+    // A line typed by the user (server exec) goes to the login shell of a session of its own.
+    const own = await ssh.run(h1.ip, cmd("echo", "$$;", "echo", "$0"), { loginShell: true });
+    expect(first).not.toContain(own.stdout.split("\n")[0] + "\n");
+    expect(own.stdout.split("\n")[1]).toMatch(/bash$/);
+    expect(ssh.stats()).toMatchObject({ connectionsOpened: 1, commandsRun: 10 });
+  });
+
   it("reopens, and counts, a connection that closed itself after sshkit.pool_idle_timeout", async () => {
     const ssh = transport({ sshkit: { poolIdleTimeout: 1 } });
     expect((await ssh.run(h1.ip, cmd("hostname"))).stdout).toBe("berth-h1\n");
-    await new Promise((resolve) => setTimeout(resolve, 2500)); // ControlPersist=1: the master has gone
+    // The idle remote shell ends after 1 s, then ControlPersist=1 ends the master.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
     expect(await establishedSshConnections(h1.ip)).toBe(0);
     expect((await ssh.run(h1.ip, cmd("hostname"))).stdout).toBe("berth-h1\n");
     expect(ssh.stats()).toMatchObject({ connectionsOpened: 2, commandsRun: 2 });

@@ -54,6 +54,9 @@ afterEach(async () => {
 function makeTransport(env: Record<string, string> = {}, options: SshTransportOptions = {}): SshTransport {
   transport = new SshTransport({
     batchMode: true,
+    // The stand-in answers each ssh process on its own; remote shells are covered by
+    // remote-shell.test.ts (against /bin/sh) and the integration tests (against sshd).
+    persistentShells: false,
     ...options,
     env: { ...process.env, PATH: `${fakeDir}:${process.env.PATH}`, FAKE_DIR: fakeDir, FAKE_G_USER: userInfo().username, ...env },
   });
