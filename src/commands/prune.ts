@@ -36,3 +36,13 @@ export function appContainers(config: Configuration, retain: number = config.ret
     cmd("while read container_id; do docker rm $container_id; done"),
   );
 }
+
+/** `docker rm` of stopped containers a deploy worked out to prune (by name). */
+export function removeContainers(names: readonly string[]): Cmd {
+  return docker("rm", ...names);
+}
+
+/** `docker rmi` of images a deploy worked out to prune (by reference, or by ID when untagged). */
+export function removeImages(references: readonly string[]): Cmd {
+  return docker("rmi", ...references);
+}

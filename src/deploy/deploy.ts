@@ -15,7 +15,7 @@
 import { BerthError } from "../util/errors.js";
 import { settleAll } from "../util/settle.js";
 import { bootApp, readHostState, tagLatestSteps, type DeferredSteps, type HostStates } from "./app-boot.js";
-import type { HostState } from "./host-state.js";
+import { prunePlan, type HostState } from "./host-state.js";
 import type { BatchStep } from "../commands/batch.js";
 import { bootAccessories } from "./accessory.js";
 import { pullAuditStep, pullUnlessPresent, shipBuild, type ShippedImage } from "./build.js";
@@ -24,7 +24,7 @@ import { hookFile, runHook } from "./hooks.js";
 import { loginLocally } from "./login.js";
 import { withLock } from "./lock.js";
 import { checkProxyVersion, proxyBootSteps, runWithProxyBoot } from "./proxy.js";
-import { pruneContainerSteps, pruneImageSteps } from "./prune.js";
+import { plannedPruneSteps } from "./prune.js";
 import { bootstrapServers } from "./server.js";
 import type { Run } from "./run.js";
 import { app as appCommands } from "../commands/index.js";
@@ -143,7 +143,7 @@ async function deployUnderLock(run: Run, shipping: Promise<ShippedImage>, phases
 
   const roleStates: HostStates = new Map([...states].map(([host, state]) => [host, state.roles]));
   const pruning = new Map<string, Promise<unknown>>();
-  const pruneWhenStarted = phases.prune ? await pruneAheadOfStops(run, roleStates, pruning) : undefined;
+  const pruneWhenStarted = phases.prune ? await pruneAheadOfStops(run, states, pruning) : undefined;
   let deferred: DeferredSteps;
   try {
     deferred = await bootApp(run, { states: roleStates, stopStale: true, tagLatest: false, deferStopOld: true, ...(pruneWhenStarted ? { onStarted: pruneWhenStarted } : {}) });
@@ -153,11 +153,18 @@ async function deployUnderLock(run: Run, shipping: Promise<ShippedImage>, phases
   }
 
   // Old containers stopped beside the image tagged as latest (after every host booted), while
-  // the prunes finish; then withLock gives the lock back.
+  // the prunes finish; then withLock gives the lock back. A host whose `latest` already is the
+  // image it runs now (it held the image just pushed, and tagged it before) is not tagged again.
   const tag = await tagLatestSteps(run);
+  const shipped = await shipping;
+  const tagged = (host: string): boolean => {
+    const state = states.get(host);
+    return state?.image !== undefined && state.image.id === shipped.imageId && state.latestImageId === state.image.id;
+  };
   await run.on(hosts, async (host) => {
+    const steps = [deferred.get(host) ?? [], tagged(host) ? [] : tag];
     await settleAll(
-      Promise.all([deferred.get(host) ?? [], tag].filter((steps) => steps.length > 0).map((steps) => run.batch(host, steps, { level: "debug" }))),
+      Promise.all(steps.filter((batch) => batch.length > 0).map((batch) => run.batch(host, batch, { level: "debug" }))),
       pruning.get(host) ?? Promise.resolve(),
     );
   });
@@ -165,18 +172,18 @@ async function deployUnderLock(run: Run, shipping: Promise<ShippedImage>, phases
 
 /**
  * Kamal prunes after the old containers are stopped. Berth starts each host's prunes as soon as
- * its first new container runs, beside the proxy switch: nothing they remove is needed by then
- * (the new container holds the new image; the old one still runs and holds its image). The old
- * containers stopped afterwards would not be counted as stopped yet, so the host keeps one
- * stopped container fewer per role that stops one: after the stops it keeps `retain_containers`,
- * as Kamal does.
+ * its first new container runs, beside the proxy switch, and works out what they remove from the
+ * state read (host-state.ts, prunePlan) instead of asking Docker again: nothing they remove is
+ * needed by then (the new container holds the new image; the old one still runs and holds its
+ * image). The containers this deploy stops afterwards (old and stale ones) count as stopped
+ * already, so after the stops the host keeps `retain_containers`, as with Kamal.
  */
-async function pruneAheadOfStops(run: Run, states: HostStates, pruning: Map<string, Promise<unknown>>): Promise<(host: string) => void> {
-  const retain = run.config.retainContainers;
+async function pruneAheadOfStops(run: Run, states: Map<string, HostState>, pruning: Map<string, Promise<unknown>>): Promise<(host: string) => void> {
   const steps = new Map<string, BatchStep[]>();
-  for (const [host, roles] of states) {
-    const stopping = run.selection.rolesOn(host).filter((role) => roles.get(role.name)?.current !== undefined).length;
-    steps.set(host, [...(await pruneContainerSteps(run, Math.max(retain - stopping, 0), 0)), ...(await pruneImageSteps(run))]);
+  for (const [host, state] of states) {
+    const stopping = run.selection.rolesOn(host).reduce((sum, role) => sum + (state.roles.get(role.name)?.running.length ?? 0), 0);
+    const plan = prunePlan(state, run.config, run.config.retainContainers, stopping);
+    steps.set(host, await plannedPruneSteps(run, plan));
   }
   return (host) => {
     if (pruning.has(host)) return;

@@ -3,6 +3,7 @@
 import { auditor, prune as pruneCommands } from "../commands/index.js";
 import type { BatchStep } from "../commands/batch.js";
 import { BerthError } from "../util/errors.js";
+import type { PrunePlan } from "./host-state.js";
 import { withLock } from "./lock.js";
 import type { Run } from "./run.js";
 
@@ -20,6 +21,20 @@ export async function pruneImageSteps(run: Run): Promise<BatchStep[]> {
     { command: auditor.record(run.config, await run.tags(), "Pruned images"), label: "audit" },
     { command: pruneCommands.danglingImages(run.config), label: "prune dangling images" },
     { command: pruneCommands.taggedImages(run.config), label: "prune tagged images" },
+  ];
+}
+
+/**
+ * A deploy's prune of what `plan` names (worked out from the state the deploy read), with Kamal's
+ * audit lines. A container or image that is gone or in use by then is left alone, not a failure.
+ */
+export async function plannedPruneSteps(run: Run, plan: PrunePlan): Promise<BatchStep[]> {
+  const tags = await run.tags();
+  return [
+    { command: auditor.record(run.config, tags, "Pruned containers"), label: "audit" },
+    ...(plan.containers.length > 0 ? [{ command: pruneCommands.removeContainers(plan.containers), allowFailure: true, label: "prune containers" }] : []),
+    { command: auditor.record(run.config, tags, "Pruned images"), label: "audit" },
+    ...(plan.images.length > 0 ? [{ command: pruneCommands.removeImages(plan.images), allowFailure: true, label: "prune images" }] : []),
   ];
 }
 

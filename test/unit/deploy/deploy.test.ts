@@ -36,6 +36,8 @@ interface World {
   running?: Record<string, string[]>;
   /** A container of version 999 exists already (same version deployed again). */
   clash?: boolean;
+  /** Stopped web containers of versions 901, 902 ... (901 the oldest), with their images, plus an unused and an untagged image. */
+  stopped?: number;
   /** `kamal-proxy deploy` fails (the new container never becomes healthy). */
   unhealthy?: boolean;
 }
@@ -52,6 +54,11 @@ function inspectLines(world: World): string {
   // The latest image is the current version's (the first listed for each role).
   const latest = Object.values(world.running ?? {})[0]?.[0];
   if (latest !== undefined) lines.push(`image|sha256:${latest}aaaa|app|registry.example:5000/team/app:${latest} registry.example:5000/team/app:latest `);
+  for (let index = 1; index <= (world.stopped ?? 0); index++) {
+    lines.push(`container|/app-web-90${index}|sha256:90${index}aaaa|exited|2025-11-1${index}T00:00:00Z|registry.example:5000/team/app:90${index}|web`);
+    lines.push(`image|sha256:90${index}aaaa|app|registry.example:5000/team/app:90${index} `);
+  }
+  if (world.stopped !== undefined) lines.push("image|sha256:980aaaa|app|registry.example:5000/team/app:980 ", "image|sha256:dangling|app|", "image|sha256:other|other|team/other:1 ");
   return lines.join("\n");
 }
 
@@ -71,7 +78,7 @@ describe("deploy (with -P: the image is pulled, not built)", () => {
   it("runs Kamal's steps on every host and leaves the secret only in the env file upload", async () => {
     const { run, servers: fake, stdout, stderr } = await harness(CONFIG, {
       secrets: SECRETS,
-      responder: servers({ running: { web: ["998", "997"], worker: ["998"] } }),
+      responder: servers({ running: { web: ["998", "997"], worker: ["998"] }, stopped: 6 }),
     });
     await deploy(run, { skipPush: true, noCache: false });
 
@@ -90,13 +97,17 @@ describe("deploy (with -P: the image is pulled, not built)", () => {
     // The proxy runs already: it isn't started again.
     expect(h1.some((command) => command.startsWith("docker container start kamal-proxy"))).toBe(false);
     expect(index("docker tag registry.example:5000/team/app:999 registry.example:5000/team/app:latest")).toBeGreaterThan(index("docker exec kamal-proxy kamal-proxy deploy"));
-    expect(index("docker image prune --force --filter label=service=app")).toBeGreaterThan(-1);
-    // The prunes start once the new container runs, before the old one stops, keeping one stopped
-    // container fewer per role that stops one: retain_containers (5) once the stops are done.
-    expect(index("docker ps -q -a --filter label=service=app --filter status=created")).toBeGreaterThan(index("docker run --detach"));
-    expect(index("docker ps -q -a --filter label=service=app --filter status=created")).toBeLessThan(index("docker stop app-web-998"));
-    expect(h1.find((command) => command.startsWith("docker ps -q -a"))).toContain("| tail -n +5 |");
-    expect(fake.commandsOn("10.0.0.2").find((command) => command.startsWith("docker ps -q -a"))).toContain("| tail -n +4 |");
+    // The prunes start once the new container runs, before the old one stops. What they remove
+    // comes from the state read: the containers this deploy stops (web 998 and stale 997 on
+    // 10.0.0.1, the worker's 998 too on 10.0.0.2) count as stopped, so retain_containers (5)
+    // stopped ones remain once the stops are done; then the images no remaining container uses,
+    // but not latest, nor another service's image.
+    expect(index("docker rm app-web-903 app-web-902 app-web-901")).toBeGreaterThan(index("docker run --detach"));
+    expect(index("docker rm app-web-903 app-web-902 app-web-901")).toBeLessThan(index("docker stop app-web-998"));
+    const images = (...versions: number[]): string => versions.map((version) => `registry.example:5000/team/app:${version}`).join(" ");
+    expect(h1).toContain(`docker rmi ${images(901, 902, 903, 980)} sha256:dangling`);
+    expect(fake.commandsOn("10.0.0.2")).toContain("docker rm app-web-904 app-web-903 app-web-902 app-web-901");
+    expect(fake.commandsOn("10.0.0.2")).toContain(`docker rmi ${images(901, 902, 903, 904, 980)} sha256:dangling`);
 
     // The new container, as Kamal names and labels it, reading its secrets from the env file.
     const dockerRun = h1.find((command) => command.startsWith("docker run --detach"))!;
