@@ -10,7 +10,10 @@ export const PROXY_CONTAINER_NAME = "kamal-proxy";
 /** Where app configuration (error pages, TLS files) is mounted inside the proxy container. */
 export const PROXY_APPS_CONTAINER_DIRECTORY = "/home/kamal-proxy/.apps-config";
 /** The named volume holding the proxy's own state. */
-export const PROXY_CONFIG_VOLUME = "kamal-proxy-config:/home/kamal-proxy/.config/kamal-proxy";
+export const PROXY_CONFIG_CONTAINER_DIRECTORY = "/home/kamal-proxy/.config/kamal-proxy";
+export const PROXY_CONFIG_VOLUME = `kamal-proxy-config:${PROXY_CONFIG_CONTAINER_DIRECTORY}`;
+/** Where the Berth proxy image puts its control socket (KAMAL_PROXY_SOCKET): on the config volume. */
+export const PROXY_CONTROL_SOCKET_NAME = "kamal-proxy.sock";
 export const DEFAULT_PROXY_HTTP_PORT = 80;
 export const DEFAULT_PROXY_HTTPS_PORT = 443;
 export const DEFAULT_PROXY_LOG_MAX_SIZE = "10m";

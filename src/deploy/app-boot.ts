@@ -22,6 +22,7 @@ import { uploadCommand } from "../transport/upload-command.js";
 import { BerthError } from "../util/errors.js";
 import { Barrier, HealthcheckError, waitUntilHealthy } from "./health.js";
 import { hostStateCommand, parseHostState, type HostState, type RoleState } from "./host-state.js";
+import { runProxyCommand } from "./proxy-control.js";
 import { runHook } from "./hooks.js";
 import type { Run } from "./run.js";
 
@@ -229,9 +230,9 @@ async function bootRole(run: Run, host: string, role: Role, version: string, sta
     if (containerId === "") throw new BootError(`Failed to get endpoint for ${role.name} on ${host}, did the container boot?`);
     settings.onStarted?.(host);
     if (role.runningProxy) {
-      // The switch and the old container's stop in one round trip: the stop only runs once the
-      // proxy has switched to the new container (a failed deploy ends the batch).
-      await run.batch(host, [{ command: appCommands.proxy.deploy(config, role, containerId.slice(0, 12)), label: "proxy deploy" }, ...stopOld]);
+      // The old container is stopped only once the proxy has switched to the new one.
+      await runProxyCommand(run, host, appCommands.proxy.deploy(config, role, containerId.slice(0, 12)));
+      if (stopOld.length > 0) await run.batch(host, stopOld);
     } else {
       await waitUntilHealthy(() => run.capture(host, appCommands.status(config, role, version), { allowFailure: true, level: "debug" }), {
         timeoutSeconds: config.deployTimeout,

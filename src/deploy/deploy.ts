@@ -24,6 +24,7 @@ import { hookFile, runHook } from "./hooks.js";
 import { loginLocally } from "./login.js";
 import { withLock } from "./lock.js";
 import { checkProxyVersion, proxyBootSteps, runWithProxyBoot } from "./proxy.js";
+import { openProxyControl } from "./proxy-control.js";
 import { plannedPruneSteps } from "./prune.js";
 import { bootstrapServers } from "./server.js";
 import type { Run } from "./run.js";
@@ -102,7 +103,12 @@ async function deployUnderLock(run: Run, shipping: Promise<ShippedImage>, phases
   const hosts = run.selection.appHosts;
   const audit = await pullAuditStep(run);
   const states = new Map<string, HostState>();
-  const readStates = (before: BatchStep[]): Promise<unknown> => run.on(hosts, async (host) => void states.set(host, await readHostState(run, host, undefined, before)));
+  const readStates = (before: BatchStep[]): Promise<unknown> =>
+    run.on(hosts, async (host) => {
+      const state = await readHostState(run, host, undefined, before);
+      states.set(host, state);
+      if (run.config.proxyHosts.includes(host)) openProxyControl(run, host, state.proxy);
+    });
 
   // Once `repo:VER` is pushed, the pull where a host doesn't hold that image, and `latest` pushed.
   const pullAll = async (): Promise<void> => {

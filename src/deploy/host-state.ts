@@ -14,7 +14,7 @@
 import { cmd, quote, type Cmd } from "../commands/index.js";
 import { imageIdentityOf, type ImageIdentity } from "../commands/builder/hosts.js";
 import { docker } from "../commands/shared.js";
-import { PROXY_CONTAINER_NAME, type Configuration, type Role } from "../config/index.js";
+import { PROXY_CONFIG_CONTAINER_DIRECTORY, PROXY_CONTAINER_NAME, type Configuration, type Role } from "../config/index.js";
 
 /** What a role has on a host before the boot. */
 export interface RoleState {
@@ -31,6 +31,8 @@ export interface ProxyState {
   readonly running: boolean;
   /** Its image's tag (what Kamal's version check reads), "" without a container. */
   readonly version: string;
+  /** Where its config volume is on the host ("" if unknown): the Berth proxy's control socket is there. */
+  readonly configDirectory: string;
 }
 
 /** An app container as the state read saw it. */
@@ -43,6 +45,8 @@ export interface AppContainer {
   readonly image: string;
   readonly role: string;
   readonly destination: string;
+  /** Host path of the proxy's config volume (only for kamal-proxy). */
+  readonly proxyConfig: string;
 }
 
 /** An image on the host: its ID, service label and tags (none: dangling). */
@@ -67,7 +71,8 @@ export interface HostState {
 // (a plain `.Key` would fail the whole call for it).
 const CONTAINER_FIELDS =
   'container|{{index . "Name"}}|{{index . "Image"}}|{{with index . "State"}}{{index . "Status"}}{{end}}|{{index . "Created"}}|' +
-  '{{with index . "Config"}}{{index . "Image"}}|{{with index . "Labels"}}{{index . "role"}}|{{index . "destination"}}{{end}}{{end}}';
+  '{{with index . "Config"}}{{index . "Image"}}|{{with index . "Labels"}}{{index . "role"}}|{{index . "destination"}}{{end}}{{end}}|' +
+  `{{range index . "Mounts"}}{{if eq (index . "Destination") "${PROXY_CONFIG_CONTAINER_DIRECTORY}"}}{{index . "Source"}}{{end}}{{end}}`;
 const IMAGE_FIELDS = 'image|{{index . "Id"}}|{{with index . "Config"}}{{with index . "Labels"}}{{index . "service"}}{{end}}{{end}}|{{range index . "RepoTags"}}{{.}} {{end}}';
 const FORMAT = `{{if index . "State"}}${CONTAINER_FIELDS}{{else}}${IMAGE_FIELDS}{{end}}`;
 
@@ -115,7 +120,7 @@ export function parseHostState(
   const latest = latestImageId.replace(/^sha256:/, "");
   const all: AppContainer[] = lines
     .filter(([kind]) => kind === "container")
-    .map(([, name = "", imageId = "", status = "", created = "", image = "", role = "", destination = ""]) => ({
+    .map(([, name = "", imageId = "", status = "", created = "", image = "", role = "", destination = "", proxyConfig = ""]) => ({
       name: name.replace(/^\//, ""),
       imageId,
       status,
@@ -123,6 +128,7 @@ export function parseHostState(
       image,
       role,
       destination,
+      proxyConfig,
     }))
     // Newest first, as `docker ps` lists them.
     .sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
@@ -145,7 +151,11 @@ export function parseHostState(
   }
   return {
     roles: roleStates,
-    proxy: { running: proxy?.status === "running", version: proxy === undefined ? "" : (proxy.image.split(":").at(-1) ?? "") },
+    proxy: {
+      running: proxy?.status === "running",
+      version: proxy === undefined ? "" : (proxy.image.split(":").at(-1) ?? ""),
+      configDirectory: proxy?.proxyConfig ?? "",
+    },
     image: identity(byTag.get(normalizedReference(config.absoluteImage))),
     latestImageId,
     containers,

@@ -226,6 +226,12 @@ export class Run {
     await transport.upload(host, body, remotePath, options);
   }
 
+  /** A local socket forwarded to `remotePath` on the host, or undefined where the transport has none. */
+  async forwardSocket(host: string, remotePath: string): Promise<string | undefined> {
+    const transport = await this.remote();
+    return transport.forwardUnixSocket?.(host, remotePath);
+  }
+
   /**
    * Opens the connections to `hosts` in the background, so that hosts whose first command comes
    * later (after the lock, say) don't wait for their SSH handshake then. Failures surface there.

@@ -79,6 +79,8 @@ interface HostState {
   connectFailure?: unknown;
   /** Remote shells open on the shared connection, at most one per session in flight. */
   shells: RemoteShell[];
+  /** Remote unix socket → the local socket forwarded to it over the shared connection. */
+  forwards: Map<string, Promise<string>>;
 }
 
 /** One command as each way of running it needs it. */
@@ -170,11 +172,34 @@ export class SshTransport implements Transport {
     return { command: "ssh", args: sshCommandArgs(invocation, render(command, { redact: false }), { tty: true }) };
   }
 
+  /**
+   * A local unix socket (in this run's private directory) forwarded to `remotePath` on the host
+   * over its shared connection (`ssh -O forward -L`), e.g. to talk to the proxy's control socket.
+   * The forward is set up once per path; whether the remote end answers shows at the first connect.
+   */
+  forwardUnixSocket(host: string, remotePath: string): Promise<string> {
+    const state = this.state(host);
+    let forward = state.forwards.get(remotePath);
+    if (forward === undefined) {
+      forward = (async () => {
+        const invocation = await this.liveConnection(state);
+        const local = join(this.ensurePrivateDir(), `${state.index}-${state.forwards.size}.sock`);
+        const result = await this.ssh([...sshOptionArgs(invocation), "-O", "forward", "-L", `${local}:${remotePath}`, "--", invocation.host.hostname]);
+        if (result.code !== 0) throw new BerthError(`Cannot forward ${remotePath} on ${host}: ${result.stderr.trim() || `ssh exited ${result.code}`}`);
+        return local;
+      })();
+      forward.catch(() => state.forwards.delete(remotePath));
+      state.forwards.set(remotePath, forward);
+    }
+    return forward;
+  }
+
   async close(): Promise<void> {
     const open = [...this.hosts.values()].filter((state) => state.ready !== undefined);
     for (const state of this.hosts.values()) {
       for (const shell of state.shells) shell.close();
       state.shells = [];
+      state.forwards.clear();
     }
     await Promise.all(
       open.map(async (state) => {
@@ -270,7 +295,7 @@ export class SshTransport implements Transport {
   private state(host: string): HostState {
     let state = this.hosts.get(host);
     if (!state) {
-      state = { parsed: parseHost(host), index: this.hosts.size, sessions: pLimit(this.sessionsPerHost), running: 0, idleSince: 0, shells: [] };
+      state = { parsed: parseHost(host), index: this.hosts.size, sessions: pLimit(this.sessionsPerHost), running: 0, idleSince: 0, shells: [], forwards: new Map() };
       this.hosts.set(host, state);
     }
     return state;

@@ -66,6 +66,11 @@ export interface Transport {
    * a failure is reported by the host's next command, not here.
    */
   connect?(host: string): Promise<void>;
+  /**
+   * A local unix socket forwarded to a unix socket on the host, where the transport can (SSH);
+   * rejects when the forward can't be set up.
+   */
+  forwardUnixSocket?(host: string, remotePath: string): Promise<string>;
   /** Closes every shared connection and helper process of this run. Safe to call twice. */
   close(): Promise<void>;
   /** Counters for the deploy note. */

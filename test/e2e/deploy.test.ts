@@ -77,6 +77,10 @@ describe("berth setup and deploy", () => {
     expect(result.code, result.output).toBe(0);
     // One shared SSH connection per host for the whole deploy.
     expect(result.output.match(/Connected to \S+ in/g)?.sort()).toEqual([`Connected to ${h1.ip} in`, `Connected to ${h2.ip} in`]);
+    // The switch went to the Berth proxy's control socket over that connection, not by docker exec.
+    expect(result.stdout).toMatch(new RegExp(`Running kamal-proxy deploy app-web --target="[0-9a-f]{12}:80" .* on ${h1.ip.replace(/\./g, "\\.")}`));
+    expect(result.stdout).toContain("(on the proxy's control socket, over the SSH connection)");
+    expect(result.stdout).not.toContain("docker exec kamal-proxy kamal-proxy deploy");
     for (const host of [h1, h2]) {
       expect(await httpGet(host, "/version")).toEqual({ status: 200, body: v2 });
       expect((await httpGet(host, "/release")).body).toBe("v2");

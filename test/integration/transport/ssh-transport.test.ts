@@ -2,9 +2,10 @@
 // uploads, secrets kept out of every process's arguments, host keys, unreachable hosts.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { createHash, randomBytes } from "node:crypto";
 import { Redacted, cmd } from "../../../src/commands/cmd.js";
@@ -131,6 +132,28 @@ describe("SshTransport on the test bed", () => {
     expect(first).not.toContain(own.stdout.split("\n")[0] + "\n");
     expect(own.stdout.split("\n")[1]).toMatch(/bash$/);
     expect(ssh.stats()).toMatchObject({ connectionsOpened: 1, commandsRun: 10 });
+  });
+
+  it("forwards a local socket, in the run's private directory, to a unix socket on the host", async () => {
+    const ssh = transport();
+    const remote = "/root/berth-forward-test.sock";
+    // A server on the host that answers one connection and then exits (20 s at most).
+    const script = `const s=require("net").createServer(c=>{s.close();c.on("data",d=>c.end("echo:"+d))}).listen("${remote}")`;
+    const server = ssh.run(h1.ip, cmd(`rm -f ${remote}; timeout 20 node -e '${script}'; rm -f ${remote}`));
+    await ssh.run(h1.ip, cmd(`for i in $(seq 100); do test -S ${remote} && exit 0; sleep 0.1; done; exit 1`));
+    const local = await ssh.forwardUnixSocket(h1.ip, remote);
+    expect(await ssh.forwardUnixSocket(h1.ip, remote)).toBe(local); // set up once
+    expect(statSync(dirname(local)).mode & 0o777).toBe(0o700);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(local, () => socket.write("hi"));
+      let text = "";
+      socket.on("data", (chunk: Buffer) => (text += chunk.toString()));
+      socket.on("end", () => resolve(text));
+      socket.on("error", reject);
+    });
+    expect(answer).toBe("echo:hi");
+    await server;
+    expect(ssh.stats()).toMatchObject({ connectionsOpened: 1 });
   });
 
   it("reopens, and counts, a connection that closed itself after sshkit.pool_idle_timeout", async () => {

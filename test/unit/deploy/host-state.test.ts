@@ -10,7 +10,8 @@ describe("host state", () => {
     const { config } = await harness(CONFIG);
     expect(render(hostStateCommand(config))).toBe(
       'docker inspect --format "{{if index . \\"State\\"}}container|{{index . \\"Name\\"}}|{{index . \\"Image\\"}}|{{with index . \\"State\\"}}{{index . \\"Status\\"}}{{end}}|' +
-        '{{index . \\"Created\\"}}|{{with index . \\"Config\\"}}{{index . \\"Image\\"}}|{{with index . \\"Labels\\"}}{{index . \\"role\\"}}|{{index . \\"destination\\"}}{{end}}{{end}}' +
+        '{{index . \\"Created\\"}}|{{with index . \\"Config\\"}}{{index . \\"Image\\"}}|{{with index . \\"Labels\\"}}{{index . \\"role\\"}}|{{index . \\"destination\\"}}{{end}}{{end}}|' +
+        '{{range index . \\"Mounts\\"}}{{if eq (index . \\"Destination\\") \\"/home/kamal-proxy/.config/kamal-proxy\\"}}{{index . \\"Source\\"}}{{end}}{{end}}' +
         '{{else}}image|{{index . \\"Id\\"}}|{{with index . \\"Config\\"}}{{with index . \\"Labels\\"}}{{index . \\"service\\"}}{{end}}{{end}}|{{range index . \\"RepoTags\\"}}{{.}} {{end}}{{end}}" ' +
         "$(docker ps -aq --filter label=service=app) kamal-proxy registry.example:5000/team/app:latest registry.example:5000/team/app:999 " +
         "$(docker image ls -q --no-trunc --filter label=service=app) 2>/dev/null ; true",
@@ -36,7 +37,7 @@ describe("host state", () => {
       "container|/app-web-998|sha256:0123456789abcdef|running|2026-01-02T00:00:00Z|registry.example:5000/team/app:998|web",
       "container|/app-web-999|sha256:999|exited|2026-01-01T00:00:00Z|registry.example:5000/team/app:999|web",
       "container|/app-worker-997|sha256:997|running|2026-01-01T00:00:00Z|registry.example:5000/team/app:997|worker",
-      "container|/kamal-proxy|sha256:aaaa|running|2025-12-01T00:00:00Z|registry.example:5000/team/berth-proxy:v0.9.2.0.1.0|",
+      "container|/kamal-proxy|sha256:aaaa|running|2025-12-01T00:00:00Z|registry.example:5000/team/berth-proxy:v0.9.2.0.1.0|<no value>|<no value>|/var/lib/docker/volumes/kamal-proxy-config/_data",
       "image|sha256:0123456789abcdef|app|registry.example:5000/team/app:998 registry.example:5000/team/app:latest ",
       "image|sha256:999|app|registry.example:5000/team/app:999 ",
       "",
@@ -44,7 +45,7 @@ describe("host state", () => {
     const state = parseHostState(output, config.roles, config, "999");
     expect(state.roles.get("web")).toEqual({ clash: true, current: "998", running: ["hand-started", "998"] });
     expect(state.roles.get("worker")).toEqual({ clash: false, current: "997", running: ["997"] });
-    expect(state.proxy).toEqual({ running: true, version: "v0.9.2.0.1.0" });
+    expect(state.proxy).toEqual({ running: true, version: "v0.9.2.0.1.0", configDirectory: "/var/lib/docker/volumes/kamal-proxy-config/_data" });
     expect(state.image).toEqual({ id: "sha256:999", service: "app" });
   });
 
@@ -58,7 +59,7 @@ describe("host state", () => {
     const { config } = await harness(CONFIG);
     const state = parseHostState("\n", config.roles, config, "999");
     expect(state.roles.get("web")).toEqual({ clash: false, current: undefined, running: [] });
-    expect(state.proxy).toEqual({ running: false, version: "" });
+    expect(state.proxy).toEqual({ running: false, version: "", configDirectory: "" });
     expect(state.image).toBeUndefined();
   });
 
