@@ -7,9 +7,8 @@ import type { PrunePlan } from "./host-state.js";
 import { withLock } from "./lock.js";
 import type { Run } from "./run.js";
 
-/** `floor`: the least `retain` accepted (a deploy pruning ahead of its stops may keep none; see deploy.ts). */
-export async function pruneContainerSteps(run: Run, retain: number = run.config.retainContainers, floor = 1): Promise<BatchStep[]> {
-  if (!Number.isInteger(retain) || retain < floor) throw new BerthError(`retain must be at least ${floor}, got ${retain}`, "ArgumentError");
+export async function pruneContainerSteps(run: Run, retain: number = run.config.retainContainers): Promise<BatchStep[]> {
+  if (!Number.isInteger(retain) || retain < 1) throw new BerthError(`retain must be at least 1, got ${retain}`, "ArgumentError");
   return [
     { command: auditor.record(run.config, await run.tags(), "Pruned containers"), label: "audit" },
     { command: pruneCommands.appContainers(run.config, retain), label: "prune containers" },

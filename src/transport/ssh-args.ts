@@ -75,6 +75,11 @@ export function sshControlArgs(invocation: SshInvocation, operation: "check" | "
   return [...sshOptionArgs(invocation), "-O", operation, "--", invocation.host.hostname];
 }
 
+/** `ssh -O forward -L local:remote`: a local unix socket forwarded to one on the host, over the shared connection. */
+export function sshForwardArgs(invocation: SshInvocation, localSocket: string, remoteSocket: string): string[] {
+  return [...sshOptionArgs(invocation), "-O", "forward", "-L", `${localSocket}:${remoteSocket}`, "--", invocation.host.hostname];
+}
+
 function configFileArg(config: SshSettings["config"], listFile: string | undefined): string | undefined {
   if (config === undefined || config === true) return undefined;
   if (config === false) return "/dev/null";

@@ -21,6 +21,7 @@ import {
   configListFileContent,
   sshCommandArgs,
   sshControlArgs,
+  sshForwardArgs,
   sshMasterArgs,
   sshOptionArgs,
   type SshInvocation,
@@ -83,16 +84,12 @@ interface HostState {
   forwards: Map<string, Promise<string>>;
 }
 
-/** One command as each way of running it needs it. */
+/** One command, its own standard input and how it must run. */
 interface RemoteCommand {
   kind: CommandKind;
   shown: string;
-  /** For its own ssh process: text for the login shell, and the standard input that goes with it. */
-  text: string;
+  command: Cmd;
   stdin: Buffer | undefined;
-  /** For a remote shell: the command's plain text and its own standard input (never in argv either way). */
-  script: string;
-  scriptStdin: Buffer | undefined;
   /** Needs the user's login shell (a user's own command line, e.g. `server exec`). */
   loginShell: boolean;
 }
@@ -144,19 +141,15 @@ export class SshTransport implements Transport {
   }
 
   async run(host: string, command: Cmd, options: RunOptions = {}): Promise<RunResult> {
-    const { text, stdin } = shellText(command, options.stdin);
-    const script = render(command, { redact: false });
-    const scriptStdin = stdinBytes(options.stdin ?? command.stdin);
-    const remote = { kind: "command", shown: render(command), text, stdin, script, scriptStdin, loginShell: options.loginShell === true } as const;
-    return this.execute(host, remote, options);
+    const stdin = stdinBytes(options.stdin ?? command.stdin);
+    return this.execute(host, { kind: "command", shown: render(command), command, stdin, loginShell: options.loginShell === true }, options);
   }
 
   async upload(host: string, body: Buffer | Redacted, remotePath: string, options: UploadOptions = {}): Promise<void> {
     const mode = options.mode ?? 0o600;
     const bytes = stdinBytes(body) ?? Buffer.alloc(0);
-    const text = render(uploadCommand(remotePath, mode, options.owner));
-    const shown = describeUpload(remotePath, bytes.length, mode);
-    await this.execute(host, { kind: "upload", shown, text, stdin: bytes, script: text, scriptStdin: bytes, loginShell: false }, {});
+    const command = uploadCommand(remotePath, mode, options.owner);
+    await this.execute(host, { kind: "upload", shown: describeUpload(remotePath, bytes.length, mode), command, stdin: bytes, loginShell: false }, {});
     this.counters.uploaded(bytes.length);
   }
 
@@ -184,7 +177,7 @@ export class SshTransport implements Transport {
       forward = (async () => {
         const invocation = await this.liveConnection(state);
         const local = join(this.ensurePrivateDir(), `${state.index}-${state.forwards.size}.sock`);
-        const result = await this.ssh([...sshOptionArgs(invocation), "-O", "forward", "-L", `${local}:${remotePath}`, "--", invocation.host.hostname]);
+        const result = await this.ssh(sshForwardArgs(invocation, local, remotePath));
         if (result.code !== 0) throw new BerthError(`Cannot forward ${remotePath} on ${host}: ${result.stderr.trim() || `ssh exited ${result.code}`}`);
         return local;
       })();
@@ -226,11 +219,12 @@ export class SshTransport implements Transport {
         const invocation = await this.liveConnection(state);
         state.running++;
         try {
-          return await state.sessions(() =>
-            this.usesShell(remote)
-              ? this.shell(state, invocation).run(remote.script, remote.scriptStdin, hooks)
-              : this.ssh(sshCommandArgs(invocation, remote.text), { ...(remote.stdin === undefined ? {} : { stdin: remote.stdin }), ...hooks }),
-          );
+          return await state.sessions(() => {
+            if (this.usesShell(remote)) return this.shell(state, invocation).run(render(remote.command, { redact: false }), remote.stdin, hooks);
+            // Its own ssh: the text goes to the login shell (on stdin when it holds secrets).
+            const { text, stdin } = shellText(remote.command, remote.stdin);
+            return this.ssh(sshCommandArgs(invocation, text), { ...(stdin === undefined ? {} : { stdin }), ...hooks });
+          });
         } finally {
           state.running--;
           state.idleSince = performance.now();
@@ -242,7 +236,7 @@ export class SshTransport implements Transport {
   }
 
   private usesShell(remote: RemoteCommand): boolean {
-    return this.persistentShells && !remote.loginShell && (remote.scriptStdin?.length ?? 0) <= MAX_SHELL_STDIN_BYTES;
+    return this.persistentShells && !remote.loginShell && (remote.stdin?.length ?? 0) <= MAX_SHELL_STDIN_BYTES;
   }
 
   /** A free remote shell on the host's connection, opened if none is (sessions in flight are bounded). */
