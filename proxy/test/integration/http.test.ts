@@ -5,6 +5,7 @@ import type http from "node:http";
 import net from "node:net";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { freePort } from "../helpers/pebble.js";
 import { keepAliveAgent, rawRequest, request, sleep, startApp, startProxy, type TestApp, type TestProxy } from "../support/harness.js";
 
 let proxy: TestProxy;
@@ -461,7 +462,7 @@ describe("streaming and connection reuse", () => {
 describe("metrics", () => {
   it("counts requests per service, method and status on --metrics-port", async () => {
     await proxy.stop();
-    const metricsPort = 20_000 + Math.floor(Math.random() * 20_000);
+    const metricsPort = await freePort();
     proxy = await startProxy({ metricsPort });
     const a = await app("a");
     await deploy("a", `--target=${a.address}`);

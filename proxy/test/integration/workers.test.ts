@@ -7,6 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
+import { freePort } from "../helpers/pebble.js";
 import { keepAliveAgent, request, sleep, startApp, type TestApp } from "../support/harness.js";
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../dist/bin/kamal-proxy.js");
@@ -33,9 +34,12 @@ async function runProxy(): Promise<{ port: number; cli: (...argv: string[]) => P
   expect(fs.existsSync(bin), `${bin} is missing: run \`npm run build\` first`).toBe(true);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-proxy-workers-"));
   const env = { ...process.env, HOME: dir, KAMAL_PROXY_SOCKET: path.join(dir, "kamal-proxy.sock"), KAMAL_PROXY_WORKERS: "1" };
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  // Ports the OS just handed out: a random one may be in use (e.g. by an outgoing connection).
+  const port = await freePort();
+  let httpsPort = await freePort();
+  while (httpsPort === port) httpsPort = await freePort();
   let output = "";
-  child = spawn(process.execPath, [bin, "run", `--http-port=${port}`, `--https-port=${port + 1}`], { env, stdio: ["ignore", "pipe", "pipe"] });
+  child = spawn(process.execPath, [bin, "run", `--http-port=${port}`, `--https-port=${httpsPort}`], { env, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   for (let i = 0; i < 100 && !output.includes('"msg":"Server started"'); i++) await sleep(100);
