@@ -103,7 +103,7 @@ function createProject(bed) {
     path.join(dir, "start.sh"),
     '#!/bin/sh\nmkdir -p /www && echo ok > /www/up && echo "$KAMAL_VERSION" > /www/version\ntrap \'exit 0\' TERM INT\nhttpd -f -p 80 -h /www &\nwait\n',
   );
-  fs.writeFileSync(path.join(dir, ".kamal/secrets"), "REGISTRY_PASSWORD=bench\nSECRET_TOKEN=bench-secret\n");
+  fs.writeFileSync(path.join(dir, ".kamal/secrets"), "REGISTRY_PASSWORD=bench-registry-password\nSECRET_TOKEN=bench-secret-token\n");
   fs.writeFileSync(path.join(dir, ".gitignore"), ".kamal/secrets\n");
   fs.writeFileSync(
     path.join(dir, "config/deploy.yml"),

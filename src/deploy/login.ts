@@ -1,21 +1,64 @@
 // Registry login: here (for pushing) and on the hosts (for pulling). The password travels on
 // standard input (`docker login --password-stdin`), never in arguments. A registry at
 // `localhost:PORT` is Kamal's local registry, which needs no login.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { registry as registryCommands, type Cmd } from "../commands/index.js";
 import { BerthError } from "../util/errors.js";
 import type { Run } from "./run.js";
 
 const localLogins = new WeakMap<Run, Promise<void>>();
 
-/** `docker login` on this machine, once per run (callers at the same time share it). */
+/**
+ * `docker login` on this machine, once per run (callers at the same time share it). Skipped when
+ * Docker's config file already holds these very credentials for the registry: the login would
+ * write the same entry again, and the push checks them with the registry anyway.
+ */
 export function loginLocally(run: Run): Promise<void> {
   let login = localLogins.get(run);
   if (login === undefined) {
     const registry = run.config.registry;
-    login = registry.local ? Promise.reject(localRegistryUnsupported(run)) : run.local(registryCommands.login(registry)).then(() => undefined);
+    if (registry.local) login = Promise.reject(localRegistryUnsupported(run));
+    else if (holdsCredentials(dockerConfigFile(run.env), registry.server, registry.username().value, registry.password().value)) {
+      run.output.info(`Logged in to ${registry.server ?? "Docker Hub"} already (Docker's config holds these credentials), not logging in again`);
+      login = Promise.resolve();
+    } else login = run.local(registryCommands.login(registry)).then(() => undefined);
     localLogins.set(run, login);
   }
   return login;
+}
+
+/** Docker's config.json for this environment (`$DOCKER_CONFIG`, else `~/.docker`), if it can be told. */
+function dockerConfigFile(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const dir = env.DOCKER_CONFIG ?? (env.HOME === undefined ? undefined : join(env.HOME, ".docker"));
+  return dir === undefined ? undefined : join(dir, "config.json");
+}
+
+/** Docker Hub's key in config.json, where `docker login` without a server stores its entry. */
+const DOCKER_HUB_KEY = "https://index.docker.io/v1/";
+
+/**
+ * Whether `docker login` would store exactly this entry already: `auths[server].auth` is
+ * base64(user:password), and no credential helper keeps the registry's credentials elsewhere.
+ * Anything unreadable or unexpected answers no (and the login runs).
+ */
+export function holdsCredentials(file: string | undefined, server: string | undefined, username: string, password: string): boolean {
+  if (file === undefined) return false;
+  let config: unknown;
+  try {
+    config = JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    return false;
+  }
+  if (config === null || typeof config !== "object") return false;
+  const { auths, credsStore, credHelpers } = config as { auths?: unknown; credsStore?: unknown; credHelpers?: unknown };
+  const key = server ?? DOCKER_HUB_KEY;
+  if (credsStore !== undefined && credsStore !== "") return false;
+  if (credHelpers !== null && typeof credHelpers === "object" && Object.hasOwn(credHelpers, key)) return false;
+  if (auths === null || typeof auths !== "object" || !Object.hasOwn(auths, key)) return false;
+  const entry = (auths as Record<string, unknown>)[key];
+  const stored = entry !== null && typeof entry === "object" ? (entry as { auth?: unknown }).auth : undefined;
+  return typeof stored === "string" && stored === Buffer.from(`${username}:${password}`).toString("base64");
 }
 
 /** The `docker login` to run on a host (first step of the host's pull batch), or null for a local registry. */
