@@ -74,7 +74,7 @@ export async function setup(run: Run, options: DeployOptions): Promise<void> {
  */
 async function shipAndDeploy(run: Run, options: DeployOptions, phases: Phases): Promise<void> {
   await run.beforeFirstConnection();
-  run.warmUp(run.selection.appHosts);
+  await run.warmUp(run.selection.appHosts);
   const refused = new AbortController();
   const shipping = shipImage(run, options, refused.signal);
   shipping.catch(() => undefined); // awaited below

@@ -236,11 +236,14 @@ export class Run {
    * Opens the connections to `hosts` in the background, so that hosts whose first command comes
    * later (after the lock, say) don't wait for their SSH handshake then. Failures surface there.
    */
-  warmUp(hosts: readonly string[]): void {
+  async warmUp(hosts: readonly string[]): Promise<void> {
     void this.remote().then(
       (transport) => Promise.all(hosts.map((host) => transport.connect?.(host))),
       () => undefined, // the first real command reports it
     );
+    // Resolves once the connections are under way: the ssh processes start before the caller's
+    // local work (docker, git) takes the CPU, and the handshakes go on beside it.
+    await new Promise((resolve) => setImmediate(resolve));
   }
 
   /** Work on many hosts at once; every host finishes, failures are reported together (Kamal's `on`). */

@@ -130,14 +130,16 @@ export class SshTransport implements Transport {
   }
 
   /**
-   * Opens the host's shared connection now, ahead of its first command. A failure isn't thrown
-   * here: the host's next use reports it (once, without a second attempt).
+   * Opens the host's shared connection (and a remote shell on it) now, ahead of its first command.
+   * A failure isn't thrown here: the host's next use reports it (once, without a second attempt).
    */
   async connect(host: string): Promise<void> {
     const state = this.state(host);
-    await this.ready(state).catch((error: unknown) => {
+    const invocation = await this.ready(state).catch((error: unknown) => {
       state.connectFailure = error;
     });
+    // The first remote shell too: its session opens while the caller still works locally.
+    if (invocation !== undefined && this.persistentShells && state.shells.length === 0) this.shell(state, invocation);
   }
 
   async run(host: string, command: Cmd, options: RunOptions = {}): Promise<RunResult> {
