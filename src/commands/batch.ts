@@ -4,6 +4,7 @@
 // output can be mistaken for a marker.
 import { cmd, singleQuote } from "./cmd.js";
 import type { Cmd, Part } from "./cmd.js";
+import type { DockerApiCall } from "./docker-api.js";
 
 export interface BatchStep {
   readonly command: Cmd;
@@ -11,6 +12,11 @@ export interface BatchStep {
   readonly allowFailure?: boolean;
   /** A name for messages, e.g. "lock acquire". */
   readonly label?: string;
+  /**
+   * The same step as Docker Engine API requests (sent in order), used instead of the command
+   * where the run reaches the host's Docker API (see src/deploy/docker-api.ts).
+   */
+  readonly api?: readonly DockerApiCall[];
 }
 
 export interface Batch {

@@ -14,13 +14,14 @@ import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
-import { app as appCommands, auditor, cmd, combine, envFile, type Cmd } from "../commands/index.js";
+import { app as appCommands, auditor, cmd, combine, dockerApi, envFile, type Cmd } from "../commands/index.js";
 import type { BatchStep } from "../commands/batch.js";
 import { errorPagesVersionDirectory } from "../commands/app/error-pages.js";
 import type { Role } from "../config/index.js";
 import { uploadCommand } from "../transport/upload-command.js";
 import { BerthError } from "../util/errors.js";
 import { Barrier, HealthcheckError, waitUntilHealthy } from "./health.js";
+import { dockerApiOf, hostStateLines } from "./docker-api.js";
 import { hostStateCommand, parseHostState, type HostState, type RoleState } from "./host-state.js";
 import { runProxyCommand } from "./proxy-control.js";
 import { runHook } from "./hooks.js";
@@ -63,11 +64,20 @@ const FORENSIC_LOG_LINES = 50;
 
 /**
  * What the selected roles on the host run, the proxy's state and the version's image: one round
- * trip (see host-state.ts), which also runs `before` (e.g. an audit line) first.
+ * trip (see host-state.ts), which also runs `before` (e.g. an audit line; nothing the read sees)
+ * first, or beside the read where it goes by the Docker API.
  */
 export async function readHostState(run: Run, host: string, version: string = run.config.version, before: readonly BatchStep[] = []): Promise<HostState> {
-  const results = await run.batch(host, [...before, { command: hostStateCommand(run.config), label: "state" }], { level: "debug" });
-  return parseHostState(`${results.at(-1)?.stdout ?? ""}\n`, run.selection.rolesOn(host), run.config, version);
+  const api = await dockerApiOf(run, host);
+  let output: string;
+  if (api === undefined) {
+    const results = await run.batch(host, [...before, { command: hostStateCommand(run.config), label: "state" }], { level: "debug" });
+    output = results.at(-1)?.stdout ?? "";
+  } else {
+    // The read by the API; what ran before it in the same round trip runs beside it.
+    [output] = await Promise.all([hostStateLines(run, host, api), before.length > 0 ? run.batch(host, before, { level: "debug" }) : undefined]);
+  }
+  return parseHostState(`${output}\n`, run.selection.rolesOn(host), run.config, version);
 }
 
 async function lookUpAll(run: Run, hosts: readonly string[], version: string): Promise<HostStates> {
@@ -123,7 +133,7 @@ export async function tagLatestSteps(run: Run): Promise<BatchStep[]> {
   const config = run.config;
   return [
     { command: auditor.record(config, await run.tags(), `Tagging ${config.absoluteImage} as the latest image`), label: "audit" },
-    { command: appCommands.tagLatestImage(config), label: "tag latest" },
+    { command: appCommands.tagLatestImage(config), label: "tag latest", api: [dockerApi.tagImage(config.absoluteImage, config.latestImage)] },
   ];
 }
 
@@ -201,8 +211,13 @@ async function bootRole(run: Run, host: string, role: Role, version: string, sta
   if (known.clash) {
     const renamed = appCommands.replacedVersion(version, randomBytes(8).toString("hex"));
     run.output.info(`Renaming container ${version} to ${renamed} as already deployed on ${host}`);
+    // The rename first: where it goes by the Docker API, the shell steps then make one round trip.
+    steps.unshift({
+      command: appCommands.renameContainer(config, role, version, renamed),
+      label: "rename",
+      api: [dockerApi.renameContainer(role.containerName(version), role.containerName(renamed))],
+    });
     steps.push({ command: auditor.record(config, tags, `Renaming container ${version} to ${renamed}`, { role: role.name }), label: "audit" });
-    steps.push({ command: appCommands.renameContainer(config, role, version, renamed), label: "rename" });
     if (oldVersion === version) oldVersion = renamed;
   }
   if (oldVersion === version) oldVersion = undefined;
@@ -272,7 +287,12 @@ function stopOldSteps(run: Run, role: Role, oldVersion: string): BatchStep[] {
   const config = run.config;
   return [
     // By name: the container is known (Kamal looks its id up first: one docker call more).
-    { command: cmd("docker", "stop", appCommands.stopArgs(role), role.containerName(oldVersion)), allowFailure: true, label: "stop old version" },
+    {
+      command: cmd("docker", "stop", appCommands.stopArgs(role), role.containerName(oldVersion)),
+      allowFailure: true,
+      label: "stop old version",
+      api: [dockerApi.stopContainer(role.containerName(oldVersion), role.stopTimeout)],
+    },
     ...(role.assets ? [{ command: appCommands.cleanUpAssets(config, role), allowFailure: true, label: "clean up assets" }] : []),
     ...(config.errorPagesPath !== undefined ? [{ command: appCommands.cleanUpErrorPages(config), allowFailure: true, label: "clean up error pages" }] : []),
   ];

@@ -1,6 +1,7 @@
 // Kamal's print_runtime: "  Finished all in X.X seconds", also when the work fails. Berth adds how
-// many SSH connections and remote commands it took: with -v as a line, always in the JSON
-// `finish` event.
+// many SSH connections, remote commands and Docker API requests it took: with -v as a line,
+// always in the JSON `finish` event.
+import { dockerApiRequests } from "./docker-api.js";
 import type { Run } from "./run.js";
 
 export async function timed<T>(run: Run, work: () => Promise<T>): Promise<T> {
@@ -26,12 +27,17 @@ export function reportFinish(run: Run, ok: boolean): void {
       seconds: Number(seconds.toFixed(3)),
       connections: stats.connectionsOpened,
       commands: stats.commandsRun,
+      dockerApiRequests: dockerApiRequests(run),
       hosts: stats.hosts,
     });
     return;
   }
   run.output.print(text);
-  run.output.debug(`${stats.connectionsOpened} SSH connections, ${stats.commandsRun} remote commands (${describeHosts(stats.hosts)})`);
+  const requests = dockerApiRequests(run);
+  run.output.debug(
+    `${stats.connectionsOpened} SSH connections, ${stats.commandsRun} remote commands (${describeHosts(stats.hosts)})` +
+      (requests > 0 ? `, ${requests} Docker API requests` : ""),
+  );
 }
 
 function describeHosts(hosts: Readonly<Record<string, { connectionsOpened: number; commandsRun: number }>>): string {

@@ -95,6 +95,39 @@ export function hostStateCommand(config: Configuration): Cmd {
   );
 }
 
+/** The parts of Docker's container inspect JSON the state read uses. */
+export interface ContainerInspect {
+  readonly Name?: string;
+  readonly Image?: string;
+  readonly State?: { readonly Status?: string } | null;
+  readonly Created?: string;
+  readonly Config?: { readonly Image?: string; readonly Labels?: Readonly<Record<string, string>> | null } | null;
+  readonly Mounts?: readonly { readonly Source?: string; readonly Destination?: string }[] | null;
+}
+
+/** hostStateCommand's line for a container, from the inspect JSON the Docker API answers with. */
+export function containerLine(container: ContainerInspect): string {
+  const labels = container.Config?.Labels ?? {};
+  const proxyConfig = (container.Mounts ?? []).filter((mount) => mount.Destination === PROXY_CONFIG_CONTAINER_DIRECTORY).map((mount) => mount.Source ?? "").join("");
+  return [
+    "container",
+    container.Name ?? "",
+    container.Image ?? "",
+    container.State?.Status ?? "",
+    container.Created ?? "",
+    container.Config?.Image ?? "",
+    labels.role ?? "",
+    labels.destination ?? "",
+    proxyConfig,
+  ].join("|");
+}
+
+/** hostStateCommand's line for an image: its ID, service label and tags (Docker's `<none>:<none>` is no tag). */
+export function imageLine(id: string, labels: Readonly<Record<string, string>> | null | undefined, tags: readonly string[] | null | undefined): string {
+  const named = (tags ?? []).filter((tag) => tag !== "<none>:<none>");
+  return `image|${id}|${labels?.service ?? ""}|${named.map((tag) => `${tag} `).join("")}`;
+}
+
 /** `repo:tag` as Docker lists it in RepoTags (Docker Hub's implicit prefixes dropped). */
 function normalizedReference(reference: string): string {
   return reference.replace(/^(?:docker\.io|index\.docker\.io|registry-1\.docker\.io)\//, "").replace(/^library\//, "");

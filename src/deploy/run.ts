@@ -28,6 +28,7 @@ import {
 } from "../transport/index.js";
 import { BerthError } from "../util/errors.js";
 import { DisplayBridge } from "./display.js";
+import { dockerApiOf, runApiStep } from "./docker-api.js";
 
 /** How local commands are run (replaced in tests). */
 export type LocalTransportFactory = (options: { cwd: string; env: NodeJS.ProcessEnv; display: DisplayBridge }) => Transport;
@@ -196,7 +197,8 @@ export class Run {
 
   /**
    * Runs several steps in one round trip. Throws for the first required step that failed, with
-   * SSHKit's message naming that step; returns every step's result otherwise.
+   * SSHKit's message naming that step; returns every step's result otherwise. Where the run has
+   * the host's Docker API open, steps that carry API requests go by the API instead.
    */
   async batch(
     host: string,
@@ -204,6 +206,30 @@ export class Run {
     options: { level?: Level; loginShell?: boolean } = {},
   ): Promise<BatchStepResult[]> {
     if (steps.length === 0) return [];
+    const normalized = steps.map((step): BatchStep => ("parts" in step ? { command: step } : step));
+    const api = normalized.some((step) => step.api !== undefined) ? await dockerApiOf(this, host) : undefined;
+    if (api === undefined) return this.shellBatch(host, normalized, options);
+    // Steps with Docker API requests go by the API, the others in shell batches between them.
+    const results: BatchStepResult[] = [];
+    for (let index = 0; index < normalized.length; ) {
+      const step = normalized[index]!;
+      if (step.api !== undefined) {
+        const outcome = await runApiStep(this, host, step, api, options.level ?? "info");
+        results.push({ index, label: step.label, ran: true, ...outcome });
+        if (outcome.code !== 0 && !step.allowFailure) throw new CommandFailedError(host, render(step.command), outcome.code, outcome.stdout, outcome.stderr);
+        index++;
+        continue;
+      }
+      let end = index;
+      while (end < normalized.length && normalized[end]!.api === undefined) end++;
+      const offset = index;
+      results.push(...(await this.shellBatch(host, normalized.slice(index, end), options)).map((result) => ({ ...result, index: result.index + offset })));
+      index = end;
+    }
+    return results;
+  }
+
+  private async shellBatch(host: string, steps: readonly BatchStep[], options: { level?: Level; loginShell?: boolean }): Promise<BatchStepResult[]> {
     const batch = batching.batch(steps, { nonce: randomBytes(8).toString("hex") });
     const transport = await this.remote();
     const shown = batch.steps.map((step) => render(step.command)).join(" ; ");
@@ -224,6 +250,11 @@ export class Run {
   async upload(host: string, body: Buffer | Redacted, remotePath: string, options: { mode?: number; owner?: string } = {}): Promise<void> {
     const transport = await this.remote();
     await transport.upload(host, body, remotePath, options);
+  }
+
+  /** Whether the transport can forward sockets (SSH can; --plan's can't). */
+  async forwardsSockets(): Promise<boolean> {
+    return (await this.remote()).forwardUnixSocket !== undefined;
   }
 
   /** A local socket forwarded to `remotePath` on the host, or undefined where the transport has none. */

@@ -76,13 +76,20 @@ describe("app boot details", () => {
     }
   });
 
-  it("redeploys without booting the proxy or pruning", async () => {
+  it("redeploys without booting the proxy or pruning; with BERTH_DOCKER_API=off, by docker commands only", async () => {
     v3 = project.release("v3");
-    const result = await berth(project, ["redeploy", "-v"]);
+    const result = await berth(project, ["redeploy", "-v"], { BERTH_DOCKER_API: "off" });
     expect(result.code, result.output).toBe(0);
     expect(result.stdout).not.toContain("Ensure kamal-proxy is running...");
     expect(result.stdout).not.toContain("docker image prune");
-    for (const host of [h1, h2]) expect((await httpGet(host, "/version")).body).toBe(v3);
+    // The state read and the stop as the docker commands Kamal runs, not Docker API requests.
+    expect(result.stdout).toContain('docker inspect --format "{{if index . \\"State\\"}}container|');
+    expect(result.stdout).toContain(`docker stop app-web-${v2}`);
+    expect(result.stdout).not.toContain("Docker API");
+    for (const host of [h1, h2]) {
+      expect((await httpGet(host, "/version")).body).toBe(v3);
+      expect(await sh(host, `docker inspect --format '{{.State.Status}}' app-web-${v2}`)).toBe("exited");
+    }
   });
 
   it("prunes to retain_containers stopped containers, and removes the images no container uses", async () => {

@@ -81,6 +81,12 @@ describe("berth setup and deploy", () => {
     expect(result.stdout).toMatch(new RegExp(`Running kamal-proxy deploy app-web --target="[0-9a-f]{12}:80" .* on ${h1.ip.replace(/\./g, "\\.")}`));
     expect(result.stdout).toContain("(on the proxy's control socket, over the SSH connection)");
     expect(result.stdout).not.toContain("docker exec kamal-proxy kamal-proxy deploy");
+    // What the hosts run was read, and the old containers stopped, by Docker API requests over that
+    // connection (the results are checked on the hosts below).
+    expect(result.stdout).toMatch(new RegExp(`Running docker stop app-web-${v1} on ${h1.ip.replace(/\./g, "\\.")}`));
+    expect(result.stdout).toContain(`POST /containers/app-web-${v1}/stop (Docker API, over the SSH connection)`);
+    expect(result.stdout).toContain("GET /containers/json?all=1&filters=");
+    expect(result.stdout).toMatch(/\d+ Docker API requests/);
     for (const host of [h1, h2]) {
       expect(await httpGet(host, "/version")).toEqual({ status: 200, body: v2 });
       expect((await httpGet(host, "/release")).body).toBe("v2");

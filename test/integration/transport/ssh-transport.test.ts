@@ -9,6 +9,8 @@ import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { createHash, randomBytes } from "node:crypto";
 import { Redacted, cmd } from "../../../src/commands/cmd.js";
+import { endpointProbe, inspectContainer, socketFromProbe } from "../../../src/commands/docker-api.js";
+import { DockerApiClient } from "../../../src/transport/docker-api.js";
 import { HostExecutionError, MultipleHostsError, SshConnectionError } from "../../../src/transport/errors.js";
 import { onHosts } from "../../../src/transport/parallel.js";
 import { SshTransport, type SshTransportOptions } from "../../../src/transport/ssh-transport.js";
@@ -153,6 +155,30 @@ describe("SshTransport on the test bed", () => {
     });
     expect(answer).toBe("echo:hi");
     await server;
+    expect(ssh.stats()).toMatchObject({ connectionsOpened: 1 });
+  });
+
+  it("reaches the host's Docker API through a forwarded /var/run/docker.sock, where the probe says docker uses it", async () => {
+    const ssh = transport();
+    expect(socketFromProbe((await ssh.run(h1.ip, endpointProbe())).stdout)).toBe("/var/run/docker.sock");
+    // A DOCKER_HOST elsewhere (here TCP) means the docker commands go to another daemon: no API.
+    expect(socketFromProbe((await ssh.run(h1.ip, cmd("export DOCKER_HOST=tcp://10.210.0.99:2375 ;", endpointProbe()))).stdout)).toBeUndefined();
+
+    const client = new DockerApiClient(await ssh.forwardUnixSocket(h1.ip, "/var/run/docker.sock"));
+    try {
+      expect(await client.ping()).toBe(true);
+      // The same daemon the host's docker CLI talks to: it names the same containers.
+      const listed = await client.json<{ Names: string[] }[]>({ method: "GET", path: "/containers/json", query: { all: "1" } });
+      const names = (listed ?? []).flatMap((container) => container.Names.map((name) => name.replace(/^\//, ""))).sort();
+      expect(names.join("\n")).toBe((await ssh.run(h1.ip, cmd("docker ps -a --format '{{.Names}}' | sort"))).stdout.trim());
+      expect(await client.json(inspectContainer("berth-no-such-container"))).toBeUndefined();
+    } finally {
+      client.close();
+    }
+    // A socket nobody listens on answers no ping (the deploy then keeps the docker CLI).
+    const nothing = new DockerApiClient(await ssh.forwardUnixSocket(h1.ip, "/run/berth-no-such.sock"));
+    expect(await nothing.ping()).toBe(false);
+    nothing.close();
     expect(ssh.stats()).toMatchObject({ connectionsOpened: 1 });
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { bootApp } from "../../../src/deploy/app-boot.js";
 import { deploy, rollback } from "../../../src/deploy/deploy.js";
+import { FakeDockerDaemon } from "./fake-docker-api.js";
 import { harness, type Responder } from "./fake.js";
 
 const CONFIG = `service: app
@@ -193,6 +194,80 @@ describe("deploy (with -P: the image is pulled, not built)", () => {
     expect(stdout.text).toContain("Failed to boot web on 10.0.0.1");
     expect(stdout.text).toContain("boot: missing DATABASE_URL");
     expect(fake.commandsOn("10.0.0.1").at(-1)).toBe("rm .kamal/lock-app/details && rm -r .kamal/lock-app");
+  });
+});
+
+describe("deploy where the hosts' Docker API answers over the SSH connection", () => {
+  const world: World = { running: { web: ["998", "997"], worker: ["998"] }, stopped: 6, clash: true };
+  const hosts = ["10.0.0.1", "10.0.0.2"];
+
+  /** The container and image operations of docker commands, one per name, random rename suffixes masked. */
+  function commandOperations(commands: readonly string[]): string[] {
+    return commands.flatMap((command) => {
+      const words = command.replace(/_replaced_[0-9a-f]{16}/g, "_replaced_X").split(" ");
+      if (words[0] !== "docker") return [];
+      if (words[1] === "rename") return [`rename ${words[2]} ${words[3]}`];
+      if (words[1] === "stop") return [`stop ${words.at(-1)}`];
+      if (words[1] === "rm" || words[1] === "rmi") return words.slice(2).map((name) => `${words[1]} ${name}`);
+      if (words[1] === "tag") return [`tag ${words[2]} ${words[3]}`];
+      return [];
+    });
+  }
+
+  /** The same operations from the requests a daemon received. */
+  function requestOperations(requests: readonly string[]): string[] {
+    return requests.flatMap((request) => {
+      const [method = "", target = ""] = request.replace(/_replaced_[0-9a-f]{16}/g, "_replaced_X").split(" ");
+      const url = new URL(target, "http://docker");
+      const path = decodeURIComponent(url.pathname);
+      const container = /^\/containers\/([^/]+)/.exec(path)?.[1];
+      if (method === "POST" && path.endsWith("/rename")) return [`rename ${container} ${url.searchParams.get("name")}`];
+      if (method === "POST" && path.endsWith("/stop")) return [`stop ${container}`];
+      if (method === "DELETE" && container !== undefined) return [`rm ${container}`];
+      if (method === "DELETE") return [`rmi ${path.replace(/^\/images\//, "")}`];
+      if (method === "POST" && path.endsWith("/tag")) {
+        return [`tag ${path.replace(/^\/images\//, "").replace(/\/tag$/, "")} ${url.searchParams.get("repo")}:${url.searchParams.get("tag")}`];
+      }
+      return [];
+    });
+  }
+
+  it("reads the state and renames, stops, prunes and tags by requests, to the same effect as the commands", async () => {
+    const cli = await harness(CONFIG, { secrets: SECRETS, responder: servers(world) });
+    await deploy(cli.run, { skipPush: true, noCache: false });
+
+    const daemons = new Map(await Promise.all(hosts.map(async (host) => [host, await FakeDockerDaemon.start(inspectLines(world))] as const)));
+    try {
+      const api = await harness(CONFIG, { secrets: SECRETS, responder: servers(world), globals: { verbose: true } });
+      const forwarded: string[] = [];
+      api.servers.forwardUnixSocket = async (host, remotePath) => {
+        forwarded.push(`${host} ${remotePath}`);
+        return daemons.get(host)!.socket;
+      };
+      await deploy(api.run, { skipPush: true, noCache: false });
+
+      expect(forwarded.sort()).toEqual(["10.0.0.1 /var/run/docker.sock", "10.0.0.2 /var/run/docker.sock"]);
+      for (const host of hosts) {
+        const shell = api.servers.commandsOn(host);
+        // The shell ran none of the docker commands the requests stand for…
+        expect(commandOperations(shell)).toEqual([]);
+        expect(shell.some((command) => command.startsWith('docker inspect --format "{{if index . \\"State\\"}}container|'))).toBe(false);
+        // …which did what the commands did on the same host (the rename included: the state read by API saw the clash).
+        const expected = commandOperations(cli.servers.commandsOn(host));
+        expect(expected).toContain("rename app-web-999 app-web-999_replaced_X");
+        expect(requestOperations(daemons.get(host)!.requests).sort()).toEqual(expected.sort());
+        // The rest still ran in the shell: the new container, and the same audit lines.
+        expect(shell.filter((command) => command.startsWith("docker run --detach"))).toHaveLength(cli.servers.commandsOn(host).filter((command) => command.startsWith("docker run --detach")).length);
+        const audits = (commands: readonly string[]): string[] => commands.filter((command) => command.includes("app-audit.log")).map((command) => command.replace(/_replaced_[0-9a-f]{16}/g, "")).sort();
+        expect(audits(shell)).toEqual(audits(cli.servers.commandsOn(host)));
+      }
+      // Shown as the commands they stand for, with the requests on the Command line.
+      expect(api.stdout.text).toMatch(/Running docker stop app-web-998 on 10\.0\.0\.1/);
+      expect(api.stdout.text).toContain("POST /containers/app-web-998/stop (Docker API, over the SSH connection)");
+      expect(api.stdout.text).toMatch(/\d+ Docker API requests/);
+    } finally {
+      await Promise.all([...daemons.values()].map((daemon) => daemon.close()));
+    }
   });
 });
 

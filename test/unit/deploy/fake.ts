@@ -44,6 +44,8 @@ export class FakeServers implements Transport {
   readonly uploads: { host: string; path: string; body: string; mode: number | undefined }[] = [];
   readonly unreachable = new Set<string>();
   roundTrips = 0;
+  /** Set to give the fake SSH's socket forwarding (e.g. to a FakeDockerDaemon). */
+  forwardUnixSocket?: (host: string, remotePath: string) => Promise<string>;
   private readonly observers: TransportObserver[] = [];
   private readonly perHost = new Map<string, { connectionsOpened: number; commandsRun: number }>();
   closed = false;

@@ -1,0 +1,105 @@
+// A stand-in Docker daemon for unit tests: the Engine API on a unix socket, answering from the
+// same `container|…` / `image|…` lines the state read's `docker inspect` prints (see
+// deploy.test.ts), and recording every request as text: `POST /containers/x/stop?t=10`.
+import { mkdtempSync, rmSync } from "node:fs";
+import http from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+interface Container {
+  Id: string;
+  Name: string;
+  Image: string;
+  State: { Status: string };
+  Created: string;
+  Config: { Image: string; Labels: Record<string, string> };
+  Mounts: { Source: string; Destination: string }[];
+}
+
+interface Image {
+  Id: string;
+  Labels: Record<string, string>;
+  RepoTags: string[];
+}
+
+export class FakeDockerDaemon {
+  readonly requests: string[] = [];
+  private readonly containers: Container[] = [];
+  private readonly images: Image[] = [];
+
+  private constructor(
+    readonly socket: string,
+    private readonly server: http.Server,
+    private readonly directory: string,
+  ) {}
+
+  /** A daemon holding what `lines` describe, listening on a socket in a fresh directory. */
+  static async start(lines: string): Promise<FakeDockerDaemon> {
+    const directory = mkdtempSync(join(tmpdir(), "berth-fake-docker-"));
+    const socket = join(directory, "docker.sock");
+    const server = http.createServer((request, response) => daemon.answer(request, response));
+    const daemon = new FakeDockerDaemon(socket, server, directory);
+    daemon.load(lines);
+    await new Promise<void>((resolve) => server.listen(socket, resolve));
+    return daemon;
+  }
+
+  async close(): Promise<void> {
+    await new Promise((resolve) => this.server.close(resolve));
+    this.server.closeAllConnections();
+    rmSync(this.directory, { recursive: true, force: true });
+  }
+
+  private load(lines: string): void {
+    for (const line of lines.split("\n")) {
+      const [kind, ...fields] = line.trim().split("|");
+      if (kind === "container") {
+        const [name = "", image = "", status = "", created = "", configImage = "", role = "", destination = "", proxyConfig = ""] = fields;
+        this.containers.push({
+          Id: name.replace(/^\//, ""),
+          Name: name,
+          Image: image,
+          State: { Status: status },
+          Created: created,
+          Config: { Image: configImage, Labels: { ...(name === "/kamal-proxy" ? {} : { service: "app" }), ...(role ? { role } : {}), ...(destination ? { destination } : {}) } },
+          Mounts: proxyConfig ? [{ Source: proxyConfig, Destination: "/home/kamal-proxy/.config/kamal-proxy" }] : [],
+        });
+      } else if (kind === "image") {
+        const [id = "", service = "", tags = ""] = fields;
+        this.images.push({ Id: id, Labels: service ? { service } : {}, RepoTags: tags.split(" ").filter(Boolean) });
+      }
+    }
+  }
+
+  private answer(request: http.IncomingMessage, response: http.ServerResponse): void {
+    const url = new URL(request.url ?? "/", "http://docker");
+    this.requests.push(`${request.method} ${url.pathname}${url.search}`);
+    const send = (status: number, body: unknown = ""): void => {
+      response.writeHead(status, { "Content-Type": typeof body === "string" ? "text/plain" : "application/json" });
+      response.end(typeof body === "string" ? body : JSON.stringify(body));
+    };
+    const path = decodeURIComponent(url.pathname);
+    const label = (): string | undefined => (JSON.parse(url.searchParams.get("filters") ?? "{}") as { label?: string[] }).label?.[0];
+    if (request.method !== "GET") return send(request.method === "POST" && path.endsWith("/tag") ? 201 : 204);
+    if (path === "/_ping") return send(200, "OK");
+    if (path === "/containers/json") {
+      const [key, value] = (label() ?? "").split("=");
+      return send(200, this.containers.filter((container) => container.Config.Labels[key!] === value).map((container) => ({ Id: container.Id })));
+    }
+    if (path === "/images/json") {
+      const [key, value] = (label() ?? "").split("=");
+      return send(200, this.images.filter((image) => image.Labels[key!] === value));
+    }
+    const container = /^\/containers\/(.+)\/json$/.exec(path)?.[1];
+    if (container !== undefined) {
+      const found = this.containers.find((item) => item.Id === container);
+      return found ? send(200, found) : send(404, { message: `No such container: ${container}` });
+    }
+    const image = /^\/images\/(.+)\/json$/.exec(path)?.[1];
+    if (image !== undefined) {
+      const found = this.images.find((item) => item.Id === image || item.RepoTags.includes(image));
+      return found ? send(200, { Id: found.Id, Config: { Labels: found.Labels }, RepoTags: found.RepoTags }) : send(404, { message: `No such image: ${image}` });
+    }
+    send(404, { message: "page not found" });
+  }
+}
