@@ -2,7 +2,7 @@
 // built and running) on two test servers, plus the SSH connections and remote commands it used
 // (from the JSON `finish` event). Starts the project's test bed (root; network namespaces with
 // their own sshd and dockerd), runs `berth setup` once, then times N deploys of the real CLI
-// (`node dist/bin/berth.js`, node start-up included).
+// (`node dist/bundle/berth.js`, the package's executable, node start-up included).
 //
 // Usage: node bench/deploy.mjs [--runs 5] [--hosts 2] [--log FILE]
 // Needs root and Debian's docker.io, openssh-server, docker-registry (see testbed/README.md).
@@ -31,7 +31,7 @@ if (process.getuid?.() !== 0) {
 
 // The CLI as users run it, and the test bed compiled from its TypeScript.
 console.log("Building berth and compiling the test bed…");
-execFileSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-b", "tsconfig.build.json", "proxy/tsconfig.build.json"], { cwd: root, stdio: "inherit" });
+execFileSync("npm", ["run", "--silent", "build"], { cwd: root, stdio: "inherit" });
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "berth-deploy-bench-"));
 execFileSync(
   process.execPath,
@@ -50,7 +50,7 @@ fs.cpSync(path.join(root, "testbed/scripts"), path.join(work, "testbed/scripts")
 fs.symlinkSync(path.join(root, "node_modules"), path.join(work, "node_modules"));
 const testbed = await import(pathToFileURL(path.join(work, "testbed/index.js")).href);
 
-const berthBin = path.join(root, "dist/bin/berth.js");
+const berthBin = path.join(root, "dist/bundle/berth.js");
 let bed;
 try {
   await testbed.ensureLocalDocker();

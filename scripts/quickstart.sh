@@ -2,7 +2,7 @@
 # The README's main job until the local-servers demo exists: scaffold a Kamal-style project in a
 # scratch folder with `berth init`, then print its resolved configuration with `berth config`.
 set -eu
-berth="$(cd "$(dirname "$0")/.." && pwd)/dist/bin/berth.js"
+berth="$(cd "$(dirname "$0")/.." && pwd)/dist/bundle/berth.js"
 dir="$(mktemp -d "${TMPDIR:-/tmp}/berth-quickstart.XXXXXX")"
 cd "$dir"
 echo "# berth init in $dir"

@@ -2,13 +2,14 @@
 // release only bumps one place; KAMAL_COMPAT_VERSION is the Kamal release whose files and
 // server layout Berth reproduces (compared with `minimum_version` in deploy.yml).
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { packageRoot } from "./util/package-root.js";
 
 /** The Kamal release Berth is compatible with. */
 export const KAMAL_COMPAT_VERSION = "2.12.0";
 
 function readPackageVersion(): string {
-  // src/version.ts and dist/version.js both sit one level below the package root.
-  const manifest = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+  const manifest = JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as {
     version?: unknown;
   };
   return typeof manifest.version === "string" ? manifest.version : "0.0.0";

@@ -8,11 +8,13 @@
 // user who can't open the socket), the first `version` call fails and the command goes by
 // `docker exec` as before.
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { shellSplit } from "../secrets/shellwords.js";
 import { render, type Cmd } from "../commands/cmd.js";
 import { PROXY_CONTAINER_NAME, PROXY_CONTROL_SOCKET_NAME } from "../config/index.js";
 import { newCommandId } from "../output/index.js";
 import { CommandFailedError } from "../transport/index.js";
+import { packageRoot } from "../util/package-root.js";
 import type { ProxyState } from "./host-state.js";
 import type { Run } from "./run.js";
 
@@ -26,8 +28,8 @@ const channels = new WeakMap<Run, Map<string, Promise<string | undefined>>>();
 let proxyMain: Promise<ProxyMain> | undefined;
 
 function loadProxyMain(): Promise<ProxyMain> {
-  // Relative to dist/deploy/ (and src/deploy/ under the tests): the proxy package's build.
-  proxyMain ??= import(new URL("../../proxy/dist/cli/main.js", import.meta.url).href).then((module: { main: ProxyMain }) => module.main);
+  // The proxy package's build, beside Berth's.
+  proxyMain ??= import(pathToFileURL(join(packageRoot(), "proxy", "dist", "cli", "main.js")).href).then((module: { main: ProxyMain }) => module.main);
   return proxyMain;
 }
 

@@ -5,7 +5,6 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
 import { docker } from "../commands/shared.js";
 import {
   BERTH_PROXY_BASE_IMAGE,
@@ -17,11 +16,12 @@ import {
   type Configuration,
 } from "../config/index.js";
 import { BerthError } from "../util/errors.js";
+import { packageRoot } from "../util/package-root.js";
 import { loginLocally } from "./login.js";
 import type { Run } from "./run.js";
 
 /** The package's proxy/ directory: two levels above src/deploy and dist/deploy. */
-export const PROXY_PACKAGE_DIRECTORY = fileURLToPath(new URL("../../proxy/", import.meta.url));
+export const PROXY_PACKAGE_DIRECTORY = join(packageRoot(), "proxy");
 
 /** `[registry/]namespace/berth-proxy` */
 export function berthProxyRepositoryFor(config: Configuration): string {

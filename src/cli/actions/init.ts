@@ -4,8 +4,8 @@
 
 import { chmod, copyFile, mkdir, readdir, stat } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
-import { fileURLToPath } from "node:url";
 import { BerthError } from "../../util/errors.js";
+import { packageRoot } from "../../util/package-root.js";
 import type { CommandContext } from "../context.js";
 
 export interface InitOptions {
@@ -14,7 +14,7 @@ export interface InitOptions {
 }
 
 /** templates/init/ of the Berth package: two levels above src/cli/actions and dist/cli/actions. */
-export const DEFAULT_TEMPLATE_DIR = fileURLToPath(new URL("../../../templates/init/", import.meta.url));
+export const DEFAULT_TEMPLATE_DIR = join(packageRoot(), "templates", "init");
 
 const DEPLOY_FILE = join("config", "deploy.yml");
 const SECRETS_FILE = join(".kamal", "secrets");
