@@ -13,12 +13,8 @@ export interface SshInvocation {
   connectTimeoutSeconds: number;
   /** Never prompt (no terminal to prompt on, e.g. CI). */
   batchMode: boolean;
-  /** Set when the user's ssh config leaves StrictHostKeyChecking at its default ("ask"). */
-  acceptNewHostKeys: boolean;
-  /** User to pass when neither the host string, deploy.yml nor the user's ssh config name one. */
-  defaultUser?: string;
-  /** Config file for `ssh.config` given as a list (a generated file of Include lines). */
-  configListFile?: string;
+  /** The run's ssh config file (sshConfigFileContent): the user's config, then Berth's defaults. */
+  configFile: string;
   /** The run's private agent holding `ssh.key_data`, with its keys' public halves as files. */
   agent?: { socket: string; publicKeyFiles: readonly string[] };
 }
@@ -28,9 +24,7 @@ const KEEPALIVE_SECONDS = 30; // Kamal: keepalive true, keepalive_interval 30
 /** Options for every ssh process of this host (commands, master start, control commands). */
 export function sshOptionArgs(invocation: SshInvocation, controlMaster: "auto" | "yes" = "auto"): string[] {
   const { settings, host } = invocation;
-  const args: string[] = [];
-  const configFile = configFileArg(settings.config, invocation.configListFile);
-  if (configFile !== undefined) args.push("-F", configFile);
+  const args: string[] = ["-F", invocation.configFile];
   args.push(
     "-o", `ControlMaster=${controlMaster}`,
     "-o", `ControlPath=${invocation.controlPath}`,
@@ -39,8 +33,7 @@ export function sshOptionArgs(invocation: SshInvocation, controlMaster: "auto" |
     "-o", `ConnectTimeout=${invocation.connectTimeoutSeconds}`,
   );
   if (invocation.batchMode) args.push("-o", "BatchMode=yes");
-  if (invocation.acceptNewHostKeys) args.push("-o", "StrictHostKeyChecking=accept-new");
-  const user = host.user ?? settings.user ?? invocation.defaultUser;
+  const user = host.user ?? settings.user;
   if (user !== undefined) args.push("-l", user);
   const port = host.port ?? settings.port;
   if (port !== undefined) args.push("-p", String(port));
@@ -80,16 +73,26 @@ export function sshForwardArgs(invocation: SshInvocation, localSocket: string, r
   return [...sshOptionArgs(invocation), "-O", "forward", "-L", `${localSocket}:${remoteSocket}`, "--", invocation.host.hostname];
 }
 
-function configFileArg(config: SshSettings["config"], listFile: string | undefined): string | undefined {
-  if (config === undefined || config === true) return undefined;
-  if (config === false) return "/dev/null";
-  if (typeof config === "string") return expandHome(config);
-  return listFile;
-}
+/** Kamal's user when neither the host string, deploy.yml nor the user's ssh config name one. */
+const KAMAL_DEFAULT_USER = "root";
 
-/** The Include lines standing in for `ssh.config` given as a list (ssh takes a single -F). */
-export function configListFileContent(paths: readonly string[]): string {
-  return paths.map((path) => `Include "${expandHome(path)}"\n`).join("");
+/**
+ * The run's ssh config file: what ssh would read anyway (or what `ssh.config` names), then
+ * Berth's defaults in a `Host *` block. ssh keeps the first value it reads for each setting, so the
+ * defaults apply only where the user's config leaves a setting unset: Kamal's user root, and
+ * unknown host keys accepted once (a changed key stays a hard error). No `ssh -G` round trip is
+ * needed to learn what the user's config says before connecting.
+ */
+export function sshConfigFileContent(config: SshSettings["config"]): string {
+  const includes =
+    config === false ? [] : config === undefined || config === true ? ["~/.ssh/config", "/etc/ssh/ssh_config"] : (Array.isArray(config) ? config : [config]).map(expandHome);
+  return [
+    ...includes.map((path) => `Include "${path}"`),
+    "Host *",
+    `  User ${KAMAL_DEFAULT_USER}`,
+    "  StrictHostKeyChecking accept-new",
+    "",
+  ].join("\n");
 }
 
 function expandHome(path: string): string {

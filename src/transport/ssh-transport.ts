@@ -3,7 +3,7 @@
 // them all (`ssh -O exit`). The user's ssh config, agents, ProxyJump, certificates and known_hosts
 // apply as they do for `ssh` itself; deploy.yml's `ssh:` settings are added on top.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir, userInfo } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pLimit, { type LimitFunction } from "p-limit";
 import { render, hasRedactedParts, type Cmd, type Redacted } from "../commands/cmd.js";
@@ -18,8 +18,8 @@ import { MAX_SHELL_STDIN_BYTES, REMOTE_SHELL_COMMAND, RemoteShell } from "./remo
 import { shellText, stdinBytes } from "./shell-text.js";
 import { classifySshFailure, type FailureContext } from "./ssh-failure.js";
 import {
-  configListFileContent,
   sshCommandArgs,
+  sshConfigFileContent,
   sshControlArgs,
   sshForwardArgs,
   sshMasterArgs,
@@ -57,8 +57,6 @@ const DEFAULT_CONTROL_PERSIST_SECONDS = 60;
 const DEFAULT_MAX_CONCURRENT_STARTS = 30; // Kamal's sshkit default
 const DEFAULT_DNS_RETRIES = 3; // Kamal's sshkit default
 const DEFAULT_SESSIONS_PER_HOST = 8;
-/** Kamal's default user when neither deploy.yml, the host string nor ssh config name one. */
-const KAMAL_DEFAULT_USER = "root";
 /** Time allowed after connecting for authentication (an agent may ask its user to approve). */
 const AUTH_GRACE_MS = 60_000;
 /** Check an idle master this long before ControlPersist would have closed it. */
@@ -70,7 +68,8 @@ interface HostState {
   /** Resolves once the shared connection is open; cleared after a failure so the next use retries. */
   ready?: Promise<SshInvocation>;
   invocation?: SshInvocation;
-  context?: FailureContext;
+  /** Read on the first failure (failureContext). */
+  context?: Promise<FailureContext>;
   sessions: LimitFunction;
   /** Commands in flight and when the last one ended: an idle master exits after ControlPersist. */
   running: number;
@@ -254,8 +253,8 @@ export class SshTransport implements Transport {
 
   /** Exit 255 is ssh's own failure or the command's exit status: the shared connection tells which. */
   private async connectionFailure(state: HostState, outcome: ChildOutcome): Promise<SshConnectionError | undefined> {
-    const context = state.context!;
     const invocation = state.invocation!;
+    const context = await this.failureContext(state, invocation);
     const host = state.parsed.original;
     if (/mux_client|Session open refused|Control socket connect/.test(outcome.stderr)) {
       return classifySshFailure(outcome.stderr, context) ?? unexplained(host, "other", `SSH session to ${host} failed`, outcome.stderr);
@@ -326,7 +325,7 @@ export class SshTransport implements Transport {
           ...(this.batchMode ? { timeoutMs: this.connectTimeoutSeconds * 1000 + AUTH_GRACE_MS } : {}),
         });
         if (outcome.code === 0) break;
-        const context = { ...state.context!, attempts: attempt + 1 };
+        const context = { ...(await this.failureContext(state, invocation)), attempts: attempt + 1 };
         const failure =
           classifySshFailure(outcome.timedOut ? "Connection timed out" : outcome.stderr, context) ??
           unexplained(host, "other", `SSH to ${host} failed (exit ${outcome.code})`, outcome.stderr);
@@ -347,42 +346,41 @@ export class SshTransport implements Transport {
     }
   }
 
-  /** Settles what depends on the user's ssh config, read back with `ssh -G` (nothing is sent). */
+  /** The host's ssh options (the user's config and Berth's defaults come from the run's config file). */
   private async resolveInvocation(state: HostState): Promise<SshInvocation> {
     const dir = this.ensurePrivateDir();
     const agent = await this.ensureAgent(dir);
-    const base: SshInvocation = {
+    const invocation: SshInvocation = {
       settings: this.settings,
       host: state.parsed,
       controlPath: join(dir, String(state.index)),
       controlPersistSeconds: this.sshkit.poolIdleTimeout ?? DEFAULT_CONTROL_PERSIST_SECONDS,
       connectTimeoutSeconds: this.connectTimeoutSeconds,
       batchMode: this.batchMode,
-      acceptNewHostKeys: false,
-      ...(Array.isArray(this.settings.config) ? { configListFile: join(dir, "config") } : {}),
+      configFile: join(dir, "config"),
       ...(agent ? { agent: { socket: agent.socket, publicKeyFiles: agent.publicKeyFiles } } : {}),
     };
-    const shown = await this.ssh([...sshOptionArgs(base), "-T", "-G", "--", state.parsed.hostname]);
-    if (shown.code !== 0) {
-      throw new BerthError(`Cannot read the SSH configuration for ${state.parsed.original}: ${shown.stderr.trim()}`);
-    }
-    const effective = parseSshG(shown.stdout);
-    const userNamedSomewhere =
-      state.parsed.user !== undefined || this.settings.user !== undefined || effective.get("user") !== localUser();
-    const invocation: SshInvocation = {
-      ...base,
-      acceptNewHostKeys: effective.get("stricthostkeychecking") === "ask",
-      ...(userNamedSomewhere ? {} : { defaultUser: KAMAL_DEFAULT_USER }),
-    };
     state.invocation = invocation;
-    state.context = {
-      host: state.parsed.original,
-      hostname: effective.get("hostname") ?? state.parsed.hostname,
-      port: Number(effective.get("port") ?? 22),
-      user: userNamedSomewhere ? (effective.get("user") ?? KAMAL_DEFAULT_USER) : KAMAL_DEFAULT_USER,
-      connectTimeoutSeconds: this.connectTimeoutSeconds,
-    };
     return invocation;
+  }
+
+  /**
+   * Where ssh was going (hostname, port, user as the config resolves them), for the messages of a
+   * failure: read with `ssh -G` (nothing is sent) only once something failed.
+   */
+  private async failureContext(state: HostState, invocation: SshInvocation): Promise<FailureContext> {
+    state.context ??= (async () => {
+      const shown = await this.ssh([...sshOptionArgs(invocation), "-T", "-G", "--", state.parsed.hostname]).catch(() => undefined);
+      const effective = parseSshG(shown?.code === 0 ? shown.stdout : "");
+      return {
+        host: state.parsed.original,
+        hostname: effective.get("hostname") ?? state.parsed.hostname,
+        port: Number(effective.get("port") ?? state.parsed.port ?? this.settings.port ?? 22),
+        user: state.parsed.user ?? this.settings.user ?? effective.get("user") ?? "root",
+        connectTimeoutSeconds: this.connectTimeoutSeconds,
+      };
+    })();
+    return state.context;
   }
 
   private ensurePrivateDir(): string {
@@ -390,9 +388,7 @@ export class SshTransport implements Transport {
       // Short base path: ssh's control sockets must fit a 104-108 byte socket address.
       const base = tmpdir().length <= 40 ? tmpdir() : "/tmp";
       this.privateDir = mkdtempSync(join(base, "berth-ssh-")); // mode 0700
-      if (Array.isArray(this.settings.config)) {
-        writeFileSync(join(this.privateDir, "config"), configListFileContent(this.settings.config), { mode: 0o600 });
-      }
+      writeFileSync(join(this.privateDir, "config"), sshConfigFileContent(this.settings.config), { mode: 0o600 });
     }
     return this.privateDir;
   }
@@ -428,14 +424,6 @@ function parseSshG(output: string): Map<string, string> {
     if (space > 0 && !values.has(line.slice(0, space))) values.set(line.slice(0, space), line.slice(space + 1).trim());
   }
   return values;
-}
-
-function localUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return "";
-  }
 }
 
 /** Kamal's DNS retry backoff: 0.1 s doubling up to 2 s, plus up to 50% jitter. */

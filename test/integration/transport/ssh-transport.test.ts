@@ -183,10 +183,12 @@ describe("SshTransport on the test bed", () => {
   });
 
   it("reopens, and counts, a connection that closed itself after sshkit.pool_idle_timeout", async () => {
-    const ssh = transport({ sshkit: { poolIdleTimeout: 1 } });
+    // 2 s, not 1: the master idles out that long after it starts, so on a busy machine a 1 s
+    // limit could end it before the first command's session arrives.
+    const ssh = transport({ sshkit: { poolIdleTimeout: 2 } });
     expect((await ssh.run(h1.ip, cmd("hostname"))).stdout).toBe("berth-h1\n");
-    // The idle remote shell ends after 1 s, then ControlPersist=1 ends the master.
-    await new Promise((resolve) => setTimeout(resolve, 3000));
+    // The idle remote shell ends after 2 s, then ControlPersist=2 ends the master.
+    await new Promise((resolve) => setTimeout(resolve, 5000));
     expect(await establishedSshConnections(h1.ip)).toBe(0);
     expect((await ssh.run(h1.ip, cmd("hostname"))).stdout).toBe("berth-h1\n");
     expect(ssh.stats()).toMatchObject({ connectionsOpened: 2, commandsRun: 2 });

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { BERTH_PROXY_TAG, BERTH_PROXY_VERSION, berthProxyRepository } from "../../../src/config/index.js";
@@ -19,9 +20,9 @@ describe("Berth's proxy image", () => {
   });
 
   it("follows the proxy package's version, and the package ships what the image is built from", () => {
-    const proxyPackage = JSON.parse(readFileSync(`${PROXY_PACKAGE_DIRECTORY}package.json`, "utf8")) as { version: string };
+    const proxyPackage = JSON.parse(readFileSync(join(PROXY_PACKAGE_DIRECTORY, "package.json"), "utf8")) as { version: string };
     expect(BERTH_PROXY_VERSION).toBe(proxyPackage.version);
-    const rootPackage = JSON.parse(readFileSync(`${PROXY_PACKAGE_DIRECTORY}../package.json`, "utf8")) as { files: string[] };
+    const rootPackage = JSON.parse(readFileSync(join(PROXY_PACKAGE_DIRECTORY, "..", "package.json"), "utf8")) as { files: string[] };
     expect(rootPackage.files).toEqual(expect.arrayContaining(["proxy/package.json", "proxy/Dockerfile", "proxy/dist/**/*.js"]));
   });
 

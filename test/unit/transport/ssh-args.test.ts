@@ -3,8 +3,8 @@ import { homedir } from "node:os";
 import { Redacted } from "../../../src/commands/cmd.js";
 import { parseHost } from "../../../src/transport/host.js";
 import {
-  configListFileContent,
   sshCommandArgs,
+  sshConfigFileContent,
   sshControlArgs,
   sshMasterArgs,
   sshOptionArgs,
@@ -20,12 +20,13 @@ function invocation(overrides: Partial<SshInvocation> = {}): SshInvocation {
     controlPersistSeconds: 60,
     connectTimeoutSeconds: 15,
     batchMode: false,
-    acceptNewHostKeys: false,
+    configFile: "/tmp/berth-ssh-x/config",
     ...overrides,
   };
 }
 
 const SHARING = [
+  "-F", "/tmp/berth-ssh-x/config",
   "-o", "ControlMaster=auto",
   "-o", "ControlPath=/tmp/berth-ssh-x/0",
   "-o", "ControlPersist=60",
@@ -34,7 +35,7 @@ const SHARING = [
 ];
 
 describe("ssh command line", () => {
-  it("adds only connection sharing, keepalive and the connect timeout when deploy.yml says nothing", () => {
+  it("adds only the run's config file, connection sharing, keepalive and the connect timeout when deploy.yml says nothing", () => {
     expect(sshOptionArgs(invocation())).toEqual(SHARING);
   });
 
@@ -49,11 +50,9 @@ describe("ssh command line", () => {
       config: "~/.ssh/berth_config",
       forward_agent: true,
     });
-    expect(sshOptionArgs(invocation({ settings, batchMode: true, acceptNewHostKeys: true }))).toEqual([
-      "-F", `${homedir()}/.ssh/berth_config`,
+    expect(sshOptionArgs(invocation({ settings, batchMode: true }))).toEqual([
       ...SHARING,
       "-o", "BatchMode=yes",
-      "-o", "StrictHostKeyChecking=accept-new",
       "-l", "app",
       "-p", "2222",
       "-J", "root@bastion.example.com",
@@ -71,12 +70,14 @@ describe("ssh command line", () => {
     expect(args.slice(-2)).toEqual(["-o", "ProxyCommand=ssh -W %h:%p user@proxy"]);
   });
 
-  it("reads no config with config: false, and the listed files through a generated one", () => {
-    expect(sshOptionArgs(invocation({ settings: { config: false } })).slice(0, 2)).toEqual(["-F", "/dev/null"]);
-    const listed = invocation({ settings: { config: ["~/a", "/b c"] }, configListFile: "/tmp/berth-ssh-x/config" });
-    expect(sshOptionArgs(listed).slice(0, 2)).toEqual(["-F", "/tmp/berth-ssh-x/config"]);
-    expect(configListFileContent(["~/a", "/b c"])).toBe(`Include "${homedir()}/a"\nInclude "/b c"\n`);
-    expect(sshOptionArgs(invocation({ settings: { config: true } }))).toEqual(SHARING);
+  it("reads what ssh.config names, then Berth's defaults, which apply only where the config sets nothing", () => {
+    const defaults = 'Host *\n  User root\n  StrictHostKeyChecking accept-new\n';
+    // ssh's own files by default (the user's first, as ssh reads them), none with config: false.
+    expect(sshConfigFileContent(undefined)).toBe(`Include "~/.ssh/config"\nInclude "/etc/ssh/ssh_config"\n${defaults}`);
+    expect(sshConfigFileContent(true)).toBe(sshConfigFileContent(undefined));
+    expect(sshConfigFileContent(false)).toBe(defaults);
+    expect(sshConfigFileContent("~/.ssh/berth_config")).toBe(`Include "${homedir()}/.ssh/berth_config"\n${defaults}`);
+    expect(sshConfigFileContent(["~/a", "/b c"])).toBe(`Include "${homedir()}/a"\nInclude "/b c"\n${defaults}`);
   });
 
   it("selects key_data keys in the private agent, even with keys_only", () => {
@@ -94,11 +95,10 @@ describe("ssh command line", () => {
     expect(args.join(" ")).not.toContain("BEGIN");
   });
 
-  it("lets the host string's user and port win over ssh.user and ssh.port, and uses the default user last", () => {
+  it("lets the host string's user and port win over ssh.user and ssh.port (the config file's user comes last)", () => {
     const args = sshOptionArgs(invocation({ host: parseHost("deploy@[2001:db8::1]:2201"), settings: { user: "app", port: 22 } }));
     expect(args.slice(SHARING.length)).toEqual(["-l", "deploy", "-p", "2201"]);
-    expect(sshOptionArgs(invocation({ defaultUser: "root" })).slice(SHARING.length)).toEqual(["-l", "root"]);
-    expect(sshOptionArgs(invocation({ defaultUser: "root", settings: { user: "app" } })).slice(SHARING.length)).toEqual(["-l", "app"]);
+    expect(sshOptionArgs(invocation({ settings: { user: "app" } })).slice(SHARING.length)).toEqual(["-l", "app"]);
   });
 
   it("runs a command, opens the master and controls it with the same options", () => {
@@ -106,8 +106,9 @@ describe("ssh command line", () => {
     expect(sshCommandArgs(base, "docker ps")).toEqual([...SHARING, "-l", "app", "-p", "2222", "-T", "--", "web-1", "docker ps"]);
     expect(sshCommandArgs(base, "bash", { tty: true }).slice(-4)).toEqual(["-t", "--", "web-1", "bash"]);
     expect(sshMasterArgs(base)).toEqual([
+      "-F", "/tmp/berth-ssh-x/config",
       "-o", "ControlMaster=yes",
-      ...SHARING.slice(2),
+      ...SHARING.slice(4),
       "-l", "app", "-p", "2222", "-N", "-f", "--", "web-1",
     ]);
     expect(sshControlArgs(base, "exit").slice(-4)).toEqual(["-O", "exit", "--", "web-1"]);

@@ -1,8 +1,8 @@
 // SshTransport's own logic against a stand-in `ssh` on PATH that records its arguments: one
-// connection per host, bounded starts, DNS retries, close, and decisions read from `ssh -G`.
+// connection per host, bounded starts, DNS retries, close, and the run's ssh config file.
 // The real OpenSSH behaviour is covered by test/integration/transport against the test bed.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { Redacted, cmd } from "../../../src/commands/cmd.js";
@@ -143,15 +143,18 @@ describe("SshTransport (stand-in ssh)", () => {
     expect(existsSync(controlDir)).toBe(false);
   });
 
-  it("uses Kamal's root only when nothing names a user, and accept-new only when ssh config leaves host keys at ask", async () => {
-    const defaults = makeTransport();
-    await defaults.run("h1", cmd("true"));
-    expect(argvLines().at(-1)).toContain(" -o StrictHostKeyChecking=accept-new -l root -T -- h1 true");
-    await defaults.close();
-
-    const fromConfig = makeTransport({ FAKE_G_USER: "someone-else", FAKE_G_STRICT: "true" });
-    await fromConfig.run("h1", cmd("true"));
+  it("connects straight away through the run's config file: the user's ssh config, then Kamal's root and accept-new as defaults", async () => {
+    const ssh = makeTransport();
+    await ssh.run("h1", cmd("true"));
+    // No `ssh -G` before connecting: the master is the first ssh process.
+    expect(argvLines()[0]).toMatch(/ -N -f -- h1$/);
+    expect(argvLines().some((line) => line.includes(" -G "))).toBe(false);
+    const configFile = /-F (\S+)/.exec(argvLines()[0]!)![1]!;
+    expect(readFileSync(configFile, "utf8")).toBe('Include "~/.ssh/config"\nInclude "/etc/ssh/ssh_config"\nHost *\n  User root\n  StrictHostKeyChecking accept-new\n');
+    expect(statSync(configFile).mode & 0o777).toBe(0o600);
+    // Nothing on the command line overrides what the user's config says.
     const line = argvLines().at(-1)!;
+    expect(line).toMatch(/ -T -- h1 true$/);
     expect(line).not.toContain("-l ");
     expect(line).not.toContain("StrictHostKeyChecking");
   });
