@@ -6,6 +6,13 @@ import { parseTargetAddress, type TargetOptions } from "./options.js";
 
 export type TargetState = "adding" | "healthy" | "unhealthy" | "draining";
 
+/**
+ * A new target is probed again after 50 ms, then twice as late each time up to the configured
+ * interval: an app that starts listening a moment after its container starts is switched to then,
+ * not a whole interval (1 s by default) later. Once healthy, checks follow the interval.
+ */
+const FIRST_RETRY_MS = 50;
+
 /** Something in flight on a target that a drain may have to cut short. */
 export interface InFlight {
   /** Drain deadline reached: end it (504 if nothing was sent yet). */
@@ -24,6 +31,8 @@ export class Target {
   readonly tunnels = new Set<InFlight>();
   private timer: NodeJS.Timeout | null = null;
   private checking = false;
+  /** Probes that found the new target not yet healthy (sets the next retry's delay). */
+  private startupRetries = 0;
   private stopped = false;
   private idleWaiters: Array<() => void> = [];
   onHealthChange: ((target: Target) => void) | null = null;
@@ -68,9 +77,15 @@ export class Target {
     else if (this.state === "healthy") this.state = "unhealthy";
     if (before !== this.state) this.onHealthChange?.(this);
     if (!this.stopped) {
-      this.timer = setTimeout(() => void this.check(), this.options.healthCheck.intervalMs);
+      this.timer = setTimeout(() => void this.check(), this.nextCheckDelay());
       this.timer.unref();
     }
+  }
+
+  private nextCheckDelay(): number {
+    const interval = this.options.healthCheck.intervalMs;
+    if (this.state !== "adding") return interval;
+    return Math.min(interval, FIRST_RETRY_MS * 2 ** this.startupRetries++);
   }
 
   /** Mirrors a health state decided elsewhere (worker threads run no checks of their own). */

@@ -146,6 +146,24 @@ describe("deploy", () => {
     expect(await ws.next()).toBeNull();
   });
 
+  it("probes a new target again soon after a failed first check, instead of a whole interval later", async () => {
+    proxy = await startProxy();
+    const started = Date.now();
+    const probes: number[] = [];
+    // Not ready for its first 400 ms, like an app still booting in its new container.
+    const slow = await app("slow", (request, response) => {
+      if (request.url === "/up") probes.push(Date.now() - started);
+      response.statusCode = request.url === "/up" && Date.now() - started < 400 ? 503 : 200;
+      response.end("slow");
+    });
+    const result = await proxy.cli("deploy", "app", `--target=${slow.address}`, "--health-check-interval=5s");
+    expect(result.code, result.err).toBe(0);
+    // Retries at 50, 100, 200 ms … after the first failure: healthy well before the 5 s interval.
+    expect(probes.length).toBeGreaterThanOrEqual(4);
+    expect(Date.now() - started).toBeLessThan(4000);
+    expect((await request(`${proxy.httpUrl}/`)).body).toBe("slow");
+  });
+
   it("fails after the deploy timeout, naming each target's last health result, and keeps the old target", async () => {
     proxy = await startProxy();
     const v1 = await app("v1");

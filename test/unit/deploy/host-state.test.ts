@@ -37,7 +37,7 @@ describe("host state", () => {
       "container|/app-web-998|sha256:0123456789abcdef|running|2026-01-02T00:00:00Z|registry.example:5000/team/app:998|web",
       "container|/app-web-999|sha256:999|exited|2026-01-01T00:00:00Z|registry.example:5000/team/app:999|web",
       "container|/app-worker-997|sha256:997|running|2026-01-01T00:00:00Z|registry.example:5000/team/app:997|worker",
-      "container|/kamal-proxy|sha256:aaaa|running|2025-12-01T00:00:00Z|registry.example:5000/team/berth-proxy:v0.9.2.0.1.0|<no value>|<no value>|/var/lib/docker/volumes/kamal-proxy-config/_data",
+      "container|/kamal-proxy|sha256:aaaa|running|2025-12-01T00:00:00Z|registry.example:5000/team/berth-proxy:v0.9.2.0.1.1|<no value>|<no value>|/var/lib/docker/volumes/kamal-proxy-config/_data",
       "image|sha256:0123456789abcdef|app|registry.example:5000/team/app:998 registry.example:5000/team/app:latest ",
       "image|sha256:999|app|registry.example:5000/team/app:999 ",
       "",
@@ -45,7 +45,7 @@ describe("host state", () => {
     const state = parseHostState(output, config.roles, config, "999");
     expect(state.roles.get("web")).toEqual({ clash: true, current: "998", running: ["hand-started", "998"] });
     expect(state.roles.get("worker")).toEqual({ clash: false, current: "997", running: ["997"] });
-    expect(state.proxy).toEqual({ running: true, version: "v0.9.2.0.1.0", configDirectory: "/var/lib/docker/volumes/kamal-proxy-config/_data" });
+    expect(state.proxy).toEqual({ running: true, version: "v0.9.2.0.1.1", configDirectory: "/var/lib/docker/volumes/kamal-proxy-config/_data" });
     expect(state.image).toEqual({ id: "sha256:999", service: "app" });
   });
 
