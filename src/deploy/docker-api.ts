@@ -9,7 +9,7 @@
 // docker CLI command it is. Opened by the deploys only (openDockerApi); --plan never opens it,
 // nor does BERTH_DOCKER_API=off (every command as the docker CLI command, as Kamal runs them).
 import type { BatchStep } from "../commands/batch.js";
-import { describeCall, endpointProbe, inspectContainer, inspectImage, listContainers, listImages, socketFromProbe, succeeded } from "../commands/docker-api.js";
+import { describeCall, endpointProbe, type DockerApiCall, inspectContainer, inspectImage, listContainers, listImages, socketFromProbe, succeeded } from "../commands/docker-api.js";
 import { PROXY_CONTAINER_NAME } from "../config/index.js";
 import { newCommandId, type Level } from "../output/index.js";
 import { DockerApiClient, daemonError } from "../transport/docker-api.js";
@@ -73,15 +73,19 @@ export async function runApiStep(run: Run, host: string, step: BatchStep, client
   const id = newCommandId();
   const started = performance.now();
   run.output.commandStarted({ id, host, kind: "command", command: step.command, wrapped: `${calls.map(describeCall).join(" ; ")} ${OVER_SSH}`, level });
-  // One after the other, as the docker CLI handles several names (`docker rmi a b`).
-  const replies = [];
-  for (const call of calls) replies.push(await client.request(call, { timeoutMs: requestTimeout(call) }));
-  const failures = replies.filter((reply, index) => !succeeded(calls[index]!, reply.status)).map(daemonError);
-  const stderr = failures.map((line) => `${line}\n`).join("");
-  if (stderr !== "") run.output.commandOutput({ id, host, stream: "stderr", chunk: stderr });
-  const code = failures.length === 0 ? 0 : 1;
-  run.output.commandFinished({ id, host, exitStatus: code, durationMs: performance.now() - started });
-  return { code, stdout: "", stderr };
+  let code = 1;
+  try {
+    // One after the other, as the docker CLI handles several names (`docker rmi a b`).
+    const replies = [];
+    for (const call of calls) replies.push(await client.request(call, { timeoutMs: requestTimeout(call) }));
+    const failures = replies.filter((reply, index) => !succeeded(calls[index]!, reply.status)).map(daemonError);
+    const stderr = failures.map((line) => `${line}\n`).join("");
+    if (stderr !== "") run.output.commandOutput({ id, host, stream: "stderr", chunk: stderr });
+    code = failures.length === 0 ? 0 : 1;
+    return { code, stdout: "", stderr };
+  } finally {
+    run.output.commandFinished({ id, host, exitStatus: code, durationMs: performance.now() - started });
+  }
 }
 
 /** A stop waits up to its timeout (`t`) before the daemon answers; other requests answer at once. */
@@ -114,6 +118,17 @@ export async function hostStateLines(run: Run, host: string, client: DockerApiCl
   const list = listContainers(service);
   const images = listImages(service);
   run.output.commandStarted({ id, host, kind: "command", command: hostStateCommand(config), wrapped: `${describeCall(list)} ; ${describeCall(images)} ; … ${OVER_SSH}`, level: "debug" });
+  let code = 1;
+  try {
+    const lines = await stateLines(client, config, list, images);
+    code = 0;
+    return lines;
+  } finally {
+    run.output.commandFinished({ id, host, exitStatus: code, durationMs: performance.now() - started });
+  }
+}
+
+async function stateLines(client: DockerApiClient, config: Run["config"], list: DockerApiCall, images: DockerApiCall): Promise<string> {
   const [containers, proxy, latest, version, listed] = await Promise.all([
     client.json<{ Id: string }[]>(list),
     client.json<ContainerInspect>(inspectContainer(PROXY_CONTAINER_NAME)),
@@ -127,6 +142,5 @@ export async function hostStateLines(run: Run, host: string, client: DockerApiCl
     ...[latest, version].filter((image) => image !== undefined).map((image) => imageLine(image.Id, image.Config?.Labels, image.RepoTags)),
     ...(listed ?? []).map((image) => imageLine(image.Id, image.Labels, image.RepoTags)),
   ];
-  run.output.commandFinished({ id, host, exitStatus: 0, durationMs: performance.now() - started });
   return `${lines.join("\n")}\n`;
 }

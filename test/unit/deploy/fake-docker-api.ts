@@ -24,6 +24,8 @@ interface Image {
 
 export class FakeDockerDaemon {
   readonly requests: string[] = [];
+  /** Answers for requests whose `METHOD path` matches, before the usual ones: [pattern, status, message]. */
+  readonly refusals: Array<[RegExp, number, string]> = [];
   private readonly containers: Container[] = [];
   private readonly images: Image[] = [];
 
@@ -79,6 +81,8 @@ export class FakeDockerDaemon {
       response.end(typeof body === "string" ? body : JSON.stringify(body));
     };
     const path = decodeURIComponent(url.pathname);
+    const refusal = this.refusals.find(([pattern]) => pattern.test(`${request.method} ${path}`));
+    if (refusal !== undefined) return send(refusal[1], { message: refusal[2] });
     const label = (): string | undefined => (JSON.parse(url.searchParams.get("filters") ?? "{}") as { label?: string[] }).label?.[0];
     if (request.method !== "GET") return send(request.method === "POST" && path.endsWith("/tag") ? 201 : 204);
     if (path === "/_ping") return send(200, "OK");
