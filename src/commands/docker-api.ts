@@ -2,7 +2,7 @@
 // commands themselves. A batch step may carry them (BatchStep.api): where the run reaches the
 // host's Docker API over its SSH connection, the requests replace the command; everywhere else
 // (--plan, a daemon on another socket, forwarding refused) the command runs as written.
-import { cmd, type Cmd } from "./cmd.js";
+import { cmd, Redacted, render, type Cmd } from "./cmd.js";
 
 /** One request to the Docker Engine API. */
 export interface DockerApiCall {
@@ -12,6 +12,12 @@ export interface DockerApiCall {
   readonly query?: Readonly<Record<string, string>>;
   /** Statuses that mean success besides 2xx (e.g. 304 for stopping a stopped container, which `docker stop` accepts). */
   readonly accept?: readonly number[];
+  /** A JSON body; Redacted, as it may hold secrets (a container's environment). */
+  readonly body?: Redacted;
+  /** The reply's `Id` is the command's output (`docker run --detach` prints the new container's ID). */
+  readonly printsId?: boolean;
+  /** Sent only when the call before it succeeded (a start after its create); otherwise every call is sent, as `docker rm a b` tries each. */
+  readonly afterSuccess?: boolean;
 }
 
 /** The text of a call, e.g. `POST /containers/x/stop?t=10`. */
@@ -112,4 +118,106 @@ export function socketFromProbe(output: string): string | undefined {
   if (current !== undefined && current !== "" && current !== "default") return undefined;
   if (host === "") return DEFAULT_DOCKER_SOCKET;
   return /^unix:\/\/(\/\S+)$/.exec(host)?.[1];
+}
+
+/**
+ * `docker run --detach …` as a create and a start, or undefined when the command uses anything
+ * this doesn't translate exactly (then it runs as the command). Translated: --restart, --name,
+ * --network, --hostname, --env, --env-file (from `envFiles`, the content uploaded beside it),
+ * --log-driver, --log-opt, --volume, --label, the image and its command. Only commands of plain
+ * characters: no quoting or expansion the server's shell would do differently from this split.
+ */
+export function runContainer(command: Cmd, envFiles: Readonly<Record<string, string>>): DockerApiCall[] | undefined {
+  const text = render(command, { redact: false });
+  if (!/^[A-Za-z0-9_\-.:=@%+,/" ]*$/.test(text)) return undefined;
+  const words = splitPlain(text);
+  if (words === undefined || words[0] !== "docker" || words[1] !== "run") return undefined;
+  let name: string | undefined;
+  let detached = false;
+  const fileEnv: string[] = [];
+  const env: string[] = [];
+  const labels: Record<string, string> = {};
+  const binds: string[] = [];
+  const hostConfig: {
+    RestartPolicy?: { Name: string; MaximumRetryCount?: number };
+    NetworkMode?: string;
+    LogConfig: { Type: string; Config: Record<string, string> };
+  } = {
+    LogConfig: { Type: "", Config: {} },
+  };
+  let hostname: string | undefined;
+  let index = 2;
+  const value = (): string | undefined => words[++index];
+  for (; index < words.length && words[index]!.startsWith("-"); index++) {
+    const flag = words[index]!;
+    if (flag === "--detach" || flag === "-d") {
+      detached = true;
+      continue;
+    }
+    const argument = value();
+    if (argument === undefined) return undefined;
+    if (flag === "--name") name = argument;
+    else if (flag === "--restart") {
+      const [policy = "", retries] = argument.split(":");
+      hostConfig.RestartPolicy = { Name: policy, ...(retries === undefined ? {} : { MaximumRetryCount: Number(retries) }) };
+    } else if (flag === "--network") hostConfig.NetworkMode = argument;
+    else if (flag === "--hostname") hostname = argument;
+    else if (flag === "--env" || flag === "-e") {
+      if (!argument.includes("=")) return undefined; // `--env NAME` reads the server's environment
+      env.push(argument);
+    } else if (flag === "--env-file") {
+      const lines = envFileLines(envFiles[argument]);
+      if (lines === undefined) return undefined;
+      fileEnv.push(...lines);
+    } else if (flag === "--log-driver") hostConfig.LogConfig.Type = argument;
+    else if (flag === "--log-opt") {
+      const equals = argument.indexOf("=");
+      if (equals < 1) return undefined;
+      hostConfig.LogConfig.Config[argument.slice(0, equals)] = argument.slice(equals + 1);
+    } else if (flag === "--volume" || flag === "-v") binds.push(argument);
+    else if (flag === "--label") {
+      const equals = argument.indexOf("=");
+      labels[equals === -1 ? argument : argument.slice(0, equals)] = equals === -1 ? "" : argument.slice(equals + 1);
+    } else return undefined;
+  }
+  const [image, ...cmdWords] = words.slice(index);
+  if (!detached || name === undefined || image === undefined) return undefined;
+  const body = {
+    Image: image,
+    ...(hostname === undefined ? {} : { Hostname: hostname }),
+    // As the CLI sends them: the env files' lines first, then each --env.
+    Env: [...fileEnv, ...env],
+    Labels: labels,
+    ...(cmdWords.length > 0 ? { Cmd: cmdWords } : {}),
+    HostConfig: { ...hostConfig, ...(binds.length > 0 ? { Binds: binds } : {}) },
+    // The CLI names the network's endpoint too.
+    ...(hostConfig.NetworkMode === undefined ? {} : { NetworkingConfig: { EndpointsConfig: { [hostConfig.NetworkMode]: {} } } }),
+  };
+  return [
+    { method: "POST", path: "/containers/create", query: { name }, body: new Redacted(JSON.stringify(body)), printsId: true },
+    { method: "POST", path: `/containers/${segment(name)}/start`, afterSuccess: true },
+  ];
+}
+
+/** Words of a command of plain characters, double quotes grouping (no escapes to undo). */
+function splitPlain(text: string): string[] | undefined {
+  const words: string[] = [];
+  for (const match of text.matchAll(/(?:[^\s"]+|"[^"]*")+/g)) words.push(match[0].replace(/"/g, ""));
+  return (text.match(/"/g)?.length ?? 0) % 2 === 0 ? words : undefined;
+}
+
+/** An env file's entries as Docker reads them: `KEY=rest of line`, literally; blank lines and `#` comments skipped. */
+export function envFileLines(content: string | undefined): string[] | undefined {
+  if (content === undefined) return undefined;
+  const lines: string[] = [];
+  for (const raw of content.split("\n")) {
+    // Docker's line scanner drops one carriage return before the newline.
+    const line = raw.replace(/\r$/, "").replace(/^\s+/, "");
+    if (line === "" || line.startsWith("#")) continue;
+    const equals = line.indexOf("=");
+    // A bare NAME takes the server's environment: only the command can do that.
+    if (equals < 1 || /\s/.test(line.slice(0, equals))) return undefined;
+    lines.push(line);
+  }
+  return lines;
 }

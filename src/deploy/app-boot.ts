@@ -274,12 +274,17 @@ async function bootRole(run: Run, host: string, role: Role, version: string, sta
 /** Audit, env file (mode 0600, body on stdin) and `docker run` (its output is the container id). */
 function startSteps(run: Run, host: string, role: Role, version: string, tags: Awaited<ReturnType<Run["tags"]>>): BatchStep[] {
   const config = run.config;
-  const upload: Cmd = { ...uploadCommand(role.envFilePath, 0o600), stdin: envFile.roleEnvFile(config, role, host) };
+  const env = envFile.roleEnvFile(config, role, host);
+  const upload: Cmd = { ...uploadCommand(role.envFilePath, 0o600), stdin: env };
+  const dockerRun = appCommands.run(config, role, { host, hostname: appCommands.hostname(host, randomBytes(6).toString("hex")), version });
+  // Where the Docker API is open, `docker run` goes as a create and a start with the env file's
+  // entries (uploaded just before, as Kamal keeps it on the server); the command otherwise.
+  const api = dockerApi.runContainer(dockerRun, { [role.envFilePath]: env.value });
   return [
     { command: auditor.record(config, tags, `Booted app version ${version}`, { role: role.name }), label: "audit" },
     { command: appCommands.ensureEnvDirectory(role), label: "env directory" },
     { command: upload, label: "env file" },
-    { command: appCommands.run(config, role, { host, hostname: appCommands.hostname(host, randomBytes(6).toString("hex")), version }), label: "docker run" },
+    { command: dockerRun, label: "docker run", ...(api === undefined ? {} : { api }) },
   ];
 }
 

@@ -1,5 +1,5 @@
 // The host's Docker Engine API, reached over the run's SSH connection: ssh forwards a local socket
-// to the daemon's, and the deploy's short docker commands (its state read, rename, stop, prune,
+// to the daemon's, and the deploy's docker commands (its state read, rename, run, stop, prune,
 // tag) go as HTTP requests instead of CLI processes on the server. A docker CLI process costs a
 // small server about 60 ms of CPU, the request only the daemon's own work.
 //
@@ -12,7 +12,7 @@ import type { BatchStep } from "../commands/batch.js";
 import { describeCall, endpointProbe, type DockerApiCall, inspectContainer, inspectImage, listContainers, listImages, socketFromProbe, succeeded } from "../commands/docker-api.js";
 import { PROXY_CONTAINER_NAME } from "../config/index.js";
 import { newCommandId, type Level } from "../output/index.js";
-import { DockerApiClient, daemonError } from "../transport/docker-api.js";
+import { DockerApiClient, daemonError, type DockerApiReply } from "../transport/docker-api.js";
 import { containerLine, hostStateCommand, imageLine, type ContainerInspect } from "./host-state.js";
 import type { Run } from "./run.js";
 
@@ -76,13 +76,22 @@ export async function runApiStep(run: Run, host: string, step: BatchStep, client
   let code = 1;
   try {
     // One after the other, as the docker CLI handles several names (`docker rmi a b`).
-    const replies = [];
-    for (const call of calls) replies.push(await client.request(call, { timeoutMs: requestTimeout(call) }));
+    const replies: DockerApiReply[] = [];
+    for (const call of calls) {
+      const previous = replies.at(-1);
+      if (call.afterSuccess && previous !== undefined && !succeeded(calls[replies.length - 1]!, previous.status)) break;
+      replies.push(await client.request(call, { timeoutMs: requestTimeout(call) }));
+    }
     const failures = replies.filter((reply, index) => !succeeded(calls[index]!, reply.status)).map(daemonError);
+    const stdout = replies
+      .filter((reply, index) => calls[index]!.printsId === true && succeeded(calls[index]!, reply.status))
+      .map((reply) => `${(JSON.parse(reply.body) as { Id?: string }).Id ?? ""}\n`)
+      .join("");
     const stderr = failures.map((line) => `${line}\n`).join("");
+    if (stdout !== "") run.output.commandOutput({ id, host, stream: "stdout", chunk: stdout });
     if (stderr !== "") run.output.commandOutput({ id, host, stream: "stderr", chunk: stderr });
     code = failures.length === 0 ? 0 : 1;
-    return { code, stdout: "", stderr };
+    return { code, stdout, stderr };
   } finally {
     run.output.commandFinished({ id, host, exitStatus: code, durationMs: performance.now() - started });
   }

@@ -36,8 +36,9 @@ export class DockerApiClient {
     const query = new URLSearchParams(call.query ?? {}).toString();
     this.requests++;
     return new Promise((resolve, reject) => {
+      const headers = call.body === undefined ? {} : { "Content-Type": "application/json" };
       const request = http.request(
-        { socketPath: this.socketPath, agent: this.agent, method: call.method, path: `${call.path}${query === "" ? "" : `?${query}`}`, timeout: timeoutMs },
+        { socketPath: this.socketPath, agent: this.agent, method: call.method, path: `${call.path}${query === "" ? "" : `?${query}`}`, timeout: timeoutMs, headers },
         (response) => {
           const chunks: Buffer[] = [];
           response.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -47,7 +48,7 @@ export class DockerApiClient {
       );
       request.on("timeout", () => request.destroy(new Error(`Docker API ${describeCall(call)}: no answer in ${timeoutMs / 1000} s`)));
       request.on("error", reject);
-      request.end();
+      request.end(call.body?.value);
     });
   }
 

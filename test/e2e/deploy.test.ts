@@ -87,6 +87,22 @@ describe("berth setup and deploy", () => {
     expect(result.stdout).toContain(`POST /containers/app-web-${v1}/stop (Docker API, over the SSH connection)`);
     expect(result.stdout).toContain("GET /containers/json?all=1&filters=");
     expect(result.stdout).toMatch(/\d+ Docker API requests/);
+    // The new containers were created by the API too; the same docker run, run by hand, makes the same container.
+    expect(result.stdout).toContain(`POST /containers/create?name=app-web-${v2} ; POST /containers/app-web-${v2}/start (Docker API, over the SSH connection)`);
+    const dockerRun = new RegExp(`Running (docker run --detach .*--name app-web-${v2} .*) on ${h1.ip.replace(/\./g, "\\.")}$`, "m").exec(result.stdout)![1]!;
+    await sh(h1, `cd /root && ${dockerRun.replace(`--name app-web-${v2}`, "--name parity-check")} >/dev/null && docker stop parity-check >/dev/null`);
+    const shape = async (name: string): Promise<unknown> => {
+      const [config, hostConfig] = JSON.parse(`[${await sh(h1, `docker inspect --format '{{json .Config}},{{json .HostConfig}}' ${name}`)}]`) as [Record<string, unknown>, Record<string, unknown>];
+      // Empty lists come back as null or [] depending on who created the container; the hostname is random.
+      const empty = (value: unknown): unknown => (Array.isArray(value) && value.length === 0) || (value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length === 0) ? null : value;
+      return {
+        config: { ...Object.fromEntries(Object.entries(config).map(([key, value]) => [key, empty(value)])), Hostname: "random" },
+        hostConfig: Object.fromEntries(Object.entries(hostConfig).map(([key, value]) => [key, empty(value)])),
+      };
+    };
+    const byHand = JSON.stringify(await shape("parity-check")).replaceAll("parity-check", `app-web-${v2}`);
+    expect(JSON.parse(byHand)).toEqual(await shape(`app-web-${v2}`));
+    await sh(h1, "docker rm parity-check");
     for (const host of [h1, h2]) {
       expect(await httpGet(host, "/version")).toEqual({ status: 200, body: v2 });
       expect((await httpGet(host, "/release")).body).toBe("v2");

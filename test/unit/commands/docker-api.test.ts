@@ -2,17 +2,21 @@ import { describe, expect, it } from "vitest";
 import {
   describeCall,
   endpointProbe,
+  envFileLines,
   inspectImage,
   listContainers,
   removeContainer,
   removeImage,
   renameContainer,
+  runContainer,
   socketFromProbe,
   stopContainer,
   succeeded,
   tagImage,
 } from "../../../src/commands/docker-api.js";
-import { render } from "../../../src/commands/cmd.js";
+import { cmd, render } from "../../../src/commands/cmd.js";
+import * as app from "../../../src/commands/app.js";
+import { KAMAL_BASE, configFrom } from "./helpers.js";
 
 describe("Docker API calls for docker commands", () => {
   it("builds the request each command stands for", () => {
@@ -59,5 +63,70 @@ describe("which daemon the host's docker uses", () => {
     expect(socketFromProbe("ssh://deploy@builder\n\n")).toBeUndefined();
     expect(socketFromProbe("\nremote\n")).toBeUndefined();
     expect(socketFromProbe('\n\n"currentContext": "rootless"\n')).toBeUndefined();
+  });
+});
+
+describe("docker run as a create and a start", () => {
+  const ENV_FILE = ".kamal/apps/app/env/roles/web.env";
+  const runOf = (extra = "", host = "1.1.1.1") => {
+    const config = configFrom(`${KAMAL_BASE}${extra}`);
+    return app.run(config, config.requireRole("web"), { host, hostname: "1.1.1.1-0123456789ab" });
+  };
+  const body = (calls: ReturnType<typeof runContainer>): Record<string, unknown> => JSON.parse(calls![0]!.body!.value) as Record<string, unknown>;
+
+  it("carries everything Kamal's docker run sets: restart, network, hostname, env (file first), logging, volumes, labels, command", () => {
+    const command = runOf("volumes:\n  - /data/uploads:/rails/uploads\n  - cache:/cache:ro\nlogging:\n  driver: local\n  options:\n    max-size: 100m\nlabels:\n  team: platform\nenv:\n  clear:\n    MODE: production\n");
+    const calls = runContainer(command, { [ENV_FILE]: "# secrets\nSECRET_TOKEN=s3cr$t \"quoted\" \\n kept literally\n\nOTHER=x\r\n" })!;
+    expect(calls.map(describeCall)).toEqual(["POST /containers/create?name=app-web-999", "POST /containers/app-web-999/start"]);
+    expect(calls[0]).toMatchObject({ printsId: true });
+    expect(calls[1]).toMatchObject({ afterSuccess: true });
+    // The body holds the secrets: it never prints.
+    expect(String(calls[0]!.body)).toBe("[REDACTED]");
+    expect(body(calls)).toEqual({
+      Image: "dhh/app:999",
+      Hostname: "1.1.1.1-0123456789ab",
+      Env: [
+        'SECRET_TOKEN=s3cr$t "quoted" \\n kept literally',
+        "OTHER=x",
+        "KAMAL_CONTAINER_NAME=app-web-999",
+        "KAMAL_VERSION=999",
+        "KAMAL_HOST=1.1.1.1",
+        "MODE=production",
+      ],
+      Labels: { service: "app", role: "web", destination: "", team: "platform" },
+      HostConfig: {
+        RestartPolicy: { Name: "unless-stopped" },
+        NetworkMode: "kamal",
+        LogConfig: { Type: "local", Config: { "max-size": "100m" } },
+        Binds: ["/data/uploads:/rails/uploads", "cache:/cache:ro"],
+      },
+      NetworkingConfig: { EndpointsConfig: { kamal: {} } },
+    });
+  });
+
+  it("passes the role's command and a restart policy with retries", () => {
+    const config = configFrom(`${KAMAL_BASE.replace("servers:\n  - 1.1.1.1\n", "primary_role: jobs\nservers:\n  jobs:\n    hosts:\n      - 1.1.1.2\n    cmd: bin/jobs --queue=default\n    options:\n      restart: on-failure:5\n")}`);
+    const command = app.run(config, config.requireRole("jobs"), { host: "1.1.1.2" });
+    expect(render(command)).toContain("--restart on-failure:5");
+    const created = body(runContainer(command, { ".kamal/apps/app/env/roles/jobs.env": "\n" }));
+    expect(created).toMatchObject({ Cmd: ["bin/jobs", "--queue=default"], Env: ["KAMAL_CONTAINER_NAME=app-jobs-999", "KAMAL_VERSION=999", "KAMAL_HOST=1.1.1.2"] });
+    expect(created.HostConfig).toMatchObject({ RestartPolicy: { Name: "on-failure", MaximumRetryCount: 5 } });
+  });
+
+  it("leaves the command as it is for anything it doesn't translate exactly", () => {
+    const env = { [ENV_FILE]: "A=1\n" };
+    // Other docker run options (options:), the shell's $PWD (asset volumes), quoting, an env value the server's environment gives.
+    const config = configFrom(KAMAL_BASE.replace("servers:\n  - 1.1.1.1\n", "servers:\n  web:\n    hosts:\n      - 1.1.1.1\n    options:\n      memory: 2g\n"));
+    expect(runContainer(app.run(config, config.requireRole("web"), { host: "1.1.1.1" }), env)).toBeUndefined();
+    expect(runContainer(runOf("asset_path: /public/assets\n"), env)).toBeUndefined();
+    expect(runContainer(runOf("env:\n  clear:\n    GREETING: it's fine\n"), env)).toBeUndefined();
+    expect(runContainer(runOf(), { [ENV_FILE]: "BARE_NAME\n" })).toBeUndefined();
+    expect(runContainer(runOf(), {})).toBeUndefined();
+    expect(runContainer(cmd("docker", "run", "--name", "x", "img"), env)).toBeUndefined(); // not detached
+  });
+
+  it("reads env files as Docker does: literal values, comments and blank lines skipped, one CR dropped", () => {
+    expect(envFileLines("# c\n\n  KEY=a=b # not a comment\nX=\\t\"y\"\r\n")).toEqual(["KEY=a=b # not a comment", 'X=\\t"y"']);
+    expect(envFileLines("BAD NAME=1\n")).toBeUndefined();
   });
 });

@@ -210,6 +210,7 @@ describe("deploy where the hosts' Docker API answers over the SSH connection", (
       if (words[1] === "stop") return [`stop ${words.at(-1)}`];
       if (words[1] === "rm" || words[1] === "rmi") return words.slice(2).map((name) => `${words[1]} ${name}`);
       if (words[1] === "tag") return [`tag ${words[2]} ${words[3]}`];
+      if (words[1] === "run") return [`run ${words[words.indexOf("--name") + 1]}`];
       return [];
     });
   }
@@ -221,6 +222,7 @@ describe("deploy where the hosts' Docker API answers over the SSH connection", (
       const url = new URL(target, "http://docker");
       const path = decodeURIComponent(url.pathname);
       const container = /^\/containers\/([^/]+)/.exec(path)?.[1];
+      if (method === "POST" && path === "/containers/create") return [`run ${url.searchParams.get("name")}`];
       if (method === "POST" && path.endsWith("/rename")) return [`rename ${container} ${url.searchParams.get("name")}`];
       if (method === "POST" && path.endsWith("/stop")) return [`stop ${container}`];
       if (method === "DELETE" && container !== undefined) return [`rm ${container}`];
@@ -256,8 +258,13 @@ describe("deploy where the hosts' Docker API answers over the SSH connection", (
         const expected = commandOperations(cli.servers.commandsOn(host));
         expect(expected).toContain("rename app-web-999 app-web-999_replaced_X");
         expect(requestOperations(daemons.get(host)!.requests).sort()).toEqual(expected.sort());
-        // The rest still ran in the shell: the new container, and the same audit lines.
-        expect(shell.filter((command) => command.startsWith("docker run --detach"))).toHaveLength(cli.servers.commandsOn(host).filter((command) => command.startsWith("docker run --detach")).length);
+        // The new containers as the commands would make them: the env file's entries, then the --env ones.
+        for (const created of daemons.get(host)!.created) {
+          expect(created).toMatchObject({ Image: "registry.example:5000/team/app:999", HostConfig: { NetworkMode: "kamal", RestartPolicy: { Name: "unless-stopped" } } });
+          expect((created.Env as string[])[0]).toBe("SECRET_TOKEN=token-3f9c");
+          expect(created.Env).toContain('MODE=production');
+        }
+        // The rest still ran in the shell: the same audit lines.
         const audits = (commands: readonly string[]): string[] => commands.filter((command) => command.includes("app-audit.log")).map((command) => command.replace(/_replaced_[0-9a-f]{16}/g, "")).sort();
         expect(audits(shell)).toEqual(audits(cli.servers.commandsOn(host)));
       }

@@ -6,6 +6,9 @@ import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
+/** The ID every created container gets. */
+export const CREATED_ID = "4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f";
+
 interface Container {
   Id: string;
   Name: string;
@@ -24,6 +27,8 @@ interface Image {
 
 export class FakeDockerDaemon {
   readonly requests: string[] = [];
+  /** Bodies of the containers created (POST /containers/create), parsed. */
+  readonly created: Array<Record<string, unknown>> = [];
   /** Answers for requests whose `METHOD path` matches, before the usual ones: [pattern, status, message]. */
   readonly refusals: Array<[RegExp, number, string]> = [];
   private readonly containers: Container[] = [];
@@ -84,6 +89,15 @@ export class FakeDockerDaemon {
     const refusal = this.refusals.find(([pattern]) => pattern.test(`${request.method} ${path}`));
     if (refusal !== undefined) return send(refusal[1], { message: refusal[2] });
     const label = (): string | undefined => (JSON.parse(url.searchParams.get("filters") ?? "{}") as { label?: string[] }).label?.[0];
+    if (request.method === "POST" && path === "/containers/create") {
+      let body = "";
+      request.on("data", (chunk: Buffer) => (body += chunk.toString()));
+      request.on("end", () => {
+        this.created.push(JSON.parse(body) as Record<string, unknown>);
+        send(201, { Id: CREATED_ID, Warnings: [] });
+      });
+      return;
+    }
     if (request.method !== "GET") return send(request.method === "POST" && path.endsWith("/tag") ? 201 : 204);
     if (path === "/_ping") return send(200, "OK");
     if (path === "/containers/json") {
