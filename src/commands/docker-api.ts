@@ -185,7 +185,7 @@ export function runContainer(command: Cmd, envFiles: Readonly<Record<string, str
   const body = {
     Image: image,
     ...(hostname === undefined ? {} : { Hostname: hostname }),
-    // As the CLI sends them: the env files' lines first, then each --env.
+    // The env files' lines first, then the --env ones, as the CLI sends them (it keeps no order among the latter).
     Env: [...fileEnv, ...env],
     Labels: labels,
     ...(cmdWords.length > 0 ? { Cmd: cmdWords } : {}),

@@ -93,10 +93,11 @@ describe("berth setup and deploy", () => {
     await sh(h1, `cd /root && ${dockerRun.replace(`--name app-web-${v2}`, "--name parity-check")} >/dev/null && docker stop parity-check >/dev/null`);
     const shape = async (name: string): Promise<unknown> => {
       const [config, hostConfig] = JSON.parse(`[${await sh(h1, `docker inspect --format '{{json .Config}},{{json .HostConfig}}' ${name}`)}]`) as [Record<string, unknown>, Record<string, unknown>];
-      // Empty lists come back as null or [] depending on who created the container; the hostname is random.
+      // Empty lists come back as null or [] depending on who created the container; the hostname is
+      // random; the docker CLI itself sends --env values in a different order from run to run.
       const empty = (value: unknown): unknown => (Array.isArray(value) && value.length === 0) || (value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length === 0) ? null : value;
       return {
-        config: { ...Object.fromEntries(Object.entries(config).map(([key, value]) => [key, empty(value)])), Hostname: "random" },
+        config: { ...Object.fromEntries(Object.entries(config).map(([key, value]) => [key, empty(value)])), Hostname: "random", Env: [...(config.Env as string[])].sort() },
         hostConfig: Object.fromEntries(Object.entries(hostConfig).map(([key, value]) => [key, empty(value)])),
       };
     };
