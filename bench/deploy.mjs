@@ -1,6 +1,6 @@
 // Deploy benchmark: wall time of `berth deploy` with the image unchanged (same commit, already
-// built and running) on two test servers, plus the SSH connections and remote commands it used
-// (from the JSON `finish` event). Starts the project's test bed (root; network namespaces with
+// built and running) on two test servers, plus the SSH connections, remote commands and Docker API
+// requests it used (from the JSON `finish` event). Starts the project's test bed (root; network namespaces with
 // their own sshd and dockerd), runs `berth setup` once, then times N deploys of the real CLI
 // (`node dist/bundle/berth.js`, the package's executable, node start-up included).
 //
@@ -73,8 +73,11 @@ try {
     const result = berth("deploy", "--output", "json");
     if (result.status !== 0) throw new Error(`berth deploy failed:\n${result.stdout}${result.stderr}`);
     const finish = result.stdout.split("\n").filter(Boolean).map((line) => JSON.parse(line)).find((event) => event.event === "finish");
-    samples.push({ seconds: result.seconds, connections: finish?.connections, commands: finish?.commands });
-    console.log(`  deploy ${i + 1}: ${result.seconds.toFixed(2)} s, ${finish?.connections} SSH connections, ${finish?.commands} remote commands (load ${os.loadavg()[0].toFixed(2)})`);
+    samples.push({ seconds: result.seconds, connections: finish?.connections, commands: finish?.commands, requests: finish?.dockerApiRequests });
+    console.log(
+      `  deploy ${i + 1}: ${result.seconds.toFixed(2)} s, ${finish?.connections} SSH connections, ${finish?.commands} remote commands, ` +
+        `${finish?.dockerApiRequests} Docker API requests (load ${os.loadavg()[0].toFixed(2)})`,
+    );
   }
   if (logFile !== undefined) {
     const verbose = berth("deploy", "-v");
@@ -85,7 +88,7 @@ try {
   console.log("");
   console.log(`berth deploy, image unchanged, ${hostCount} servers, ${runs} runs:`);
   console.log(`  wall time: median ${median.toFixed(2)} s, min ${times[0].toFixed(2)} s, max ${times.at(-1).toFixed(2)} s`);
-  console.log(`  SSH connections per deploy: ${samples[0].connections} (one per host); remote commands: ${samples[0].commands}`);
+  console.log(`  SSH connections per deploy: ${samples[0].connections} (one per host); remote commands: ${samples[0].commands}; Docker API requests: ${samples[0].requests}`);
   console.log(`  load average now: ${os.loadavg().map((load) => load.toFixed(2)).join(" ")} on ${os.cpus().length} CPUs`);
   console.log(`  target: <= 2-3 s (half of Kamal's 4-6 s)`);
 } finally {
