@@ -2,6 +2,7 @@
 // commands themselves. A batch step may carry them (BatchStep.api): where the run reaches the
 // host's Docker API over its SSH connection, the requests replace the command; everywhere else
 // (--plan, a daemon on another socket, forwarding refused) the command runs as written.
+import { shellSplit } from "../secrets/shellwords.js";
 import { cmd, Redacted, render, type Cmd } from "./cmd.js";
 
 /** One request to the Docker Engine API. */
@@ -130,8 +131,13 @@ export function socketFromProbe(output: string): string | undefined {
 export function runContainer(command: Cmd, envFiles: Readonly<Record<string, string>>): DockerApiCall[] | undefined {
   const text = render(command, { redact: false });
   if (!/^[A-Za-z0-9_\-.:=@%+,/" ]*$/.test(text)) return undefined;
-  const words = splitPlain(text);
-  if (words === undefined || words[0] !== "docker" || words[1] !== "run") return undefined;
+  let words: string[];
+  try {
+    words = shellSplit(text);
+  } catch {
+    return undefined; // an unmatched quote
+  }
+  if (words[0] !== "docker" || words[1] !== "run") return undefined;
   let name: string | undefined;
   let detached = false;
   const fileEnv: string[] = [];
@@ -197,13 +203,6 @@ export function runContainer(command: Cmd, envFiles: Readonly<Record<string, str
     { method: "POST", path: "/containers/create", query: { name }, body: new Redacted(JSON.stringify(body)), printsId: true },
     { method: "POST", path: `/containers/${segment(name)}/start`, afterSuccess: true },
   ];
-}
-
-/** Words of a command of plain characters, double quotes grouping (no escapes to undo). */
-function splitPlain(text: string): string[] | undefined {
-  const words: string[] = [];
-  for (const match of text.matchAll(/(?:[^\s"]+|"[^"]*")+/g)) words.push(match[0].replace(/"/g, ""));
-  return (text.match(/"/g)?.length ?? 0) % 2 === 0 ? words : undefined;
 }
 
 /** An env file's entries as Docker reads them: `KEY=rest of line`, literally; blank lines and `#` comments skipped. */

@@ -2,7 +2,8 @@
 // knows how it should look. Audit and lock commands are logged at DEBUG (as Kamal's
 // `verbosity: :debug`), and a batch is shown as its steps instead of the wrapper script, with the
 // step marker lines left out of its output.
-import type { Level, Output } from "../output/index.js";
+import type { Cmd } from "../commands/cmd.js";
+import { newCommandId, type Level, type Output } from "../output/index.js";
 import type {
   CommandFinished,
   CommandOutput,
@@ -94,4 +95,28 @@ export class DisplayBridge implements TransportObserver {
 
 function keyOf(host: string, text: string): string {
   return `${host}\u0000${text}`;
+}
+
+/**
+ * Work that isn't a transport command (Docker API requests, a call on the proxy's control socket)
+ * shown as the command it stands for: its Running line (with `wrapped` as what really ran), its
+ * output and its Finished line with the work's exit status; a throw finishes it with status 1.
+ */
+export async function showAsCommand<T extends { code: number }>(
+  output: Output,
+  shown: { host: string; command: string | Cmd; wrapped: string; level?: Level },
+  work: (print: (stream: "stdout" | "stderr", chunk: string) => void) => Promise<T>,
+): Promise<T> {
+  const id = newCommandId();
+  const started = performance.now();
+  const { host } = shown;
+  output.commandStarted({ id, host, kind: "command", command: shown.command, wrapped: shown.wrapped, ...(shown.level === undefined ? {} : { level: shown.level }) });
+  let code = 1;
+  try {
+    const result = await work((stream, chunk) => output.commandOutput({ id, host, stream, chunk }));
+    code = result.code;
+    return result;
+  } finally {
+    output.commandFinished({ id, host, exitStatus: code, durationMs: performance.now() - started });
+  }
 }

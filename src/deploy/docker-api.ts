@@ -11,8 +11,9 @@
 import type { BatchStep } from "../commands/batch.js";
 import { describeCall, endpointProbe, type DockerApiCall, inspectContainer, inspectImage, listContainers, listImages, socketFromProbe, succeeded } from "../commands/docker-api.js";
 import { PROXY_CONTAINER_NAME } from "../config/index.js";
-import { newCommandId, type Level } from "../output/index.js";
+import type { Level } from "../output/index.js";
 import { DockerApiClient, daemonError, type DockerApiReply } from "../transport/docker-api.js";
+import { showAsCommand } from "./display.js";
 import { containerLine, hostStateCommand, imageLine, type ContainerInspect } from "./host-state.js";
 import type { Run } from "./run.js";
 
@@ -68,13 +69,9 @@ export function dockerApiRequests(run: Run): number {
 const OVER_SSH = "(Docker API, over the SSH connection)";
 
 /** Runs a step's requests and shows them as the command they stand for. */
-export async function runApiStep(run: Run, host: string, step: BatchStep, client: DockerApiClient, level: Level): Promise<{ code: number; stdout: string; stderr: string }> {
+export function runApiStep(run: Run, host: string, step: BatchStep, client: DockerApiClient, level: Level): Promise<{ code: number; stdout: string; stderr: string }> {
   const calls = step.api ?? [];
-  const id = newCommandId();
-  const started = performance.now();
-  run.output.commandStarted({ id, host, kind: "command", command: step.command, wrapped: `${calls.map(describeCall).join(" ; ")} ${OVER_SSH}`, level });
-  let code = 1;
-  try {
+  return showAsCommand(run.output, { host, command: step.command, wrapped: `${calls.map(describeCall).join(" ; ")} ${OVER_SSH}`, level }, async (print) => {
     // One after the other, as the docker CLI handles several names (`docker rmi a b`).
     const replies: DockerApiReply[] = [];
     for (const call of calls) {
@@ -88,13 +85,10 @@ export async function runApiStep(run: Run, host: string, step: BatchStep, client
       .map((reply) => `${(JSON.parse(reply.body) as { Id?: string }).Id ?? ""}\n`)
       .join("");
     const stderr = failures.map((line) => `${line}\n`).join("");
-    if (stdout !== "") run.output.commandOutput({ id, host, stream: "stdout", chunk: stdout });
-    if (stderr !== "") run.output.commandOutput({ id, host, stream: "stderr", chunk: stderr });
-    code = failures.length === 0 ? 0 : 1;
-    return { code, stdout, stderr };
-  } finally {
-    run.output.commandFinished({ id, host, exitStatus: code, durationMs: performance.now() - started });
-  }
+    if (stdout !== "") print("stdout", stdout);
+    if (stderr !== "") print("stderr", stderr);
+    return { code: failures.length === 0 ? 0 : 1, stdout, stderr };
+  });
 }
 
 /** A stop waits up to its timeout (`t`) before the daemon answers; other requests answer at once. */
@@ -122,19 +116,14 @@ interface ImageInspect {
 export async function hostStateLines(run: Run, host: string, client: DockerApiClient): Promise<string> {
   const config = run.config;
   const service = `service=${config.service}`;
-  const id = newCommandId();
-  const started = performance.now();
   const list = listContainers(service);
   const images = listImages(service);
-  run.output.commandStarted({ id, host, kind: "command", command: hostStateCommand(config), wrapped: `${describeCall(list)} ; ${describeCall(images)} ; … ${OVER_SSH}`, level: "debug" });
-  let code = 1;
-  try {
-    const lines = await stateLines(client, config, list, images);
-    code = 0;
-    return lines;
-  } finally {
-    run.output.commandFinished({ id, host, exitStatus: code, durationMs: performance.now() - started });
-  }
+  const wrapped = `${describeCall(list)} ; ${describeCall(images)} ; … ${OVER_SSH}`;
+  const read = await showAsCommand(run.output, { host, command: hostStateCommand(config), wrapped, level: "debug" }, async () => ({
+    code: 0,
+    lines: await stateLines(client, config, list, images),
+  }));
+  return read.lines;
 }
 
 async function stateLines(client: DockerApiClient, config: Run["config"], list: DockerApiCall, images: DockerApiCall): Promise<string> {

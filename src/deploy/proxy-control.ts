@@ -12,9 +12,9 @@ import { pathToFileURL } from "node:url";
 import { shellSplit } from "../secrets/shellwords.js";
 import { render, type Cmd } from "../commands/cmd.js";
 import { PROXY_CONTAINER_NAME, PROXY_CONTROL_SOCKET_NAME } from "../config/index.js";
-import { newCommandId } from "../output/index.js";
 import { CommandFailedError } from "../transport/index.js";
 import { packageRoot } from "../util/package-root.js";
+import { showAsCommand } from "./display.js";
 import type { ProxyState } from "./host-state.js";
 import type { Run } from "./run.js";
 
@@ -70,12 +70,10 @@ export async function runProxyCommand(run: Run, host: string, command: Cmd): Pro
     await run.batch(host, [command]);
     return;
   }
-  const id = newCommandId();
   const shown = render(command).replace(/^docker exec \S+ /, "");
-  const started = performance.now();
-  run.output.commandStarted({ id, host, kind: "command", command: shown, wrapped: `${shown} (on the proxy's control socket, over the SSH connection)` });
-  const result = await call(await loadProxyMain(), argv, local, (stream, chunk) => run.output.commandOutput({ id, host, stream, chunk }));
-  run.output.commandFinished({ id, host, exitStatus: result.code, durationMs: performance.now() - started });
+  const main = await loadProxyMain();
+  const wrapped = `${shown} (on the proxy's control socket, over the SSH connection)`;
+  const result = await showAsCommand(run.output, { host, command: shown, wrapped }, (print) => call(main, argv, local, print));
   if (result.code !== 0) throw new CommandFailedError(host, render(command), result.code, result.stdout, result.stderr);
 }
 
