@@ -1,7 +1,7 @@
 // Real Kamal 2.12 as a test oracle (../shared/kamal-2.12, see its README): `kamal` runs, and
 // Kamal's own ERB step run on templates in one Kamal process. Tests fail (never skip) when it
 // or Ruby is missing: .ci/run installs Debian's ruby, ruby-ed25519 and ruby-bcrypt-pbkdf.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -38,13 +38,33 @@ export interface RunResult {
   readonly stderr: string;
 }
 
-/** Runs real Kamal; its error lines are coloured even off a TTY, so colours are stripped. */
-export function kamal(args: readonly string[], options: { cwd: string; env: Readonly<Record<string, string>> }): RunResult {
+export interface KamalOptions {
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string>>;
+}
+
+// Kamal's error lines are coloured even off a TTY.
+// eslint-disable-next-line no-control-regex -- stripping ANSI colours
+const uncolour = (text: string): string => text.replace(/\x1b\[[0-9;]*m/g, "");
+
+/** Runs real Kamal and waits for it. */
+export function kamal(args: readonly string[], options: KamalOptions): RunResult {
   const result = spawnSync(kamalBin(), args, { cwd: options.cwd, env: options.env, encoding: "utf8", timeout: 60_000 });
   if (result.error) throw result.error;
-  // eslint-disable-next-line no-control-regex -- stripping ANSI colours
-  const clean = (text: string): string => text.replace(/\x1b\[[0-9;]*m/g, "");
-  return { status: result.status ?? -1, stdout: clean(result.stdout), stderr: clean(result.stderr) };
+  return { status: result.status ?? -1, stdout: uncolour(result.stdout), stderr: uncolour(result.stderr) };
+}
+
+/** Runs real Kamal without blocking, so several runs can share the machine's cores. */
+export function kamalAsync(args: readonly string[], options: KamalOptions): Promise<RunResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(kamalBin(), args, { cwd: options.cwd, env: options.env, timeout: 60_000 });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    child.on("error", reject);
+    child.on("close", (code) => resolvePromise({ status: code ?? -1, stdout: uncolour(stdout), stderr: uncolour(stderr) }));
+  });
 }
 
 export interface ErbCase {
