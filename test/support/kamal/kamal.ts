@@ -70,11 +70,13 @@ export function kamalAsync(args: readonly string[], options: KamalOptions): Prom
 export interface ErbCase {
   readonly template: string;
   readonly env: Readonly<Record<string, string>>;
+  /** Also load the result as YAML, as Kamal does (errors then carry Psych's line and column). */
+  readonly yaml?: boolean;
 }
 
-export type ErbResult = { readonly output: string } | { readonly error: string };
+export type ErbResult = { readonly output: string } | { readonly error: string; readonly line?: number; readonly column?: number };
 
-/** Kamal's ERB step on each template, in one Kamal process (erb-oracle.rb). */
+/** Kamal's ERB step (and YAML load) on each template, in one Kamal process (erb-oracle.rb). */
 export function kamalErb(cases: readonly ErbCase[]): ErbResult[] {
   const dir = mkdtempSync(join(tmpdir(), "berth-erb-oracle-"));
   try {
@@ -82,7 +84,7 @@ export function kamalErb(cases: readonly ErbCase[]): ErbResult[] {
     writeFileSync(join(dir, "config/deploy.yml"), "service: oracle\n");
     const casesPath = join(dir, "cases.json");
     const resultsPath = join(dir, "results.json");
-    writeFileSync(casesPath, JSON.stringify(cases.map((item) => ({ template: item.template, env: item.env }))));
+    writeFileSync(casesPath, JSON.stringify(cases.map((item) => ({ template: item.template, env: item.env, yaml: item.yaml === true }))));
     const result = kamal(["config"], {
       cwd: dir,
       env: baseEnv({ RUBYOPT: `-r${join(HERE, "erb-oracle.rb")}`, BERTH_ERB_CASES: casesPath, BERTH_ERB_RESULTS: resultsPath }),

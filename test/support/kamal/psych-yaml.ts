@@ -1,11 +1,19 @@
 // Reads `kamal config`/`berth config` output into plain data the way Ruby's Psych would, so the
 // two can be compared by keys and values whatever quoting style each emitter chose: a plain
 // `:name` is a Ruby Symbol (kept apart from the String ":name"), other plain scalars are typed
-// with Psych's rules, and maps keep their key order (entries, so toEqual checks the order).
+// with Psych's rules, and maps keep their key order (pairs, so comparisons see the order).
+// One normalisation: Kamal's ssh_options hold the Net::SSH proxy object it builds from
+// `ssh.proxy`/`ssh.proxy_command`, which to_yaml dumps as `!ruby/object` with its instance
+// variables; it reads here as the jump host or command it carries, which Berth prints.
 import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from "yaml";
 import { psychScalar } from "../../../src/config/yaml.js";
 
 export type Data = null | string | number | boolean | { readonly symbol: string } | readonly Data[] | { readonly pairs: readonly (readonly [Data, Data])[] };
+
+const PROXY_OBJECTS: Readonly<Record<string, string>> = {
+  "!ruby/object:Net::SSH::Proxy::Jump": "jump_proxies",
+  "!ruby/object:Net::SSH::Proxy::Command": "command_line_template",
+};
 
 export function readPsychYaml(text: string): Data {
   const document = parseDocument(text, { version: "1.1", uniqueKeys: false });
@@ -17,6 +25,8 @@ function toData(node: Node, document: Document): Data {
   if (isAlias(node)) return toData(node.resolve(document) as Node, document);
   if (isSeq(node)) return node.items.map((item) => (item === null ? null : toData(item as Node, document)));
   if (isMap(node)) {
+    const proxy = PROXY_OBJECTS[node.tag ?? ""];
+    if (proxy !== undefined) return toData(node.get(proxy, true) as Node, document);
     return {
       pairs: node.items.map((pair) => [pair.key === null ? null : toData(pair.key as Node, document), pair.value === null ? null : toData(pair.value as Node, document)] as const),
     };

@@ -328,7 +328,7 @@ const CASES: Case[] = [
     yaml: BASE.replace("  username: user", "  username: <%= %x(exit 3) %>"),
     issues: () => [["ERB: command `exit 3` exited with status 3", 6]],
   },
-  { name: "YAML syntax error", yaml: `${BASE}env: [a\nimage: x\n`, issues: () => [["YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]", 12]] },
+  { name: "YAML syntax error", yaml: `${BASE}env: [a\nimage: x\n`, issues: (y) => [["YAML syntax error: the [ that starts here is never closed (a ] is missing)", lineOf(y, "env: [")]] },
   { name: "a list instead of a map", yaml: "- service: app\n", issues: () => [["should contain a hash of settings", 1]] },
 ];
 
