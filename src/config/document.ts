@@ -1,7 +1,8 @@
 // What `kamal config` prints: the resolved configuration summary, in Kamal's key order
 // (Configuration#to_h), with secret values redacted.
-import { stringify } from "yaml";
+import { Document, Scalar, visit } from "yaml";
 import type { Configuration } from "./model/configuration.js";
+import { RubySymbol } from "./model/values.js";
 
 export interface KamalDocument {
   readonly roles: readonly string[];
@@ -54,7 +55,21 @@ function withSymbolKeys(document: KamalDocument): Record<string, unknown> {
 export function toYaml(config: Configuration, options: { symbolKeys?: boolean } = {}): string {
   const document = toKamalDocument(config);
   const value = options.symbolKeys === false ? document : withSymbolKeys(document);
-  return stringify(value, { version: "1.1", indentSeq: false, directives: true, lineWidth: 0 });
+  const symbols = new Set<Scalar>();
+  const yaml = new Document(value, (_key: unknown, item: unknown) => {
+    if (!(item instanceof RubySymbol)) return item;
+    const scalar = new Scalar(`:${item.name}`);
+    scalar.type = "PLAIN";
+    symbols.add(scalar);
+    return scalar;
+  }, { version: "1.1" });
+  // A plain `:text` reads back as a Symbol, so a string value that starts with a colon is quoted.
+  visit(yaml, {
+    Scalar(key, node) {
+      if (key !== "key" && typeof node.value === "string" && node.value.startsWith(":") && !symbols.has(node)) node.type = "QUOTE_DOUBLE";
+    },
+  });
+  return yaml.toString({ indentSeq: false, directives: true, lineWidth: 0 });
 }
 
 export function toJson(config: Configuration): string {
