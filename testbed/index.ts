@@ -17,7 +17,7 @@ export { ensureLocalDocker } from "./local-docker.js";
 export { ensureBaseImages, BUSYBOX_IMAGE, NODE_IMAGE, type BaseImages } from "./images.js";
 export { ensureRedisImage, REDIS_IMAGE } from "./redis-image.js";
 export { REGISTRY, BRIDGE, BRIDGE_IP, TESTBED_ROOT, LOCK_FILE } from "./constants.js";
-export { acquireMachineLock, LOCK_HOLDER_ENV, type MachineLock } from "./lock.js";
+export { acquireMachineLock, lockHeldBy, LOCK_HOLDER_ENV, type MachineLock } from "./lock.js";
 export { readKeptBed, runningKeptBeds, type KeptBedRecord } from "./kept.js";
 
 export interface TestHost {

@@ -45,12 +45,26 @@ export async function acquireMachineLock(file: string, timeoutMs: number, purpos
   };
 }
 
+/**
+ * Who holds `file` when a process would have to wait for it (nobody, or our named holder: undefined),
+ * so a long wait can be explained before it starts.
+ */
+export async function lockHeldBy(file: string): Promise<string | undefined> {
+  if (!(await isLocked(file)) || (await heldByNamedHolder(file))) return undefined;
+  return describeHolder(file);
+}
+
 /** True when BERTH_TESTBED_LOCK_HOLDER names the live process that holds `file` right now. */
 async function heldByNamedHolder(file: string): Promise<boolean> {
   const holder = Number(process.env[LOCK_HOLDER_ENV]);
   if (!Number.isInteger(holder) || holder <= 0) return false;
   if (describeHolder(file).split(" ")[1] !== String(holder)) return false;
-  // The owner note outlives the lock: check that the lock is really taken, without waiting.
+  // The owner note outlives the lock: check that the lock is really taken.
+  return isLocked(file);
+}
+
+/** Tries the lock without waiting: true when another process holds it. */
+async function isLocked(file: string): Promise<boolean> {
   const probe = spawn("flock", ["-n", file, "true"], { stdio: "ignore" });
   const code = await new Promise<number>((resolve) => probe.on("exit", (exitCode) => resolve(exitCode ?? 1)));
   return code !== 0;
