@@ -1,6 +1,7 @@
 // `berth demo [--down]`: see src/cli/tree/demo.ts for what it does and src/demo/ for how.
 
 import { delimiter } from "node:path";
+import { BerthError } from "../../util/errors.js";
 import type { CommandContext } from "../context.js";
 
 export interface DemoOptions {
@@ -16,6 +17,17 @@ export async function demo(context: CommandContext, options: DemoOptions): Promi
   const path = (process.env.PATH ?? "").split(delimiter);
   process.env.PATH = [...path, ...SBIN.filter((dir) => !path.includes(dir))].filter((dir) => dir !== "").join(delimiter);
 
+  try {
+    await run(context, options);
+  } catch (error) {
+    // The test bed's own failures (a lock held too long, a daemon that won't start) are the
+    // user's to act on: its message names what and where, a stack trace would only hide it.
+    if (error instanceof Error && error.message.startsWith("test bed: ")) throw new BerthError(`berth demo: ${error.message.slice(10)}`);
+    throw error;
+  }
+}
+
+async function run(context: CommandContext, options: DemoOptions): Promise<void> {
   if (options.down) {
     const { demoDown } = await import("../../demo/down.js");
     const removed = await demoDown(context.output);

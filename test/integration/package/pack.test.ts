@@ -6,9 +6,10 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } 
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PACKAGE_VERSION, REPO_ROOT, packAndInstall } from "../../support/package.js";
 
-const root = join(import.meta.dirname, "../../..");
-const version = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string }).version;
+const root = REPO_ROOT;
+const version = PACKAGE_VERSION;
 let scratch: string;
 let tarball: string;
 let prefix: string;
@@ -24,16 +25,8 @@ function filesUnder(dir: string): string[] {
 }
 
 beforeAll(() => {
-  for (const built of ["dist/bundle/berth.js", "proxy/dist/bin/kamal-proxy.js"]) {
-    if (!existsSync(join(root, built))) throw new Error(`${built} is missing: run npm run build first`);
-  }
   scratch = mkdtempSync(join(tmpdir(), "berth-pack-"));
-  // --ignore-scripts: the package is built already (prepack would build it again).
-  const name = run("npm", ["pack", "--ignore-scripts", "--silent", "--pack-destination", scratch], root).trim().split("\n").at(-1)!;
-  tarball = join(scratch, name);
-  prefix = join(scratch, "prefix");
-  run("npm", ["install", "--global", "--prefix", prefix, "--offline", "--no-audit", "--no-fund", tarball], scratch);
-  installed = join(prefix, "lib/node_modules/berth");
+  ({ tarball, prefix, directory: installed } = packAndInstall(scratch));
 }, 120_000);
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
