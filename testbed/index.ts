@@ -1,7 +1,8 @@
 // Real servers on this one machine for integration and end-to-end tests. Each host is a network
 // namespace on the bridge 10.210.0.0/24 with its own mount, UTS and PID namespaces, its own dockerd
 // (containers on 10.211.N.0/24) and its own sshd; a registry listens on the bridge address.
-// One bed runs at a time machine-wide; starting one first removes whatever an earlier bed left.
+// One bed runs at a time machine-wide; starting one first removes whatever an earlier bed left,
+// a kept bed (berth demo's, see kept.ts) included unless it is reused.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { acquireMachineLock, type MachineLock } from "./lock.js";
