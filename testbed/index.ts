@@ -77,6 +77,8 @@ export interface TestbedOptions {
   reuse?: boolean;
   /** Where to say that a kept bed (a demo) is being removed; default stderr. */
   notice?: (text: string) => void;
+  /** Called once the machine lock is taken (how long a start waited for other beds). */
+  onLockAcquired?: () => void;
 }
 
 export async function startTestbed(options: TestbedOptions): Promise<Testbed> {
@@ -87,6 +89,7 @@ export async function startTestbed(options: TestbedOptions): Promise<Testbed> {
   const name = options.name ?? "default";
   if (!/^[a-z0-9][a-z0-9_-]*$/.test(name)) throw new Error(`test bed: name must be a simple lowercase word, got "${name}"`);
   const lock = await acquireMachineLock(LOCK_FILE, options.lockTimeoutMs ?? 15 * 60_000, `test bed "${name}"`);
+  options.onLockAcquired?.();
   const workDir = join(TESTBED_ROOT, name);
   try {
     const kept = options.keepRunning !== undefined && options.reuse ? readKeptBed(workDir) : undefined;

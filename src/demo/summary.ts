@@ -24,8 +24,8 @@ export interface DemoSummary {
   readonly steps: readonly DemoStep[];
   readonly projectDir: string;
   readonly url: string;
-  /** How to run berth here: "berth", or "node /…/berth.js" when it isn't on the PATH. */
-  readonly berthCommand: string;
+  /** How to run berth here when it isn't on the PATH ("node /…/berth.js"); undefined when it is. */
+  readonly berthCommand: string | undefined;
 }
 
 export interface VersionServed {
@@ -44,7 +44,6 @@ function servedLine({ versions, release }: VersionServed): string {
 
 export function formatSummary(summary: DemoSummary): string {
   const { load } = summary;
-  const berth = summary.berthCommand;
   const rows: [string, string][] = [
     ["servers", summary.servers.map((server) => `${server.ip} (${server.runs.join(", ")})`).join(", ")],
     ["before", servedLine(summary.before)],
@@ -59,8 +58,11 @@ export function formatSummary(summary: DemoSummary): string {
     ),
     ["try it", `curl ${summary.url}`],
     ["", `cd ${summary.projectDir}`],
-    ["", `${berth} details · ${berth} app logs · ${berth} rollback <version> · ${berth} deploy after a commit`],
-    ["remove it", `${berth} demo --down`],
+    ["", "berth details · berth app logs · berth rollback <version> · berth deploy after a commit"],
+    ...(summary.berthCommand === undefined
+      ? []
+      : ([["", `(berth is \`${summary.berthCommand}\` here; \`npm link\` in Berth's repository puts it on the PATH)`]] as [string, string][])),
+    ["remove it", "berth demo --down"],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
   const lines = rows.map(([label, text]) => `  ${label.padEnd(width)}  ${text}`);
@@ -79,5 +81,6 @@ export function summaryDocument(summary: DemoSummary): Record<string, unknown> {
     url: summary.url,
     curl: `curl ${summary.url}`,
     projectDir: summary.projectDir,
+    berth: summary.berthCommand ?? "berth",
   };
 }

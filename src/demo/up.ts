@@ -54,11 +54,26 @@ export async function demoUp(context: DemoContext): Promise<DemoSummary> {
   const holder = await lockHeldBy(LOCK_FILE);
   if (holder !== undefined) output.say(`Waiting for the test servers in use (${holder}) to be stopped, up to 15 minutes...`);
   output.say("Starting two test servers (network namespaces with their own sshd and dockerd) and a registry...");
+  const waitStartedAt = performance.now();
+  let waitedSeconds = 0;
   const bed = await timed(
     "servers",
-    () => startTestbed({ hosts: 2, name: DEMO_BED, keepRunning: DEMO_KEPT_BY, reuse: true, notice: (text) => output.info(text) }),
+    () =>
+      startTestbed({
+        hosts: 2,
+        name: DEMO_BED,
+        keepRunning: DEMO_KEPT_BY,
+        reuse: true,
+        notice: (text) => output.info(text),
+        onLockAcquired: () => (waitedSeconds = (performance.now() - waitStartedAt) / 1000),
+      }),
     (started) => (started.reused ? "reused" : "started"),
   );
+  if (waitedSeconds >= 1) {
+    // The time spent waiting for another test bed is not the servers' start.
+    const servers = steps.pop()!;
+    steps.push({ name: "waiting", seconds: waitedSeconds, note: "for other test servers to stop" }, { ...servers, seconds: servers.seconds - waitedSeconds });
+  }
   const releaseBed = context.onExit(() => bed.release());
   try {
     output.say("Building the base images (Node and Redis, from this machine's binaries) and pushing them to the registry...");
@@ -145,14 +160,14 @@ function berthRunner(entry: string, dir: string, bed: Testbed, context: DemoCont
   };
 }
 
-/** "berth" when that runs this very executable, else "node <entry>" (e.g. run from a clone). */
-function berthCommand(entry: string, env: DemoContext["env"]): string {
+/** Undefined when `berth` on the PATH runs this very executable, else "node <entry>" (e.g. in a clone). */
+function berthCommand(entry: string, env: DemoContext["env"]): string | undefined {
   const onPath = (env.PATH ?? "")
     .split(delimiter)
     .map((dir) => join(dir, "berth"))
     .find((file) => existsSync(file));
   try {
-    if (onPath !== undefined && realpathSync(onPath) === realpathSync(entry)) return "berth";
+    if (onPath !== undefined && realpathSync(onPath) === realpathSync(entry)) return undefined;
   } catch {
     // unreadable: name the file
   }

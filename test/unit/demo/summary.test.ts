@@ -15,7 +15,7 @@ const summary: DemoSummary = {
   ],
   projectDir: "/tmp/berth-testbed/demo/hello",
   url: "http://10.210.0.11/",
-  berthCommand: "berth",
+  berthCommand: undefined,
 };
 
 describe("the demo's summary", () => {
@@ -47,6 +47,13 @@ describe("the demo's summary", () => {
     expect(text).toMatch(/^The demo app is deployed: 2 requests failed\.$/m);
     expect(text).toContain("  before     aaaaaaaaaaaa, nothing (release 1)");
     expect(text).toContain("  failed: http://10.210.0.12/version: 502");
+  });
+
+  it("says how to run berth when it isn't on the PATH", () => {
+    expect(formatSummary({ ...summary, berthCommand: "node /src/berth/dist/bundle/berth.js" })).toContain(
+      "             berth details · berth app logs · berth rollback <version> · berth deploy after a commit\n" +
+        "             (berth is `node /src/berth/dist/bundle/berth.js` here; `npm link` in Berth's repository puts it on the PATH)\n",
+    );
   });
 
   it("has the same facts for --output json", () => {
