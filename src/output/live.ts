@@ -91,7 +91,8 @@ export class LiveView {
     const command = this.hosts.get(host)?.running.get(id);
     // Only the text after a carriage return is what a terminal would show; colours are dropped.
     const shown = stripVTControlCharacters(line.split("\r").at(-1)!).trim();
-    if (command === undefined || shown === "" || longStepOf(command.text) === undefined) return;
+    // The classic builder's "---> Running in <id>" says less than the step line before it.
+    if (command === undefined || shown === "" || shown.startsWith("--->") || longStepOf(command.text) === undefined) return;
     command.latest = shown;
     this.render();
   }

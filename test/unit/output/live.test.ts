@@ -92,7 +92,7 @@ describe("live view of long steps", () => {
     output.commandStarted({ id: "00000001", host: "localhost", command: cmd("docker", "build", "-t", "app:v2", ".") });
     output.commandStarted({ id: "00000002", host: "10.0.0.1", command: "kamal-proxy deploy app-web --target=abc:80" });
     output.commandStarted({ id: "00000003", host: "10.0.0.22", command: cmd("docker", "ps") });
-    output.commandOutput({ id: "00000001", host: "localhost", stream: "stdout", chunk: "Step 1/5 : FROM node\nStep 2/5 : COPY . ." });
+    output.commandOutput({ id: "00000001", host: "localhost", stream: "stdout", chunk: "Step 1/5 : FROM node\nStep 2/5 : COPY . .\n ---> Running in 0123abcd\n" });
     output.commandOutput({ id: "00000003", host: "10.0.0.22", stream: "stdout", chunk: "CONTAINER ID\n" });
     advance(2500);
     output.commandOutput({ id: "00000001", host: "localhost", stream: "stdout", chunk: "\nlayer 3: Downloading 40%\r\x1b[1mlayer 3: Downloading 90%\x1b[0m\n" });
