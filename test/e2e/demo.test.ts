@@ -136,6 +136,15 @@ describe("berth demo", () => {
     expect(record.hosts.every((host) => isAlive(host.initPid)) && isAlive(record.registryPid)).toBe(true);
     for (const ip of ["10.210.0.11", "10.210.0.12"]) expect((await page(`http://${ip}/version`)).startsWith(firstAfter)).toBe(true);
     expect(await sh(record, 0, "docker ps --format '{{.Names}}' --filter name=hello-redis")).toBe("hello-redis");
+    // The second server's web role reaches Redis on the first, and the worker takes the jobs it queues.
+    let jobsDone = 0;
+    for (let attempt = 0; attempt < 20 && jobsDone === 0; attempt++) {
+      const text = await page("http://10.210.0.12/");
+      expect(text).toMatch(/Page views: \d+\./);
+      jobsDone = Number(/Jobs done by the worker: (\d+)/.exec(text)?.[1] ?? 0);
+      if (jobsDone === 0) await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(jobsDone).toBeGreaterThan(0);
     expect(await sh(record, 1, "docker ps --format '{{.Names}}' --filter label=role=worker")).toMatch(new RegExp(`^hello-worker-${firstAfter}`));
     // The proxy image was built from the installed package and pushed beside the app's.
     expect(await sh(record, 0, "docker inspect kamal-proxy --format '{{.Config.Image}}'")).toBe("10.210.0.1:5555/berth-demo/berth-proxy:v0.9.2.0.1.1");
