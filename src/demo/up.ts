@@ -46,7 +46,7 @@ export async function demoUp(context: DemoContext): Promise<DemoSummary> {
     return result;
   };
 
-  output.say("Starting the local Docker daemon (the machine's, where images are built)...");
+  output.say("Checking the local Docker daemon (this machine's own, where images are built)...");
   const dockerWasRunning = await localDockerRunning();
   await timed("local Docker", () => ensureLocalDocker(), () => (dockerWasRunning ? "running" : "started"));
   if (!dockerWasRunning) rememberStartedDockerd();
