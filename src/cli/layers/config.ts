@@ -1,9 +1,12 @@
 // The CLI's only door to the configuration layer (src/config). Imported lazily, so commands that
 // need no configuration (`berth version`, `--help`) never load YAML, zod or the schema.
 
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import type * as ConfigApi from "../../config/index.js";
 import type { Configuration } from "../../config/index.js";
 import type { SecretsLookup } from "../../secrets/types.js";
+import { BerthError } from "../../util/errors.js";
 import { secretsModule } from "./secrets.js";
 
 export type { Configuration };
@@ -29,6 +32,13 @@ export interface ConfigurationInputs {
  * itself (`secrets_path`), so the lookup given to it opens them on first use, after loading.
  */
 export async function loadConfiguration(inputs: ConfigurationInputs): Promise<Configuration> {
+  if (!existsSync(resolve(inputs.cwd, inputs.configFile))) {
+    // Kamal's message, and what to do about it: most often this is a folder Berth hasn't been set up in.
+    throw new BerthError(
+      `Configuration file not found in ${inputs.configFile}: run \`berth init\` to create one, or name another with -c`,
+      "Kamal::ConfigurationError",
+    );
+  }
   const [{ loadConfig }, { Secrets }] = await Promise.all([configModule(), secretsModule()]);
   // Set once loadConfig returns; the secrets are opened later, on first use.
   const loaded: { configuration?: Configuration } = {};
