@@ -32,6 +32,8 @@ export interface RunCliOptions {
   readonly loadConfiguration?: (globals: GlobalOptions) => Promise<Configuration>;
   /** Called once the output exists, so the bin can stop a live view on Ctrl-C. */
   readonly onOutput?: (output: Output) => void;
+  /** Aborted by the bin's signal handlers: stops a configuration load at once. */
+  readonly signal?: AbortSignal;
 }
 
 const MAX_ALIAS_DEPTH = 5;
@@ -59,7 +61,13 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO(), o
   const load =
     options.loadConfiguration ??
     ((globals: GlobalOptions) =>
-      loadConfiguration({ ...pick(globals, "configFile", "destination", "version"), cwd: io.cwd, env: io.env, onSecrets }));
+      loadConfiguration({
+        ...pick(globals, "configFile", "destination", "version"),
+        cwd: io.cwd,
+        env: io.env,
+        onSecrets,
+        ...(options.signal ? { signal: options.signal } : {}),
+      }));
   const cachedLoad = (globals: GlobalOptions): Promise<Configuration> => {
     const key = JSON.stringify([globals.configFile, globals.destination, globals.version]);
     let configuration = configurations.get(key);
@@ -91,6 +99,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO(), o
       commandPath: commandPath(command),
       cleanup,
       loadConfiguration: cachedLoad,
+      ...(options.signal ? { signal: options.signal } : {}),
     });
     const action = await loadAction();
     await action(context, ...args, ownOptions(command));

@@ -4,6 +4,7 @@
 // (ENV lookups, command output, string literals, `||` defaults, strip/chomp); anything else
 // is refused with the file, line and expression rather than rendered as an empty string.
 import { execFileSync } from "node:child_process";
+import type { CommandOutcome } from "../util/local-commands.js";
 import { ConfigError } from "./errors.js";
 
 export interface ErbOptions {
@@ -13,6 +14,8 @@ export interface ErbOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Where `%x()` and backtick commands run. */
   readonly cwd?: string;
+  /** Runs `%x()` and backtick commands instead of a shell here (bounded, refused or asynchronous: load.ts). */
+  readonly runCommand?: (command: string) => CommandOutcome;
 }
 
 type Value = string | null;
@@ -411,6 +414,11 @@ class Evaluator {
   }
 
   private run(command: string): string {
+    if (this.options.runCommand) {
+      const outcome = this.options.runCommand(command);
+      if ("failure" in outcome) throw this.fail(`command \`${command}\` ${outcome.failure}`);
+      return outcome.stdout;
+    }
     try {
       return execFileSync("/bin/sh", ["-c", command], {
         cwd: this.options.cwd,

@@ -1,12 +1,15 @@
 // From files on disk to a validated Configuration: read config/deploy.yml (and
 // config/deploy.<dest>.yml), render ERB, parse YAML as Psych does, deep-merge the destination
 // file, validate everything at once, and build the resolved model.
-import { existsSync, readFileSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { basename, dirname, extname, join, relative, resolve } from "node:path";
 import type { SecretsLookup } from "../secrets/types.js";
+import { NOT_RUN_IN_PLAN, RUN_COMMANDS, checkInterrupted, replaying, runShell, runShellSync } from "../util/local-commands.js";
+import type { CommandOutcome, CommandPolicy } from "../util/local-commands.js";
 import { renderErb } from "./erb.js";
 import { ConfigError } from "./errors.js";
 import type { ConfigIssue } from "./errors.js";
+import { LIMITS, checkYamlText, decodeText, tooBig } from "./limits.js";
 import { deepMerge } from "./merge.js";
 import { Configuration } from "./model/configuration.js";
 import { checkConfiguration, checkSections } from "./checks.js";
@@ -27,6 +30,18 @@ export interface LoadConfigOptions {
   /** What ERB's `ENV` reads and commands run with (plus KAMAL_DESTINATION). Defaults to process.env. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly secrets?: SecretsLookup;
+  /** Whether ERB's commands run (default: they do; `--plan` refuses them). */
+  readonly commands?: CommandPolicy;
+  /** Runs ERB's commands in place of a shell here (loadConfigAsync replays them). */
+  readonly runCommand?: (request: ErbCommand) => CommandOutcome;
+}
+
+/** One `%x()` or backtick command of a configuration file, with what it runs with. */
+export interface ErbCommand {
+  readonly command: string;
+  readonly file: string;
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
 }
 
 /** A configuration file's text, for loading from memory (tests, editors). */
@@ -53,10 +68,30 @@ function displayPath(file: string, cwd: string): string {
 
 function readSource(file: string, cwd: string, what: string): ConfigSource {
   const shown = displayPath(file, cwd);
-  if (!existsSync(file)) {
-    throw new ConfigError([{ path: "", message: `${what} not found in ${shown}`, file: shown, line: 0, column: 0 }]);
+  const fail = (message: string): never => {
+    throw new ConfigError([{ path: "", message, file: shown, line: 0, column: 0 }]);
+  };
+  let fd: number;
+  try {
+    fd = openSync(file, "r");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === "ENOENT" || code === "ENOTDIR" ? fail(`${what} not found in ${shown}`) : fail(`${what} ${shown} can't be read (${code ?? "unknown error"})`);
   }
-  return { file: shown, text: readFileSync(file, "utf8") };
+  try {
+    const stat = fstatSync(fd);
+    if (stat.isDirectory()) return fail(`${what} ${shown} is a directory`);
+    if (!stat.isFile()) return fail(`${what} ${shown} is not a regular file`);
+    if (stat.size > LIMITS.fileBytes) throw tooBig(stat.size, shown, `${what} ${shown}`);
+    const buffer = Buffer.alloc(stat.size);
+    const length = readSync(fd, buffer, 0, buffer.length, 0);
+    return { file: shown, text: decodeText(buffer.subarray(0, length), shown) };
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    return fail(`${what} ${shown} can't be read (${(error as NodeJS.ErrnoException).code ?? "unknown error"})`);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Loads, validates and resolves the configuration (Kamal's Configuration.create_from). */
@@ -71,6 +106,34 @@ export function loadConfig(options: LoadConfigOptions = {}): Configuration {
   return loadConfigFromSources({ ...options, cwd, base, ...(destinationSource ? { destinationSource } : {}) });
 }
 
+/**
+ * Like loadConfig, but ERB's commands run while the event loop keeps going, so Ctrl-C and
+ * SIGTERM (which abort `signal`) stop the load at once, killing a command still running.
+ */
+export async function loadConfigAsync(options: LoadConfigOptions & { readonly signal?: AbortSignal }): Promise<Configuration> {
+  const policy = options.commands ?? RUN_COMMANDS;
+  const { signal } = options;
+  const configuration = await replaying<ErbCommand, CommandOutcome, Configuration>(
+    (runCommand) => loadConfig({ ...options, runCommand }),
+    async (request) => {
+      policy.onCommand?.({ source: "erb", file: request.file, command: request.command, ran: policy.run });
+      if (!policy.run) return { failure: NOT_RUN_IN_PLAN };
+      return runShell(request.command, { cwd: request.cwd, env: request.env, ...(signal ? { signal } : {}) });
+    },
+    signal,
+  );
+  // Parsing and validating run without a break: a signal sent meanwhile is handled here.
+  await checkInterrupted(signal);
+  return configuration;
+}
+
+function runErbCommand(policy: CommandPolicy): (request: ErbCommand) => CommandOutcome {
+  return (request) => {
+    policy.onCommand?.({ source: "erb", file: request.file, command: request.command, ran: policy.run });
+    return policy.run ? runShellSync(request.command, { cwd: request.cwd, env: request.env }) : { failure: NOT_RUN_IN_PLAN };
+  };
+}
+
 /** Like loadConfig, from texts already in memory. */
 export function loadConfigFromSources(options: LoadFromSourcesOptions): Configuration {
   const cwd = resolve(options.cwd ?? process.cwd());
@@ -79,8 +142,10 @@ export function loadConfigFromSources(options: LoadFromSourcesOptions): Configur
   if (options.destination === undefined) delete env.KAMAL_DESTINATION;
   else env.KAMAL_DESTINATION = options.destination;
 
+  const runCommand = options.runCommand ?? runErbCommand(options.commands ?? RUN_COMMANDS);
   const documents = [options.base, ...(options.destinationSource ? [options.destinationSource] : [])].map((source) => {
-    const rendered = renderErb(source.text, { file: source.file, env, cwd });
+    const rendered = renderErb(source.text, { file: source.file, env, cwd, runCommand: (command) => runCommand({ command, file: source.file, cwd, env }) });
+    checkYamlText(rendered, source.file, rendered !== source.text);
     const parsed = parseYaml(rendered, source.file);
     if (parsed.value === null || typeof parsed.value !== "object" || Array.isArray(parsed.value)) {
       throw new ConfigError([{ path: "", message: "should contain a hash of settings", file: source.file, line: 1, column: 1 }]);

@@ -4,11 +4,12 @@
 import type * as ConfigApi from "../../config/index.js";
 import type { Configuration } from "../../config/index.js";
 import type { SecretsLookup } from "../../secrets/types.js";
+import type { CommandPolicy } from "../../util/local-commands.js";
 import { secretsModule } from "./secrets.js";
 
 export type { Configuration };
 
-export type ConfigModule = Pick<typeof ConfigApi, "loadConfig" | "docs" | "jsonSchema">;
+export type ConfigModule = Pick<typeof ConfigApi, "loadConfigAsync" | "docs" | "jsonSchema">;
 
 export async function configModule(): Promise<ConfigModule> {
   return import("../../config/index.js");
@@ -22,6 +23,10 @@ export interface ConfigurationInputs {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Told every secret value once the secrets are read (the output masks them from then on). */
   readonly onSecrets: (values: readonly string[]) => void;
+  /** Aborted by Ctrl-C and SIGTERM: stops the load, killing a command it runs. */
+  readonly signal?: AbortSignal;
+  /** Whether the commands of deploy.yml's ERB and of the secrets files run (`--plan` refuses them). */
+  readonly commands?: CommandPolicy;
 }
 
 /**
@@ -29,7 +34,7 @@ export interface ConfigurationInputs {
  * itself (`secrets_path`), so the lookup given to it opens them on first use, after loading.
  */
 export async function loadConfiguration(inputs: ConfigurationInputs): Promise<Configuration> {
-  const [{ loadConfig }, { Secrets }] = await Promise.all([configModule(), secretsModule()]);
+  const [{ loadConfigAsync }, { Secrets }] = await Promise.all([configModule(), secretsModule()]);
   // Set once loadConfig returns; the secrets are opened later, on first use.
   const loaded: { configuration?: Configuration } = {};
   let secrets: SecretsLookup | undefined;
@@ -40,6 +45,7 @@ export async function loadConfiguration(inputs: ConfigurationInputs): Promise<Co
         destination: inputs.destination,
         cwd: inputs.cwd,
         env: inputs.env,
+        ...(inputs.commands ? { commands: inputs.commands } : {}),
       });
       // Kamal reads every secrets file at the first lookup; so does Secrets. Register them all.
       inputs.onSecrets(Object.values(secrets.all()));
@@ -54,13 +60,15 @@ export async function loadConfiguration(inputs: ConfigurationInputs): Promise<Co
       return open().files;
     },
   };
-  const configuration = (await loadConfig({
+  const configuration = (await loadConfigAsync({
     configFile: inputs.configFile,
     destination: inputs.destination,
     version: inputs.version,
     cwd: inputs.cwd,
     env: inputs.env,
     secrets: lookup,
+    ...(inputs.signal ? { signal: inputs.signal } : {}),
+    ...(inputs.commands ? { commands: inputs.commands } : {}),
   })) as Configuration;
   loaded.configuration = configuration;
   return configuration;
