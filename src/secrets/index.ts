@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { BerthError } from "../util/errors.js";
+import { NOT_RUN_IN_PLAN, RUN_COMMANDS, type CommandPolicy } from "../util/local-commands.js";
 import { parseDotenv, type CommandSubstitution } from "./dotenv.js";
 import { isInlineSecretsCommand, runInlineSecretsCommand } from "./inline.js";
 import { createCommandRunner, describeFailure, type CommandRunner, type Environment } from "./runner.js";
@@ -22,6 +23,8 @@ export interface SecretsOptions {
   readonly env?: Environment;
   /** Runs `$(…)` commands and vault CLIs; defaults to real child processes. */
   readonly runCommand?: CommandRunner;
+  /** Whether `$(…)` runs at all: under `--plan` it doesn't, and the value is a placeholder. */
+  readonly commands?: CommandPolicy;
 }
 
 type Loaded = { ok: true; values: Readonly<Record<string, string>>; skipped: readonly string[] } | { ok: false; error: unknown };
@@ -32,15 +35,17 @@ export class Secrets implements SecretsLookup {
   private readonly cwd: string;
   private readonly env: Environment;
   private readonly run: CommandRunner;
+  private readonly commands: CommandPolicy;
   private existing: readonly string[] | undefined;
   private loaded: Loaded | undefined;
 
-  constructor({ secretsPath = ".kamal/secrets", destination, cwd, env = process.env, runCommand }: SecretsOptions) {
+  constructor({ secretsPath = ".kamal/secrets", destination, cwd, env = process.env, runCommand, commands = RUN_COMMANDS }: SecretsOptions) {
     this.secretsPath = secretsPath;
     this.destination = destination;
     this.cwd = cwd;
     this.env = env;
     this.run = runCommand ?? createCommandRunner({ cwd, env });
+    this.commands = commands;
   }
 
   /** Every file Berth looks for, in order, as named in messages. */
@@ -111,6 +116,8 @@ export class Secrets implements SecretsLookup {
   }
 
   private substitute({ command, file, key, variables, expandVariables }: CommandSubstitution): string {
+    this.commands.onCommand?.({ source: "secrets", file, key, command, ran: this.commands.run });
+    if (!this.commands.run) return `[${key}: $(${firstWord(command)} …) ${NOT_RUN_IN_PLAN}]`;
     const expanded = expandVariables(command);
     if (isInlineSecretsCommand(expanded)) {
       try {
@@ -126,9 +133,8 @@ export class Secrets implements SecretsLookup {
     // unrelated `$(…)` runs.
     const result = this.run({ argv: ["/bin/sh", "-c", command], env: referencedVariables(command, variables) });
     if (result.status !== 0) {
-      const program = command.trim().split(/\s+/)[0] ?? "";
       throw new BerthError(
-        `Command substitution $(${program} …) for ${key} in ${file} failed (${describeFailure(result)})`,
+        `Command substitution $(${firstWord(command)} …) for ${key} in ${file} failed (${describeFailure(result)})`,
         "Berth::SecretsError",
       );
     }
@@ -157,6 +163,11 @@ function referencedVariables(command: string, variables: Readonly<Record<string,
     if (Object.hasOwn(variables, name!)) env[name!] = variables[name!]!;
   }
   return env;
+}
+
+/** The program a command line starts with: messages name it, not its arguments (they may hold secrets). */
+function firstWord(command: string): string {
+  return command.trim().split(/\s+/)[0] ?? "";
 }
 
 /** Ruby's `String#chomp`: drops one trailing "\n", "\r\n" or "\r". */
