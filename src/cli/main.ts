@@ -10,7 +10,7 @@ import { colorEnabled } from "../output/colors.js";
 import { Output, createOutput, type OutputFormat, type OutputStream } from "../output/index.js";
 import { BerthError } from "../util/errors.js";
 import { BERTH_VERSION } from "../version.js";
-import { expandHashOptions, findCommandWord, normalizeUnderscoreOptions, scanConfigSelection } from "./argv.js";
+import { endsWithValueFlag, expandHashOptions, findCommandWord, normalizeUnderscoreOptions, scanConfigSelection } from "./argv.js";
 import { CleanupRegistry } from "./cleanup.js";
 import { createContext } from "./context.js";
 import type { ActionLoader } from "./define.js";
@@ -120,7 +120,8 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO(), o
     const known = new Set(program.commands.flatMap((command) => [command.name(), ...command.aliases()]));
     const expanded = await expandAliases([...argv], known, io.cwd, cachedLoad);
     const args = expandHashOptions(normalizeUnderscoreOptions(expanded, longOptionNames(program)), HASH_OPTION_FLAGS);
-    const listed = commandToList(program, args);
+    // `berth -c` is a missing value (commander says so), not a request for the command list.
+    const listed = endsWithValueFlag(args) ? undefined : commandToList(program, args);
     if (listed !== undefined) {
       // Like Thor: a bare `berth` (or `berth app`) lists the commands and succeeds.
       listed.outputHelp();

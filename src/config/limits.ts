@@ -2,6 +2,7 @@
 // commands print, and how far YAML aliases and nesting may go. Psych never expands aliases (it
 // shares the objects), so a few lines of anchors ("billion laughs") cost Kamal nothing but would
 // expand to gigabytes here; real files are a few kilobytes and a few levels deep, far below these.
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { ConfigError } from "./errors.js";
 
 export const LIMITS = {
@@ -48,6 +49,39 @@ export function decodeText(bytes: Buffer, file: string): string {
     const text = valid.endsWith("\uFFFD") ? valid.slice(0, -1) : valid;
     const byte = bytes[Buffer.byteLength(text)] ?? 0;
     throw at(file, text, text.length, `invalid UTF-8 (byte 0x${byte.toString(16).padStart(2, "0")})`);
+  }
+}
+
+/**
+ * A configuration or secrets file's text: `what` names it in messages ("Configuration file"),
+ * `shown` is its path as the user knows it. Directories, devices, FIFOs (which would block),
+ * oversized files and invalid UTF-8 are refused with their name.
+ */
+export function readTextFile(path: string, shown: string, what: string): string {
+  const fail = (message: string): never => {
+    throw new ConfigError([{ path: "", message, file: shown, line: 0, column: 0 }]);
+  };
+  let fd: number;
+  try {
+    // O_NONBLOCK: opening a FIFO must not wait for a writer.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === "ENOENT" || code === "ENOTDIR" ? fail(`${what} not found in ${shown}`) : fail(`${what} ${shown} can't be read (${code ?? "unknown error"})`);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (stat.isDirectory()) return fail(`${what} ${shown} is a directory`);
+    if (!stat.isFile()) return fail(`${what} ${shown} is not a regular file`);
+    if (stat.size > LIMITS.fileBytes) throw tooBig(stat.size, shown, `${what} ${shown}`);
+    const buffer = Buffer.alloc(stat.size);
+    const length = readSync(fd, buffer, 0, buffer.length, 0);
+    return decodeText(buffer.subarray(0, length), shown);
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    return fail(`${what} ${shown} can't be read (${(error as NodeJS.ErrnoException).code ?? "unknown error"})`);
+  } finally {
+    closeSync(fd);
   }
 }
 

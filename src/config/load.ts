@@ -1,20 +1,22 @@
 // From files on disk to a validated Configuration: read config/deploy.yml (and
 // config/deploy.<dest>.yml), render ERB, parse YAML as Psych does, deep-merge the destination
 // file, validate everything at once, and build the resolved model.
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { basename, dirname, extname, join, relative, resolve } from "node:path";
 import type { SecretsLookup } from "../secrets/types.js";
 import { NOT_RUN_IN_PLAN, RUN_COMMANDS, checkInterrupted, replaying, runShell, runShellSync } from "../util/local-commands.js";
 import type { CommandOutcome, CommandPolicy } from "../util/local-commands.js";
+import { BerthError } from "../util/errors.js";
 import { renderErb } from "./erb.js";
 import { ConfigError } from "./errors.js";
 import type { ConfigIssue } from "./errors.js";
-import { LIMITS, checkYamlText, decodeText, tooBig } from "./limits.js";
+import { checkYamlText, readTextFile } from "./limits.js";
 import { deepMerge } from "./merge.js";
 import { Configuration } from "./model/configuration.js";
 import { checkConfiguration, checkSections } from "./checks.js";
+import { checkHosts } from "./host-checks.js";
 import type { Finding } from "./checks.js";
 import { deploySchema } from "./schema/root.js";
+import { checkVersion } from "./version.js";
 import { validateWithSchema } from "./schema/validate.js";
 import { parseYaml } from "./yaml.js";
 import type { Path, SourceMap, YamlValue } from "./yaml.js";
@@ -61,6 +63,18 @@ export function destinationConfigFile(configFile: string, destination: string): 
   return join(dirname(configFile), `${basename(configFile, extname(configFile))}.${destination}.yml`);
 }
 
+/**
+ * A destination names files (`deploy.<dest>.yml`, `.kamal/secrets.<dest>`), containers and the lock
+ * directory on the servers: a name that is empty, climbs directories or holds shell syntax is refused.
+ */
+function checkDestination(destination: string): void {
+  if (/^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/.test(destination) && !destination.includes("..")) return;
+  throw new BerthError(
+    `Destination ${JSON.stringify(destination)} (-d) can't be used: a destination is letters, digits, "_", "-" and ".", not starting with "." and without ".."`,
+    "Berth::ConfigurationError",
+  );
+}
+
 function displayPath(file: string, cwd: string): string {
   const shown = relative(cwd, file);
   return shown !== "" && !shown.startsWith("..") ? shown : file;
@@ -68,35 +82,13 @@ function displayPath(file: string, cwd: string): string {
 
 function readSource(file: string, cwd: string, what: string): ConfigSource {
   const shown = displayPath(file, cwd);
-  const fail = (message: string): never => {
-    throw new ConfigError([{ path: "", message, file: shown, line: 0, column: 0 }]);
-  };
-  let fd: number;
-  try {
-    fd = openSync(file, "r");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return code === "ENOENT" || code === "ENOTDIR" ? fail(`${what} not found in ${shown}`) : fail(`${what} ${shown} can't be read (${code ?? "unknown error"})`);
-  }
-  try {
-    const stat = fstatSync(fd);
-    if (stat.isDirectory()) return fail(`${what} ${shown} is a directory`);
-    if (!stat.isFile()) return fail(`${what} ${shown} is not a regular file`);
-    if (stat.size > LIMITS.fileBytes) throw tooBig(stat.size, shown, `${what} ${shown}`);
-    const buffer = Buffer.alloc(stat.size);
-    const length = readSync(fd, buffer, 0, buffer.length, 0);
-    return { file: shown, text: decodeText(buffer.subarray(0, length), shown) };
-  } catch (error) {
-    if (error instanceof ConfigError) throw error;
-    return fail(`${what} ${shown} can't be read (${(error as NodeJS.ErrnoException).code ?? "unknown error"})`);
-  } finally {
-    closeSync(fd);
-  }
+  return { file: shown, text: readTextFile(file, shown, what) };
 }
 
 /** Loads, validates and resolves the configuration (Kamal's Configuration.create_from). */
 export function loadConfig(options: LoadConfigOptions = {}): Configuration {
   const cwd = resolve(options.cwd ?? process.cwd());
+  if (options.destination !== undefined) checkDestination(options.destination);
   const configFile = resolve(cwd, options.configFile ?? "config/deploy.yml");
   const base = readSource(configFile, cwd, "Configuration file");
   const destinationSource =
@@ -156,10 +148,13 @@ export function loadConfigFromSources(options: LoadFromSourcesOptions): Configur
   const locate = locator(documents.map((document) => document.sourceMap));
 
   const schemaIssues = validateWithSchema(raw, deploySchema).map((issue) => toIssue(issue, locate));
-  const sectionIssues = checkSections(raw, { destination: options.destination }).map((finding) => toIssue(finding, locate));
+  const sectionIssues = [...checkSections(raw, { destination: options.destination }), ...checkHosts(raw)].map((finding) => toIssue(finding, locate));
   const issues = [...schemaIssues, ...sectionIssues];
   if (issues.length > 0) throw new ConfigError(sortIssues(issues, documents.map((document) => document.sourceMap.file)));
 
+  // A version given is checked now; one from git is always a valid tag.
+  if (options.version !== undefined && options.version !== "") checkVersion(options.version, "--version");
+  else if ((options.env ?? process.env).VERSION) checkVersion((options.env ?? process.env).VERSION!, "$VERSION");
   const configuration = new Configuration(raw, {
     cwd,
     env: options.env ?? process.env,

@@ -72,6 +72,12 @@ export function parseYaml(text: string, file: string): ParsedYaml {
   // Psych's load returns the first document of a stream and never reads past it.
   const document = parseAllDocuments(text, { ...PARSE_OPTIONS, lineCounter })[0];
   if (document === undefined) return { value: null, sourceMap: new SourceMap(file) };
+  // Psych refuses `%YAML 2.0` ("incompatible YAML document"); the parser only warns.
+  const version = document.warnings.find((warning) => warning.message.startsWith("Unsupported YAML version"));
+  if (version !== undefined) {
+    const position = version.linePos?.[0] ?? lineCounter.linePos(version.pos[0]);
+    throw new ConfigError([{ path: "", message: "YAML: a %YAML directive for a version other than 1.x", file, line: position.line, column: position.col }]);
+  }
   if (document.errors.length > 0) {
     throw new ConfigError(
       document.errors.map((error) => {
@@ -106,6 +112,8 @@ class Converter {
   private expanding: string | undefined;
   /** Aliased values being expanded: one met again inside itself would never end. */
   private readonly inside = new Set<Node>();
+  /** Each alias's target: the parser finds one by walking the whole document. */
+  private readonly targets = new Map<Alias, Node>();
 
   constructor(
     private readonly document: Document,
@@ -126,8 +134,11 @@ class Converter {
   }
 
   private resolveAlias(alias: Alias): Node {
+    const known = this.targets.get(alias);
+    if (known !== undefined) return known;
     const target = alias.resolve(this.document) as Node | undefined;
     if (target === undefined) throw this.fail(alias, `YAML: unknown alias *${alias.source}`);
+    this.targets.set(alias, target);
     return target;
   }
 

@@ -5,8 +5,9 @@
 // run until the first lookup, and then only once, so commands that need no secret never start
 // a vault CLI or prompt for a password.
 
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
+import { readTextFile } from "../config/limits.js";
 import { BerthError } from "../util/errors.js";
 import { NOT_RUN_IN_PLAN, RUN_COMMANDS, type CommandPolicy } from "../util/local-commands.js";
 import { parseDotenv, type CommandSubstitution } from "./dotenv.js";
@@ -97,6 +98,10 @@ export class Secrets implements SecretsLookup {
           env: this.env,
           substituteCommand: (substitution) => this.substitute(substitution),
         });
+        for (const [key, value] of Object.entries(parsed.values)) {
+          // Environment variables and arguments end at a NUL: such a value could never be passed on.
+          if (value.includes("\0")) throw new BerthError(`Secret ${key} in ${file} holds a NUL character, which no environment variable can carry`, "Berth::ConfigurationError");
+        }
         Object.assign(values, parsed.values);
         skipped.push(...parsed.ignoredLines.map((line) => `${file}:${line}`));
       }
@@ -107,12 +112,7 @@ export class Secrets implements SecretsLookup {
   }
 
   private read(file: string): string {
-    try {
-      return readFileSync(resolve(this.cwd, file), "utf8");
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
-      throw new BerthError(`Could not read secrets file ${file} (${code})`, "Berth::ConfigurationError");
-    }
+    return readTextFile(resolve(this.cwd, file), file, "Secrets file");
   }
 
   private substitute({ command, file, key, variables, expandVariables }: CommandSubstitution): string {

@@ -24,6 +24,8 @@ export interface CommandResult {
   readonly stdout: string;
   /** The program was not found (ENOENT). */
   readonly missing: boolean;
+  /** It printed more than MAX_OUTPUT_BYTES and was stopped. */
+  readonly overflow?: boolean;
 }
 
 export type CommandRunner = (request: CommandRequest) => CommandResult;
@@ -33,7 +35,8 @@ export interface RunnerOptions {
   readonly env: Environment;
 }
 
-const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
+/** Far above any vault's answer; a command printing more is stopped rather than read into memory. */
+export const MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
 
 export function createCommandRunner({ cwd, env }: RunnerOptions): CommandRunner {
   return (request) => {
@@ -54,6 +57,7 @@ export function createCommandRunner({ cwd, env }: RunnerOptions): CommandRunner 
       signal: result.signal,
       stdout: result.stdout ?? "",
       missing: errorCode === "ENOENT",
+      ...(errorCode === "ENOBUFS" ? { overflow: true } : {}),
     };
   };
 }
@@ -65,6 +69,7 @@ export function succeeded(result: CommandResult): boolean {
 /** "exit status 3", "signal SIGTERM" or "not found": for errors, never the output. */
 export function describeFailure(result: CommandResult): string {
   if (result.missing) return "command not found";
+  if (result.overflow === true) return `printed more than ${MAX_OUTPUT_BYTES / (1024 * 1024)} MiB`;
   if (result.signal !== null) return `killed by ${result.signal}`;
   return `exit status ${result.status ?? "unknown"}`;
 }

@@ -61,7 +61,12 @@ async function printPlan(context: CommandContext, flow: "deploy" | "setup" | "re
 }
 
 export async function rollback(context: CommandContext, version: string, _options: NoOptions): Promise<void> {
-  const [{ Run, rollback: run }, { contextForVersion }] = await Promise.all([orchestration(), import("../../deploy/version-context.js")]);
+  const [{ Run, rollback: run }, { contextForVersion }, { checkVersion }] = await Promise.all([
+    orchestration(),
+    import("../../deploy/version-context.js"),
+    import("../../config/version.js"),
+  ]);
+  checkVersion(version, "rollback VERSION");
   await run(await Run.create(contextForVersion(context, version)), version);
 }
 

@@ -119,7 +119,8 @@ function walkObject(value: unknown, schema: z.ZodType, def: Def, path: readonly 
     if (Object.hasOwn(shape, key) || (allowExtensions && key.startsWith("x-"))) continue;
     const suggestion = suggestKey(key, known);
     // Kamal names the map the key is in; the position is the key's own.
-    context.report(path, `unknown key: ${key}`, {
+    // An empty key (`~:` or `"":`) would otherwise read as no key at all.
+    context.report(path, `unknown key: ${key === "" ? '"" (an empty or null key)' : key}`, {
       at: "key",
       locate: [...path, key],
       ...(suggestion === undefined ? {} : { suggestion }),
