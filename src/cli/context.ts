@@ -48,6 +48,7 @@ export function createContext(inputs: ContextInputs): CommandContext {
   const secrets = once(async () => {
     const lookup = (await config()).secrets;
     if (lookup === undefined) throw new BerthError("The configuration provides no secrets", "Berth::Error");
+    await lookup.preload?.(inputs.signal);
     output.registerSecrets(Object.values(lookup.all()));
     return lookup;
   });

@@ -45,6 +45,7 @@ export function contextForPlan(context: CommandContext, resolution: PlanResoluti
     secrets: async (): Promise<SecretsLookup> => {
       const secrets = (await load()).secrets;
       if (secrets === undefined) throw new BerthError("The configuration provides no secrets");
+      await secrets.preload?.(context.signal);
       context.output.registerSecrets(Object.values(secrets.all()));
       return secrets;
     },

@@ -9,10 +9,10 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { readTextFile } from "../config/limits.js";
 import { BerthError } from "../util/errors.js";
-import { NOT_RUN_IN_PLAN, RUN_COMMANDS, type CommandPolicy } from "../util/local-commands.js";
+import { NOT_RUN_IN_PLAN, RUN_COMMANDS, isReplayRequest, replaying, type CommandEvent, type CommandPolicy } from "../util/local-commands.js";
 import { parseDotenv, type CommandSubstitution } from "./dotenv.js";
 import { isInlineSecretsCommand, runInlineSecretsCommand } from "./inline.js";
-import { createCommandRunner, describeFailure, type CommandRunner, type Environment } from "./runner.js";
+import { createAsyncCommandRunner, createCommandRunner, describeFailure, type CommandRequest, type CommandResult, type CommandRunner, type Environment } from "./runner.js";
 import type { SecretsLookup } from "./types.js";
 
 export interface SecretsOptions {
@@ -36,6 +36,8 @@ export class Secrets implements SecretsLookup {
   private readonly cwd: string;
   private readonly env: Environment;
   private readonly run: CommandRunner;
+  /** Set when the caller gave its own runner (tests): preload then reads synchronously. */
+  private readonly customRunner: boolean;
   private readonly commands: CommandPolicy;
   private existing: readonly string[] | undefined;
   private loaded: Loaded | undefined;
@@ -46,6 +48,7 @@ export class Secrets implements SecretsLookup {
     this.cwd = cwd;
     this.env = env;
     this.run = runCommand ?? createCommandRunner({ cwd, env });
+    this.customRunner = runCommand !== undefined;
     this.commands = commands;
   }
 
@@ -81,14 +84,38 @@ export class Secrets implements SecretsLookup {
     return this.loaded?.ok === true ? this.loaded.skipped : [];
   }
 
+  async preload(signal?: AbortSignal): Promise<void> {
+    if (this.loaded !== undefined) return;
+    if (this.customRunner || !this.commands.run) {
+      this.loaded = this.load(this.run, this.commands.onCommand);
+      return;
+    }
+    // Each pass reads the files again and stops at the first command not run yet; only the last
+    // pass, which ran to the end, tells the policy what it met.
+    const runAsync = createAsyncCommandRunner({ cwd: this.cwd, env: this.env }, signal);
+    let events: CommandEvent[] = [];
+    const loaded = await replaying<CommandRequest, CommandResult, Loaded>(
+      (run) => {
+        events = [];
+        const attempt = this.load(run, (event) => void events.push(event));
+        if (!attempt.ok && isReplayRequest(attempt.error)) throw attempt.error;
+        return attempt;
+      },
+      runAsync,
+      signal,
+    );
+    for (const event of events) this.commands.onCommand?.(event);
+    this.loaded ??= loaded;
+  }
+
   private values(): Readonly<Record<string, string>> {
     // A failure is remembered too: retrying would run the vault CLIs (and their prompts) again.
-    this.loaded ??= this.load();
+    this.loaded ??= this.load(this.run, this.commands.onCommand);
     if (!this.loaded.ok) throw this.loaded.error;
     return this.loaded.values;
   }
 
-  private load(): Loaded {
+  private load(run: CommandRunner, onCommand: ((event: CommandEvent) => void) | undefined): Loaded {
     try {
       const values = Object.create(null) as Record<string, string>;
       const skipped: string[] = [];
@@ -96,7 +123,7 @@ export class Secrets implements SecretsLookup {
         const parsed = parseDotenv(this.read(file), {
           file,
           env: this.env,
-          substituteCommand: (substitution) => this.substitute(substitution),
+          substituteCommand: (substitution) => this.substitute(substitution, run, onCommand),
         });
         for (const [key, value] of Object.entries(parsed.values)) {
           // Environment variables and arguments end at a NUL: such a value could never be passed on.
@@ -115,13 +142,17 @@ export class Secrets implements SecretsLookup {
     return readTextFile(resolve(this.cwd, file), file, "Secrets file");
   }
 
-  private substitute({ command, file, key, variables, expandVariables }: CommandSubstitution): string {
-    this.commands.onCommand?.({ source: "secrets", file, key, command, ran: this.commands.run });
+  private substitute(
+    { command, file, key, variables, expandVariables }: CommandSubstitution,
+    run: CommandRunner,
+    onCommand: ((event: CommandEvent) => void) | undefined,
+  ): string {
+    onCommand?.({ source: "secrets", file, key, command, ran: this.commands.run });
     if (!this.commands.run) return `[${key}: $(${firstWord(command)} …) ${NOT_RUN_IN_PLAN}]`;
     const expanded = expandVariables(command);
     if (isInlineSecretsCommand(expanded)) {
       try {
-        return chomp(runInlineSecretsCommand(expanded, { cwd: this.cwd, env: this.env, runCommand: this.run }));
+        return chomp(runInlineSecretsCommand(expanded, { cwd: this.cwd, env: this.env, runCommand: run }));
       } catch (error) {
         if (!(error instanceof BerthError)) throw error;
         throw new BerthError(`${error.message} (for ${key} in ${file})`, error.kind);
@@ -131,7 +162,7 @@ export class Secrets implements SecretsLookup {
     // the file's keys that the command names (they win over the process environment, as in
     // dotenv); other keys stay out, so a file's `PATH=` or `AWS_PROFILE=` cannot change how an
     // unrelated `$(…)` runs.
-    const result = this.run({ argv: ["/bin/sh", "-c", command], env: referencedVariables(command, variables) });
+    const result = run({ argv: ["/bin/sh", "-c", command], env: referencedVariables(command, variables) });
     if (result.status !== 0) {
       throw new BerthError(
         `Command substitution $(${firstWord(command)} …) for ${key} in ${file} failed (${describeFailure(result)})`,

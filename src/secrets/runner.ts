@@ -2,8 +2,9 @@
 // purpose: `SecretsLookup.get` is synchronous, and a vault CLI may prompt on the terminal, which
 // must not interleave with anything else. Secrets travel in `env` or `stdin`, never in `argv`.
 
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { Redacted } from "../commands/cmd.js";
+import { InterruptedError } from "../util/local-commands.js";
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -60,6 +61,66 @@ export function createCommandRunner({ cwd, env }: RunnerOptions): CommandRunner 
       ...(errorCode === "ENOBUFS" ? { overflow: true } : {}),
     };
   };
+}
+
+export type AsyncCommandRunner = (request: CommandRequest) => Promise<CommandResult>;
+
+/**
+ * The runner's asynchronous twin: `signal` kills the command (and, without a terminal to prompt
+ * on, what it started: it gets its own process group) and rejects with an InterruptedError.
+ */
+export function createAsyncCommandRunner({ cwd, env }: RunnerOptions, signal?: AbortSignal): AsyncCommandRunner {
+  return (request) =>
+    new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(new InterruptedError(signal.reason));
+      const [program, ...args] = request.argv;
+      if (program === undefined) return reject(new Error("CommandRunner: empty argv"));
+      const stdin = request.stdin ?? "inherit";
+      const ownGroup = process.stdin.isTTY !== true;
+      const child = spawn(program, args, {
+        cwd,
+        env: { ...definedOnly(env), ...request.env },
+        stdio: [stdin instanceof Redacted ? "pipe" : stdin, "pipe", request.stderr ?? "inherit"],
+        detached: ownGroup,
+      });
+      const kill = (): void => {
+        if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+        try {
+          if (ownGroup) process.kill(-child.pid, "SIGTERM");
+          else child.kill("SIGTERM");
+        } catch {
+          // Gone already.
+        }
+      };
+      signal?.addEventListener("abort", kill, { once: true });
+      if (stdin instanceof Redacted) child.stdin?.end(stdin.value);
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let overflow = false;
+      child.stdout?.on("data", (chunk: Buffer) => {
+        size += chunk.length;
+        if (size <= MAX_OUTPUT_BYTES) chunks.push(chunk);
+        else if (!overflow) {
+          overflow = true;
+          kill();
+        }
+      });
+      let missing = false;
+      child.on("error", (error: NodeJS.ErrnoException) => {
+        missing = error.code === "ENOENT";
+      });
+      child.on("close", (status, killedBy) => {
+        signal?.removeEventListener("abort", kill);
+        if (signal?.aborted) return reject(new InterruptedError(signal.reason));
+        resolve({
+          status: overflow || missing ? null : status,
+          signal: overflow ? "SIGTERM" : killedBy,
+          stdout: Buffer.concat(chunks).toString("utf8"),
+          missing,
+          ...(overflow ? { overflow: true } : {}),
+        });
+      });
+    });
 }
 
 export function succeeded(result: CommandResult): boolean {

@@ -145,6 +145,11 @@ class NeedsRun<Request> {
   constructor(readonly request: Request) {}
 }
 
+/** Whether `error` is a replaying runner asking for a command (code that keeps errors must rethrow it). */
+export function isReplayRequest(error: unknown): boolean {
+  return error instanceof NeedsRun;
+}
+
 /**
  * Runs synchronous `work` whose commands run asynchronously: each time work asks for a command
  * not run yet, it is abandoned, the command runs (the event loop, and so signal handling, keeps

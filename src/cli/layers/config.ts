@@ -2,6 +2,7 @@
 // need no configuration (`berth version`, `--help`) never load YAML, zod or the schema.
 
 import type * as ConfigApi from "../../config/index.js";
+import type * as SecretsApi from "../../secrets/index.js";
 import type { Configuration } from "../../config/index.js";
 import type { SecretsLookup } from "../../secrets/types.js";
 import type { CommandPolicy } from "../../util/local-commands.js";
@@ -37,20 +38,24 @@ export async function loadConfiguration(inputs: ConfigurationInputs): Promise<Co
   const [{ loadConfigAsync }, { Secrets }] = await Promise.all([configModule(), secretsModule()]);
   // Set once loadConfig returns; the secrets are opened later, on first use.
   const loaded: { configuration?: Configuration } = {};
-  let secrets: SecretsLookup | undefined;
+  let secrets: SecretsApi.Secrets | undefined;
+  let registered = false;
+  const make = (): SecretsApi.Secrets =>
+    (secrets ??= new Secrets({
+      secretsPath: loaded.configuration?.secretsPath,
+      destination: inputs.destination,
+      cwd: inputs.cwd,
+      env: inputs.env,
+      ...(inputs.commands ? { commands: inputs.commands } : {}),
+    }));
   const open = (): SecretsLookup => {
-    if (secrets === undefined) {
-      secrets = new Secrets({
-        secretsPath: loaded.configuration?.secretsPath,
-        destination: inputs.destination,
-        cwd: inputs.cwd,
-        env: inputs.env,
-        ...(inputs.commands ? { commands: inputs.commands } : {}),
-      });
+    const opened = make();
+    if (!registered) {
       // Kamal reads every secrets file at the first lookup; so does Secrets. Register them all.
-      inputs.onSecrets(Object.values(secrets.all()));
+      registered = true;
+      inputs.onSecrets(Object.values(opened.all()));
     }
-    return secrets;
+    return opened;
   };
   const lookup: SecretsLookup = {
     get: (name) => open().get(name),
@@ -58,6 +63,10 @@ export async function loadConfiguration(inputs: ConfigurationInputs): Promise<Co
     all: () => open().all(),
     get files() {
       return open().files;
+    },
+    preload: async (signal) => {
+      await make().preload(signal ?? inputs.signal);
+      open();
     },
   };
   const configuration = (await loadConfigAsync({
