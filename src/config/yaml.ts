@@ -255,7 +255,18 @@ function keyString(key: Node | null, document: Document): string {
   if (key === null) return "";
   const node = isAlias(key) ? (key.resolve(document) as Node | undefined) : key;
   if (node && isScalar(node)) return rubyToS(scalarValue(node));
-  return node ? String(node.toJSON()) : "";
+  return node ? complexKey(node, document) : "";
+}
+
+/** A list or map used as a key, as short JSON (no setting has one; messages name it). */
+function complexKey(node: Node, document: Document): string {
+  let text: string;
+  try {
+    text = JSON.stringify(node.toJS(document, { maxAliasCount: 10 })) ?? "";
+  } catch {
+    text = isMap(node) ? "{…}" : "[…]";
+  }
+  return text.length > 60 ? `${text.slice(0, 59)}…` : text;
 }
 
 /** Ruby's `to_s` of a scalar: `nil` is empty, floats keep their decimal point. */
