@@ -11,7 +11,7 @@ export const LIMITS = {
   /** What one command (ERB `%x()`, secrets `$(…)`) may print. */
   commandOutputBytes: 1024 * 1024,
   /** Values in one YAML document once its aliases are expanded. */
-  yamlValues: 100_000,
+  yamlValues: 50_000,
   /** Maps and lists inside each other. */
   yamlDepth: 64,
 } as const;

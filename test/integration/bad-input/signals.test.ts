@@ -114,8 +114,8 @@ describe("signals while the configuration loads", () => {
   });
 
   it("SIGTERM during a long parse is honoured once it ends: 143, not 0", async () => {
-    // An ERB command says the load began; 90000 values (under the limits) then take a while to parse.
-    const dir = project("parse-SIGTERM", { "config/deploy.yml": `# <%= %x(touch started) %>\n${CONFIG}x-padding:\n${"  - a\n".repeat(90_000)}` });
+    // An ERB command says the load began; 45000 values (under the limits) then take a while to parse.
+    const dir = project("parse-SIGTERM", { "config/deploy.yml": `# <%= %x(touch started) %>\n${CONFIG}x-padding:\n${"  - a\n".repeat(45_000)}` });
     let signalled = false;
     const result = await runExecutable(executable, ["config"], {
       cwd: dir,
