@@ -17,6 +17,8 @@ export interface CommandContext {
   readonly command: string;
   /** The subcommand under a group (`boot` in `berth app boot`), else undefined. */
   readonly subcommand: string | undefined;
+  /** Aborted by Ctrl-C and SIGTERM (set by the executable; absent in tests). */
+  readonly signal?: AbortSignal;
   /** Registers cleanup that runs however the command ends (including Ctrl-C). */
   onExit(handler: () => void | Promise<void>): () => void;
   /** The configuration for -c/-d/--version, loaded on first call. */
@@ -37,6 +39,7 @@ export interface ContextInputs {
   readonly cleanup: CleanupRegistry;
   /** Loads the configuration for these options (cached by the caller). */
   readonly loadConfiguration: (globals: GlobalOptions) => Promise<Configuration>;
+  readonly signal?: AbortSignal;
 }
 
 export function createContext(inputs: ContextInputs): CommandContext {
@@ -45,6 +48,7 @@ export function createContext(inputs: ContextInputs): CommandContext {
   const secrets = once(async () => {
     const lookup = (await config()).secrets;
     if (lookup === undefined) throw new BerthError("The configuration provides no secrets", "Berth::Error");
+    await lookup.preload?.(inputs.signal);
     output.registerSecrets(Object.values(lookup.all()));
     return lookup;
   });
@@ -55,6 +59,7 @@ export function createContext(inputs: ContextInputs): CommandContext {
     env,
     command: inputs.commandPath[0] ?? "",
     subcommand: inputs.commandPath[1],
+    ...(inputs.signal ? { signal: inputs.signal } : {}),
     onExit: (handler) => inputs.cleanup.onExit(handler),
     config,
     secrets,
