@@ -5,7 +5,7 @@ import net from "node:net";
 import tls from "node:tls";
 import { ControlServer } from "../control/server.js";
 import { JsonLogger, stdoutSink, type LogSink } from "../http/access-log.js";
-import { ClientConnection } from "../http/connection.js";
+import { ClientConnection } from "../http/client-connection.js";
 import type { ProxyContext } from "../http/context.js";
 import { createH2Server, serveH2 } from "../http/h2.js";
 import { Metrics } from "../http/metrics.js";

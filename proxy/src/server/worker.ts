@@ -3,7 +3,7 @@
 import net from "node:net";
 import { parentPort, workerData } from "node:worker_threads";
 import { JsonLogger, stdoutSink } from "../http/access-log.js";
-import { ClientConnection } from "../http/connection.js";
+import { ClientConnection } from "../http/client-connection.js";
 import type { ProxyContext } from "../http/context.js";
 import { Metrics } from "../http/metrics.js";
 import { MirrorRouter, type Snapshot } from "./replication.js";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ChunkedScanner } from "../../../src/http/chunked.js";
 import type { HeadError} from "../../../src/http/head.js";
 import { findHeadEnd, parseRequestHead, parseResponseHead } from "../../../src/http/head.js";
-import { cookieValue, hostWithoutPort } from "../../../src/http/connection.js";
+import { cookieValue, hostWithoutPort } from "../../../src/http/routing.js";
 
 const req = (text: string): ReturnType<typeof parseRequestHead> => {
   const buf = Buffer.from(text, "latin1");
