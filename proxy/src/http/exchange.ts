@@ -34,7 +34,8 @@ export class Exchange implements UpstreamOwner, InFlight {
   service: Service | null = null;
   target: Target | null = null;
   balancer: LoadBalancer | null = null;
-  cancelPauseWait: (() => void) | null = null;
+  /** Cancels a wait for resume (pause) or for a healthy target. */
+  cancelWait: (() => void) | null = null;
 
   upstream: UpstreamConnection | null = null;
   private upstreamHead = "";
@@ -310,8 +311,8 @@ export class Exchange implements UpstreamOwner, InFlight {
 
   onClientClose(): void {
     if (this.finished) return;
-    this.cancelPauseWait?.();
-    this.cancelPauseWait = null;
+    this.cancelWait?.();
+    this.cancelWait = null;
     this.clearTimer();
     const upstream = this.upstream;
     this.upstream = null;

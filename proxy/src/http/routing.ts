@@ -2,7 +2,7 @@
 // answers, the service for its host and path (404 without one), the HTTPS and canonical-host
 // redirects, TLS-only services refusing plain requests, health checks answered while paused,
 // the pause itself (held, 503 when stopped, 504 when the pause outlasts its limit), then the
-// load balancer's pick (503 when no target is healthy).
+// load balancer's pick (503 when no target is healthy, after a wait for targets restored at start).
 import { WRITER_COOKIE } from "../server/load-balancer.js";
 import type { WaitOutcome } from "../server/pause.js";
 import { ROLLOUT_COOKIE } from "../server/rollout.js";
@@ -63,8 +63,8 @@ function routeToService(x: Exchange): void {
   }
   const outcome = pause.check();
   if (outcome === null) {
-    x.cancelPauseWait = pause.wait((result) => {
-      x.cancelPauseWait = null;
+    x.cancelWait = pause.wait((result) => {
+      x.cancelWait = null;
       afterPause(x, result);
     });
     return;
@@ -105,7 +105,13 @@ function pickTarget(x: Exchange): void {
   if (balancer.hasReaders && cookies !== undefined) writerAffinityUntil = Number(cookieValue(cookies, WRITER_COOKIE) ?? 0) || 0;
   const target = balancer.pick({ method: head.method, isUpgrade: head.upgrade !== "", writerAffinityUntil });
   if (target === null) {
-    x.replyError(503, "");
+    // Targets restored at start may pass their first check in a moment: wait for that, not 503.
+    const cancel = balancer.waitForTarget(() => {
+      x.cancelWait = null;
+      if (!x.finished) pickTarget(x);
+    });
+    if (cancel === null) x.replyError(503, "");
+    else x.cancelWait = cancel;
     return;
   }
   x.sendTo(balancer, target);

@@ -18,6 +18,7 @@ export interface BalancerSnapshot {
   readers: Array<{ name: string; healthy: boolean }>;
   writerAffinityTimeoutMs: number;
   readTargetsAcceptWebsockets: boolean;
+  warmUntil: number;
 }
 
 export interface ServiceSnapshot {
@@ -44,6 +45,7 @@ function balancerSnapshot(balancer: LoadBalancer | null): BalancerSnapshot | nul
     readers: balancer.readers.map(describe),
     writerAffinityTimeoutMs: balancer.writerAffinityTimeoutMs,
     readTargetsAcceptWebsockets: balancer.readTargetsAcceptWebsockets,
+    warmUntil: balancer.warmUntil,
   };
 }
 
@@ -113,6 +115,7 @@ export class MirrorRouter {
         snapshot.id,
       );
     }
+    balancer.warmUntil = snapshot.warmUntil;
     const health = [...snapshot.writers, ...snapshot.readers];
     balancer.all.forEach((target, index) => target.setHealthy(health[index]?.healthy ?? false));
     out.set(snapshot.id, balancer);
