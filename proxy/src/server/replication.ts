@@ -4,6 +4,7 @@
 // connection pools stay attached to the same targets, and drains can be addressed by id.
 import type { ErrorPages } from "./error-pages.js";
 import { LoadBalancer } from "./load-balancer.js";
+import type { NameResolver } from "./name-resolver.js";
 import type { ServiceOptions, TargetOptions } from "./options.js";
 import type { PauseState } from "./pause.js";
 import { RolloutController } from "./rollout.js";
@@ -70,6 +71,9 @@ export function takeSnapshot(router: Router): Snapshot {
 /** A worker thread's read-only copy of the router. */
 export class MirrorRouter {
   map = new ServiceMap([]);
+
+  constructor(private readonly resolver: NameResolver) {}
+
   private services = new Map<string, Service>();
   private balancers = new Map<number, LoadBalancer>();
 
@@ -108,8 +112,8 @@ export class MirrorRouter {
     let balancer = this.balancers.get(snapshot.id);
     if (balancer === undefined) {
       balancer = new LoadBalancer(
-        snapshot.writers.map((target) => new Target(target.name, targetOptions)),
-        snapshot.readers.map((target) => new Target(target.name, targetOptions)),
+        snapshot.writers.map((target) => new Target(target.name, targetOptions, this.resolver)),
+        snapshot.readers.map((target) => new Target(target.name, targetOptions, this.resolver)),
         snapshot.writerAffinityTimeoutMs,
         snapshot.readTargetsAcceptWebsockets,
         snapshot.id,

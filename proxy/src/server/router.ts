@@ -6,6 +6,7 @@ import { normalizeServiceOptions, validateDeploy, type DeployArgs } from "./opti
 import { RolloutController } from "./rollout.js";
 import { buildLoadBalancer, Service } from "./service.js";
 import { ServiceMap } from "./service-map.js";
+import type { NameResolver } from "./name-resolver.js";
 import { loadState, saveState, type ServiceRecord } from "./state.js";
 import type { CertificateStoreLike, TlsServiceSettings } from "./tls-contract.js";
 
@@ -15,6 +16,8 @@ export class ProxyError extends Error {}
 export interface RouterOptions {
   statePath: string | null;
   certificates: CertificateStoreLike | null;
+  /** Resolves target names (health checks and upstream connections). */
+  resolver: NameResolver;
   /** ACME directory override (tests with pebble), replacing Let's Encrypt's. */
   acmeDirectoryOverride?: string;
   acmeCaBundlePath?: string;
@@ -69,7 +72,7 @@ export class Router {
     const errorPages = this.prepareErrorPages(args);
     this.options.log({ msg: "Deploying", service: args.service, hosts: args.serviceOptions.hosts, target: args.targets, tls: args.serviceOptions.tlsEnabled });
 
-    const balancer = buildLoadBalancer(args.targets, args.readers, args.serviceOptions, args.targetOptions);
+    const balancer = buildLoadBalancer(args.targets, args.readers, args.serviceOptions, args.targetOptions, this.options.resolver);
     balancer.start();
     if (!args.force && !(await balancer.waitUntilHealthy(args.deployTimeoutMs))) {
       const summary = balancer.unhealthySummary();
@@ -112,7 +115,7 @@ export class Router {
     if (args.targets.length === 0) throw new ProxyError("at least one target is required");
     const balancer = (() => {
       try {
-        return buildLoadBalancer(args.targets, args.readers, service.options, service.targetOptions);
+        return buildLoadBalancer(args.targets, args.readers, service.options, service.targetOptions, this.options.resolver);
       } catch (error) {
         throw new ProxyError((error as Error).message);
       }
@@ -208,9 +211,9 @@ export class Router {
     for (const record of records) {
       try {
         const service = new Service(record.name, record.options, record.targetOptions);
-        service.active = buildLoadBalancer(record.activeTargets, record.activeReaders, record.options, record.targetOptions);
+        service.active = buildLoadBalancer(record.activeTargets, record.activeReaders, record.options, record.targetOptions, this.options.resolver);
         if (record.rolloutTargets.length > 0) {
-          service.rollout = buildLoadBalancer(record.rolloutTargets, record.rolloutReaders, record.options, record.targetOptions);
+          service.rollout = buildLoadBalancer(record.rolloutTargets, record.rolloutReaders, record.options, record.targetOptions, this.options.resolver);
         }
         if (record.pause.state === "paused") service.pause.pause(record.pause.failAfterMs);
         if (record.pause.state === "stopped") service.pause.stop(record.pause.stopMessage);

@@ -9,6 +9,7 @@ import { ClientConnection } from "../http/client-connection.js";
 import type { ProxyContext } from "../http/context.js";
 import { createH2Server, serveH2 } from "../http/h2.js";
 import { Metrics } from "../http/metrics.js";
+import { NameResolver } from "./name-resolver.js";
 import { takeSnapshot } from "./replication.js";
 import { Router } from "./router.js";
 import type { CertificateStoreLike } from "./tls-contract.js";
@@ -58,6 +59,7 @@ export class ProxyServer {
     const routerOptions: ConstructorParameters<typeof Router>[0] = {
       statePath: config.statePath,
       certificates: config.certificates,
+      resolver: new NameResolver(),
       log,
       onChange: () => this.pool?.changed(),
       remoteDrain: (balancerId, timeoutMs, closeTunnelsNow) => this.pool?.drain(balancerId, timeoutMs, closeTunnelsNow) ?? Promise.resolve(),
