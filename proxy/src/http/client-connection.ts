@@ -20,12 +20,24 @@ export type ClientSocket = Duplex & {
   setTimeout?(ms: number): unknown;
 };
 
-const IDLE_TIMEOUT_MS = 120_000;
+/** How long clients may take (slowloris defence); kamal-proxy's http.Server sets none. */
+export interface ConnectionTimeouts {
+  /** From the first byte of a request head to its end: 408 and close after. */
+  headMs: number;
+  /** Without a single byte of a request body the proxy is waiting for: 408 (or cut) and close. */
+  bodyMs: number;
+  /** A connection with nothing in progress and nothing received. */
+  idleMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: ConnectionTimeouts = { headMs: 30_000, bodyMs: 60_000, idleMs: 120_000 };
 
 export class ClientConnection {
   private pending: Buffer | null = null;
   exchange: Exchange | null = null;
   private parsing = false;
+  /** Armed while a request head is incomplete (set only when a head spans several reads). */
+  private headTimer: NodeJS.Timeout | null = null;
   closed = false;
   tunnel: Tunnel | null = null;
   readonly secure: boolean;
@@ -48,7 +60,7 @@ export class ClientConnection {
     socket.on("close", this.onClose);
     socket.on("error", noop);
     socket.on("timeout", this.onTimeout);
-    socket.setTimeout?.(IDLE_TIMEOUT_MS);
+    socket.setTimeout?.(ctx.timeouts.idleMs);
   }
 
   private readonly onData = (chunk: Buffer): void => {
@@ -81,8 +93,10 @@ export class ClientConnection {
         const end = findHeadEnd(buf);
         if (end === -1) {
           if (buf.length > MAX_HEAD_BYTES) this.rejectRaw(431, "request head too large");
+          else this.headTimer ??= setTimeout(this.onHeadTimeout, this.ctx.timeouts.headMs);
           return;
         }
+        this.clearHeadTimer();
         if (end > MAX_HEAD_BYTES) {
           this.rejectRaw(431, "request head too large");
           return;
@@ -117,8 +131,21 @@ export class ClientConnection {
     return pending;
   }
 
+  private readonly onHeadTimeout = (): void => {
+    this.headTimer = null;
+    if (this.exchange === null && this.tunnel === null && !this.closed) this.rejectRaw(408, "request head not received in time");
+  };
+
+  private clearHeadTimer(): void {
+    if (this.headTimer !== null) {
+      clearTimeout(this.headTimer);
+      this.headTimer = null;
+    }
+  }
+
   /** A response that needs no exchange (malformed request): answer and close. */
   private rejectRaw(status: number, message: string): void {
+    this.clearHeadTimer();
     this.socket.write(rawErrorReply(status, message));
     this.pending = null;
     this.close();
@@ -164,6 +191,7 @@ export class ClientConnection {
 
   private readonly onClose = (): void => {
     this.closed = true;
+    this.clearHeadTimer();
     if (this.tunnel !== null) this.tunnel.onClientClose();
     this.exchange?.onClientClose();
   };

@@ -40,6 +40,9 @@ export class Exchange implements UpstreamOwner, InFlight {
   upstream: UpstreamConnection | null = null;
   private upstreamHead = "";
   private timer: NodeJS.Timeout | null = null;
+  /** Checks that an expected request body keeps arriving (slow or stalled uploads). */
+  private bodyTimer: NodeJS.Timeout | null = null;
+  private bodySeen = 0;
   private retried = false;
   private dispatched = false;
   finished = false;
@@ -74,9 +77,30 @@ export class Exchange implements UpstreamOwner, InFlight {
   // ---- request side -------------------------------------------------------------------
 
   start(): void {
+    if (this.finished) return; // its first body bytes were already refused (malformed chunked body)
     this.requestId = stampRequest(this.head);
+    if (this.wantsRequestBody) this.watchBody();
     routeExchange(this);
   }
+
+  /** Every `bodyMs` the body must have grown, unless the proxy itself stopped reading (backpressure). */
+  private watchBody(): void {
+    this.bodySeen = this.body!.bytes;
+    this.bodyTimer = setTimeout(this.onBodyTimer, this.ctx.timeouts.bodyMs);
+  }
+
+  private readonly onBodyTimer = (): void => {
+    this.bodyTimer = null;
+    if (!this.wantsRequestBody || this.finished) return;
+    if (this.body!.bytes > this.bodySeen || this.conn.socket.isPaused()) {
+      this.watchBody();
+      return;
+    }
+    this.ctx.logger.info("Request body timed out", { service: this.service?.name ?? "", path: this.path, received: this.body!.bytes });
+    this.wantsRequestBody = false;
+    this.clientKeepAlive = false;
+    this.failRequestBody(408);
+  };
 
   /** Routing picked `target`: build the upstream head, then send (or first buffer the body). */
   sendTo(balancer: LoadBalancer, target: Target): void {
@@ -130,7 +154,10 @@ export class Exchange implements UpstreamOwner, InFlight {
       }
       throw error;
     }
-    if (body.done) this.wantsRequestBody = false;
+    if (body.done) {
+      this.wantsRequestBody = false;
+      this.clearBodyTimer();
+    }
     const data = used === chunk.length ? chunk : chunk.subarray(0, used);
     if (!this.wantsRequestBody && this.dispatched) this.startTargetTimer();
     if (this.finished) return used; // answered early: discard the rest of the body
@@ -297,6 +324,7 @@ export class Exchange implements UpstreamOwner, InFlight {
   /** Now a tunnel (registered on the target first, so a drain never sees the target idle between). */
   handedToTunnel(): void {
     this.finished = true;
+    this.clearBodyTimer();
     this.target!.end(this);
   }
 
@@ -329,6 +357,13 @@ export class Exchange implements UpstreamOwner, InFlight {
     this.conn.destroy();
   }
 
+  private clearBodyTimer(): void {
+    if (this.bodyTimer !== null) {
+      clearTimeout(this.bodyTimer);
+      this.bodyTimer = null;
+    }
+  }
+
   private clearTimer(): void {
     if (this.timer !== null) {
       clearTimeout(this.timer);
@@ -355,6 +390,11 @@ export class Exchange implements UpstreamOwner, InFlight {
     if (this.finished) return;
     this.finished = true;
     this.clearTimer();
+    this.clearBodyTimer();
+    if (this.cancelWait !== null) {
+      this.cancelWait();
+      this.cancelWait = null;
+    }
     this.body?.disposeBuffer();
     if (this.target !== null) this.target.end(this);
     logRequest(this, status);

@@ -6,8 +6,10 @@ import { WRITER_COOKIE, type LoadBalancer } from "../server/load-balancer.js";
 import { addHeader, getHeader, statusText, type RequestHead, type ResponseHead } from "./head.js";
 
 // Request headers never forwarded upstream (hop-by-hop, RFC 9110 §7.6.1); Transfer-Encoding is
-// kept because bodies are relayed verbatim. X-Forwarded-* are rebuilt below.
-const DROP_REQUEST = new Set(["connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade", "proxy-authorization", "proxy-authenticate"]);
+// kept because bodies are relayed verbatim. X-Forwarded-* are rebuilt below; a client's
+// `Forwarded` (RFC 7239, which Rack reads before X-Forwarded-*) never passes, as in kamal-proxy
+// (Go's ReverseProxy drops it).
+const DROP_REQUEST = new Set(["connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade", "proxy-authorization", "proxy-authenticate", "forwarded"]);
 const DROP_RESPONSE = new Set(["connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade", "proxy-authenticate"]);
 
 /** Adds X-Request-ID and X-Request-Start when the client sent none; returns the request id. */
@@ -24,7 +26,11 @@ export function stampRequest(head: RequestHead): string {
 export interface UpstreamHeadOptions {
   /** Request target sent upstream (the matched prefix stripped when the service says so). */
   path: string;
-  /** --forward-headers: trust and extend the client's X-Forwarded-*. */
+  /**
+   * --forward-headers: trust the client's X-Forwarded-* (another proxy in front): extend its
+   * X-Forwarded-For, keep its Proto, Host and the others. Without it X-Forwarded-For/Proto/Host
+   * are the proxy's own and every other X-Forwarded-* (Port, Ssl, Scheme, Prefix…) is dropped.
+   */
   forward: boolean;
   clientIp: string;
   secure: boolean;
@@ -40,14 +46,16 @@ export function upstreamRequestHead(head: RequestHead, options: UpstreamHeadOpti
   let out = `${head.method} ${options.path} HTTP/1.1\r\n`;
   const headers = head.headers;
   const names = head.names;
-  let connectionTokens: string[] | null = null;
+  // A Set: a head of many Connection tokens and many headers must not cost tokens × headers.
+  let connectionTokens: Set<string> | null = null;
   let priorFor = "";
   let priorProto = "";
   let priorHost = "";
   let sawHost = false;
   for (let i = 0; i < names.length; i++) {
     if (names[i] === "connection") {
-      connectionTokens = (connectionTokens ?? ([] as string[])).concat(headers[i * 2 + 1]!.toLowerCase().split(",").map((token) => token.trim()));
+      connectionTokens ??= new Set();
+      for (const token of headers[i * 2 + 1]!.toLowerCase().split(",")) connectionTokens.add(token.trim());
     }
   }
   for (let i = 0; i < names.length; i++) {
@@ -55,13 +63,13 @@ export function upstreamRequestHead(head: RequestHead, options: UpstreamHeadOpti
     const name = headers[i * 2]!;
     const value = headers[i * 2 + 1]!;
     if (DROP_REQUEST.has(lower)) continue;
-    if (connectionTokens !== null && connectionTokens.includes(lower)) continue;
+    if (connectionTokens !== null && connectionTokens.has(lower)) continue;
     if (options.dropExpect && lower === "expect") continue;
     if (lower.startsWith("x-forwarded-")) {
       if (lower === "x-forwarded-for") priorFor = priorFor === "" ? value : `${priorFor}, ${value}`;
       else if (lower === "x-forwarded-proto") priorProto = value;
       else if (lower === "x-forwarded-host") priorHost = value;
-      else out += name + ": " + value + "\r\n";
+      else if (forward) out += name + ": " + value + "\r\n";
       continue;
     }
     if (lower === "host") sawHost = true;
@@ -101,6 +109,8 @@ export function clientResponseHead(response: ResponseHead, options: ClientHeadOp
       continue;
     }
     if (options.dechunk && lower === "transfer-encoding") continue;
+    // A chunked response's Content-Length is wrong by definition (RFC 9112 §6.3): never pass both on.
+    if (response.chunked && lower === "content-length") continue;
     out += headers[i * 2] + ": " + headers[i * 2 + 1] + "\r\n";
   }
   const balancer = options.balancer;

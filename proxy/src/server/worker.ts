@@ -25,6 +25,7 @@ const ctx: ProxyContext = {
   router,
   logger,
   httpsPort: data.httpsPort,
+  timeouts: data.timeouts,
   metrics: data.metrics ? new Metrics() : null,
   httpChallenge: data.tls
     ? (host, token, callback) => {
