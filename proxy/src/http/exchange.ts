@@ -40,9 +40,6 @@ export class Exchange implements UpstreamOwner, InFlight {
   upstream: UpstreamConnection | null = null;
   private upstreamHead = "";
   private timer: NodeJS.Timeout | null = null;
-  /** Checks that an expected request body keeps arriving (slow or stalled uploads). */
-  private bodyTimer: NodeJS.Timeout | null = null;
-  private bodySeen = 0;
   private retried = false;
   private dispatched = false;
   finished = false;
@@ -79,28 +76,18 @@ export class Exchange implements UpstreamOwner, InFlight {
   start(): void {
     if (this.finished) return; // its first body bytes were already refused (malformed chunked body)
     this.requestId = stampRequest(this.head);
-    if (this.wantsRequestBody) this.watchBody();
+    if (this.wantsRequestBody) this.body!.watch(this.ctx.timeouts.bodyMs, this.conn.socket, () => this.onBodyStall());
     routeExchange(this);
   }
 
-  /** Every `bodyMs` the body must have grown, unless the proxy itself stopped reading (backpressure). */
-  private watchBody(): void {
-    this.bodySeen = this.body!.bytes;
-    this.bodyTimer = setTimeout(this.onBodyTimer, this.ctx.timeouts.bodyMs);
-  }
-
-  private readonly onBodyTimer = (): void => {
-    this.bodyTimer = null;
+  /** The client stopped sending the body it announced (slowloris): 408, or a cut once answered. */
+  private onBodyStall(): void {
     if (!this.wantsRequestBody || this.finished) return;
-    if (this.body!.bytes > this.bodySeen || this.conn.socket.isPaused()) {
-      this.watchBody();
-      return;
-    }
     this.ctx.logger.info("Request body timed out", { service: this.service?.name ?? "", path: this.path, received: this.body!.bytes });
     this.wantsRequestBody = false;
     this.clientKeepAlive = false;
     this.failRequestBody(408);
-  };
+  }
 
   /** Routing picked `target`: build the upstream head, then send (or first buffer the body). */
   sendTo(balancer: LoadBalancer, target: Target): void {
@@ -154,10 +141,7 @@ export class Exchange implements UpstreamOwner, InFlight {
       }
       throw error;
     }
-    if (body.done) {
-      this.wantsRequestBody = false;
-      this.clearBodyTimer();
-    }
+    if (body.done) this.wantsRequestBody = false;
     const data = used === chunk.length ? chunk : chunk.subarray(0, used);
     if (!this.wantsRequestBody && this.dispatched) this.startTargetTimer();
     if (this.finished) return used; // answered early: discard the rest of the body
@@ -324,7 +308,7 @@ export class Exchange implements UpstreamOwner, InFlight {
   /** Now a tunnel (registered on the target first, so a drain never sees the target idle between). */
   handedToTunnel(): void {
     this.finished = true;
-    this.clearBodyTimer();
+    this.body?.unwatch();
     this.target!.end(this);
   }
 
@@ -357,13 +341,6 @@ export class Exchange implements UpstreamOwner, InFlight {
     this.conn.destroy();
   }
 
-  private clearBodyTimer(): void {
-    if (this.bodyTimer !== null) {
-      clearTimeout(this.bodyTimer);
-      this.bodyTimer = null;
-    }
-  }
-
   private clearTimer(): void {
     if (this.timer !== null) {
       clearTimeout(this.timer);
@@ -390,7 +367,7 @@ export class Exchange implements UpstreamOwner, InFlight {
     if (this.finished) return;
     this.finished = true;
     this.clearTimer();
-    this.clearBodyTimer();
+    this.body?.unwatch();
     if (this.cancelWait !== null) {
       this.cancelWait();
       this.cancelWait = null;

@@ -21,6 +21,7 @@ export class RequestBody {
   private queued = 0;
   /** The whole body, when the service buffers requests. */
   buffer: SpillBuffer | null = null;
+  private stallTimer: NodeJS.Timeout | null = null;
 
   constructor(head: RequestHead) {
     this.scanner = head.chunked ? new ChunkedScanner() : null;
@@ -40,7 +41,29 @@ export class RequestBody {
       if (this.remaining === 0) this.done = true;
     }
     this.bytes += used;
+    if (this.done) this.unwatch();
     return used;
+  }
+
+  /**
+   * Slow clients: calls `onStall` once a whole `ms` passes without a byte of the body, unless
+   * the proxy itself stopped reading the client (backpressure from the target).
+   */
+  watch(ms: number, client: { isPaused(): boolean }, onStall: () => void): void {
+    const seen = this.bytes;
+    this.stallTimer = setTimeout(() => {
+      this.stallTimer = null;
+      if (this.done) return;
+      if (this.bytes > seen || client.isPaused()) this.watch(ms, client, onStall);
+      else onStall();
+    }, ms);
+  }
+
+  unwatch(): void {
+    if (this.stallTimer !== null) {
+      clearTimeout(this.stallTimer);
+      this.stallTimer = null;
+    }
   }
 
   /** Holds a piece for the upstream connection; true when so much is held that reading should pause. */
