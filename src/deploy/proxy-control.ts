@@ -6,12 +6,13 @@
 // code runs here against that socket: same flags, same answers, same errors. Where that isn't
 // possible (kamal-proxy's own image, an older Berth proxy, a server that forbids forwarding, a
 // user who can't open the socket), the first `version` call fails and the command goes by
-// `docker exec` as before.
+// `docker exec` as before. A proxy of this Berth's own image that is still starting (restarted,
+// host rebooted) has no socket yet: the `version` call waits for it (bounded) rather than fail.
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { shellSplit } from "../secrets/shellwords.js";
 import { render, type Cmd } from "../commands/cmd.js";
-import { PROXY_CONTAINER_NAME, PROXY_CONTROL_SOCKET_NAME } from "../config/index.js";
+import { BERTH_PROXY_TAG, PROXY_CONTAINER_NAME, PROXY_CONTROL_SOCKET_NAME } from "../config/index.js";
 import { CommandFailedError } from "../transport/index.js";
 import { packageRoot } from "../util/package-root.js";
 import { showAsCommand } from "./display.js";
@@ -45,8 +46,10 @@ export function openProxyControl(run: Run, host: string, proxy: ProxyState): voi
   const opening = (async (): Promise<string | undefined> => {
     const local = await run.forwardSocket(host, join(proxy.configDirectory, PROXY_CONTROL_SOCKET_NAME));
     if (local === undefined) return undefined;
-    // `version` exits 0 either way; only a server that answered prints its version.
-    const answered = await call(await loadProxyMain(), ["version"], local);
+    // `version` exits 0 either way; only a server that answered prints its version. Only this
+    // Berth's proxy image surely keeps its socket there: for others a missing socket means "use exec".
+    const wait = proxy.version === BERTH_PROXY_TAG ? SOCKET_WAIT : "0s";
+    const answered = await call(await loadProxyMain(), ["version"], local, undefined, wait);
     return answered.code === 0 && /^Server: (?!not running)/m.test(answered.stdout) ? local : undefined;
   })().catch(() => undefined);
   hosts.set(host, opening);
@@ -83,7 +86,16 @@ interface CallResult {
   stderr: string;
 }
 
-async function call(main: ProxyMain, argv: readonly string[], socket: string, onOutput?: (stream: "stdout" | "stderr", chunk: string) => void): Promise<CallResult> {
+/** How long the `version` call waits for a starting proxy's socket (the proxy CLI's KAMAL_PROXY_SOCKET_WAIT). */
+const SOCKET_WAIT = "20s";
+
+async function call(
+  main: ProxyMain,
+  argv: readonly string[],
+  socket: string,
+  onOutput?: (stream: "stdout" | "stderr", chunk: string) => void,
+  socketWait = "0s",
+): Promise<CallResult> {
   const result: CallResult = { code: 1, stdout: "", stderr: "" };
   result.code = await main(argv, {
     out: (text) => {
@@ -94,7 +106,7 @@ async function call(main: ProxyMain, argv: readonly string[], socket: string, on
       result.stderr += text;
       onOutput?.("stderr", text);
     },
-    env: { KAMAL_PROXY_SOCKET: socket },
+    env: { KAMAL_PROXY_SOCKET: socket, KAMAL_PROXY_SOCKET_WAIT: socketWait },
     isTty: false,
   });
   return result;
