@@ -321,7 +321,7 @@ export class Run {
     // key_data names secrets: only then are the secrets read for the connection.
     const secrets = raw.key_data !== undefined ? await this.secrets() : undefined;
     return new SshTransport({
-      ssh: sshSettingsFromKamal(raw, secrets),
+      ssh: sshSettingsFromKamal(raw, secrets, { cwd: this.cwd }),
       sshkit: sshkitSettingsFromKamal((this.config.raw.sshkit ?? {}) as KamalSshkitConfig),
       observers: [this.display],
       env: processEnvironment(this.env),
