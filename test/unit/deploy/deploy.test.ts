@@ -147,7 +147,9 @@ describe("deploy (with -P: the image is pulled, not built)", () => {
     local.responder = (command) => {
       if (command.startsWith("command -v docker")) return { stdout: "classic\n" };
       if (command.startsWith("docker info")) return { stdout: "x86_64\n" };
-      if (command.startsWith("docker image inspect")) return { stdout: `${pushed} app\n` };
+      // Built here from HEAD before: pushed as it is.
+      if (command.startsWith("docker image inspect")) return { stdout: `${pushed} app abc123\n` };
+      if (command.startsWith("git rev-parse --show-toplevel HEAD")) return { stdout: `${run.cwd}\nabc123\n---\n` };
       return undefined;
     };
     await deploy(run, { skipPush: false, noCache: false });
