@@ -200,16 +200,10 @@ async function bootRole(run: Run, host: string, role: Role, version: string, sta
   const known = state ?? { clash: false, current: undefined, running: [] };
   const steps: BatchStep[] = [];
 
-  if (settings.stopStale) {
-    for (const stale of appCommands.staleVersions(known.running, known.current)) {
-      run.output.putsByHost(host, `Stopping stale container for role ${role.name} with version ${stale}`);
-      steps.push({ command: appCommands.stop(config, role, { version: stale }), allowFailure: true, label: "stop stale" });
-    }
-  }
-
   let oldVersion = known.current;
+  let renamed: string | undefined;
   if (known.clash) {
-    const renamed = appCommands.replacedVersion(version, randomBytes(8).toString("hex"));
+    renamed = appCommands.replacedVersion(version, randomBytes(8).toString("hex"));
     run.output.info(`Renaming container ${version} to ${renamed} as already deployed on ${host}`);
     // The rename first: where it goes by the Docker API, the shell steps then make one round trip.
     steps.unshift({
@@ -221,6 +215,11 @@ async function bootRole(run: Run, host: string, role: Role, version: string, sta
     if (oldVersion === version) oldVersion = renamed;
   }
   if (oldVersion === version) oldVersion = undefined;
+  // Stale containers (e.g. left by an interrupted deploy; one of them may be the clashing container,
+  // renamed above) are stopped with the old one, once the new one serves: the proxy may still send
+  // them traffic until then. (Kamal stops them first, by their names before the rename.)
+  const stale = settings.stopStale ? appCommands.staleVersions(known.running, known.current).map((name) => (name === version && renamed !== undefined ? renamed : name)) : [];
+  for (const name of stale) run.output.putsByHost(host, `Stopping stale container for role ${role.name} with version ${name}`);
 
   const primaryRole = run.selection.primaryRole;
   const gatekeeper = settings.barrier !== undefined && role === primaryRole;
@@ -236,7 +235,7 @@ async function bootRole(run: Run, host: string, role: Role, version: string, sta
     run.output.info(`First ${primaryRole?.name} container is healthy on ${host}, booting ${role.name} on ${host}...`);
   }
 
-  const stopOldNow = oldVersion === undefined ? [] : stopOldSteps(run, role, oldVersion);
+  const stopOldNow = [...stale.map((name) => stopStep(role, name, "stop stale")), ...(oldVersion === undefined ? [] : stopOldSteps(run, role, oldVersion))];
   const stopOld = settings.deferred === undefined ? stopOldNow : [];
   try {
     steps.push(...startSteps(run, host, role, version, tags));
@@ -288,16 +287,16 @@ function startSteps(run: Run, host: string, role: Role, version: string, tags: A
   ];
 }
 
+/** `docker stop` by name: the container is known (Kamal looks its id up first: one docker call more). */
+function stopStep(role: Role, version: string, label: string): BatchStep {
+  const name = role.containerName(version);
+  return { command: cmd("docker", "stop", appCommands.stopArgs(role), name), allowFailure: true, label, api: [dockerApi.stopContainer(name, role.stopTimeout)] };
+}
+
 function stopOldSteps(run: Run, role: Role, oldVersion: string): BatchStep[] {
   const config = run.config;
   return [
-    // By name: the container is known (Kamal looks its id up first: one docker call more).
-    {
-      command: cmd("docker", "stop", appCommands.stopArgs(role), role.containerName(oldVersion)),
-      allowFailure: true,
-      label: "stop old version",
-      api: [dockerApi.stopContainer(role.containerName(oldVersion), role.stopTimeout)],
-    },
+    stopStep(role, oldVersion, "stop old version"),
     ...(role.assets ? [{ command: appCommands.cleanUpAssets(config, role), allowFailure: true, label: "clean up assets" }] : []),
     ...(config.errorPagesPath !== undefined ? [{ command: appCommands.cleanUpErrorPages(config), allowFailure: true, label: "clean up error pages" }] : []),
   ];
