@@ -19,6 +19,13 @@ export interface CommandContext {
   readonly subcommand: string | undefined;
   /** Registers cleanup that runs however the command ends (including Ctrl-C). */
   onExit(handler: () => void | Promise<void>): () => void;
+  /** Aborted (reason: an InterruptedError naming the signal) when Ctrl-C or SIGTERM asks the command to stop. */
+  readonly interrupted: AbortSignal;
+  /**
+   * Declares that the command stops by itself when interrupted (see CleanupRegistry); returns
+   * the undo.
+   */
+  windDownOnSignals(): () => void;
   /** The configuration for -c/-d/--version, loaded on first call. */
   config(): Promise<Configuration>;
   /**
@@ -56,6 +63,8 @@ export function createContext(inputs: ContextInputs): CommandContext {
     command: inputs.commandPath[0] ?? "",
     subcommand: inputs.commandPath[1],
     onExit: (handler) => inputs.cleanup.onExit(handler),
+    interrupted: inputs.cleanup.interrupted,
+    windDownOnSignals: () => inputs.cleanup.windDownOnSignals(),
     config,
     secrets,
   };
