@@ -14,6 +14,7 @@ import type { ImageIdentity } from "../commands/builder/hosts.js";
 import type { CloneContext } from "../commands/builder/clone.js";
 import { BerthError } from "../util/errors.js";
 import { settleAll } from "../util/settle.js";
+import { lockClone } from "./clone-lock.js";
 import { runHook } from "./hooks.js";
 import { loginLocally, remoteLoginCommand } from "./login.js";
 import type { Run } from "./run.js";
@@ -213,7 +214,11 @@ export async function shipBuild(run: Run, options: PushOptions = {}): Promise<Sh
   // Nothing orders Docker's probe, the login, git and the check for an earlier build: run them at once.
   const [buildx, , built, git] = await settleAll(hasBuildx(run), loginLocally(run), localImage(run, noCache), gitState(run));
   const kind = await builderKind(run);
-  options.stop?.throwIfAborted();
+  // Stopped (the build and pushes killed, with whatever they started) when the deploy's lock is
+  // refused or a host fails, and at Ctrl-C/SIGTERM; they die with Berth if it is killed.
+  const stop = options.stop === undefined ? run.interrupted : AbortSignal.any([options.stop, run.interrupted]);
+  const stoppable = { signal: stop, dieWithParent: true };
+  stop.throwIfAborted();
   await runHook(run, "pre-build");
   // The clone is HEAD: an image whose label records HEAD is what a rebuild would make. (An explicit
   // VERSION may name an image built from an earlier commit: that one is rebuilt, as Kamal does.)
@@ -230,20 +235,26 @@ export async function shipBuild(run: Run, options: PushOptions = {}): Promise<Sh
     if (git !== undefined && git.uncommitted !== "") run.say(`Building from a local git clone, so ignoring these uncommitted changes:\n ${git.uncommitted}`, "yellow");
     run.say(`Image ${config.absoluteImage} was already built from this commit, pushing it (--no-cache rebuilds it)`, "yellow");
   } else {
-    directory = await prepareBuildDirectory(run, { git });
-    requireDockerfile(run, kind, directory);
-    if (docker.buildx) await ensureBuilder(run, kind);
-    else warnUnsupported(run, docker.arch);
-    if (build !== undefined) await run.local(build, { cwd: directory, env });
+    // The shared clone is this run's from its refresh to the end of the build (clone-lock.ts).
+    const cloned = config.builder.usesGitClone ? await lockClone(run, builderCommands.cloneDirectory(config, { tmpdir: tmpdir(), pwd: run.cwd }), stop) : undefined;
+    try {
+      directory = await prepareBuildDirectory(run, { git });
+      requireDockerfile(run, kind, directory);
+      if (docker.buildx) await ensureBuilder(run, kind);
+      else warnUnsupported(run, docker.arch);
+      if (build !== undefined) await run.local(build, { cwd: directory, env, ...stoppable });
+    } finally {
+      cloned?.();
+    }
     imageId = docker.buildx ? undefined : (await identityHere(run))?.id;
   }
   // Classic pushes, one per tag, one after the other: the second only sends a manifest. (In
   // parallel both upload the same layers, and docker-registry answers one of them with a 500.)
   const [first, ...rest] = pushes;
-  options.stop?.throwIfAborted();
-  if (first !== undefined) await run.local(first, { cwd: directory, env });
+  stop.throwIfAborted();
+  if (first !== undefined) await run.local(first, { cwd: directory, env, ...stoppable });
   const remainingPushes = (async () => {
-    for (const push of rest) await run.local(push, { cwd: directory, env });
+    for (const push of rest) await run.local(push, { cwd: directory, env, ...stoppable });
   })();
   remainingPushes.catch(() => undefined); // the caller awaits it
   return { imageId, remainingPushes };
