@@ -118,6 +118,7 @@ async function shipImage(run: Run, options: DeployOptions, stop: AbortSignal): P
 }
 
 async function deployUnderLock(run: Run, shipping: Promise<ShippedImage>, phases: Phases, progress: Progress): Promise<void> {
+  run.throwIfInterrupted();
   const hosts = run.selection.appHosts;
   const audit = await pullAuditStep(run);
   const states = new Map<string, HostState>();
@@ -197,17 +198,18 @@ async function deployUnderLock(run: Run, shipping: Promise<ShippedImage>, phases
     const state = states.get(host);
     return state?.image !== undefined && state.image.id === shipped.imageId && state.latestImageId === state.image.id;
   };
-  const maintenance = new Map<string, string[]>();
+  const maintenance = new Map<string, string[]>(); // host → roles
   await run.on(hosts, async (host) => {
     const steps = [deferred.get(host) ?? [], tagged(host) ? [] : tag];
     await settleAll(
       Promise.all(steps.filter((batch) => batch.length > 0).map((batch) => run.batch(host, batch, { level: "debug" }))),
       pruning.get(host) ?? Promise.resolve(),
-      rolesInMaintenance(run, host).then((roles) => roles.forEach((role) => maintenance.set(role, [...(maintenance.get(role) ?? []), host]))),
+      rolesInMaintenance(run, host).then((roles) => void maintenance.set(host, roles)),
     );
   });
   progress.completed = true;
-  for (const [role, on] of maintenance) {
+  for (const role of new Set([...maintenance.values()].flat())) {
+    const on = hosts.filter((host) => maintenance.get(host)?.includes(role));
     run.output.warn(`${role} is in maintenance mode on ${on.join(", ")}: the new version runs, but the proxy answers with the maintenance page until \`berth app live\``);
   }
 }

@@ -41,6 +41,8 @@ export async function withLock<T>(run: Run, work: () => Promise<T>): Promise<T> 
     const result = await work();
     unregister();
     await release();
+    // A signal came: the deploy winds down, and says the lock is gone.
+    if (run.interrupted.aborted) run.say("Released the deploy lock");
     return result;
   } catch (error) {
     unregister();
@@ -68,6 +70,7 @@ export async function acquireLock(run: Run, message: string): Promise<void> {
   const deadline = performance.now() + run.globals.lockWaitTimeout * 1000;
   run.say("Acquiring the deploy lock...");
   for (;;) {
+    run.throwIfInterrupted();
     const outcome = await tryAcquire(run, host, message);
     if (outcome === "acquired") {
       run.holdingLock = true;

@@ -201,7 +201,8 @@ export class SshTransport implements Transport {
     const check = await this.ssh(sshControlArgs(invocation, "check"));
     if (check.code === 0) return undefined;
     if (state.ready === opening) state.ready = undefined; // reconnect on next use
-    return unexplained(state.parsed.original, "connection-lost", `The SSH connection to ${state.parsed.original} was lost`, check.stderr);
+    // ssh's words here are about the control socket, not the host: say what happened instead.
+    return new SshConnectionError(host, "connection-lost", `The SSH connection to ${host} was lost: the host stopped answering, or closed it`, check.stderr.trim());
   }
 
   async close(): Promise<void> {
