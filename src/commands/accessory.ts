@@ -1,8 +1,8 @@
 // Commands for accessories (Kamal's Commands::Accessory): databases, caches and other services
 // run from their own image next to the app, one container `<service>-<name>` per host.
 import type { Accessory, AccessoryDirectory, AccessoryFile, Configuration, ProxyConfig } from "../config/index.js";
-import { argumentize, cmd, optionize } from "./cmd.js";
-import type { Cmd, Part } from "./cmd.js";
+import { argumentize, cmd, optionize } from "../core/cmd.js";
+import type { Cmd, Part } from "../core/cmd.js";
 import type { Interactive } from "./app/execution.js";
 import * as proxyExec from "./proxy/exec.js";
 import { containerIdFor, docker, grepDoubleQuoted, grepSingleQuoted, makeDirectory, makeDirectoryFor, pipeSome } from "./shared.js";

@@ -1,8 +1,8 @@
 // The audit log on each host: one line per change, tagged with when, who, destination and role.
 // Lines may name versions, roles and commands but never secrets (they are kept on the hosts).
 import type { Configuration } from "../config/index.js";
-import { Redacted, append, cmd, combine, quote } from "./cmd.js";
-import type { Cmd } from "./cmd.js";
+import { Redacted, append, cmd, combine, quote } from "../core/cmd.js";
+import type { Cmd } from "../core/cmd.js";
 import { BerthError } from "../util/errors.js";
 import { makeDirectory } from "./shared.js";
 import { Tags } from "./tags.js";

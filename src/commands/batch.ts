@@ -2,8 +2,8 @@
 // script and still attribute each step's stdout, stderr and exit status. Each step runs in its
 // own subshell between marker lines (on both streams) that carry a per-batch nonce, so no
 // output can be mistaken for a marker.
-import { cmd, singleQuote } from "./cmd.js";
-import type { Cmd, Part } from "./cmd.js";
+import { cmd, singleQuote } from "../core/cmd.js";
+import type { Cmd, Part } from "../core/cmd.js";
 import type { DockerApiCall } from "./docker-api.js";
 
 export interface BatchStep {

@@ -2,8 +2,8 @@
 // of every kind, the classic `docker build` + `docker push` path for Docker without buildx, pack,
 // the local git clone, and the pull/label check on the app hosts.
 import type { Configuration } from "../config/index.js";
-import { Redacted, combine } from "./cmd.js";
-import type { Cmd } from "./cmd.js";
+import { Redacted, combine } from "../core/cmd.js";
+import type { Cmd } from "../core/cmd.js";
 import { BerthError } from "../util/errors.js";
 import { docker } from "./shared.js";
 import * as buildx from "./builder/buildx.js";

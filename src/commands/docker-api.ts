@@ -2,8 +2,8 @@
 // commands themselves. A batch step may carry them (BatchStep.api): where the run reaches the
 // host's Docker API over its SSH connection, the requests replace the command; everywhere else
 // (--plan, a daemon on another socket, forwarding refused) the command runs as written.
-import { shellSplit } from "../secrets/shellwords.js";
-import { cmd, Redacted, render, type Cmd } from "./cmd.js";
+import { shellSplit } from "../core/shellwords.js";
+import { cmd, Redacted, render, type Cmd } from "../core/cmd.js";
 
 /** One request to the Docker Engine API. */
 export interface DockerApiCall {

@@ -1,6 +1,6 @@
 // Docker on the hosts: is it there and running, may we install it, and the shared network.
-import { any, cmd, pipe, shell } from "./cmd.js";
-import type { Cmd } from "./cmd.js";
+import { any, cmd, pipe, shell } from "../core/cmd.js";
+import type { Cmd } from "../core/cmd.js";
 import { docker } from "./shared.js";
 
 /** `docker -v`: fails when Docker is not installed. */

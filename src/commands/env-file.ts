@@ -1,7 +1,7 @@
 // Env files for containers (Kamal::EnvFile): `KEY=value` lines Docker reads literally, holding
 // the secret env of a role or accessory. Returned Redacted: the body is uploaded, never shown.
 import type { Accessory, Configuration, Role } from "../config/index.js";
-import { Redacted } from "./cmd.js";
+import { Redacted } from "../core/cmd.js";
 import { BerthError } from "../util/errors.js";
 
 // eslint-disable-next-line no-control-regex -- splitting on the ASCII range is the point

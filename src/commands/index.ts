@@ -1,6 +1,6 @@
 // The command builders, one namespace per area: `app.run(config, role, …)`, `proxy.startOrRun(…)`,
-// `lock.acquire(…)`… Each returns a `Cmd` (see cmd.ts) and runs nothing.
-export * from "./cmd.js";
+// `lock.acquire(…)`… Each returns a `Cmd` (src/core/cmd.ts) and runs nothing.
+export * from "../core/cmd.js";
 export * as app from "./app.js";
 export * as accessory from "./accessory.js";
 export * as auditor from "./auditor.js";

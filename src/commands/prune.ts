@@ -1,7 +1,7 @@
 // `kamal prune`: old app containers and images on each host, Kamal's exact pipelines.
 import type { Configuration } from "../config/index.js";
-import { cmd, pipe } from "./cmd.js";
-import type { Cmd, Part } from "./cmd.js";
+import { cmd, pipe } from "../core/cmd.js";
+import type { Cmd, Part } from "../core/cmd.js";
 import { docker } from "./shared.js";
 
 function serviceFilter(config: Configuration): Part[] {

@@ -1,8 +1,8 @@
 // Registry login/logout and the local registry container. Unlike Kamal (`-p <password>`), the
 // password goes on standard input (`--password-stdin`), so it never appears in a process list.
 import type { Configuration, Registry } from "../config/index.js";
-import { Redacted, any, combine, quote, withStdin } from "./cmd.js";
-import type { Cmd } from "./cmd.js";
+import { Redacted, any, combine, quote, withStdin } from "../core/cmd.js";
+import type { Cmd } from "../core/cmd.js";
 import { docker } from "./shared.js";
 
 export const LOCAL_REGISTRY_CONTAINER = "kamal-docker-registry";

@@ -1,7 +1,7 @@
 // Host housekeeping: the `.kamal` run directory and the per-app directories under it.
 import type { Configuration } from "../config/index.js";
-import { cmd, pipe } from "./cmd.js";
-import type { Cmd } from "./cmd.js";
+import { cmd, pipe } from "../core/cmd.js";
+import type { Cmd } from "../core/cmd.js";
 import { makeDirectory, removeDirectory } from "./shared.js";
 
 /** `mkdir -p .kamal` */

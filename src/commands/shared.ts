@@ -1,6 +1,6 @@
 // Small building blocks shared by the command builders (Kamal's Commands::Base helpers).
-import { cmd, optionize, pipe } from "./cmd.js";
-import type { Cmd, Part, PartInput } from "./cmd.js";
+import { cmd, optionize, pipe } from "../core/cmd.js";
+import type { Cmd, Part, PartInput } from "../core/cmd.js";
 
 /** `docker …` */
 export const docker = (...parts: PartInput[]): Cmd => cmd("docker", ...parts);
@@ -67,12 +67,6 @@ export function proxyFlags(options: Readonly<Record<string, FlagValue>>): Part[]
     normalized[key] = value === false ? "false" : value;
   }
   return optionize(normalized, { with: "=" });
-}
-
-/** Ruby's Shellwords.escape: a backslash before every character outside `[A-Za-z0-9_\-.,:+/@\n]`. */
-export function shellEscape(value: string): string {
-  if (value === "") return "''";
-  return value.replace(/[^A-Za-z0-9_\-.,:+/@\n]/g, (character) => `\\${character}`).replace(/\n/g, "'\n'");
 }
 
 /** Ruby's File.join: parts joined with one `/` between them (an empty last part leaves a trailing `/`). */

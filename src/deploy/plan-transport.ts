@@ -7,7 +7,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { render, type Cmd, type Redacted } from "../commands/index.js";
-import { shellEscape } from "../commands/shared.js";
+import { shellEscape } from "../core/shellwords.js";
 import { CommandFailedError, LocalTransport } from "../transport/index.js";
 import type { RunOptions, RunResult, Transport, TransportObserver, TransportStats, UploadOptions } from "../transport/index.js";
 import { formatMode } from "../transport/upload-command.js";

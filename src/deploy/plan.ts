@@ -2,7 +2,7 @@
 // transports that record every command instead of running it, and the commands are printed per
 // phase (Berth's headings, "Acquiring the deploy lock..." …) and host, secrets redacted and
 // standard input never shown. Nothing is run on the servers; locally only read-only probes run.
-import type { CommandContext } from "../cli/context.js";
+import type { CommandContext } from "../core/context.js";
 import { Output, type SayColor } from "../output/index.js";
 import type { DeployOptions } from "./deploy.js";
 import { PlanLocalTransport, PlanRecorder, PlanTransport, PLANNED_CONTAINER_ID, cleanServers, localDecision, type LocalDecision, type PlannedCommand, type Reply } from "./plan-transport.js";

@@ -9,8 +9,8 @@
 // `docker exec` as before.
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { shellSplit } from "../secrets/shellwords.js";
-import { render, type Cmd } from "../commands/cmd.js";
+import { shellSplit } from "../core/shellwords.js";
+import { render, type Cmd } from "../core/cmd.js";
 import { PROXY_CONTAINER_NAME, PROXY_CONTROL_SOCKET_NAME } from "../config/index.js";
 import { CommandFailedError } from "../transport/index.js";
 import { packageRoot } from "../util/package-root.js";

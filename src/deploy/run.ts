@@ -6,8 +6,8 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { userInfo } from "node:os";
-import type { CommandContext } from "../cli/context.js";
-import type { GlobalOptions } from "../cli/globals.js";
+import type { CommandContext } from "../core/context.js";
+import type { GlobalOptions } from "../core/context.js";
 import { batching, iso8601, render, type Cmd, type Redacted, type TagContext } from "../commands/index.js";
 import type { BatchStep, BatchStepResult } from "../commands/batch.js";
 import type { Configuration, Selection } from "../config/index.js";

@@ -4,7 +4,7 @@
 // - JSON events, one object per line, for CI.
 // Every line passes the secret masker before it is written.
 
-import { render, type Cmd } from "../commands/cmd.js";
+import { render, type Cmd } from "../core/cmd.js";
 import { BerthError } from "../util/errors.js";
 import { createColors, type Colors } from "./colors.js";
 import type {

@@ -1,6 +1,6 @@
 // Commands on the deployer's own machine (builds, hooks, docker login locally), with the same
 // interface, events and errors as the SSH transport. Each command runs through `sh -c`.
-import { render, type Cmd, type Redacted } from "../commands/cmd.js";
+import { render, type Cmd, type Redacted } from "../core/cmd.js";
 import { runChild } from "./child.js";
 import { Observers, StatsCounter } from "./observers.js";
 import { runObserved } from "./observed-run.js";

@@ -1,5 +1,5 @@
 // Kamal's `ssh:` and `sshkit:` sections as the SSH transport needs them.
-import { Redacted } from "../commands/cmd.js";
+import { Redacted } from "../core/cmd.js";
 import type { SecretsLookup } from "../secrets/types.js";
 import { BerthError } from "../util/errors.js";
 import { parsePort } from "./host.js";

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pLimit, { type LimitFunction } from "p-limit";
-import { render, hasRedactedParts, type Cmd, type Redacted } from "../commands/cmd.js";
+import { render, hasRedactedParts, type Cmd, type Redacted } from "../core/cmd.js";
 import { BerthError } from "../util/errors.js";
 import { PrivateAgent } from "./agent.js";
 import { runChild, type ChildOutcome, type ChildRequest } from "./child.js";

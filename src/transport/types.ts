@@ -1,6 +1,6 @@
 // The contract between orchestration and the machinery that runs commands. Orchestration only
 // sees `Transport`, so an SSH run, a local run and a --plan dry run are interchangeable.
-import type { Cmd, Redacted } from "../commands/cmd.js";
+import type { Cmd, Redacted } from "../core/cmd.js";
 
 export interface RunOptions {
   /** Standard input for the command, overriding `cmd.stdin`. Never logged. */

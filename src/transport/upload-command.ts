@@ -1,7 +1,7 @@
 // The remote side of an upload: standard input into a fresh temporary file next to the target
 // (mktemp creates it 0600, so the body is never readable by others), owner and mode set, then
 // renamed over the target, so readers see either the old file or the whole new one.
-import { cmd, singleQuote, type Cmd } from "../commands/cmd.js";
+import { cmd, singleQuote, type Cmd } from "../core/cmd.js";
 import { BerthError } from "../util/errors.js";
 
 const UPLOAD_SCRIPT = [

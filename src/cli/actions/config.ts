@@ -2,8 +2,8 @@
 // secret values redacted; `--output json` prints the same document as one line of JSON. The
 // document itself is the configuration layer's (Configuration#toKamalDocument/toYaml).
 
-import { Redacted } from "../../commands/cmd.js";
-import type { CommandContext } from "../context.js";
+import { Redacted } from "../../core/cmd.js";
+import type { CommandContext } from "../../core/context.js";
 import type { NoOptions } from "./not-implemented.js";
 
 export async function config(context: CommandContext, _options: NoOptions): Promise<void> {

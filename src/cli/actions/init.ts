@@ -6,7 +6,7 @@ import { chmod, copyFile, mkdir, readdir, stat } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { BerthError } from "../../util/errors.js";
 import { packageRoot } from "../../util/package-root.js";
-import type { CommandContext } from "../context.js";
+import type { CommandContext } from "../../core/context.js";
 
 export interface InitOptions {
   /** Kamal's --bundle (Gemfile + binstub); accepted for compatibility, nothing to do for Berth. */

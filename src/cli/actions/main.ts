@@ -1,6 +1,6 @@
 // Top-level server-side commands (Kamal's cli/main.rb): thin, the work is in src/deploy/.
 
-import type { CommandContext } from "../context.js";
+import type { CommandContext } from "../../core/context.js";
 import { notImplemented, type NoOptions } from "./not-implemented.js";
 
 const orchestration = async () => ({ ...(await import("../../deploy/run.js")), ...(await import("../../deploy/deploy.js")) });
@@ -51,7 +51,7 @@ async function printPlan(context: CommandContext, flow: "deploy" | "setup" | "re
 }
 
 export async function rollback(context: CommandContext, version: string, _options: NoOptions): Promise<void> {
-  const [{ Run, rollback: run }, { contextForVersion }] = await Promise.all([orchestration(), import("../../deploy/version-context.js")]);
+  const [{ Run, rollback: run }, { contextForVersion }] = await Promise.all([orchestration(), import("../version-context.js")]);
   await run(await Run.create(contextForVersion(context, version)), version);
 }
 

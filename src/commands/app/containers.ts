@@ -1,7 +1,7 @@
 // Listing, renaming and removing app containers, and what to show when one fails its health check.
 import type { Configuration, Role } from "../../config/index.js";
-import { pipe } from "../cmd.js";
-import type { Cmd } from "../cmd.js";
+import { pipe } from "../../core/cmd.js";
+import type { Cmd } from "../../core/cmd.js";
 import { containerIdFor, docker, requireHex, xargs } from "../shared.js";
 import { containerFilterArgs } from "./filters.js";
 

@@ -1,8 +1,8 @@
 // The app container's life: run, start, stop, status and the lookups the deploy flow needs
 // (Kamal's Commands::App).
 import type { Configuration, Role } from "../../config/index.js";
-import { argumentize, optionize, pipe, quote } from "../cmd.js";
-import type { Cmd, Part } from "../cmd.js";
+import { argumentize, optionize, pipe, quote } from "../../core/cmd.js";
+import type { Cmd, Part } from "../../core/cmd.js";
 import { containerIdFor, docker, makeDirectory, requireHex, xargs } from "../shared.js";
 import { containerFilterArgs, currentRunningContainer, extractVersionFromName } from "./filters.js";
 

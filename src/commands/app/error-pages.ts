@@ -1,7 +1,7 @@
 // Custom error pages: uploaded per version under the proxy's apps-config directory.
 import type { Configuration } from "../../config/index.js";
-import { cmd } from "../cmd.js";
-import type { Cmd } from "../cmd.js";
+import { cmd } from "../../core/cmd.js";
+import type { Cmd } from "../../core/cmd.js";
 import { makeDirectory } from "../shared.js";
 
 /** Where this version's pages go: `.kamal/proxy/apps-config/<svc>/error_pages/<version>`. */

@@ -1,8 +1,8 @@
 // How app containers are found: by the `service`, `destination` and `role` labels every app
 // container carries (`label=destination=` matches the bare label of a deploy without destination).
 import type { Configuration, Role } from "../../config/index.js";
-import { argumentize, cmd, pipe, shell, chain } from "../cmd.js";
-import type { Cmd, Part } from "../cmd.js";
+import { argumentize, cmd, pipe, shell, chain } from "../../core/cmd.js";
+import type { Cmd, Part } from "../../core/cmd.js";
 import { docker } from "../shared.js";
 
 /** Statuses Kamal treats as "the current container". */

@@ -1,6 +1,6 @@
 // The app's images on a host.
 import type { Configuration } from "../../config/index.js";
-import type { Cmd } from "../cmd.js";
+import type { Cmd } from "../../core/cmd.js";
 import { docker } from "../shared.js";
 
 /** `docker image ls <repository>` */

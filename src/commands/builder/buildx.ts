@@ -1,8 +1,8 @@
 // The buildx path (Kamal's default): create/inspect/remove the builder for each kind, and the one
 // `docker buildx build --output=type=registry …` that builds and pushes every arch at once.
 import type { Configuration } from "../../config/index.js";
-import { any, argumentize, chain, cmd, combine, pipe } from "../cmd.js";
-import type { Cmd, Part } from "../cmd.js";
+import { any, argumentize, chain, cmd, combine, pipe } from "../../core/cmd.js";
+import type { Cmd, Part } from "../../core/cmd.js";
 import { docker } from "../shared.js";
 import { builderName, platforms, remoteContextName } from "./kind.js";
 import type { BuilderKind } from "./kind.js";

@@ -2,9 +2,10 @@
 // builds under `$TMPDIR/kamal-clones/<svc>-<sha256(pwd)[0,13]>/` (shared with Kamal).
 import { createHash } from "node:crypto";
 import type { Configuration } from "../../config/index.js";
-import { cmd } from "../cmd.js";
-import type { Cmd, PartInput } from "../cmd.js";
-import { fileJoin, shellEscape } from "../shared.js";
+import { cmd } from "../../core/cmd.js";
+import type { Cmd, PartInput } from "../../core/cmd.js";
+import { shellEscape } from "../../core/shellwords.js";
+import { fileJoin } from "../shared.js";
 
 /** Facts about this machine the clone paths derive from (asked once by the orchestration). */
 export interface CloneContext {

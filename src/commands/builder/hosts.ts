@@ -1,7 +1,7 @@
 // The image on the app hosts: pull it fresh, and refuse one that isn't labelled for this service.
 import type { Configuration } from "../../config/index.js";
-import { any, cmd, pipe } from "../cmd.js";
-import type { Cmd } from "../cmd.js";
+import { any, cmd, pipe } from "../../core/cmd.js";
+import type { Cmd } from "../../core/cmd.js";
 import { docker } from "../shared.js";
 
 /** `docker image rm --force repo:VER`: so the pull below fetches the registry's copy. */

@@ -2,8 +2,8 @@
 // host, shared by every app deployed there, with its state in the `kamal-proxy-config` volume.
 import type { Configuration, ProxyRun } from "../../config/index.js";
 import { PROXY_CONFIG_VOLUME, PROXY_CONTAINER_NAME } from "../../config/index.js";
-import { any, argumentize, chain, cmd, combine, optionize, pipe } from "../cmd.js";
-import type { Cmd, Part } from "../cmd.js";
+import { any, argumentize, chain, cmd, combine, optionize, pipe } from "../../core/cmd.js";
+import type { Cmd, Part } from "../../core/cmd.js";
 import { containerIdFor, docker, grepDoubleQuoted, grepSingleQuoted, makeDirectory, pipeSome, removeDirectory, removeFile, xargs } from "../shared.js";
 
 const IMAGE_TITLE_FILTER = "label=org.opencontainers.image.title=kamal-proxy";

@@ -2,7 +2,7 @@
 // Services are named `<svc>-<role>[-<dest>]` for app roles and `<accessory service>` for accessories.
 import type { ProxyConfig } from "../../config/index.js";
 import { PROXY_CONTAINER_NAME } from "../../config/index.js";
-import type { Cmd, PartInput } from "../cmd.js";
+import type { Cmd, PartInput } from "../../core/cmd.js";
 import { docker, proxyFlags } from "../shared.js";
 import type { FlagValue } from "../shared.js";
 

@@ -1,6 +1,6 @@
 // Docker logging flags for app and accessory containers.
-import { argumentize, optionize } from "../../commands/cmd.js";
-import type { Part } from "../../commands/cmd.js";
+import { argumentize, optionize } from "../../core/cmd.js";
+import type { Part } from "../../core/cmd.js";
 import { deepMerge } from "../merge.js";
 import { isHash, optionalText, present, textMap } from "./values.js";
 

@@ -1,7 +1,7 @@
 // The proxy as one app sees it (routing and health options for `kamal-proxy deploy`), the
 // proxy container's run options (`proxy.run`), and where proxy files live on the hosts.
 import { isIP } from "node:net";
-import { Redacted } from "../../commands/cmd.js";
+import { Redacted } from "../../core/cmd.js";
 import type { SecretsLookup } from "../../secrets/types.js";
 import { BerthError } from "../../util/errors.js";
 import {

@@ -1,5 +1,5 @@
 // How hosts are reached over SSH (Kamal's Configuration::Ssh).
-import { REDACTED, Redacted } from "../../commands/cmd.js";
+import { REDACTED, Redacted } from "../../core/cmd.js";
 import type { SecretsLookup } from "../../secrets/types.js";
 import { BerthError } from "../../util/errors.js";
 import { optionalText, text, textList } from "./values.js";

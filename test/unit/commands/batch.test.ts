@@ -3,8 +3,8 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { batch, firstFailure, parseBatch } from "../../../src/commands/batch.js";
-import { Redacted, cmd, render, withStdin } from "../../../src/commands/cmd.js";
-import type { Cmd } from "../../../src/commands/cmd.js";
+import { Redacted, cmd, render, withStdin } from "../../../src/core/cmd.js";
+import type { Cmd } from "../../../src/core/cmd.js";
 import { shellText } from "../../../src/transport/shell-text.js";
 import { text } from "./helpers.js";
 

@@ -14,7 +14,7 @@ import {
   succeeded,
   tagImage,
 } from "../../../src/commands/docker-api.js";
-import { cmd, render } from "../../../src/commands/cmd.js";
+import { cmd, render } from "../../../src/core/cmd.js";
 import * as app from "../../../src/commands/app.js";
 import { KAMAL_BASE, configFrom } from "./helpers.js";
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { cmd } from "../../../src/commands/cmd.js";
+import { cmd } from "../../../src/core/cmd.js";
 import { renameContainer, stopContainer } from "../../../src/commands/docker-api.js";
 import { dockerApiOf, openDockerApi } from "../../../src/deploy/docker-api.js";
 import { CommandFailedError } from "../../../src/transport/index.js";

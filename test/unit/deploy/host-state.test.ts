@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { render } from "../../../src/commands/cmd.js";
+import { render } from "../../../src/core/cmd.js";
 import { hostStateCommand, parseHostState, prunePlan } from "../../../src/deploy/host-state.js";
 import { BASE_CONFIG, harness } from "./fake.js";
 

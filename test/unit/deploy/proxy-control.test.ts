@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cmd } from "../../../src/commands/cmd.js";
+import { cmd } from "../../../src/core/cmd.js";
 import { proxyArguments } from "../../../src/deploy/proxy-control.js";
 import { BASE_CONFIG, harness } from "./fake.js";
 import { app as appCommands } from "../../../src/commands/index.js";

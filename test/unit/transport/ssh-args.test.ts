@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { homedir } from "node:os";
-import { Redacted } from "../../../src/commands/cmd.js";
+import { Redacted } from "../../../src/core/cmd.js";
 import { parseHost } from "../../../src/transport/host.js";
 import {
   sshCommandArgs,

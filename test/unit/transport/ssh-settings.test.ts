@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Redacted } from "../../../src/commands/cmd.js";
+import { Redacted } from "../../../src/core/cmd.js";
 import type { SecretsLookup } from "../../../src/secrets/types.js";
 import { BerthError } from "../../../src/util/errors.js";
 import { sshLogLevel, sshSettingsFromKamal, sshkitSettingsFromKamal } from "../../../src/transport/ssh-settings.js";

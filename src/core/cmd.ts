@@ -1,6 +1,6 @@
-// Commands as data. Every remote or local command Berth runs is built here first, as a
-// list of shell-safe parts, so it can be printed (redacted), golden-tested, planned
-// (--plan) and executed from the same value.
+// Commands as data, below every layer: a command is a list of shell-safe parts, so it can be
+// printed (redacted), golden-tested, planned (--plan) and executed from the same value. The
+// builders in src/commands make them; configuration, output and transports only read them.
 
 /** A value that may be run but never shown: logs, errors and plans print `[REDACTED]`. */
 export class Redacted {
