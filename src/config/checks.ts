@@ -7,7 +7,7 @@ import { isIP } from "node:net";
 import { join } from "node:path";
 import { KAMAL_COMPAT_VERSION } from "../version.js";
 import type { Configuration } from "./model/configuration.js";
-import type { ProxyRun } from "./model/proxy.js";
+import type { ProxyRun } from "./model/proxy-run.js";
 import { RESTART_POLICY } from "./model/role.js";
 import { deepMerge } from "./merge.js";
 import { isHash, present, text } from "./model/values.js";

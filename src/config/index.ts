@@ -13,7 +13,9 @@ export type { ConfigurationOptions, HooksOutput } from "./model/configuration.js
 export { Role, DEFAULT_RESTART_POLICY } from "./model/role.js";
 export { Accessory, DEFAULT_ACCESSORY_NETWORK } from "./model/accessory.js";
 export type { AccessoryFile, AccessoryDirectory } from "./model/accessory.js";
-export { ProxyConfig, ProxyRun, ProxyBoot } from "./model/proxy.js";
+export { ProxyConfig } from "./model/proxy.js";
+export { ProxyRun } from "./model/proxy-run.js";
+export { ProxyBoot } from "./model/proxy-boot.js";
 export type { DeployOptionValue, Healthcheck, Buffering, CustomCertificate } from "./model/proxy.js";
 export { Registry } from "./model/registry.js";
 export { Builder } from "./model/builder.js";
