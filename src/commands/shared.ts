@@ -69,6 +69,19 @@ export function proxyFlags(options: Readonly<Record<string, FlagValue>>): Part[]
   return optionize(normalized, { with: "=" });
 }
 
+/**
+ * The same flags as the proxy's own CLI receives them once a shell has removed Kamal's quotes:
+ * `--key=value`, `true` → `--key`, `false` → `--key=false`, lists repeat the flag.
+ */
+export function proxyArgv(options: Readonly<Record<string, FlagValue>>): string[] {
+  const argv: string[] = [];
+  for (const [key, value] of Object.entries(options)) {
+    if (value === null || value === undefined) continue;
+    for (const item of Array.isArray(value) ? value : [value]) argv.push(item === true ? `--${key}` : `--${key}=${String(item)}`);
+  }
+  return argv;
+}
+
 /** Ruby's File.join: parts joined with one `/` between them (an empty last part leaves a trailing `/`). */
 export function fileJoin(...parts: readonly string[]): string {
   return parts.reduce((joined, part, index) => {

@@ -5,7 +5,7 @@
 // line, env file (0600, on stdin) and `docker run`.
 import { accessory as accessoryCommands, auditor, cmd, docker as dockerCommands, type Cmd } from "../commands/index.js";
 import type { BatchStep, BatchStepResult } from "../commands/batch.js";
-import { uploadCommand } from "../transport/upload-command.js";
+import { upload as uploadFile } from "../commands/upload.js";
 import { envFile } from "../commands/index.js";
 import type { Accessory } from "../config/index.js";
 import { BerthError } from "../util/errors.js";
@@ -79,7 +79,7 @@ async function bootAccessory(run: Run, accessory: Accessory, { prepare, within }
   const auditLine = await audit(run, `Booted ${accessory.name} accessory`);
   await run.on(bootHosts, async (host) => {
     await uploadCertificates(run, host, accessory);
-    const envUpload: Cmd = { ...uploadCommand(accessory.envFilePath, 0o600), stdin: envFile.accessoryEnvFile(run.config, accessory) };
+    const envUpload = uploadFile(accessory.envFilePath, envFile.accessoryEnvFile(run.config, accessory));
     const results = await run.batch(host, [
       { command: auditLine, label: "audit" },
       { command: accessoryCommands.ensureEnvDirectory(accessory), label: "env directory" },

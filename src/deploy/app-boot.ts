@@ -14,16 +14,15 @@ import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
-import { app as appCommands, auditor, cmd, combine, dockerApi, envFile, type Cmd } from "../commands/index.js";
+import { app as appCommands, auditor, cmd, combine, envFile } from "../commands/index.js";
 import type { BatchStep } from "../commands/batch.js";
 import { errorPagesVersionDirectory } from "../commands/app/error-pages.js";
+import { hostStateRead } from "../commands/host-state.js";
+import { upload } from "../commands/upload.js";
 import type { Role } from "../config/index.js";
-import { uploadCommand } from "../transport/upload-command.js";
 import { BerthError } from "../util/errors.js";
 import { Barrier, HealthcheckError, waitUntilHealthy } from "./health.js";
-import { dockerApiOf, hostStateLines } from "./docker-api.js";
-import { hostStateCommand, parseHostState, type HostState, type RoleState } from "./host-state.js";
-import { runProxyCommand } from "./proxy-control.js";
+import { parseHostState, type HostState, type RoleState } from "./host-state.js";
 import { runHook } from "./hooks.js";
 import type { Run } from "./run.js";
 
@@ -68,16 +67,15 @@ const FORENSIC_LOG_LINES = 50;
  * first, or beside the read where it goes by the Docker API.
  */
 export async function readHostState(run: Run, host: string, version: string = run.config.version, before: readonly BatchStep[] = []): Promise<HostState> {
-  const api = await dockerApiOf(run, host);
-  let output: string;
-  if (api === undefined) {
-    const results = await run.batch(host, [...before, { command: hostStateCommand(run.config), label: "state" }], { level: "debug" });
-    output = results.at(-1)?.stdout ?? "";
+  const read: BatchStep = { command: hostStateRead(run.config), label: "state" };
+  let results;
+  if (before.length > 0 && (await run.services.dockerApi.carries(host, read.command))) {
+    // The read goes by the API: what would have shared its round trip runs beside it.
+    [results] = await Promise.all([run.batch(host, [read], { level: "debug" }), run.batch(host, before, { level: "debug" })]);
   } else {
-    // The read by the API; what ran before it in the same round trip runs beside it.
-    [output] = await Promise.all([hostStateLines(run, host, api), before.length > 0 ? run.batch(host, before, { level: "debug" }) : undefined]);
+    results = await run.batch(host, [...before, read], { level: "debug" });
   }
-  return parseHostState(`${output}\n`, run.selection.rolesOn(host), run.config, version);
+  return parseHostState(`${results.at(-1)?.stdout ?? ""}\n`, run.selection.rolesOn(host), run.config, version);
 }
 
 async function lookUpAll(run: Run, hosts: readonly string[], version: string): Promise<HostStates> {
@@ -133,7 +131,7 @@ export async function tagLatestSteps(run: Run): Promise<BatchStep[]> {
   const config = run.config;
   return [
     { command: auditor.record(config, await run.tags(), `Tagging ${config.absoluteImage} as the latest image`), label: "audit" },
-    { command: appCommands.tagLatestImage(config), label: "tag latest", api: [dockerApi.tagImage(config.absoluteImage, config.latestImage)] },
+    { command: appCommands.tagLatestImage(config), label: "tag latest" },
   ];
 }
 
@@ -212,11 +210,7 @@ async function bootRole(run: Run, host: string, role: Role, version: string, sta
     const renamed = appCommands.replacedVersion(version, randomBytes(8).toString("hex"));
     run.output.info(`Renaming container ${version} to ${renamed} as already deployed on ${host}`);
     // The rename first: where it goes by the Docker API, the shell steps then make one round trip.
-    steps.unshift({
-      command: appCommands.renameContainer(config, role, version, renamed),
-      label: "rename",
-      api: [dockerApi.renameContainer(role.containerName(version), role.containerName(renamed))],
-    });
+    steps.unshift({ command: appCommands.renameContainer(config, role, version, renamed), label: "rename" });
     steps.push({ command: auditor.record(config, tags, `Renaming container ${version} to ${renamed}`, { role: role.name }), label: "audit" });
     if (oldVersion === version) oldVersion = renamed;
   }
@@ -246,7 +240,7 @@ async function bootRole(run: Run, host: string, role: Role, version: string, sta
     settings.onStarted?.(host);
     if (role.runningProxy) {
       // The old container is stopped only once the proxy has switched to the new one.
-      await runProxyCommand(run, host, appCommands.proxy.deploy(config, role, containerId.slice(0, 12)));
+      await run.batch(host, [appCommands.proxy.deploy(config, role, containerId.slice(0, 12))]);
       if (stopOld.length > 0) await run.batch(host, stopOld);
     } else {
       await waitUntilHealthy(() => run.capture(host, appCommands.status(config, role, version), { allowFailure: true, level: "debug" }), {
@@ -275,29 +269,21 @@ async function bootRole(run: Run, host: string, role: Role, version: string, sta
 function startSteps(run: Run, host: string, role: Role, version: string, tags: Awaited<ReturnType<Run["tags"]>>): BatchStep[] {
   const config = run.config;
   const env = envFile.roleEnvFile(config, role, host);
-  const upload: Cmd = { ...uploadCommand(role.envFilePath, 0o600), stdin: env };
-  const dockerRun = appCommands.run(config, role, { host, hostname: appCommands.hostname(host, randomBytes(6).toString("hex")), version });
-  // Where the Docker API is open, `docker run` goes as a create and a start with the env file's
-  // entries (uploaded just before, as Kamal keeps it on the server); the command otherwise.
-  const api = dockerApi.runContainer(dockerRun, { [role.envFilePath]: env.value });
+  // The env file's content goes to the run too: where the Docker API takes it, the create passes
+  // the file's entries (the file is on the server all the same, as Kamal keeps it).
+  const hostname = appCommands.hostname(host, randomBytes(6).toString("hex"));
   return [
     { command: auditor.record(config, tags, `Booted app version ${version}`, { role: role.name }), label: "audit" },
     { command: appCommands.ensureEnvDirectory(role), label: "env directory" },
-    { command: upload, label: "env file" },
-    { command: dockerRun, label: "docker run", ...(api === undefined ? {} : { api }) },
+    { command: upload(role.envFilePath, env), label: "env file" },
+    { command: appCommands.run(config, role, { host, hostname, version, envFile: env }), label: "docker run" },
   ];
 }
 
 function stopOldSteps(run: Run, role: Role, oldVersion: string): BatchStep[] {
   const config = run.config;
   return [
-    // By name: the container is known (Kamal looks its id up first: one docker call more).
-    {
-      command: cmd("docker", "stop", appCommands.stopArgs(role), role.containerName(oldVersion)),
-      allowFailure: true,
-      label: "stop old version",
-      api: [dockerApi.stopContainer(role.containerName(oldVersion), role.stopTimeout)],
-    },
+    { command: appCommands.stopByName(config, role, oldVersion), allowFailure: true, label: "stop old version" },
     ...(role.assets ? [{ command: appCommands.cleanUpAssets(config, role), allowFailure: true, label: "clean up assets" }] : []),
     ...(config.errorPagesPath !== undefined ? [{ command: appCommands.cleanUpErrorPages(config), allowFailure: true, label: "clean up error pages" }] : []),
   ];

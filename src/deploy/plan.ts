@@ -2,6 +2,7 @@
 // transports that record every command instead of running it, and the commands are printed per
 // phase (Berth's headings, "Acquiring the deploy lock..." …) and host, secrets redacted and
 // standard input never shown. Nothing is run on the servers; locally only read-only probes run.
+import type { Operation } from "../commands/operation.js";
 import type { CommandContext } from "../core/context.js";
 import { Output, type SayColor } from "../output/index.js";
 import type { DeployOptions } from "./deploy.js";
@@ -37,8 +38,8 @@ export interface Plan {
 export interface PlanInputs {
   /** Answers for remote commands (default: clean servers). */
   readonly remote?: (host: string, command: string) => Reply;
-  /** What to do with local commands (default: see plan-transport.ts). */
-  readonly local?: (command: string) => LocalDecision;
+  /** What to do with local commands (default: see plan-transport.ts, localDecision). */
+  readonly local?: (command: string, operation: Operation) => LocalDecision;
 }
 
 /** Output that records headings as phases and shows nothing. */
@@ -64,7 +65,7 @@ export async function makePlan(context: CommandContext, flow: PlannedFlow, optio
   const planContext: CommandContext = { ...context, output: new PlanOutput(recorder) };
   const run = await Run.create(planContext, {
     remote: () => new PlanTransport(recorder, inputs.remote ?? ((_host, command) => cleanServers(command))),
-    local: ({ cwd, env }) => new PlanLocalTransport(recorder, { cwd, env }, inputs.local ?? ((command) => localDecision(command))),
+    local: ({ cwd, env }) => new PlanLocalTransport(recorder, { cwd, env }, inputs.local ?? ((_command, operation) => localDecision(operation))),
   });
   const flows = await import("./deploy.js");
   await flows[flow](run, options);

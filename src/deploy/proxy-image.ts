@@ -71,12 +71,14 @@ export function isMissingImageError(text: string): boolean {
   return /manifest unknown|manifest for .* not found|not found: manifest|pull access denied|repository does not exist|No such image/i.test(text);
 }
 
-const built = new WeakSet<Run>();
+/** Builds Berth's proxy image here and pushes it to the app's registry, once per run (hosts that need it at the same time share it). */
+export function buildAndPushProxyImage(run: Run): Promise<string> {
+  run.services.once.proxyImage ??= buildAndPush(run);
+  return run.services.once.proxyImage;
+}
 
-/** Builds Berth's proxy image here and pushes it to the app's registry (once per run). */
-export async function buildAndPushProxyImage(run: Run): Promise<string> {
+async function buildAndPush(run: Run): Promise<string> {
   const image = berthProxyImage(run.config);
-  if (built.has(run)) return image;
   const distEntry = join(PROXY_PACKAGE_DIRECTORY, "dist/bin/kamal-proxy.js");
   if (!existsSync(distEntry)) {
     throw new BerthError(`Can't build Berth's proxy image: ${distEntry} is missing (run npm run build, or set proxy.run.repository to an image the hosts can pull)`);
@@ -93,7 +95,6 @@ export async function buildAndPushProxyImage(run: Run): Promise<string> {
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }
-  built.add(run);
   return image;
 }
 

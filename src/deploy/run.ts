@@ -10,6 +10,7 @@ import type { CommandContext } from "../core/context.js";
 import type { GlobalOptions } from "../core/context.js";
 import { batching, iso8601, render, type Cmd, type Redacted, type TagContext } from "../commands/index.js";
 import type { BatchStep, BatchStepResult } from "../commands/batch.js";
+import type { Operation } from "../commands/operation.js";
 import type { Configuration, Selection } from "../config/index.js";
 import type { Level, Output, SayColor } from "../output/index.js";
 import type { SecretsLookup } from "../secrets/types.js";
@@ -27,8 +28,10 @@ import {
   type TransportStats,
 } from "../transport/index.js";
 import { BerthError } from "../util/errors.js";
+import type { StepOutcome } from "./carrier.js";
 import { DisplayBridge } from "./display.js";
-import { dockerApiOf, runApiStep } from "./docker-api.js";
+import { runHook } from "./hooks.js";
+import { RunServices } from "./services.js";
 
 /** How local commands are run (replaced in tests). */
 export type LocalTransportFactory = (options: { cwd: string; env: NodeJS.ProcessEnv; display: DisplayBridge }) => Transport;
@@ -89,6 +92,8 @@ export class Run {
    * parent deploy already holds it), as Kamal's Commander#reset does.
    */
   holdingLock: boolean;
+  /** Per-run state: the carriers beside the shell, and work done once per run. */
+  readonly services: RunServices;
 
   private remoteTransport: Transport | undefined;
   /** The transport being made: concurrent first callers must share it, not make one each. */
@@ -117,6 +122,7 @@ export class Run {
       primaryOnly: this.globals.primary,
     });
     if (inputs.identity) this.identityPromise = Promise.resolve(inputs.identity);
+    this.services = new RunServices(this);
   }
 
   /** Loads the configuration and registers the run's cleanup with the CLI. */
@@ -197,31 +203,32 @@ export class Run {
 
   /**
    * Runs several steps in one round trip. Throws for the first required step that failed, with
-   * SSHKit's message naming that step; returns every step's result otherwise. Where the run has
-   * the host's Docker API open, steps that carry API requests go by the API instead.
+   * SSHKit's message naming that step; returns every step's result otherwise. An operation that
+   * an open carrier takes (the host's Docker API, the proxy's control socket) goes by it; the
+   * others go in shell batches between them, in order.
    */
   async batch(
     host: string,
-    steps: readonly (Cmd | BatchStep)[],
+    steps: readonly (Operation | BatchStep)[],
     options: { level?: Level; loginShell?: boolean } = {},
   ): Promise<BatchStepResult[]> {
     if (steps.length === 0) return [];
-    const normalized = steps.map((step): BatchStep => ("parts" in step ? { command: step } : step));
-    const api = normalized.some((step) => step.api !== undefined) ? await dockerApiOf(this, host) : undefined;
-    if (api === undefined) return this.shellBatch(host, normalized, options);
-    // Steps with Docker API requests go by the API, the others in shell batches between them.
+    const normalized = steps.map(batching.toStep);
+    const carriers = await Promise.all(normalized.map((step) => this.carrierFor(host, step.command)));
+    if (carriers.every((carrier) => carrier === undefined)) return this.shellBatch(host, normalized, options);
     const results: BatchStepResult[] = [];
     for (let index = 0; index < normalized.length; ) {
       const step = normalized[index]!;
-      if (step.api !== undefined) {
-        const outcome = await runApiStep(this, host, step, api, options.level ?? "info");
+      const carrier = carriers[index];
+      if (carrier !== undefined) {
+        const outcome = await carrier(options.level ?? "info");
         results.push({ index, label: step.label, ran: true, ...outcome });
         if (outcome.code !== 0 && !step.allowFailure) throw new CommandFailedError(host, render(step.command), outcome.code, outcome.stdout, outcome.stderr);
         index++;
         continue;
       }
       let end = index;
-      while (end < normalized.length && normalized[end]!.api === undefined) end++;
+      while (end < normalized.length && carriers[end] === undefined) end++;
       const offset = index;
       results.push(...(await this.shellBatch(host, normalized.slice(index, end), options)).map((result) => ({ ...result, index: result.index + offset })));
       index = end;
@@ -229,12 +236,31 @@ export class Run {
     return results;
   }
 
+  /** The carrier other than the shell that takes this operation on the host, if one is open. */
+  private async carrierFor(host: string, operation: Operation): Promise<((level: Level) => Promise<StepOutcome>) | undefined> {
+    const { dockerApi, proxyControl } = this.services;
+    switch (operation.kind) {
+      case "proxy-deploy":
+        return (await proxyControl.carries(host)) ? () => proxyControl.carry(host, operation) : undefined;
+      case "container-run":
+      case "container-stop":
+      case "container-rename":
+      case "container-remove":
+      case "image-tag":
+      case "image-remove":
+      case "host-state":
+        return (await dockerApi.carries(host, operation)) ? (level) => dockerApi.carry(host, operation, level) : undefined;
+      default:
+        return undefined;
+    }
+  }
+
   private async shellBatch(host: string, steps: readonly BatchStep[], options: { level?: Level; loginShell?: boolean }): Promise<BatchStepResult[]> {
     const batch = batching.batch(steps, { nonce: randomBytes(8).toString("hex") });
     const transport = await this.remote();
     const shown = batch.steps.map((step) => render(step.command)).join(" ; ");
-    this.display.expect(host, render(batch.command), { level: options.level ?? "info", shown, hideLinesWith: batch.marker });
-    const result = await transport.run(host, batch.command, { allowFailure: true, ...(options.loginShell ? { loginShell: true } : {}) });
+    this.display.expect(host, render(batch), { level: options.level ?? "info", shown, hideLinesWith: batch.marker });
+    const result = await transport.run(host, batch, { allowFailure: true, ...(options.loginShell ? { loginShell: true } : {}) });
     const results = batching.parseBatch(batch, result);
     const failure = batching.firstFailure(results, batch);
     if (failure !== undefined) {
@@ -302,7 +328,7 @@ export class Run {
 
   /** Runs the `pre-connect` hook once, before the first SSH connection (or before a build). */
   beforeFirstConnection(): Promise<void> {
-    this.preConnect ??= import("./hooks.js").then(({ runHook }) => runHook(this, "pre-connect", { secrets: true }));
+    this.preConnect ??= runHook(this, "pre-connect", { secrets: true });
     return this.preConnect;
   }
 

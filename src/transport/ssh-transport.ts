@@ -27,7 +27,7 @@ import {
   type SshInvocation,
 } from "./ssh-args.js";
 import type { SshSettings, SshkitSettings } from "./ssh-settings.js";
-import { describeUpload, uploadCommand } from "./upload-command.js";
+import { describeUpload, upload } from "../commands/upload.js";
 import type { CommandKind, RunOptions, RunResult, Transport, TransportObserver, TransportStats, UploadOptions } from "./types.js";
 
 export interface SshTransportOptions {
@@ -147,10 +147,9 @@ export class SshTransport implements Transport {
   }
 
   async upload(host: string, body: Buffer | Redacted, remotePath: string, options: UploadOptions = {}): Promise<void> {
-    const mode = options.mode ?? 0o600;
     const bytes = stdinBytes(body) ?? Buffer.alloc(0);
-    const command = uploadCommand(remotePath, mode, options.owner);
-    await this.execute(host, { kind: "upload", shown: describeUpload(remotePath, bytes.length, mode), command, stdin: bytes, loginShell: false }, {});
+    const command = upload(remotePath, bytes, options);
+    await this.execute(host, { kind: "upload", shown: describeUpload(command), command, stdin: bytes, loginShell: false }, {});
     this.counters.uploaded(bytes.length);
   }
 

@@ -2,6 +2,7 @@
 import type { Configuration, Role } from "../../config/index.js";
 import { pipe } from "../../core/cmd.js";
 import type { Cmd } from "../../core/cmd.js";
+import { containerRename, type ContainerRename } from "../container.js";
 import { containerIdFor, docker, requireHex, xargs } from "../shared.js";
 import { containerFilterArgs } from "./filters.js";
 
@@ -33,8 +34,8 @@ export function replacedVersion(version: string, random: string): string {
 }
 
 /** `docker rename <name> <name for new version>` (moves an old container of the same version aside). */
-export function renameContainer(_config: Configuration, role: Role, version: string, newVersion: string): Cmd {
-  return docker("rename", role.containerName(version), role.containerName(newVersion));
+export function renameContainer(_config: Configuration, role: Role, version: string, newVersion: string): ContainerRename {
+  return containerRename(role.containerName(version), role.containerName(newVersion));
 }
 
 /** `… | xargs docker inspect --format '{{json .State.Health}}'`: the health check's last results. */

@@ -3,6 +3,7 @@
 import type { Configuration } from "../../config/index.js";
 import { any, argumentize, chain, cmd, combine, pipe } from "../../core/cmd.js";
 import type { Cmd, Part } from "../../core/cmd.js";
+import { probe } from "../operation.js";
 import { docker } from "../shared.js";
 import { builderName, platforms, remoteContextName } from "./kind.js";
 import type { BuilderKind } from "./kind.js";
@@ -125,7 +126,7 @@ export function inspectBuilder(config: Configuration, kind: BuilderKind): Cmd | 
   switch (kind) {
     case "local":
     case "cloud":
-      return config.builder.dockerDriver ? null : docker("buildx", "inspect", name);
+      return config.builder.dockerDriver ? null : probe(docker("buildx", "inspect", name));
     case "remote":
     case "hybrid": {
       const context = remoteContextName(config, kind);

@@ -2,6 +2,7 @@
 import type { Configuration } from "../../config/index.js";
 import { any, cmd, pipe } from "../../core/cmd.js";
 import type { Cmd } from "../../core/cmd.js";
+import { probe, type Probe } from "../operation.js";
 import { docker } from "../shared.js";
 
 /** `docker image rm --force repo:VER`: so the pull below fetches the registry's copy. */
@@ -26,8 +27,8 @@ export function validateImage(config: Configuration): Cmd {
  * `docker image inspect --format '{{.Id}} {{index .Config.Labels "service"}}' repo:VER`: the image
  * a store holds under this version's tag and its service label; prints nothing when it has none.
  */
-export function imageIdentity(config: Configuration): Cmd {
-  return cmd(docker("image", "inspect", "--format", `'{{.Id}} {{index .Config.Labels "service"}}'`, config.absoluteImage), "2>/dev/null", "||", "true");
+export function imageIdentity(config: Configuration): Probe {
+  return probe(cmd(docker("image", "inspect", "--format", `'{{.Id}} {{index .Config.Labels "service"}}'`, config.absoluteImage), "2>/dev/null", "||", "true"));
 }
 
 export interface ImageIdentity {

@@ -2,8 +2,8 @@
 // Services are named `<svc>-<role>[-<dest>]` for app roles and `<accessory service>` for accessories.
 import type { ProxyConfig } from "../../config/index.js";
 import { PROXY_CONTAINER_NAME } from "../../config/index.js";
-import type { Cmd, PartInput } from "../../core/cmd.js";
-import { docker, proxyFlags } from "../shared.js";
+import { cmd, type Cmd, type PartInput } from "../../core/cmd.js";
+import { docker, proxyArgv, proxyFlags } from "../shared.js";
 import type { FlagValue } from "../shared.js";
 
 /** `docker exec kamal-proxy kamal-proxy …` */
@@ -16,12 +16,23 @@ function targetsOf(targets: string | readonly string[], port: number): string[] 
   return (typeof targets === "string" ? [targets] : targets).map((target) => `${target}:${port}`);
 }
 
+/** A switch of the proxy's traffic to new targets: `docker exec kamal-proxy kamal-proxy deploy …`, or the same call on the proxy's control socket. */
+export interface ProxyDeploy extends Cmd {
+  readonly kind: "proxy-deploy";
+  /** `kamal-proxy deploy …`: the command inside the container, as a control-socket call is shown. */
+  readonly proxyCommand: Cmd;
+  /** Its arguments as the proxy's own CLI takes them on the control socket (no shell, no quotes). */
+  readonly argv: readonly string[];
+}
+
 /**
  * `kamal-proxy deploy <service> --target="<id>:<app_port>" …` with the proxy's options in Kamal's
  * order (hosts, TLS, timeouts, health check, buffering, path prefixes, headers, error pages).
  */
-export function deploy(service: string, proxy: ProxyConfig, targets: string | readonly string[]): Cmd {
-  return proxyExec("deploy", service, proxyFlags({ target: targetsOf(targets, proxy.appPort), ...proxy.deployOptions() }));
+export function deploy(service: string, proxy: ProxyConfig, targets: string | readonly string[]): ProxyDeploy {
+  const flags: Record<string, FlagValue> = { target: targetsOf(targets, proxy.appPort), ...proxy.deployOptions() };
+  const proxyCommand = cmd("kamal-proxy", "deploy", service, proxyFlags(flags));
+  return { kind: "proxy-deploy", parts: docker("exec", PROXY_CONTAINER_NAME, proxyCommand).parts, proxyCommand, argv: ["deploy", service, ...proxyArgv(flags)] };
 }
 
 /** `kamal-proxy remove <service>`: stops routing to the service (no drain). */
