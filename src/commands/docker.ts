@@ -51,6 +51,11 @@ export function createNetwork(): Cmd {
   return docker("network", "create", "kamal");
 }
 
+/** `docker network rm kamal` (Berth's `remove` where no app is left; Kamal leaves the network). */
+export function removeNetwork(): Cmd {
+  return docker("network", "rm", "kamal");
+}
+
 /** Kamal's test for the harmless failure of `createNetwork`. */
 export function isNetworkExistsError(output: string): boolean {
   return /already exists/.test(output);

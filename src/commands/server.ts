@@ -19,6 +19,11 @@ export function appDirectoryCount(config: Configuration): Cmd {
   return pipe(cmd("ls", config.appsDirectory), cmd("wc", "-l"));
 }
 
+/** `ls -A .kamal/apps 2>/dev/null | wc -l`: the apps left on the host after a removal (0 without the directory). */
+export function remainingAppCount(config: Configuration): Cmd {
+  return cmd("ls", "-A", config.appsDirectory, "2>/dev/null", "|", "wc", "-l");
+}
+
 /** `ls .kamal/apps`: the apps (`<svc>[-dest]`) deployed on the host. */
 export function listApps(config: Configuration): Cmd {
   return cmd("ls", config.appsDirectory);

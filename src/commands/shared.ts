@@ -14,6 +14,12 @@ export const makeDirectory = (path: string): Cmd => cmd("mkdir", "-p", path);
 /** `mkdir -p <dirname of file>` */
 export const makeDirectoryFor = (file: string): Cmd => makeDirectory(dirname(file));
 
+/** `chmod <mode> <path>` */
+export const changeMode = (path: string, mode: string | number): Cmd => cmd("chmod", mode, path);
+
+/** `chown <owner> <path>` */
+export const changeOwner = (path: string, owner: string): Cmd => cmd("chown", owner, path);
+
 /** `rm -r <path>` */
 export const removeDirectory = (path: string): Cmd => cmd("rm", "-r", path);
 

@@ -14,9 +14,8 @@ import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
-import { app as appCommands, auditor, cmd, combine, envFile } from "../commands/index.js";
+import { app as appCommands, auditor, envFile } from "../commands/index.js";
 import type { BatchStep } from "../commands/batch.js";
-import { errorPagesVersionDirectory } from "../commands/app/error-pages.js";
 import { hostStateRead } from "../commands/host-state.js";
 import { upload } from "../commands/upload.js";
 import type { Role } from "../config/index.js";
@@ -151,8 +150,7 @@ function errorPagesArchive(run: Run): Buffer | undefined {
 async function prepareHost(run: Run, host: string, version: string, archive: Buffer | undefined, states: Map<string, RoleState> | undefined): Promise<void> {
   const config = run.config;
   if (archive !== undefined) {
-    const directory = errorPagesVersionDirectory(config, version);
-    await run.exec(host, combine(cmd("mkdir", "-p", directory), cmd("tar", "-x", "-C", directory)), { stdin: archive });
+    await run.exec(host, appCommands.extractErrorPages(config, archive, version));
   }
   for (const role of run.selection.rolesOn(host)) {
     const certificate = role.proxy?.customCertificate;

@@ -5,12 +5,11 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
-import { docker } from "../commands/shared.js";
+import { proxy as proxyCommands } from "../commands/index.js";
 import {
   BERTH_PROXY_BASE_IMAGE,
   BERTH_PROXY_BASE_IMAGE_ENV,
   BERTH_PROXY_TAG,
-  PROXY_IMAGE_TITLE_LABEL,
   ProxyRun,
   berthProxyRepository,
   type Configuration,
@@ -88,10 +87,8 @@ async function buildAndPush(run: Run): Promise<string> {
   await loginLocally(run);
   const stage = stageProxyContext();
   try {
-    await run.local(
-      docker("build", "--build-arg", `BASE=${base}`, "--label", PROXY_IMAGE_TITLE_LABEL, "-t", image, "-f", join(stage, "Dockerfile"), stage),
-    );
-    await run.local(docker("push", image));
+    await run.local(proxyCommands.buildImage({ image, base, dockerfile: join(stage, "Dockerfile"), context: stage }));
+    await run.local(proxyCommands.pushImage(image));
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }

@@ -4,6 +4,7 @@ import { pipe } from "../../core/cmd.js";
 import type { Cmd } from "../../core/cmd.js";
 import { containerRename, type ContainerRename } from "../container.js";
 import { containerIdFor, docker, requireHex, xargs } from "../shared.js";
+import { stopArgs } from "./core.js";
 import { containerFilterArgs } from "./filters.js";
 
 export const DOCKER_HEALTH_LOG_FORMAT = "'{{json .State.Health}}'";
@@ -11,6 +12,16 @@ export const DOCKER_HEALTH_LOG_FORMAT = "'{{json .State.Health}}'";
 /** `docker container ls --all --filter …` */
 export function listContainers(config: Configuration, role: Role): Cmd {
   return docker("container", "ls", "--all", containerFilterArgs(config, role));
+}
+
+/** `docker container ls --all --filter label=service=… --filter label=destination=…`: every role's containers. */
+export function listAllContainers(config: Configuration): Cmd {
+  return docker("container", "ls", "--all", containerFilterArgs(config, undefined));
+}
+
+/** `docker ps --quiet --filter … | xargs docker stop [-t N]`: every running container of the role (`berth remove` leaves none). */
+export function stopAll(config: Configuration, role: Role): Cmd {
+  return pipe(docker("ps", "--quiet", containerFilterArgs(config, role)), xargs(docker("stop", stopArgs(role))));
 }
 
 /** `docker container ls --all --filter … --format '{{ .Names }}'` */
