@@ -11,7 +11,7 @@ export type { ResolveVersionOptions } from "./version.js";
 export { Configuration } from "./model/configuration.js";
 export type { ConfigurationOptions, HooksOutput } from "./model/configuration.js";
 export { Role, DEFAULT_RESTART_POLICY } from "./model/role.js";
-export { Accessory, DEFAULT_ACCESSORY_NETWORK } from "./model/accessory.js";
+export { Accessory } from "./model/accessory.js";
 export type { AccessoryFile, AccessoryDirectory } from "./model/accessory.js";
 export { ProxyConfig } from "./model/proxy.js";
 export { ProxyRun } from "./model/proxy-run.js";

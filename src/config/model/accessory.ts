@@ -9,9 +9,8 @@ import { Registry } from "./registry.js";
 import { splitRestartPolicy, type Role } from "./role.js";
 import { isHash, optionalText, present, text, textList, textMap } from "./values.js";
 import type { DockerOptionValue } from "./values.js";
+import { DEFAULT_ACCESSORY_FILE_MODE, DEFAULT_ACCESSORY_NETWORK } from "../defaults.js";
 
-export const DEFAULT_ACCESSORY_NETWORK = "kamal";
-export const DEFAULT_ACCESSORY_FILE_MODE = "755";
 
 /** A local file uploaded to the host and mounted into the container. */
 export interface AccessoryFile {

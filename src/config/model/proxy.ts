@@ -3,7 +3,14 @@
 import { Redacted } from "../../core/cmd.js";
 import type { SecretsLookup } from "../../secrets/types.js";
 import { BerthError } from "../../util/errors.js";
-import { DEFAULT_LOG_REQUEST_HEADERS } from "../proxy-defaults.js";
+import {
+  DEFAULT_APP_PORT,
+  DEFAULT_BUFFERING,
+  DEFAULT_HEALTHCHECK_INTERVAL,
+  DEFAULT_HEALTHCHECK_PATH,
+  DEFAULT_HEALTHCHECK_TIMEOUT,
+  DEFAULT_LOG_REQUEST_HEADERS,
+} from "../proxy-defaults.js";
 import { deepMerge } from "../merge.js";
 import type { ProxyBoot } from "./proxy-boot.js";
 import { ProxyRun } from "./proxy-run.js";
@@ -79,7 +86,7 @@ export class ProxyConfig {
   }
 
   get appPort(): number {
-    return numberOrUndefined(this.raw.app_port) ?? 80;
+    return numberOrUndefined(this.raw.app_port) ?? DEFAULT_APP_PORT;
   }
 
   /** True for automatic (Let's Encrypt) and custom certificates alike. */
@@ -115,17 +122,17 @@ export class ProxyConfig {
   get healthcheck(): Healthcheck {
     const config = isHash(this.raw.healthcheck) ? this.raw.healthcheck : {};
     return {
-      path: optionalText(config.path) ?? "/up",
-      interval: numberOrUndefined(config.interval) ?? 1,
-      timeout: numberOrUndefined(config.timeout) ?? 5,
+      path: optionalText(config.path) ?? DEFAULT_HEALTHCHECK_PATH,
+      interval: numberOrUndefined(config.interval) ?? DEFAULT_HEALTHCHECK_INTERVAL,
+      timeout: numberOrUndefined(config.timeout) ?? DEFAULT_HEALTHCHECK_TIMEOUT,
     };
   }
 
   get buffering(): Buffering {
     const config = isHash(this.raw.buffering) ? this.raw.buffering : {};
     return {
-      requests: booleanOrUndefined(config.requests) ?? true,
-      responses: booleanOrUndefined(config.responses) ?? true,
+      requests: booleanOrUndefined(config.requests) ?? DEFAULT_BUFFERING,
+      responses: booleanOrUndefined(config.responses) ?? DEFAULT_BUFFERING,
       maxRequestBody: numberOrUndefined(config.max_request_body),
       maxResponseBody: numberOrUndefined(config.max_response_body),
       memory: numberOrUndefined(config.memory),

@@ -1,19 +1,20 @@
 // The small sections: SSH pool tuning, boot pacing, output sinks and aliases.
 import { isHash, optionalText, text } from "./values.js";
+import { DEFAULT_SSHKIT_DNS_RETRIES, DEFAULT_SSHKIT_MAX_CONCURRENT_STARTS, DEFAULT_SSHKIT_POOL_IDLE_TIMEOUT } from "../defaults.js";
 
 export class Sshkit {
   constructor(private readonly config: Readonly<Record<string, unknown>>) {}
 
   get maxConcurrentStarts(): number {
-    return typeof this.config.max_concurrent_starts === "number" ? this.config.max_concurrent_starts : 30;
+    return typeof this.config.max_concurrent_starts === "number" ? this.config.max_concurrent_starts : DEFAULT_SSHKIT_MAX_CONCURRENT_STARTS;
   }
 
   get poolIdleTimeout(): number {
-    return typeof this.config.pool_idle_timeout === "number" ? this.config.pool_idle_timeout : 900;
+    return typeof this.config.pool_idle_timeout === "number" ? this.config.pool_idle_timeout : DEFAULT_SSHKIT_POOL_IDLE_TIMEOUT;
   }
 
   get dnsRetries(): number {
-    return typeof this.config.dns_retries === "number" ? this.config.dns_retries : 3;
+    return typeof this.config.dns_retries === "number" ? this.config.dns_retries : DEFAULT_SSHKIT_DNS_RETRIES;
   }
 
   /** The section as written (what `kamal config` prints). */

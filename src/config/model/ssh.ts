@@ -3,6 +3,7 @@ import { REDACTED, Redacted } from "../../core/cmd.js";
 import type { SecretsLookup } from "../../secrets/types.js";
 import { BerthError } from "../../util/errors.js";
 import { optionalText, text, textList } from "./values.js";
+import { DEFAULT_SSH_LOG_LEVEL, DEFAULT_SSH_PORT, DEFAULT_SSH_USER } from "../defaults.js";
 
 export class Ssh {
   constructor(
@@ -11,14 +12,14 @@ export class Ssh {
   ) {}
 
   get user(): string {
-    return optionalText(this.config.user) ?? "root";
+    return optionalText(this.config.user) ?? DEFAULT_SSH_USER;
   }
 
   get port(): number {
     const port = this.config.port;
-    if (port === undefined || port === null) return 22;
+    if (port === undefined || port === null) return DEFAULT_SSH_PORT;
     const parsed = Number.parseInt(text(port), 10);
-    return Number.isNaN(parsed) ? 22 : parsed;
+    return Number.isNaN(parsed) ? DEFAULT_SSH_PORT : parsed;
   }
 
   /** Jump host as `user@host` (root when no user is given). */
@@ -33,7 +34,7 @@ export class Ssh {
   }
 
   get logLevel(): string {
-    return optionalText(this.config.log_level) ?? "fatal";
+    return optionalText(this.config.log_level) ?? DEFAULT_SSH_LOG_LEVEL;
   }
 
   get keysOnly(): boolean | undefined {
