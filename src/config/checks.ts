@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { isIP } from "node:net";
 import { join } from "node:path";
-import { KAMAL_COMPAT_VERSION } from "../version.js";
+import { BERTH_VERSION, KAMAL_COMPAT_VERSION } from "../version.js";
 import type { Configuration } from "./model/configuration.js";
 import type { ProxyRun } from "./model/proxy-run.js";
 import { RESTART_POLICY } from "./model/role.js";
@@ -42,14 +42,18 @@ export function checkSections(raw: Readonly<Record<string, unknown>>, options: {
   if (raw.require_destination === true && options.destination === undefined) {
     add(["require_destination"], "You must specify a destination");
   }
-  if (present(raw.service) && !/^[a-z0-9_-]+$/i.test(text(raw.service))) {
+  // Kamal matches the raw value: a number or a boolean (`service: 123`) is not a name.
+  if (present(raw.service) && (typeof raw.service !== "string" || !/^[a-z0-9_-]+$/i.test(raw.service))) {
     add(["service"], "Service name can only include alphanumeric characters, hyphens, and underscores");
   }
   if (typeof raw.retain_containers === "number" && raw.retain_containers < 1) {
     add(["retain_containers"], "Must retain at least 1 container");
   }
   if (present(raw.minimum_version) && compareVersions(text(raw.minimum_version), KAMAL_COMPAT_VERSION) > 0) {
-    add(["minimum_version"], `Current version is ${KAMAL_COMPAT_VERSION}, minimum required is ${text(raw.minimum_version)}`);
+    add(
+      ["minimum_version"],
+      `Current version is ${KAMAL_COMPAT_VERSION}, minimum required is ${text(raw.minimum_version)} (minimum_version names a Kamal version: Berth ${BERTH_VERSION} does what Kamal ${KAMAL_COMPAT_VERSION} does)`,
+    );
   }
 
   checkRegistry(raw.registry, ["registry"], add);

@@ -1,6 +1,7 @@
 // What `kamal config` prints: the resolved configuration summary, in Kamal's key order
 // (Configuration#to_h), with secret values redacted.
-import { stringify } from "yaml";
+import { Document, Scalar, visit } from "yaml";
+import { RubySymbol } from "./model/values.js";
 
 /** What the document is made of: the Configuration (an interface, so the model's import of this file is no cycle). */
 export interface DocumentSource {
@@ -70,7 +71,21 @@ function withSymbolKeys(document: KamalDocument): Record<string, unknown> {
 export function toYaml(config: DocumentSource, options: { symbolKeys?: boolean } = {}): string {
   const document = toKamalDocument(config);
   const value = options.symbolKeys === false ? document : withSymbolKeys(document);
-  return stringify(value, { version: "1.1", indentSeq: false, directives: true, lineWidth: 0 });
+  const symbols = new Set<Scalar>();
+  const yaml = new Document(value, (_key: unknown, item: unknown) => {
+    if (!(item instanceof RubySymbol)) return item;
+    const scalar = new Scalar(`:${item.name}`);
+    scalar.type = "PLAIN";
+    symbols.add(scalar);
+    return scalar;
+  }, { version: "1.1" });
+  // A plain `:text` reads back as a Symbol, so a string value that starts with a colon is quoted.
+  visit(yaml, {
+    Scalar(key, node) {
+      if (key !== "key" && typeof node.value === "string" && node.value.startsWith(":") && !symbols.has(node)) node.type = "QUOTE_DOUBLE";
+    },
+  });
+  return yaml.toString({ indentSeq: false, directives: true, lineWidth: 0 });
 }
 
 export function toJson(config: DocumentSource): string {

@@ -80,7 +80,7 @@ export function loadConfigFromSources(options: LoadFromSourcesOptions): Configur
   else env.KAMAL_DESTINATION = options.destination;
 
   const documents = [options.base, ...(options.destinationSource ? [options.destinationSource] : [])].map((source) => {
-    const rendered = renderErb(source.text, { file: source.file, env, cwd });
+    const rendered = renderErb(source.text, { file: source.file, env, cwd, yaml: true });
     const parsed = parseYaml(rendered, source.file);
     if (parsed.value === null || typeof parsed.value !== "object" || Array.isArray(parsed.value)) {
       throw new ConfigError([{ path: "", message: "should contain a hash of settings", file: source.file, line: 1, column: 1 }]);

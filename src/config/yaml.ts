@@ -6,6 +6,7 @@
 import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument } from "yaml";
 import type { Document, Node, Pair, Scalar, YAMLMap } from "yaml";
 import { ConfigError } from "./errors.js";
+import { yamlSyntaxIssue } from "./yaml-errors.js";
 
 export type YamlValue = null | string | number | boolean | YamlValue[] | { [key: string]: YamlValue };
 export type Path = readonly (string | number)[];
@@ -69,21 +70,7 @@ const PARSE_OPTIONS = {
 export function parseYaml(text: string, file: string): ParsedYaml {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { ...PARSE_OPTIONS, lineCounter });
-  if (document.errors.length > 0) {
-    throw new ConfigError(
-      document.errors.map((error) => {
-        const position = error.linePos?.[0] ?? lineCounter.linePos(error.pos[0]);
-        const firstLine = error.message.split("\n")[0] ?? error.message;
-        return {
-          path: "",
-          message: `YAML syntax error: ${firstLine.replace(/ at line \d+, column \d+:?$/, "")}`,
-          file,
-          line: position?.line ?? 0,
-          column: position?.col ?? 0,
-        };
-      }),
-    );
-  }
+  if (document.errors.length > 0) throw new ConfigError([yamlSyntaxIssue(text, document.errors, lineCounter, file)]);
   const sourceMap = new SourceMap(file);
   const converter = new Converter(document, lineCounter, sourceMap);
   const value = document.contents === null ? null : converter.convert(document.contents, []);

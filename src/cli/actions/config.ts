@@ -4,6 +4,7 @@
 
 import { Redacted } from "../../core/cmd.js";
 import type { CommandContext } from "../../core/context.js";
+import { RubySymbol } from "../../config/model/values.js";
 import type { NoOptions } from "./not-implemented.js";
 
 export async function config(context: CommandContext, _options: NoOptions): Promise<void> {
@@ -16,6 +17,7 @@ export async function config(context: CommandContext, _options: NoOptions): Prom
 /** Plain data for YAML and JSON: Redacted values become `[REDACTED]`, Maps become objects. */
 export function plainDocument(value: unknown): unknown {
   if (value instanceof Redacted) return value.shown;
+  if (value instanceof RubySymbol) return value.name;
   if (Array.isArray(value)) return value.map(plainDocument);
   if (value instanceof Map) return plainDocument(Object.fromEntries(value));
   if (value instanceof Set) return [...value].map(plainDocument);

@@ -2,7 +2,7 @@
 import { REDACTED, Redacted } from "../../core/cmd.js";
 import type { SecretsLookup } from "../../secrets/types.js";
 import { BerthError } from "../../util/errors.js";
-import { optionalText, text, textList } from "./values.js";
+import { optionalText, RubySymbol, text, textList } from "./values.js";
 import { DEFAULT_SSH_LOG_LEVEL, DEFAULT_SSH_PORT, DEFAULT_SSH_USER } from "../defaults.js";
 
 export class Ssh {
@@ -84,7 +84,8 @@ export class Ssh {
       key_data: this.keyDataEntries?.map(() => REDACTED),
       config: this.config.config === undefined ? undefined : this.configFiles,
       forward_agent: this.forwardAgent,
-      log_level: this.logLevel,
+      // Kamal's default is the Symbol :fatal; a configured level stays the string written.
+      log_level: optionalText(this.config.log_level) ?? new RubySymbol(DEFAULT_SSH_LOG_LEVEL),
     };
     for (const key of Object.keys(options)) if (options[key] === undefined) delete options[key];
     return options;

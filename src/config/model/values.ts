@@ -58,3 +58,15 @@ export function dockerOptions(value: unknown): Record<string, DockerOptionValue>
   }
   return result;
 }
+
+/**
+ * A Ruby Symbol among the values `kamal config` prints (`:log_level: :fatal`): YAML shows it as
+ * a plain `:name`, JSON as its name (Ruby's to_json of a Symbol).
+ */
+export class RubySymbol {
+  constructor(readonly name: string) {}
+
+  toJSON(): string {
+    return this.name;
+  }
+}
