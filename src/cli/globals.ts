@@ -5,7 +5,7 @@ import { InvalidArgumentError, Option, type Command } from "commander";
 import { DEFAULT_GLOBAL_OPTIONS, type GlobalOptions } from "../core/context.js";
 import type { OutputFormat } from "../output/index.js";
 
-export const GLOBAL_OPTION_KEYS = [
+const GLOBAL_OPTION_KEYS = [
   "configFile",
   "destination",
   "verbose",
@@ -30,7 +30,7 @@ export function parseNumber(value: string): number {
   return number;
 }
 
-export function parseList(value: string): string[] {
+function parseList(value: string): string[] {
   return value
     .split(",")
     .map((item) => item.trim())

@@ -38,7 +38,7 @@ export interface RunCliOptions {
 
 const MAX_ALIAS_DEPTH = 5;
 
-export function processIO(): CliIO {
+function processIO(): CliIO {
   return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
 }
 

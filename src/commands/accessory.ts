@@ -12,7 +12,7 @@ function serviceFilter(accessory: Accessory): Part[] {
 }
 
 /** `--env K="v" … --env-file .kamal/apps/<svc>/env/accessories/<name>.env` */
-export function envArgs(accessory: Accessory): Part[] {
+function envArgs(accessory: Accessory): Part[] {
   return [...argumentize("--env", accessory.resolvedEnv().clear), "--env-file", accessory.envFilePath];
 }
 

@@ -9,7 +9,7 @@ import { Tags } from "./tags.js";
 import type { TagContext, TagDetails } from "./tags.js";
 
 /** `[<recorded_at>] [<performer>] [<destination>] [<details…>] <line>` */
-export function auditLine(config: Configuration, context: TagContext, line: string, details: TagDetails = {}): string {
+function auditLine(config: Configuration, context: TagContext, line: string, details: TagDetails = {}): string {
   for (const value of [line, ...Object.values(details)]) {
     if ((value as unknown) instanceof Redacted) throw new BerthError("An audit line cannot contain a secret (a redacted value was given)");
   }

@@ -84,7 +84,7 @@ export function listImages(label: string): DockerApiCall {
 }
 
 /** Where Docker's CLI looks for the daemon unless told otherwise. */
-export const DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock";
+const DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock";
 
 /**
  * What decides which daemon `docker` talks to on the host, in the environment the deploy's

@@ -5,8 +5,8 @@ import { Redacted, any, combine, quote, withStdin } from "../core/cmd.js";
 import type { Cmd } from "../core/cmd.js";
 import { docker } from "./shared.js";
 
-export const LOCAL_REGISTRY_CONTAINER = "kamal-docker-registry";
-export const LOCAL_REGISTRY_IMAGE = "registry:3";
+const LOCAL_REGISTRY_CONTAINER = "kamal-docker-registry";
+const LOCAL_REGISTRY_IMAGE = "registry:3";
 
 /** `docker login [server] -u [REDACTED] --password-stdin`, the password in `stdin`. Secrets are looked up here. */
 export function login(registry: Registry): Cmd {

@@ -50,7 +50,7 @@ export function upload(path: string, body: Buffer | Redacted, { mode = 0o600, ow
 export const formatMode = (mode: number): string => mode.toString(8).padStart(4, "0");
 
 /** The body's size in bytes. */
-export function uploadBytes(body: Buffer | Redacted): number {
+function uploadBytes(body: Buffer | Redacted): number {
   return Buffer.isBuffer(body) ? body.length : Buffer.byteLength(body.value);
 }
 

@@ -23,7 +23,7 @@ export interface Finding {
 }
 
 /** Commands an alias may not shadow. */
-export const BUILT_IN_COMMANDS: readonly string[] = [
+const BUILT_IN_COMMANDS: readonly string[] = [
   "accessory", "app", "audit", "build", "config", "deploy", "details", "docs", "help", "init", "lock",
   "proxy", "prune", "redeploy", "registry", "remove", "rollback", "schema", "secrets", "server", "setup",
   "upgrade", "version",
@@ -288,7 +288,7 @@ function rolePath(config: Configuration, name: string): Path {
 }
 
 /** Compares dotted versions numerically (Gem::Version for plain releases). */
-export function compareVersions(a: string, b: string): number {
+function compareVersions(a: string, b: string): number {
   const parse = (version: string): (number | string)[] =>
     version
       .trim()

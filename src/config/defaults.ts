@@ -14,6 +14,9 @@ export const DEFAULT_DEPLOY_TIMEOUT = 30;
 /** Seconds in-flight requests get before an old container is stopped. */
 export const DEFAULT_DRAIN_TIMEOUT = 30;
 
+/** `docker run --restart` unless `options.restart` is given. */
+export const DEFAULT_RESTART_POLICY = "unless-stopped";
+
 export const DEFAULT_BUILDER_DRIVER = "docker-container";
 export const DEFAULT_DOCKERFILE = "Dockerfile";
 

@@ -35,7 +35,7 @@ export const DEFAULT_LOG_REQUEST_HEADERS: readonly string[] = ["Cache-Control", 
 // `proxy.run.repository: basecamp/kamal-proxy` (and `version`).
 
 /** The image name next to the app's image: `<registry>/<image namespace>/berth-proxy`. */
-export const BERTH_PROXY_IMAGE_NAME = "berth-proxy";
+const BERTH_PROXY_IMAGE_NAME = "berth-proxy";
 /** The Berth proxy's own version (proxy/package.json); a test keeps the two equal. */
 export const BERTH_PROXY_VERSION = "0.1.1";
 /**

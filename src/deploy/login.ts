@@ -67,13 +67,6 @@ export function remoteLoginCommand(run: Run): Cmd | null {
   return registryCommands.login(registry);
 }
 
-/** `docker login` on each host. */
-export async function loginOnHosts(run: Run, hosts: readonly string[]): Promise<void> {
-  const login = remoteLoginCommand(run);
-  if (login === null) return;
-  await run.on(hosts, (host) => run.exec(host, login));
-}
-
 function localRegistryUnsupported(run: Run): BerthError {
   return new BerthError(
     `registry/server: ${run.config.registry.server} is a local registry, which Kamal reaches from the hosts through an SSH tunnel; ` +

@@ -8,7 +8,7 @@ import { render, type Redacted } from "../commands/index.js";
 import type { Batch } from "../commands/batch.js";
 import type { Operation } from "../commands/operation.js";
 import { formatMode, type Upload } from "../commands/upload.js";
-import { CommandFailedError, LocalTransport } from "../transport/index.js";
+import { CommandFailedError, LOCAL_HOST, LocalTransport } from "../transport/index.js";
 import type { RunOptions, RunResult, Transport, TransportObserver, TransportStats, UploadOptions } from "../transport/index.js";
 
 /** One recorded command, as logs would show it (secrets redacted, stdin never shown). */
@@ -178,7 +178,7 @@ export class PlanLocalTransport implements Transport {
   async run(host: string, command: Operation, options: RunOptions = {}): Promise<RunResult> {
     const text = render(command);
     const decision = this.decide(text, command);
-    if (decision.record) this.recorder.record("localhost", text, this.recorder.nextRoundTrip("localhost"), options.allowFailure ?? false);
+    if (decision.record) this.recorder.record(LOCAL_HOST, text, this.recorder.nextRoundTrip(LOCAL_HOST), options.allowFailure ?? false);
     if (decision.run) return this.real.run(host, command, options);
     return result(host, decision.reply?.code ?? 0, decision.reply?.stdout ?? "");
   }

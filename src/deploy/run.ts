@@ -16,6 +16,7 @@ import type { Level, Output, SayColor } from "../output/index.js";
 import type { SecretsLookup } from "../secrets/types.js";
 import {
   CommandFailedError,
+  LOCAL_HOST,
   LocalTransport,
   SshTransport,
   onHosts,
@@ -316,8 +317,8 @@ export class Run {
     const factory = this.inputs.local ?? defaultLocal;
     const transport = factory({ cwd: options.cwd ?? this.cwd, env, display: this.display });
     const text = render(command);
-    this.display.expect("localhost", text, { level: options.level ?? "info", ...(options.shown === undefined ? {} : { shown: options.shown }) });
-    return transport.run("localhost", command, {
+    this.display.expect(LOCAL_HOST, text, { level: options.level ?? "info", ...(options.shown === undefined ? {} : { shown: options.shown }) });
+    return transport.run(LOCAL_HOST, command, {
       ...(options.allowFailure ? { allowFailure: true } : {}),
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
       ...(options.stdin === undefined ? {} : { stdin: options.stdin }),

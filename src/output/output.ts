@@ -291,7 +291,7 @@ interface ErrorDescription {
 /** bin/kamal names a host failure by its cause: `ERROR (SSHKit::Command::Failed): Exception while…`. */
 const HOST_FAILURE_KIND = "SSHKit::Runner::ExecuteError";
 
-export function describeError(error: unknown): ErrorDescription {
+function describeError(error: unknown): ErrorDescription {
   if (error instanceof BerthError) {
     const cause = error.kind === HOST_FAILURE_KIND ? error.cause : undefined;
     if (cause instanceof BerthError) return { kind: cause.kind, message: error.message, stack: cause.stack, isBug: false };

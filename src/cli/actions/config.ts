@@ -15,7 +15,7 @@ export async function config(context: CommandContext, _options: NoOptions): Prom
 }
 
 /** Plain data for YAML and JSON: Redacted values become `[REDACTED]`, Maps become objects. */
-export function plainDocument(value: unknown): unknown {
+function plainDocument(value: unknown): unknown {
   if (value instanceof Redacted) return value.shown;
   if (value instanceof RubySymbol) return value.name;
   if (Array.isArray(value)) return value.map(plainDocument);

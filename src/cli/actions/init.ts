@@ -14,7 +14,7 @@ export interface InitOptions {
 }
 
 /** templates/init/ of the Berth package: two levels above src/cli/actions and dist/cli/actions. */
-export const DEFAULT_TEMPLATE_DIR = join(packageRoot(), "templates", "init");
+const DEFAULT_TEMPLATE_DIR = join(packageRoot(), "templates", "init");
 
 const DEPLOY_FILE = join("config", "deploy.yml");
 const SECRETS_FILE = join(".kamal", "secrets");

@@ -7,7 +7,7 @@ import { containerIdFor, docker, requireHex, xargs } from "../shared.js";
 import { stopArgs } from "./core.js";
 import { containerFilterArgs } from "./filters.js";
 
-export const DOCKER_HEALTH_LOG_FORMAT = "'{{json .State.Health}}'";
+const DOCKER_HEALTH_LOG_FORMAT = "'{{json .State.Health}}'";
 
 /** `docker container ls --all --filter …` */
 export function listContainers(config: Configuration, role: Role): Cmd {

@@ -7,7 +7,7 @@ import { containerRun, containerStop, type ContainerRun, type ContainerStop } fr
 import { containerIdFor, docker, makeDirectory, requireHex, xargs } from "../shared.js";
 import { containerFilterArgs, currentRunningContainer, extractVersionFromName } from "./filters.js";
 
-export const DOCKER_HEALTH_STATUS_FORMAT = "'{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}'";
+const DOCKER_HEALTH_STATUS_FORMAT = "'{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}'";
 
 /** The version to act on: the configured one unless given. */
 function versionOf(config: Configuration, version: string | undefined): string {
@@ -125,4 +125,3 @@ export function ensureEnvDirectory(role: Role): Cmd {
   return makeDirectory(role.envDirectory);
 }
 
-export { ACTIVE_STATUSES, containerFilterArgs } from "./filters.js";

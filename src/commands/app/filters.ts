@@ -6,9 +6,9 @@ import type { Cmd, Part } from "../../core/cmd.js";
 import { docker } from "../shared.js";
 
 /** Statuses Kamal treats as "the current container". */
-export const ACTIVE_STATUSES: readonly string[] = ["running", "restarting"];
+const ACTIVE_STATUSES: readonly string[] = ["running", "restarting"];
 
-export function containerFilters(config: Configuration, role: Role | undefined, statuses: readonly string[] = []): string[] {
+function containerFilters(config: Configuration, role: Role | undefined, statuses: readonly string[] = []): string[] {
   return [
     `label=service=${config.service}`,
     `label=destination=${config.destination ?? ""}`,

@@ -8,7 +8,7 @@ import { docker } from "../shared.js";
 import { builderName, platforms, remoteContextName } from "./kind.js";
 import type { BuilderKind } from "./kind.js";
 
-export const ENDPOINT_DOCKER_HOST_INSPECT = "'{{.Endpoints.docker.Host}}'";
+const ENDPOINT_DOCKER_HOST_INSPECT = "'{{.Endpoints.docker.Host}}'";
 
 export interface BuildOptions {
   /** `registry` pushes as it builds; `docker` loads into the local image store. */

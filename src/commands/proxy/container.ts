@@ -14,7 +14,7 @@ function dockerRunBase(): Part[] {
 }
 
 /** `--volume <apps-config> --publish … --log-opt max-size=… [--expose=M] [options]`, Kamal's order. */
-export function runDockerOptions(run: ProxyRun): Part[] {
+function runDockerOptions(run: ProxyRun): Part[] {
   return [
     "--volume",
     run.appsVolume,
@@ -26,7 +26,7 @@ export function runDockerOptions(run: ProxyRun): Part[] {
 }
 
 /** `kamal-proxy run [--debug] [--metrics-port "M"]` */
-export function runCommand(run: ProxyRun): Part[] {
+function runCommand(run: ProxyRun): Part[] {
   return ["kamal-proxy", "run", ...optionize(run.runCommandOptions())];
 }
 

@@ -7,7 +7,7 @@ import { docker, proxyArgv, proxyFlags } from "../shared.js";
 import type { FlagValue } from "../shared.js";
 
 /** `docker exec kamal-proxy kamal-proxy …` */
-export function proxyExec(...parts: PartInput[]): Cmd {
+function proxyExec(...parts: PartInput[]): Cmd {
   return docker("exec", PROXY_CONTAINER_NAME, "kamal-proxy", ...parts);
 }
 

@@ -1,6 +1,7 @@
 // A role: a group of hosts running the app with the same command and settings (Kamal's
 // Configuration::Role, with its derived names).
 import type { SecretsLookup } from "../../secrets/types.js";
+import { DEFAULT_RESTART_POLICY } from "../defaults.js";
 import { Env } from "./env.js";
 import type { EnvTag, ResolvedEnv } from "./env.js";
 import { Logging } from "./logging.js";
@@ -9,7 +10,6 @@ import { dockerOptions, isHash, optionalText, present, text, textMap } from "./v
 import type { DockerOptionValue } from "./values.js";
 import { Volume } from "./volume.js";
 
-export const DEFAULT_RESTART_POLICY = "unless-stopped";
 
 /** What a role reads of the configuration around it (the Configuration, seen from below). */
 export interface RoleContext extends ProxyContext {
@@ -31,7 +31,7 @@ export interface RoleContext extends ProxyContext {
 export const RESTART_POLICY = /^(?:no|always|unless-stopped|on-failure(?::\d+)?)$/;
 
 /** Host → its tags, in the order hosts are listed (a repeated host keeps its first place). */
-export function taggedHosts(entries: unknown): Map<string, string[]> {
+function taggedHosts(entries: unknown): Map<string, string[]> {
   const hosts = new Map<string, string[]>();
   if (!Array.isArray(entries)) return hosts;
   for (const entry of entries) {
