@@ -16,6 +16,7 @@ export interface ContextInputs {
   readonly cleanup: CleanupRegistry;
   /** Loads the configuration for these options (cached by the caller). */
   readonly loadConfiguration: (globals: GlobalOptions) => Promise<Configuration>;
+  readonly signal?: AbortSignal;
 }
 
 export function createContext(inputs: ContextInputs): CommandContext {
@@ -24,6 +25,7 @@ export function createContext(inputs: ContextInputs): CommandContext {
   const secrets = once(async () => {
     const lookup = (await config()).secrets;
     if (lookup === undefined) throw new BerthError("The configuration provides no secrets", "Berth::Error");
+    await lookup.preload?.(inputs.signal);
     output.registerSecrets(Object.values(lookup.all()));
     return lookup;
   });
@@ -34,6 +36,7 @@ export function createContext(inputs: ContextInputs): CommandContext {
     env,
     command: inputs.commandPath[0] ?? "",
     subcommand: inputs.commandPath[1],
+    ...(inputs.signal ? { signal: inputs.signal } : {}),
     onExit: (handler) => inputs.cleanup.onExit(handler),
     config,
     secrets,

@@ -21,16 +21,26 @@ export interface Probe extends Cmd {
   readonly kind: "probe";
 }
 
-/** A command that changes only Berth's (and Kamal's) build clone under $TMPDIR/kamal-clones: a plan runs it too, to show the build that follows. */
+/** A command that changes only Berth's (and Kamal's) build clone under $TMPDIR/kamal-clones: a plan records it and leaves the clone alone. */
 export interface CloneUpdate extends Cmd {
   readonly kind: "clone";
 }
 
-export type Operation = Shell | Probe | CloneUpdate | ContainerOperation | ProxyDeploy | Upload | HostStateRead;
+/** A read of the build clone printing its `git status`, `---` and its revision: a plan answers it as a clean clone of HEAD once it recorded an update. */
+export interface CloneCheck extends Cmd {
+  readonly kind: "clone-check";
+}
+
+export type Operation = Shell | Probe | CloneUpdate | CloneCheck | ContainerOperation | ProxyDeploy | Upload | HostStateRead;
 
 /** `command` marked as only reading this machine. */
 export function probe(command: Cmd): Probe {
   return { kind: "probe", parts: command.parts, ...(command.stdin === undefined ? {} : { stdin: command.stdin }) };
+}
+
+/** `command` marked as checking the build clone (status, `---`, revision). */
+export function cloneCheck(command: Cmd): CloneCheck {
+  return { kind: "clone-check", parts: command.parts };
 }
 
 /** `command` marked as changing only the build clone. */

@@ -53,6 +53,8 @@ export interface CommandContext {
   readonly command: string;
   /** The subcommand under a group (`boot` in `berth app boot`), else undefined. */
   readonly subcommand: string | undefined;
+  /** Aborted by Ctrl-C and SIGTERM (set by the executable; absent in tests). */
+  readonly signal?: AbortSignal;
   /** Registers cleanup that runs however the command ends (including Ctrl-C). */
   onExit(handler: () => void | Promise<void>): () => void;
   /** The configuration for -c/-d/--version, loaded on first call. */

@@ -273,7 +273,7 @@ export async function buildDev(run: Run, options: PushOptions & { exportType?: s
 function requireDockerfile(run: Run, kind: BuilderKind, directory: string): void {
   if (kind === "pack") return;
   const dockerfile = run.config.builder.dockerfile;
-  if (!existsSync(join(directory, dockerfile))) throw new BuildError(`Missing ${dockerfile} in ${directory}`);
+  if (!run.fileExists(join(directory, dockerfile))) throw new BuildError(`Missing ${dockerfile} in ${directory}`);
 }
 
 function plainEnvironment(environment: Record<string, { value: string }>): Record<string, string> {

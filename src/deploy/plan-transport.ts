@@ -1,10 +1,16 @@
 // The transports of a plan (`deploy --plan`): they record every operation (as its command) instead
 // of running it and answer with what a first deploy on clean servers would see, so the real flow
 // runs to the end. A batch is recorded as its steps. Nothing reaches the servers. Locally only
-// probes run (git state, Docker's version and architecture, whether the image exists), and the
-// build clone in $TMPDIR/kamal-clones is refreshed, so the plan shows the build Berth would do.
+// probes run (git state, Docker's version and architecture, whether the image exists), with git's
+// optional locks off so not even git's index is refreshed. The build clone in $TMPDIR/kamal-clones
+// is not touched: its clone or reset is recorded, and later checks of it are answered as if it
+// had been done (a clean clone at HEAD).
 import { AsyncLocalStorage } from "node:async_hooks";
-import { render, type Redacted } from "../commands/index.js";
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { cmd, render, type Redacted } from "../commands/index.js";
 import type { Batch } from "../commands/batch.js";
 import type { Operation } from "../commands/operation.js";
 import { formatMode, type Upload } from "../commands/upload.js";
@@ -152,12 +158,43 @@ export interface LocalDecision {
   readonly run: boolean;
   readonly record: boolean;
   readonly reply?: Reply;
+  /** A command on the build clone: a probe of it ("read") or one that changes it ("write"). */
+  readonly clone?: "read" | "write";
+}
+
+/** What a plan's local transports (one per command) share: the build clone as the plan left it. */
+export class PlanLocalState {
+  cloneChanged = false;
+  cloneChecked = false;
+  head: Promise<string> | undefined;
+
+  constructor(
+    private readonly cwd: string,
+    private readonly clones: string = join(tmpdir(), "kamal-clones"),
+  ) {}
+
+  /**
+   * Whether a file exists, with the build clone as the plan left it: a clone it only recorded is a
+   * checkout of HEAD, so `<clones>/<svc>-<hash>/<repo>/<path>` is looked up as `<work tree>/<path>`.
+   */
+  fileExists(path: string): boolean {
+    const prefix = `${this.clones}/`;
+    if (!this.cloneChanged || !path.startsWith(prefix)) return existsSync(path);
+    const inClone = path.slice(prefix.length).split("/").slice(2).join("/");
+    const root = spawnSync("git", ["rev-parse", "--show-toplevel"], { cwd: this.cwd, encoding: "utf8" }).stdout?.trim() ?? "";
+    return root !== "" && existsSync(join(root, inClone));
+  }
+
+  /** Changed in the plan only (a clone or reset recorded, not run), checked read-only, or untouched. */
+  get clone(): "changed" | "checked" | "none" {
+    return this.cloneChanged ? "changed" : this.cloneChecked ? "checked" : "none";
+  }
 }
 
 /**
- * Local commands: read-only probes run for real, the build clone's commands run and are recorded
- * (so the plan shows the build Berth would do); everything else (login, build, push, hooks) is
- * only recorded, under `localhost`.
+ * Local commands: probes run for real; everything else (clone, login, build, push, hooks) is only
+ * recorded, under `localhost`. Once a change to the build clone was recorded, the clone's checks
+ * are answered as a clean clone of HEAD would answer them.
  */
 export class PlanLocalTransport implements Transport {
   private readonly real: LocalTransport;
@@ -167,8 +204,9 @@ export class PlanLocalTransport implements Transport {
     options: { cwd: string; env: NodeJS.ProcessEnv },
     /** Told the command as logs show it, and the operation it is. */
     private readonly decide: (command: string, operation: Operation) => LocalDecision,
+    private readonly state: PlanLocalState = new PlanLocalState(options.cwd),
   ) {
-    this.real = new LocalTransport({ cwd: options.cwd, env: options.env });
+    this.real = new LocalTransport({ cwd: options.cwd, env: { ...options.env, GIT_OPTIONAL_LOCKS: "0" } });
   }
 
   observe(): () => void {
@@ -179,8 +217,17 @@ export class PlanLocalTransport implements Transport {
     const text = render(command);
     const decision = this.decide(text, command);
     if (decision.record) this.recorder.record(LOCAL_HOST, text, this.recorder.nextRoundTrip(LOCAL_HOST), options.allowFailure ?? false);
+    if (decision.clone === "write") this.state.cloneChanged = true;
+    if (decision.clone === "read") this.state.cloneChecked = true;
+    if (decision.clone === "read" && this.state.cloneChanged) return result(host, 0, await this.cloneAnswer(host));
     if (decision.run) return this.real.run(host, command, options);
     return result(host, decision.reply?.code ?? 0, decision.reply?.stdout ?? "");
+  }
+
+  /** What a clone check (status, `---`, revision) prints on a clean clone of HEAD. */
+  private async cloneAnswer(host: string): Promise<string> {
+    this.state.head ??= this.real.run(host, cmd("git rev-parse HEAD"), { allowFailure: true }).then((head) => head.stdout.trim());
+    return `---\n${await this.state.head}\n`;
   }
 
   async upload(): Promise<void> {
@@ -194,11 +241,21 @@ export class PlanLocalTransport implements Transport {
   }
 }
 
-/** Probes run; the build clone's commands run and are recorded; the rest is recorded and succeeds. */
+/**
+ * Probes run; a check of the build clone runs too (and is answered once a change to the clone was
+ * recorded); the clone's own updates and the rest are recorded and succeed.
+ */
 export function localDecision(operation: Operation): LocalDecision {
-  if (operation.kind === "probe") return { run: true, record: false };
-  if (operation.kind === "clone") return { run: true, record: true };
-  return { run: false, record: true };
+  switch (operation.kind) {
+    case "probe":
+      return { run: true, record: false };
+    case "clone-check":
+      return { run: true, record: false, clone: "read" };
+    case "clone":
+      return { run: false, record: true, clone: "write" };
+    default:
+      return { run: false, record: true };
+  }
 }
 
 /** What a plan shows for an operation: its command, or what an upload writes (its content is never shown). */

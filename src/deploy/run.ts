@@ -4,6 +4,7 @@
 // Its cleanup (SSH masters closed) is registered with the CLI's cleanup registry, so it runs
 // however the command ends, Ctrl-C included.
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { userInfo } from "node:os";
 import type { CommandContext } from "../core/context.js";
@@ -45,6 +46,8 @@ export interface RunInputs {
   readonly now?: () => Date;
   /** Who deploys, instead of asking git (tests). */
   readonly identity?: Identity;
+  /** Whether a local file exists (a plan answers for the build clone it did not make). */
+  readonly fileExists?: (path: string) => boolean;
 }
 
 export interface Identity {
@@ -310,6 +313,11 @@ export class Run {
   }
 
   // Local commands ------------------------------------------------------------------------
+
+  /** Whether a file exists on this machine. */
+  fileExists(path: string): boolean {
+    return (this.inputs.fileExists ?? existsSync)(path);
+  }
 
   /** Runs a command on this machine (builds, registry login, hooks). */
   async local(command: Cmd, options: LocalOptions = {}): Promise<RunResult> {

@@ -259,6 +259,8 @@ export class Output implements OutputEvents {
   }
 
   private dataLine(id: string, host: string, stream: "stdout" | "stderr", line: string): void {
+    // The live view shows a long step's latest line as its progress (it is only used without -v).
+    if (this.live !== undefined) return this.live.commandOutput(id, host, this.mask(line));
     if (!this.shows("debug")) return;
     const masked = this.mask(line);
     if (this.format === "json") return this.event("command.output", { host, id, stream, line: masked });

@@ -5,7 +5,7 @@ import type { Configuration } from "../../config/index.js";
 import { cmd, combine } from "../../core/cmd.js";
 import type { Cmd, PartInput } from "../../core/cmd.js";
 import { shellEscape } from "../../core/shellwords.js";
-import { cloneUpdate, probe, type CloneUpdate, type Probe } from "../operation.js";
+import { cloneCheck as checkOf, cloneUpdate, probe, type CloneCheck, type CloneUpdate, type Probe } from "../operation.js";
 import { fileJoin, makeDirectory } from "../shared.js";
 
 /** Facts about this machine the clone paths derive from (asked once by the orchestration). */
@@ -82,8 +82,8 @@ export function removeClone(config: Configuration, context: CloneContext): Clone
 }
 
 /** `<status> && echo --- && <revision>`: whether the clone is clean and at the local revision, in one process. */
-export function cloneCheck(config: Configuration, context: CloneContext): Probe {
-  return probe(cmd(cloneStatus(config, context), "&&", "echo", "---", "&&", cloneRevision(config, context)));
+export function cloneCheck(config: Configuration, context: CloneContext): CloneCheck {
+  return checkOf(cmd(cloneStatus(config, context), "&&", "echo", "---", "&&", cloneRevision(config, context)));
 }
 
 /**

@@ -135,6 +135,6 @@ describe("local probes and the build clone", () => {
     expect(text(builder.removeClone(config, clone))).toBe(`rm -rf ${directory}`);
     expect(text(builder.cloneCheck(config, clone))).toBe(`git -C ${build} status --porcelain && echo --- && git -C ${build} rev-parse HEAD`);
     expect([builder.cloneFresh(config, clone), builder.cloneReset(config, clone, "abc"), builder.removeClone(config, clone)].map((step) => step.kind)).toEqual(["clone", "clone", "clone"]);
-    expect(builder.cloneCheck(config, clone).kind).toBe("probe");
+    expect(builder.cloneCheck(config, clone).kind).toBe("clone-check");
   });
 });
