@@ -1,7 +1,7 @@
 // The CLI's only door to the configuration layer (src/config). Imported lazily, so commands that
 // need no configuration (`berth version`, `--help`) never load YAML, zod or the schema.
 
-import { existsSync } from "node:fs";
+import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import type * as ConfigApi from "../../config/index.js";
 import type * as SecretsApi from "../../secrets/index.js";
@@ -38,7 +38,7 @@ export interface ConfigurationInputs {
  * itself (`secrets_path`), so the lookup given to it opens them on first use, after loading.
  */
 export async function loadConfiguration(inputs: ConfigurationInputs): Promise<Configuration> {
-  if (!existsSync(resolve(inputs.cwd, inputs.configFile))) {
+  if (isMissing(resolve(inputs.cwd, inputs.configFile))) {
     // Kamal's message, and what to do about it: most often this is a folder Berth hasn't been set up in.
     throw new BerthError(
       `Configuration file not found in ${inputs.configFile}: run \`berth init\` to create one, or name another with -c`,
@@ -96,4 +96,14 @@ export async function loadConfiguration(inputs: ConfigurationInputs): Promise<Co
 /** The command line of an alias defined in the configuration, or undefined. */
 export function aliasCommand(configuration: Pick<Configuration, "aliases">, name: string): string | undefined {
   return Object.hasOwn(configuration.aliases, name) ? configuration.aliases[name]?.command : undefined;
+}
+
+/** Only a file that isn't there; a symlink loop or an unreadable file gets the loader's own message. */
+function isMissing(path: string): boolean {
+  try {
+    statSync(path);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "ENOENT";
+  }
 }

@@ -326,7 +326,7 @@ describe("deploy --plan reading the project's own files", () => {
     const cwd = projectWithSecrets(CONFIG.replace("service: app", "service: <%= `touch made-by-erb; echo app` %>"));
     const resolution = new PlanResolution(false);
     const plan = printPlan(contextForPlan(planContext(cwd, new MemoryStream()), resolution), "deploy", { skipPush: true, noCache: false }, { resolution, local: localProbes(cwd, []) });
-    await expect(plan).rejects.toThrow("config/deploy.yml:1:10: ERB: command `touch made-by-erb; echo app` not run: --plan runs no local command without --resolve-commands");
+    await expect(plan).rejects.toThrow("config/deploy.yml:1:14: ERB: command `touch made-by-erb; echo app` not run: --plan runs no local command without --resolve-commands");
     expect(existsSync(join(cwd, "made-by-erb"))).toBe(false);
   });
 });
