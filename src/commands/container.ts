@@ -3,19 +3,8 @@
 // are the exact `docker …` command Kamal runs, and `…Requests` render the same values as API
 // requests (or undefined, where only the command does exactly what it says).
 import type { Logging } from "../config/index.js";
-import { argumentize, optionize, type Cmd, type Redacted } from "../core/cmd.js";
-import {
-  createContainer,
-  envFileLines,
-  removeContainer,
-  removeImage,
-  renameContainer,
-  startContainer,
-  stopContainer,
-  tagImage,
-  type ContainerBody,
-  type DockerApiCall,
-} from "./docker-api.js";
+import { Redacted, argumentize, optionize, type Cmd } from "../core/cmd.js";
+import { envFileLines, removeContainer, removeImage, renameContainer, segment, stopContainer, tagImage, type DockerApiCall } from "./docker-api.js";
 import { docker } from "./shared.js";
 
 /** What `docker run --detach` starts, as values. */
@@ -107,6 +96,32 @@ export function containerRunRequests({ spec }: ContainerRun): DockerApiCall[] | 
     NetworkingConfig: { EndpointsConfig: { [spec.network]: {} } },
   };
   return [createContainer(spec.name, body), startContainer(spec.name)];
+}
+
+/** The body of `POST /containers/create`: what Berth's `docker run` sets. */
+export interface ContainerBody {
+  readonly Image: string;
+  readonly Hostname?: string;
+  readonly Env: readonly string[];
+  readonly Labels: Readonly<Record<string, string>>;
+  readonly Cmd?: readonly string[];
+  readonly HostConfig: {
+    readonly LogConfig: { readonly Type: string; readonly Config: Readonly<Record<string, string>> };
+    readonly RestartPolicy: { readonly Name: string; readonly MaximumRetryCount?: number };
+    readonly NetworkMode: string;
+    readonly Binds?: readonly string[];
+  };
+  readonly NetworkingConfig: { readonly EndpointsConfig: Readonly<Record<string, object>> };
+}
+
+/** `docker create --name NAME …`: the reply's `Id` is what `docker run --detach` prints. The body may hold secrets (its env). */
+export function createContainer(name: string, body: ContainerBody): DockerApiCall {
+  return { method: "POST", path: "/containers/create", query: { name }, body: new Redacted(JSON.stringify(body)), printsId: true };
+}
+
+/** `docker start NAME`, sent only when the create before it succeeded. */
+export function startContainer(name: string): DockerApiCall {
+  return { method: "POST", path: `/containers/${segment(name)}/start`, afterSuccess: true };
 }
 
 export interface ContainerStop extends Cmd {

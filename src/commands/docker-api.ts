@@ -2,7 +2,7 @@
 // themselves as these: where the run reaches the host's Docker API over its SSH connection, the
 // requests replace the command; everywhere else (--plan, a daemon on another socket, forwarding
 // refused) the command runs as written.
-import { cmd, Redacted, type Cmd } from "../core/cmd.js";
+import { cmd, type Cmd, type Redacted } from "../core/cmd.js";
 
 /** One request to the Docker Engine API. */
 export interface DockerApiCall {
@@ -32,7 +32,7 @@ export function succeeded(call: DockerApiCall, status: number): boolean {
 }
 
 /** A name or image reference as a path segment ("/" and ":" kept, as Docker's router expects them). */
-function segment(name: string): string {
+export function segment(name: string): string {
   return name.split("/").map((part) => encodeURIComponent(part).replace(/%3A/gi, ":")).join("/");
 }
 
@@ -118,32 +118,6 @@ export function socketFromProbe(output: string): string | undefined {
   if (current !== undefined && current !== "" && current !== "default") return undefined;
   if (host === "") return DEFAULT_DOCKER_SOCKET;
   return /^unix:\/\/(\/\S+)$/.exec(host)?.[1];
-}
-
-/** The body of `POST /containers/create`: what Berth's `docker run` sets. */
-export interface ContainerBody {
-  readonly Image: string;
-  readonly Hostname?: string;
-  readonly Env: readonly string[];
-  readonly Labels: Readonly<Record<string, string>>;
-  readonly Cmd?: readonly string[];
-  readonly HostConfig: {
-    readonly LogConfig: { readonly Type: string; readonly Config: Readonly<Record<string, string>> };
-    readonly RestartPolicy: { readonly Name: string; readonly MaximumRetryCount?: number };
-    readonly NetworkMode: string;
-    readonly Binds?: readonly string[];
-  };
-  readonly NetworkingConfig: { readonly EndpointsConfig: Readonly<Record<string, object>> };
-}
-
-/** `docker create --name NAME …`: the reply's `Id` is what `docker run --detach` prints. The body may hold secrets (its env). */
-export function createContainer(name: string, body: ContainerBody): DockerApiCall {
-  return { method: "POST", path: "/containers/create", query: { name }, body: new Redacted(JSON.stringify(body)), printsId: true };
-}
-
-/** `docker start NAME`, sent only when the create before it succeeded. */
-export function startContainer(name: string): DockerApiCall {
-  return { method: "POST", path: `/containers/${segment(name)}/start`, afterSuccess: true };
 }
 
 /** An env file's entries as Docker reads them: `KEY=rest of line`, literally; blank lines and `#` comments skipped. */
