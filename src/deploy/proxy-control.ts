@@ -6,12 +6,14 @@
 // socket to it, and the proxy's own CLI code runs here against that socket with the operation's
 // arguments: same flags, same answers, same errors. Where that isn't possible (kamal-proxy's own
 // image, an older Berth proxy, a server that forbids forwarding, a user who can't open the
-// socket), the first `version` call fails and the operation goes as its `docker exec` command.
+// socket), the first `version` call fails and the operation goes as its `docker exec` command. A
+// proxy of this Berth's own image that is still starting (restarted, host rebooted) has no socket
+// yet: the `version` call waits for it (bounded) rather than fail.
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { render } from "../core/cmd.js";
 import type { ProxyDeploy } from "../commands/proxy/exec.js";
-import { PROXY_CONTROL_SOCKET_NAME } from "../config/index.js";
+import { BERTH_PROXY_TAG, PROXY_CONTROL_SOCKET_NAME } from "../config/index.js";
 import { packageRoot } from "../util/package-root.js";
 import type { RunAccess, StepOutcome } from "./carrier.js";
 import { showAsCommand } from "./display.js";
@@ -40,8 +42,10 @@ export class ProxyControl {
     const opening = (async (): Promise<string | undefined> => {
       const local = await this.access.forwardSocket(host, join(proxy.configDirectory, PROXY_CONTROL_SOCKET_NAME));
       if (local === undefined) return undefined;
-      // `version` exits 0 either way; only a server that answered prints its version.
-      const answered = await call(await this.proxyMain(), ["version"], local);
+      // `version` exits 0 either way; only a server that answered prints its version. Only this
+      // Berth's proxy image surely keeps its socket there: for others a missing socket means "use exec".
+      const wait = proxy.version === BERTH_PROXY_TAG ? SOCKET_WAIT : "0s";
+      const answered = await call(await this.proxyMain(), ["version"], local, undefined, wait);
       return answered.code === 0 && /^Server: (?!not running)/m.test(answered.stdout) ? local : undefined;
     })().catch(() => undefined);
     this.hosts.set(host, opening);
@@ -68,7 +72,16 @@ export class ProxyControl {
   }
 }
 
-async function call(main: ProxyMain, argv: readonly string[], socket: string, onOutput?: (stream: "stdout" | "stderr", chunk: string) => void): Promise<StepOutcome> {
+/** How long the `version` call waits for a starting proxy's socket (the proxy CLI's KAMAL_PROXY_SOCKET_WAIT). */
+const SOCKET_WAIT = "20s";
+
+async function call(
+  main: ProxyMain,
+  argv: readonly string[],
+  socket: string,
+  onOutput?: (stream: "stdout" | "stderr", chunk: string) => void,
+  socketWait = "0s",
+): Promise<StepOutcome> {
   const result = { code: 1, stdout: "", stderr: "" };
   result.code = await main(argv, {
     out: (text) => {
@@ -79,7 +92,7 @@ async function call(main: ProxyMain, argv: readonly string[], socket: string, on
       result.stderr += text;
       onOutput?.("stderr", text);
     },
-    env: { KAMAL_PROXY_SOCKET: socket },
+    env: { KAMAL_PROXY_SOCKET: socket, KAMAL_PROXY_SOCKET_WAIT: socketWait },
     isTty: false,
   });
   return result;

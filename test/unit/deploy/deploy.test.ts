@@ -45,7 +45,7 @@ interface World {
 
 /** `docker inspect` lines for the host-state read: containers newest first, then the latest image. */
 function inspectLines(world: World): string {
-  const lines: string[] = ["container|/kamal-proxy|sha256:ffff|running|2026-01-01T00:00:00Z|registry.example:5000/team/berth-proxy:v0.9.2.0.1.1|"];
+  const lines: string[] = ["container|/kamal-proxy|sha256:ffff|running|2026-01-01T00:00:00Z|registry.example:5000/team/berth-proxy:v0.9.2.0.1.2|"];
   for (const [role, versions] of Object.entries(world.running ?? {})) {
     versions.forEach((version, index) => {
       lines.push(`container|/app-${role}-${version}|sha256:${version}aaaa|running|2026-01-01T0${9 - index}:00:00Z|registry.example:5000/team/app:${version}|${role}`);
