@@ -38,6 +38,8 @@ export function createContext(inputs: ContextInputs): CommandContext {
     subcommand: inputs.commandPath[1],
     ...(inputs.signal ? { signal: inputs.signal } : {}),
     onExit: (handler) => inputs.cleanup.onExit(handler),
+    interrupted: inputs.cleanup.interrupted,
+    windDownOnSignals: () => inputs.cleanup.windDownOnSignals(),
     config,
     secrets,
   };

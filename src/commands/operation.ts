@@ -3,12 +3,12 @@
 // and golden-tests as that command; each carrier interprets its kind directly:
 //   - a shell (SSH, local) runs the command;
 //   - the host's Docker Engine API sends the requests of container.ts and host-state.ts;
-//   - the proxy's control socket takes a ProxyDeploy's arguments;
+//   - the proxy's control socket takes a ProxyCall's arguments (`kamal-proxy deploy …`);
 //   - --plan shows the command (an upload as what it writes), whichever carrier will take it.
 import type { Cmd } from "../core/cmd.js";
 import type { ContainerOperation } from "./container.js";
 import type { HostStateRead } from "./host-state.js";
-import type { ProxyDeploy } from "./proxy/exec.js";
+import type { ProxyCall } from "./proxy/exec.js";
 import type { Upload } from "./upload.js";
 
 /** Any other command, run as written. A plain Cmd is one. */
@@ -31,7 +31,7 @@ export interface CloneCheck extends Cmd {
   readonly kind: "clone-check";
 }
 
-export type Operation = Shell | Probe | CloneUpdate | CloneCheck | ContainerOperation | ProxyDeploy | Upload | HostStateRead;
+export type Operation = Shell | Probe | CloneUpdate | CloneCheck | ContainerOperation | ProxyCall | Upload | HostStateRead;
 
 /** `command` marked as only reading this machine. */
 export function probe(command: Cmd): Probe {

@@ -57,6 +57,13 @@ export interface CommandContext {
   readonly signal?: AbortSignal;
   /** Registers cleanup that runs however the command ends (including Ctrl-C). */
   onExit(handler: () => void | Promise<void>): () => void;
+  /** Aborted (reason: an InterruptedError naming the signal) when Ctrl-C or SIGTERM asks the command to stop. */
+  readonly interrupted: AbortSignal;
+  /**
+   * Declares that the command stops by itself when interrupted (see CleanupRegistry); returns
+   * the undo.
+   */
+  windDownOnSignals(): () => void;
   /** The configuration for -c/-d/--version, loaded on first call. */
   config(): Promise<Configuration>;
   /**

@@ -13,6 +13,8 @@ export interface RunAccess {
   /** Whether the transport can forward sockets (SSH can; --plan's can't). */
   forwardsSockets(): Promise<boolean>;
   forwardSocket(host: string, remotePath: string): Promise<string | undefined>;
+  /** The error saying the host's connection was lost, when it was (see Run.connectionLost). */
+  connectionLost(host: string): Promise<Error | undefined>;
   onExit(handler: () => void | Promise<void>): () => void;
 }
 

@@ -11,6 +11,7 @@ import type { Operation } from "../commands/operation.js";
 import { PROXY_CONTAINER_NAME } from "../config/index.js";
 import type { Level } from "../output/index.js";
 import { DockerApiClient, daemonError, type DockerApiReply } from "../transport/docker-api.js";
+import { BerthError } from "../util/errors.js";
 import type { RunAccess, StepOutcome } from "./carrier.js";
 import { showAsCommand } from "./display.js";
 
@@ -68,7 +69,7 @@ export class DockerApis {
       for (const call of calls) {
         const previous = replies.at(-1);
         if (call.afterSuccess && previous !== undefined && !succeeded(calls[replies.length - 1]!, previous.status)) break;
-        replies.push(await client.request(call, { timeoutMs: requestTimeout(call) }));
+        replies.push(await client.request(call, { timeoutMs: requestTimeout(call) }).catch((error: unknown) => this.failure(host, error)));
       }
       const failures = replies.filter((reply, index) => !succeeded(calls[index]!, reply.status)).map(daemonError);
       const stdout = replies
@@ -80,6 +81,16 @@ export class DockerApis {
       if (stderr !== "") print("stderr", stderr);
       return { code: failures.length === 0 ? 0 : 1, stdout, stderr };
     });
+  }
+
+  /**
+   * A request that got no answer (the socket failed or time ran out): the host's lost connection
+   * when that is why, else a failure naming the host. Never a bare socket error.
+   */
+  private async failure(host: string, error: unknown): Promise<never> {
+    if (error instanceof BerthError) throw error;
+    const lost = await this.access.connectionLost(host);
+    throw lost ?? new BerthError(`The Docker API on ${host} did not answer: ${error instanceof Error ? error.message : String(error)}`);
   }
 
   private async clientFor(host: string, operation: Operation): Promise<DockerApiClient | undefined> {
@@ -95,7 +106,7 @@ export class DockerApis {
     const wrapped = `${describeCall(list)} ; ${describeCall(images)} ; … ${OVER_SSH}`;
     return showAsCommand(this.access.output, { host, command: read, wrapped, level: "debug" }, async () => ({
       code: 0,
-      stdout: await stateLines(client, read, list, images),
+      stdout: await stateLines(client, read, list, images).catch((error: unknown) => this.failure(host, error)),
       stderr: "",
     }));
   }

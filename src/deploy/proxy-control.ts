@@ -1,5 +1,6 @@
-// The proxy's control socket as a carrier of the deploy's `kamal-proxy deploy` (a ProxyDeploy
-// operation), through the host's SSH connection, instead of `docker exec kamal-proxy kamal-proxy …`.
+// The proxy's control socket as a carrier of the deploy's calls into the proxy (ProxyCall
+// operations: `kamal-proxy deploy`, `list`), through the host's SSH connection, instead of
+// `docker exec kamal-proxy kamal-proxy …`.
 // The exec starts a process in the container and a Node client there: about half a second of a
 // 2-core server's time per switch. The Berth proxy image keeps its control socket on the config
 // volume (KAMAL_PROXY_SOCKET), which the host sees at the volume's path; ssh forwards a local
@@ -12,9 +13,10 @@
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { render } from "../core/cmd.js";
-import type { ProxyDeploy } from "../commands/proxy/exec.js";
+import type { ProxyCall } from "../commands/proxy/exec.js";
 import { BERTH_PROXY_TAG, PROXY_CONTROL_SOCKET_NAME } from "../config/index.js";
 import { packageRoot } from "../util/package-root.js";
+import type { Level } from "../output/index.js";
 import type { RunAccess, StepOutcome } from "./carrier.js";
 import { showAsCommand } from "./display.js";
 import type { ProxyState } from "./host-state.js";
@@ -57,12 +59,12 @@ export class ProxyControl {
   }
 
   /** Runs the operation on the host's control socket (see carries), shown as the `kamal-proxy` command it is. */
-  async carry(host: string, operation: ProxyDeploy): Promise<StepOutcome> {
+  async carry(host: string, operation: ProxyCall, level: Level): Promise<StepOutcome> {
     const local = await this.hosts.get(host);
     if (local === undefined) throw new Error(`no proxy control socket on ${host}`);
     const main = await this.proxyMain();
     const wrapped = `${render(operation.proxyCommand)} (on the proxy's control socket, over the SSH connection)`;
-    return showAsCommand(this.access.output, { host, command: operation.proxyCommand, wrapped }, (print) => call(main, operation.argv, local, print));
+    return showAsCommand(this.access.output, { host, command: operation.proxyCommand, wrapped, level }, (print) => call(main, operation.argv, local, print));
   }
 
   private proxyMain(): Promise<ProxyMain> {

@@ -12,7 +12,7 @@ function proxyOf(role: Role): ProxyConfig {
 }
 
 /** `docker exec kamal-proxy kamal-proxy deploy <svc-role[-dest]> --target="<container id>:<app_port>" …` */
-export function deploy(_config: Configuration, role: Role, targets: string | readonly string[]): proxyExec.ProxyDeploy {
+export function deploy(_config: Configuration, role: Role, targets: string | readonly string[]): proxyExec.ProxyCall {
   return proxyExec.deploy(role.containerPrefix, proxyOf(role), targets);
 }
 

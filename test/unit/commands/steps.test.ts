@@ -59,9 +59,9 @@ describe("app steps", () => {
     expect(text(read)).toMatch(/^docker inspect --format ".*" \$\(docker ps -aq --filter label=service=app\) kamal-proxy dhh\/app:latest dhh\/app:999 /);
   });
 
-  it("switches the proxy with a ProxyDeploy whose arguments match its command", () => {
+  it("switches the proxy with a ProxyCall whose arguments match its command", () => {
     const deploy = app.proxy.deploy(config, web, "0123456789ab");
-    expect(deploy.kind).toBe("proxy-deploy");
+    expect(deploy.kind).toBe("proxy-call");
     expect(text(deploy)).toBe(`docker exec kamal-proxy ${text(deploy.proxyCommand)}`);
     expect(text(deploy.proxyCommand)).toMatch(/^kamal-proxy deploy app-web --target="0123456789ab:80" --deploy-timeout="30s" /);
     expect(deploy.argv.slice(0, 4)).toEqual(["deploy", "app-web", "--target=0123456789ab:80", "--deploy-timeout=30s"]);
