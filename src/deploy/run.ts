@@ -21,16 +21,14 @@ import {
   LocalTransport,
   SshTransport,
   onHosts,
-  sshSettingsFromKamal,
-  sshkitSettingsFromKamal,
-  type KamalSshConfig,
-  type KamalSshkitConfig,
+
   type RunResult,
   type Transport,
   type TransportStats,
 } from "../transport/index.js";
 import { BerthError } from "../util/errors.js";
 import type { StepOutcome } from "./carrier.js";
+import { sshSettings, sshkitSettings } from "./connection.js";
 import { DisplayBridge } from "./display.js";
 import { runHook } from "./hooks.js";
 import { Reachability } from "./reachability.js";
@@ -398,12 +396,11 @@ export class Run {
   }
 
   private async sshTransport(): Promise<Transport> {
-    const raw = (this.config.raw.ssh ?? {}) as KamalSshConfig;
     // key_data names secrets: only then are the secrets read for the connection.
-    const secrets = raw.key_data !== undefined ? await this.secrets() : undefined;
+    if (this.config.ssh.keyDataEntries !== undefined) await this.secrets();
     return new SshTransport({
-      ssh: sshSettingsFromKamal(raw, secrets, { cwd: this.cwd }),
-      sshkit: sshkitSettingsFromKamal((this.config.raw.sshkit ?? {}) as KamalSshkitConfig),
+      ssh: sshSettings(this.config.ssh),
+      sshkit: sshkitSettings(this.config.sshkit),
       observers: [this.display],
       env: processEnvironment(this.env),
     });

@@ -98,7 +98,7 @@ export class Configuration implements ProxyContext {
     this.roles = this.roleNames.map((name) => new Role(name, this, Array.isArray(raw.servers) ? raw.servers : isHash(raw.servers) ? raw.servers[name] : undefined));
     this.accessories = Object.entries(isHash(raw.accessories) ? raw.accessories : {}).map(([name, config]) => new Accessory(name, this, config));
     this.builder = new Builder(isHash(raw.builder) ? raw.builder : {}, this.image, this.registry.server);
-    this.ssh = new Ssh(isHash(raw.ssh) ? raw.ssh : {}, this.secretsLookup);
+    this.ssh = new Ssh(isHash(raw.ssh) ? raw.ssh : {}, this.secretsLookup, this.cwd);
     this.sshkit = new Sshkit(isHash(raw.sshkit) ? raw.sshkit : {});
     this.boot = new Boot(isHash(raw.boot) ? raw.boot : {}, this.allHosts.length);
     this.output = new Output(isHash(raw.output) ? raw.output : {});
