@@ -10,7 +10,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cmd, render, type Redacted } from "../commands/index.js";
+import { builder, render, type Redacted } from "../commands/index.js";
 import type { Batch } from "../commands/batch.js";
 import type { Operation } from "../commands/operation.js";
 import { formatMode, type Upload } from "../commands/upload.js";
@@ -226,7 +226,7 @@ export class PlanLocalTransport implements Transport {
 
   /** What a clone check (status, `---`, revision) prints on a clean clone of HEAD. */
   private async cloneAnswer(host: string): Promise<string> {
-    this.state.head ??= this.real.run(host, cmd("git rev-parse HEAD"), { allowFailure: true }).then((head) => head.stdout.trim());
+    this.state.head ??= this.real.run(host, builder.headRevision(), { allowFailure: true }).then((head) => head.stdout.trim());
     return `---\n${await this.state.head}\n`;
   }
 

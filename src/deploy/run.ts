@@ -3,10 +3,8 @@
 // (-h/-r/-p), the deploy lock state, who is deploying (for audit lines and hooks) and the output.
 // Its cleanup (SSH masters closed) is registered with the CLI's cleanup registry, so it runs
 // however the command ends, Ctrl-C included.
-import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { randomBytes } from "node:crypto";
-import { userInfo } from "node:os";
 import type { CommandContext } from "../core/context.js";
 import type { GlobalOptions } from "../core/context.js";
 import { batching, iso8601, render, type Cmd, type Redacted, type TagContext } from "../commands/index.js";
@@ -18,69 +16,22 @@ import type { SecretsLookup } from "../secrets/types.js";
 import {
   CommandFailedError,
   LOCAL_HOST,
-  LocalTransport,
   SshTransport,
   onHosts,
-
   type RunResult,
   type Transport,
   type TransportStats,
 } from "../transport/index.js";
 import { BerthError } from "../util/errors.js";
-import type { StepOutcome } from "./carrier.js";
 import { sshSettings, sshkitSettings } from "./connection.js";
 import { DisplayBridge } from "./display.js";
 import { runHook } from "./hooks.js";
 import { Reachability } from "./reachability.js";
+import type { ExecOptions, Identity, LocalOptions, RunInputs } from "./run-options.js";
+import { defaultLocal, isInteractive, localIdentity, processEnvironment, streaming } from "./run-support.js";
 import { RunServices } from "./services.js";
 
-/** How local commands are run (replaced in tests). */
-export type LocalTransportFactory = (options: { cwd: string; env: NodeJS.ProcessEnv; display: DisplayBridge }) => Transport;
-
-export interface RunInputs {
-  /** Replaces the SSH transport (tests). It must report its events to `display`. */
-  readonly remote?: (display: DisplayBridge) => Transport;
-  readonly local?: LocalTransportFactory;
-  /** Overrides the clock (tests). */
-  readonly now?: () => Date;
-  /** Who deploys, instead of asking git (tests). */
-  readonly identity?: Identity;
-  /** Whether a local file exists (a plan answers for the build clone it did not make). */
-  readonly fileExists?: (path: string) => boolean;
-}
-
-export interface Identity {
-  /** `git config user.email`, else the login name (Kamal's performer). */
-  readonly performer: string;
-  /** `git config user.name`, else "Unknown" (Kamal's "Locked by"). */
-  readonly userName: string;
-}
-
-export interface ExecOptions {
-  readonly level?: Level;
-  readonly allowFailure?: boolean;
-  readonly timeoutMs?: number;
-  readonly stdin?: Buffer | Redacted;
-  /** Keep stdout's exact bytes in `RunResult.stdoutBytes` (`exec --raw`). */
-  readonly raw?: boolean;
-  /** Output as it arrives (followed logs, `--raw` piping). */
-  readonly onStdout?: (chunk: string) => void;
-  readonly onStdoutBytes?: (chunk: Buffer) => void;
-  /** Run it with the user's login shell (a command line the user typed, e.g. `server exec`). */
-  readonly loginShell?: boolean;
-}
-
-export interface LocalOptions extends ExecOptions {
-  /** Added to the environment of the process (builder secrets, hook metadata). */
-  readonly env?: Readonly<Record<string, string>>;
-  readonly cwd?: string;
-  /** Shown in output instead of the command (the hook's path). */
-  readonly shown?: string;
-  /** Stops the command when aborted (see RunOptions.signal). */
-  readonly signal?: AbortSignal;
-  /** Its processes end with Berth's, even when Berth is killed (builds and pushes). */
-  readonly dieWithParent?: boolean;
-}
+export type { ExecOptions, Identity, LocalOptions, LocalTransportFactory, RunInputs } from "./run-options.js";
 
 export class Run {
   readonly globals: GlobalOptions;
@@ -170,9 +121,7 @@ export class Run {
   // Who, when ----------------------------------------------------------------------------
 
   identity(): Promise<Identity> {
-    this.identityPromise ??= Promise.all([git(this.cwd, ["config", "user.email"]), git(this.cwd, ["config", "user.name"])]).then(
-      ([email, name]) => ({ performer: email || loginName(), userName: name || "Unknown" }),
-    );
+    this.identityPromise ??= localIdentity(this.cwd);
     return this.identityPromise;
   }
 
@@ -258,7 +207,7 @@ export class Run {
   ): Promise<BatchStepResult[]> {
     if (steps.length === 0) return [];
     const normalized = steps.map(batching.toStep);
-    const carriers = await Promise.all(normalized.map((step) => this.carrierFor(host, step.command)));
+    const carriers = await Promise.all(normalized.map((step) => this.services.carrierFor(host, step.command)));
     if (carriers.every((carrier) => carrier === undefined)) return this.shellBatch(host, normalized, options);
     const results: BatchStepResult[] = [];
     for (let index = 0; index < normalized.length; ) {
@@ -278,25 +227,6 @@ export class Run {
       index = end;
     }
     return results;
-  }
-
-  /** The carrier other than the shell that takes this operation on the host, if one is open. */
-  private async carrierFor(host: string, operation: Operation): Promise<((level: Level) => Promise<StepOutcome>) | undefined> {
-    const { dockerApi, proxyControl } = this.services;
-    switch (operation.kind) {
-      case "proxy-call":
-        return (await proxyControl.carries(host)) ? (level) => proxyControl.carry(host, operation, level) : undefined;
-      case "container-run":
-      case "container-stop":
-      case "container-rename":
-      case "container-remove":
-      case "image-tag":
-      case "image-remove":
-      case "host-state":
-        return (await dockerApi.carries(host, operation)) ? (level) => dockerApi.carry(host, operation, level) : undefined;
-      default:
-        return undefined;
-    }
   }
 
   private async shellBatch(host: string, steps: readonly BatchStep[], options: { level?: Level; loginShell?: boolean }): Promise<BatchStepResult[]> {
@@ -419,51 +349,4 @@ export class Run {
   }
 }
 
-function streaming(options: ExecOptions): Pick<ExecOptions, "raw" | "onStdout" | "onStdoutBytes"> {
-  return {
-    ...(options.raw ? { raw: true } : {}),
-    ...(options.onStdout === undefined ? {} : { onStdout: options.onStdout }),
-    ...(options.onStdoutBytes === undefined ? {} : { onStdoutBytes: options.onStdoutBytes }),
-  };
-}
 
-interface InteractiveTransport extends Transport {
-  interactiveCommand(host: string, command: Cmd): Promise<{ command: string; args: string[] }>;
-}
-
-function isInteractive(transport: Transport): transport is InteractiveTransport {
-  return typeof (transport as Partial<InteractiveTransport>).interactiveCommand === "function";
-}
-
-/** A BerthError for a refused or impossible request, worded for the user. */
-export function fail(message: string, kind = "Berth::Error"): never {
-  throw new BerthError(message, kind);
-}
-
-function defaultLocal({ cwd, env, display }: { cwd: string; env: NodeJS.ProcessEnv; display: DisplayBridge }): Transport {
-  return new LocalTransport({ cwd, env, observers: [display] });
-}
-
-/** The environment for child processes: the CLI's (which is process.env outside tests). */
-function processEnvironment(env: Readonly<Record<string, string | undefined>>): NodeJS.ProcessEnv {
-  const result: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(env)) if (value !== undefined) result[key] = value;
-  // Tests pass a bare environment: keep PATH and HOME so ssh, git and docker are found.
-  result.PATH ??= process.env.PATH;
-  result.HOME ??= process.env.HOME;
-  return result;
-}
-
-function git(cwd: string, args: readonly string[]): Promise<string> {
-  return new Promise((resolve) => {
-    execFile("git", args, { cwd, encoding: "utf8" }, (error, stdout) => resolve(error ? "" : stdout.trim()));
-  });
-}
-
-function loginName(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return "unknown";
-  }
-}

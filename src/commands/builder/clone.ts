@@ -61,6 +61,11 @@ export function cloneRevision(config: Configuration, context: CloneContext): Cmd
   return git(shellEscape(buildDirectory(config, context)), "rev-parse", "HEAD");
 }
 
+/** `git rev-parse HEAD`: the local revision. */
+export function headRevision(): Probe {
+  return probe(cmd("git rev-parse HEAD"));
+}
+
 /** `git rev-parse --show-toplevel HEAD && echo --- && git status --porcelain`: the repository root, its revision, and what is uncommitted. */
 export function gitState(): Probe {
   return probe(cmd("git rev-parse --show-toplevel HEAD && echo --- && git status --porcelain"));

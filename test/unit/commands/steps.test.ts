@@ -109,6 +109,7 @@ describe("local probes and the build clone", () => {
     expect(text(builder.localArchitecture())).toBe("docker info --format '{{.Architecture}}'");
     expect(text(builder.dockerServerVersion())).toBe("docker version --format '{{.Server.Version}}'");
     expect(text(builder.gitState())).toBe("git rev-parse --show-toplevel HEAD && echo --- && git status --porcelain");
+    expect(text(builder.headRevision())).toBe("git rev-parse HEAD");
     expect(text(builder.cloneAt("/tmp/kamal-clones/app-x/app"))).toBe(
       "git -C '/tmp/kamal-clones/app-x/app' status --porcelain --ignored && echo --- && git -C '/tmp/kamal-clones/app-x/app' rev-parse HEAD",
     );
