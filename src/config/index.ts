@@ -20,6 +20,8 @@ export { Builder } from "./model/builder.js";
 export { Env, EnvTag } from "./model/env.js";
 export type { ResolvedEnv } from "./model/env.js";
 export { Logging } from "./model/logging.js";
+export { BerthSettings, DEFAULT_MAX_CLOCK_SKEW_SECONDS, DEFAULT_MIN_FREE_DISK_GB, DEFAULT_RELEASE_TIMEOUT_SECONDS } from "./model/berth.js";
+export type { BerthFlags, DoctorSettings, ReleaseSettings } from "./model/berth.js";
 export { Ssh } from "./model/ssh.js";
 export { Sshkit, Boot, Output, Alias } from "./model/small.js";
 export { Volume } from "./model/volume.js";
