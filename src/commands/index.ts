@@ -7,6 +7,7 @@ export * as auditor from "./auditor.js";
 export * as batching from "./batch.js";
 export * as builder from "./builder.js";
 export * as docker from "./docker.js";
+export * as doctor from "./doctor.js";
 export * as dockerApi from "./docker-api.js";
 export * as envFile from "./env-file.js";
 export * as hook from "./hook.js";

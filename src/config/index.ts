@@ -16,6 +16,8 @@ export type { AccessoryFile, AccessoryDirectory } from "./model/accessory.js";
 export { ProxyConfig, ProxyRun, ProxyBoot } from "./model/proxy.js";
 export type { DeployOptionValue, Healthcheck, Buffering, CustomCertificate } from "./model/proxy.js";
 export { Registry } from "./model/registry.js";
+export { namedSecrets } from "./model/secret-names.js";
+export type { SecretUse } from "./model/secret-names.js";
 export { Builder } from "./model/builder.js";
 export { Env, EnvTag } from "./model/env.js";
 export type { ResolvedEnv } from "./model/env.js";
