@@ -71,7 +71,11 @@ async function lookUpHostKey(run: Run, host: string): Promise<KnownHostStatus | 
   // key_data is left out: looking up a key needs no private key (and no secrets).
   const { key_data: _keys, ...raw } = (run.config.raw.ssh ?? {}) as KamalSshConfig;
   const env = Object.fromEntries(Object.entries(run.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
-  return knownHostStatus(sshSettingsFromKamal(raw), host, { ...process.env, ...env }).catch(() => undefined);
+  try {
+    return await knownHostStatus(sshSettingsFromKamal(raw, undefined, { cwd: run.cwd }), host, { ...process.env, ...env });
+  } catch {
+    return undefined; // an unreadable ssh.config: the connection reports it
+  }
 }
 
 /** The proxy image and host ports this host's proxy should have, when anything here is proxied. */
