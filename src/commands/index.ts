@@ -10,6 +10,7 @@ export * as docker from "./docker.js";
 export * as doctor from "./doctor.js";
 export * as dockerApi from "./docker-api.js";
 export * as envFile from "./env-file.js";
+export * as forensics from "./forensics.js";
 export * as hook from "./hook.js";
 export * as lock from "./lock.js";
 export * as prune from "./prune.js";
