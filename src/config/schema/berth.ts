@@ -57,7 +57,7 @@ export const berthSchema = documented(
     atomic: documented(bool(), {
       title: "All-or-nothing deploys",
       description:
-        "If any host or role fails after others switched to the new version, put every switched host back on its previous container, so the fleet never stays on mixed versions. Not acted on yet: this version of Berth validates it and deploys host by host as Kamal does.",
+        "If any host or role fails after others switched to the new version, put every switched host back on its previous container, so the fleet never stays on mixed versions. Not acted on yet: this version of Berth only validates it.",
       examples: ["atomic: true"],
       default: false,
     }).optional(),
