@@ -6,6 +6,7 @@
 import type { BatchStep } from "./batch.js";
 import { cmd, Redacted, singleQuote, type Cmd } from "../core/cmd.js";
 import { endpointProbe, inspectContainer, type DockerApiCall } from "./docker-api.js";
+import { probe, type Probe } from "./operation.js";
 import { docker } from "./shared.js";
 
 /** Docker's data root unless its daemon says otherwise. */
@@ -75,32 +76,28 @@ export function dockerReadsByCli(network: string, proxyContainer: string): Batch
   ];
 }
 
-// This machine ---------------------------------------------------------------------------------
+// This machine: reads only (probes, as the builder's are) ------------------------------------
 
 /** Docker here: the daemon's facts, or the error saying why it doesn't answer. */
-export function localDockerInfo(): Cmd {
-  return docker("info", "--format", "'{{json .}}'");
-}
-
-export function localBuildxVersion(): Cmd {
-  return docker("buildx", "version");
+export function localDockerInfo(): Probe {
+  return probe(docker("info", "--format", "'{{json .}}'"));
 }
 
 /** The daemon a remote builder (`builder.remote`, e.g. `ssh://builder@1.2.3.4`) reaches. */
-export function remoteBuilderVersion(remote: string): Cmd {
-  return docker("--host", remote, "version", "--format", "'{{.Server.Version}}'");
+export function remoteBuilderVersion(remote: string): Probe {
+  return probe(docker("--host", remote, "version", "--format", "'{{.Server.Version}}'"));
 }
 
-export function commandExists(name: string): Cmd {
-  return cmd("command", "-v", name);
+export function commandExists(name: string): Probe {
+  return probe(cmd("command", "-v", name));
 }
 
 /** Repository root and HEAD (fails outside a repository, or before the first commit), the branch, then uncommitted changes. */
-export function gitState(): Cmd {
-  return cmd("git", "rev-parse", "--show-toplevel", "HEAD", "&&", "git", "rev-parse", "--abbrev-ref", "HEAD", "&&", "echo", "---", "&&", "git", "status", "--porcelain");
+export function gitState(): Probe {
+  return probe(cmd("git", "rev-parse", "--show-toplevel", "HEAD", "&&", "git", "rev-parse", "--abbrev-ref", "HEAD", "&&", "echo", "---", "&&", "git", "status", "--porcelain"));
 }
 
 /** Succeeds when the file is committed (a build from a clone of HEAD needs it there). */
-export function gitTracks(path: string): Cmd {
-  return cmd("git", "ls-files", "--error-unmatch", "--", singleQuote(path));
+export function gitTracks(path: string): Probe {
+  return probe(cmd("git", "ls-files", "--error-unmatch", "--", singleQuote(path)));
 }

@@ -2,7 +2,7 @@
 // secrets it names, Docker, the builder the configuration asks for, and git. All local reads.
 import { existsSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
-import { doctor as probes } from "../commands/index.js";
+import { builder as builderCommands, doctor as probes } from "../commands/index.js";
 import { builderKind } from "../commands/builder/kind.js";
 import { unsupportedSettings } from "../commands/builder/classic.js";
 import { namedSecrets, type Configuration } from "../config/index.js";
@@ -59,7 +59,7 @@ async function checkSecrets(run: Run): Promise<Check> {
 async function localDocker(run: Run): Promise<LocalDocker> {
   const [info, buildx] = await Promise.all([
     run.local(probes.localDockerInfo(), { level: "debug", allowFailure: true }).catch((error: unknown) => ({ code: 127, stdout: "", stderr: messageOf(error) })),
-    run.local(probes.localBuildxVersion(), { level: "debug", allowFailure: true }).catch(() => ({ code: 1, stdout: "", stderr: "" })),
+    run.local(builderCommands.buildxVersion(), { level: "debug", allowFailure: true }).catch(() => ({ code: 1, stdout: "", stderr: "" })),
   ]);
   const parsed = info.code === 0 ? parseJson<{ ServerVersion?: string; Architecture?: string }>(info.stdout) : undefined;
   return {
