@@ -8,8 +8,8 @@
 //   3. proxied roles: `kamal-proxy deploy` (health-gated switch, old target drained) and the old
 //      container stopped, one round trip; other roles: status polls, then the old one stopped.
 // Roles other than the primary wait for the first healthy primary container (the barrier). On
-// failure the forensics say why the new container isn't healthy (forensics/), it is stopped, and
-// the old version keeps serving.
+// failure the new container's last log lines and health are printed, it is stopped, and the old
+// version keeps serving.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
@@ -60,6 +60,7 @@ export interface BootOptions {
 
 /** host → steps still to run there (see BootOptions.deferStopOld). */
 export type DeferredSteps = Map<string, BatchStep[]>;
+
 
 // Step 1: what is there --------------------------------------------------------------------
 

@@ -6,14 +6,14 @@ import type { SshSettings, SshkitSettings } from "../transport/index.js";
 
 /** What deploy.yml sets of `ssh:` (read by the Ssh model), for the transport: unset stays unset. */
 export function sshSettings(ssh: Ssh, readable?: (path: string) => boolean): SshSettings {
-  const settings = sshSettingsWithoutKeys(ssh, readable);
+  const settings = sshLookupSettings(ssh, readable);
   const keyData = ssh.keyData();
   if (keyData !== undefined) settings.keyData = keyData;
   return settings;
 }
 
-/** The same without `key_data` (secrets), for what needs no private key: looking a host key up (doctor). */
-export function sshSettingsWithoutKeys(ssh: Ssh, readable?: (path: string) => boolean): SshSettings {
+/** The same without `key_data`: enough to look a host's key up, with no secrets read. */
+export function sshLookupSettings(ssh: Ssh, readable?: (path: string) => boolean): SshSettings {
   const settings: SshSettings = {};
   if (ssh.configuredUser !== undefined) settings.user = ssh.configuredUser;
   if (ssh.configuredPort !== undefined) settings.port = ssh.configuredPort;

@@ -9,8 +9,7 @@ import { doctor as probes } from "../commands/index.js";
 import { DEFAULT_DOCKER_ROOT } from "../commands/doctor.js";
 import { PROXY_CONTAINER_NAME, type Configuration, type Registry } from "../config/index.js";
 import { berthProxyImage, runsBerthProxy } from "../deploy/proxy-image.js";
-import { sshSettingsWithoutKeys } from "../deploy/connection.js";
-import { processEnvironment } from "../deploy/run-support.js";
+import { sshLookupSettings } from "../deploy/connection.js";
 import type { Run } from "../deploy/run.js";
 import { DockerApiClient, daemonError } from "../transport/docker-api.js";
 import { knownHostStatus, type KnownHostStatus } from "../transport/known-hosts.js";
@@ -69,9 +68,10 @@ export async function checkHost(run: Run, host: string, settings: HostSettings):
 }
 
 async function lookUpHostKey(run: Run, host: string): Promise<KnownHostStatus | undefined> {
+  // key_data is left out: looking up a key needs no private key (and no secrets).
+  const env = Object.fromEntries(Object.entries(run.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
   try {
-    // Without key_data: looking a key up needs no private key (and no secrets).
-    return await knownHostStatus(sshSettingsWithoutKeys(run.config.ssh), host, processEnvironment(run.env));
+    return await knownHostStatus(sshLookupSettings(run.config.ssh), host, { ...process.env, ...env });
   } catch {
     return undefined; // an unreadable ssh.config: the connection reports it
   }
