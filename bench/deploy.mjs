@@ -4,6 +4,9 @@
 // their own sshd and dockerd), runs `berth setup` once, then times N deploys of the real CLI
 // (`node dist/bundle/berth.js`, the package's executable, node start-up included).
 //
+// Then `berth doctor` on the same healthy servers (target: under 2 s for 2 hosts), N runs, timed
+// the same way, with the time the doctor reports itself (without Node's start).
+//
 // Usage: node bench/deploy.mjs [--runs 5] [--hosts 2] [--log FILE]
 // Needs root and Debian's docker.io, openssh-server, docker-registry (see testbed/README.md).
 // The figures depend on the machine's load: the load average is printed with them.
@@ -93,6 +96,22 @@ try {
   console.log(`  SSH connections per deploy: ${samples[0].connections} (one per host); remote commands: ${samples[0].commands}; Docker API requests: ${samples[0].requests}`);
   console.log(`  load average now: ${os.loadavg().map((load) => load.toFixed(2)).join(" ")} on ${os.cpus().length} CPUs`);
   console.log(`  target: <= 2-3 s (half of Kamal's 4-6 s)`);
+
+  const doctorSamples = [];
+  for (let i = 0; i < runs; i++) {
+    const result = berth("doctor", "--output", "json");
+    if (result.status !== 0) throw new Error(`berth doctor failed:\n${result.stdout}${result.stderr}`);
+    const report = result.stdout.split("\n").filter((line) => line.startsWith('{"ok"')).map((line) => JSON.parse(line))[0];
+    doctorSamples.push({ seconds: result.seconds, own: report?.seconds ?? NaN, checks: report?.checks.length });
+    console.log(`  doctor ${i + 1}: ${result.seconds.toFixed(2)} s (its own measure ${report?.seconds.toFixed(2)} s), ${report?.checks.length} checks (load ${os.loadavg()[0].toFixed(2)})`);
+  }
+  const doctorTimes = doctorSamples.map((sample) => sample.seconds).sort((a, b) => a - b);
+  const doctorOwn = doctorSamples.map((sample) => sample.own).sort((a, b) => a - b);
+  console.log("");
+  console.log(`berth doctor, ${hostCount} healthy servers, ${runs} runs:`);
+  console.log(`  wall time: median ${doctorTimes[Math.floor(runs / 2)].toFixed(2)} s, min ${doctorTimes[0].toFixed(2)} s, max ${doctorTimes.at(-1).toFixed(2)} s (node start included)`);
+  console.log(`  its own measure: median ${doctorOwn[Math.floor(runs / 2)].toFixed(2)} s`);
+  console.log(`  target: < 2 s`);
 } finally {
   await bed?.stop();
   fs.rmSync(work, { recursive: true, force: true });

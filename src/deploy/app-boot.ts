@@ -23,6 +23,7 @@ import { SshConnectionError } from "../transport/index.js";
 import { BerthError } from "../util/errors.js";
 import { Barrier, HealthcheckError, waitUntilHealthy } from "./health.js";
 import { parseHostState, type HostState, type RoleState } from "./host-state.js";
+import { reportFailedContainer } from "./forensics/index.js";
 import { runHook } from "./hooks.js";
 import type { StartedContainer } from "./put-back.js";
 import type { Run } from "./run.js";
@@ -60,7 +61,6 @@ export interface BootOptions {
 /** host → steps still to run there (see BootOptions.deferStopOld). */
 export type DeferredSteps = Map<string, BatchStep[]>;
 
-const FORENSIC_LOG_LINES = 50;
 
 // Step 1: what is there --------------------------------------------------------------------
 
@@ -318,23 +318,9 @@ function stopOldSteps(run: Run, role: Role, oldVersion: string): BatchStep[] {
   ];
 }
 
-/** The failed container's last log lines and health check results, then it is stopped. */
+/** Why the failed container isn't healthy (forensics/), then it is stopped, in one round trip. */
 async function reportAndStop(run: Run, host: string, role: Role, version: string): Promise<void> {
-  const config = run.config;
-  try {
-    const [logs, health] = await run.batch(host, [
-      { command: appCommands.failedContainerLogs(config, role, version, FORENSIC_LOG_LINES), allowFailure: true, label: "logs" },
-      { command: appCommands.containerHealthLog(config, role, version), allowFailure: true, label: "health" },
-      { command: appCommands.stop(config, role, { version }), allowFailure: true, label: "stop new version" },
-    ]);
-    const lines = (logs?.stdout ?? "").trimEnd();
-    run.output.error(`Last ${FORENSIC_LOG_LINES} log lines of ${role.containerName(version)} on ${host}:${lines === "" ? " (none)" : ""}`);
-    for (const line of lines === "" ? [] : lines.split("\n")) run.output.error(`  ${line}`);
-    const healthText = (health?.stdout ?? "").trim();
-    if (healthText !== "" && healthText !== "null") run.output.error(`Health of ${role.containerName(version)} on ${host}: ${healthText}`);
-  } catch (error) {
-    run.output.error(`Could not fetch logs for ${version} on ${host}: ${(error as Error).message}`);
-  }
+  await reportFailedContainer(run, host, role, version, [{ command: appCommands.stop(run.config, role, { version }), allowFailure: true, label: "stop new version" }]);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -93,7 +93,18 @@ export async function upgrade(_context: CommandContext, _options: UpgradeOptions
   notImplemented("upgrade");
 }
 
+export interface DoctorOptions {
+  /** --min-free-disk-gb */
+  readonly minFreeDiskGb: number | undefined;
+  /** --max-clock-skew */
+  readonly maxClockSkew: number | undefined;
+}
+
 /** Berth's preflight: configuration, secrets, SSH, Docker, registry, ports, before any deploy. */
-export async function doctor(_context: CommandContext, _options: NoOptions): Promise<void> {
-  notImplemented("doctor");
+export async function doctor(context: CommandContext, options: DoctorOptions): Promise<void> {
+  const { runDoctor } = await import("../../doctor/index.js");
+  await runDoctor(context, {
+    ...(options.minFreeDiskGb === undefined ? {} : { minFreeDiskGb: options.minFreeDiskGb }),
+    ...(options.maxClockSkew === undefined ? {} : { maxClockSkew: options.maxClockSkew }),
+  });
 }

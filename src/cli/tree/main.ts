@@ -2,7 +2,7 @@
 // Kamal's where they describe Berth's behaviour too.
 
 import type { Command } from "commander";
-import { confirmedOption, flag, leaf } from "../define.js";
+import { confirmedOption, flag, leaf, numberOption } from "../define.js";
 
 const main = () => import("../actions/main.js");
 
@@ -58,6 +58,13 @@ export function registerMainCommands(program: Command): void {
     "--rolling",
     "Upgrade one host at a time",
   );
-  leaf(program, "doctor", "Check configuration, secrets, servers and registry before a deploy", async () => (await main()).doctor);
+  const doctor = leaf(
+    program,
+    "doctor",
+    "Check this machine and every server before a deploy: configuration, secrets, Docker, builder, git, SSH, disk, registry, proxy, ports, clock, DNS",
+    async () => (await main()).doctor,
+  );
+  numberOption(doctor, "--min-free-disk-gb <n>", "Gigabytes that must be free under Docker's data root on each host (x-berth.doctor.min_free_disk_gb; default 5)");
+  numberOption(doctor, "--max-clock-skew <seconds>", "Seconds a host's clock may differ from this machine's (x-berth.doctor.max_clock_skew; default 5)");
   leaf(program, "version", "Show Berth version", async () => (await import("../actions/version.js")).version);
 }
