@@ -178,18 +178,24 @@ export interface ShippedImage {
    * pushes without loading it). A host that holds the same ID under the tag has this very image.
    */
   readonly imageId: string | undefined;
-  /** The remaining pushes (`repo:latest`), still running: awaited before anything changes on the servers. */
-  readonly remainingPushes: Promise<void>;
+  /**
+   * Starts the remaining pushes (`repo:latest`) once, and waits for them. A deploy calls it after the
+   * hosts pulled and before anything changes on them: docker-registry rewrites the links a pull reads
+   * when the same manifest is pushed under another tag, and a pull that reads one then gets a 500.
+   */
+  readonly pushRest: () => Promise<void>;
+  /** The remaining pushes if started (settled, whatever their outcome), so nothing runs on past the run. */
+  readonly pushesSettled: () => Promise<void>;
 }
 
 /** `build push`: builds the image for this version and pushes it (`repo:VER` and `repo:latest`). */
 export async function buildAndPush(run: Run, options: PushOptions = {}): Promise<void> {
-  await (await shipBuild(run, options)).remainingPushes;
+  await (await shipBuild(run, options)).pushRest();
 }
 
 /**
  * Builds the image (unless this commit's image is here already) and pushes `repo:VER`; the push of
- * `repo:latest` is left running, as the hosts pull the version's tag only.
+ * `repo:latest` is left to the caller, as the hosts pull the version's tag only.
  */
 export async function shipBuild(run: Run, options: PushOptions = {}): Promise<ShippedImage> {
   await run.beforeFirstConnection();
@@ -237,11 +243,15 @@ export async function shipBuild(run: Run, options: PushOptions = {}): Promise<Sh
   const [first, ...rest] = pushes;
   stop.throwIfAborted();
   if (first !== undefined) await run.local(first, { cwd: directory, env, ...stoppable });
-  const remainingPushes = (async () => {
-    for (const push of rest) await run.local(push, { cwd: directory, env, ...stoppable });
-  })();
-  remainingPushes.catch(() => undefined); // the caller awaits it
-  return { imageId, remainingPushes };
+  let remainingPushes: Promise<void> | undefined;
+  const pushRest = (): Promise<void> =>
+    (remainingPushes ??= (async () => {
+      for (const push of rest) await run.local(push, { cwd: directory, env, ...stoppable });
+    })());
+  const pushesSettled = async (): Promise<void> => {
+    await remainingPushes?.catch(() => undefined);
+  };
+  return { imageId, pushRest, pushesSettled };
 }
 
 function warnUnsupported(run: Run, arch: string): void {

@@ -94,7 +94,7 @@ async function shipAndDeploy(run: Run, options: DeployOptions, phases: Phases): 
       throw error;
     } finally {
       const shipped = await shipping.catch(() => undefined);
-      await shipped?.remainingPushes.catch(() => undefined);
+      await shipped?.pushesSettled();
     }
   } catch (error) {
     throw run.interrupted.aborted ? interruption(run, progress) : error;
@@ -107,7 +107,7 @@ async function shipAndDeploy(run: Run, options: DeployOptions, phases: Phases): 
 
 /** Phase A: login here, build and push `repo:VER` (nothing with -P, where the hosts pull what the registry has). */
 async function shipImage(run: Run, options: DeployOptions, stop: AbortSignal): Promise<ShippedImage> {
-  if (options.skipPush) return { imageId: undefined, remainingPushes: Promise.resolve() };
+  if (options.skipPush) return { imageId: undefined, pushRest: () => Promise.resolve(), pushesSettled: () => Promise.resolve() };
   run.say("Log into image registry...");
   const loggedIn = loginLocally(run);
   loggedIn.catch(() => undefined); // shared with shipBuild, which awaits it
@@ -127,14 +127,12 @@ async function deployUnderLock(run: Run, shipping: Promise<ShippedImage>, phases
       if (run.config.proxyHosts.includes(host)) run.services.proxyControl.openOn(host, state.proxy);
     });
 
-  // Once `repo:VER` is pushed, the pull where a host doesn't hold that image, and `latest` pushed.
+  // Once `repo:VER` is pushed, the pull where a host doesn't hold that image, then `latest` pushed (see pushRest).
   const pullAll = async (): Promise<void> => {
     const shipped = await shipping;
     run.say("Pull app image...");
-    await settleAll(
-      run.on(hosts, (host) => pullUnlessPresent(run, host, states.get(host)?.image, shipped.imageId)),
-      shipped.remainingPushes,
-    );
+    await run.on(hosts, (host) => pullUnlessPresent(run, host, states.get(host)?.image, shipped.imageId));
+    await shipped.pushRest();
   };
 
   // A pre-deploy hook runs once the image is on every host, and before anything else is read or changed.
