@@ -36,14 +36,11 @@ if (process.getuid?.() !== 0) {
 console.log("Building berth and compiling the test bed…");
 execFileSync("npm", ["run", "--silent", "build"], { cwd: root, stdio: "inherit" });
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "berth-deploy-bench-"));
-// Compiled under dist/ (ignored by git), so the test bed finds the package root (its host boot
-// script, testbed/scripts) and node_modules by walking up, as it does from the sources.
-const compiled = path.join(root, "dist/bench");
 execFileSync(
   process.execPath,
   [
     path.join(root, "node_modules/typescript/bin/tsc"),
-    "--outDir", compiled,
+    "--outDir", work,
     "--rootDir", root,
     "--module", "NodeNext", "--moduleResolution", "NodeNext", "--target", "ES2023",
     "--skipLibCheck", "--types", "node",
@@ -51,7 +48,12 @@ execFileSync(
   ],
   { cwd: root, stdio: "inherit" },
 );
-const testbed = await import(pathToFileURL(path.join(compiled, "testbed/index.js")).href);
+// Files the test bed uses next to its modules (the host boot script), and its node_modules.
+fs.cpSync(path.join(root, "testbed/scripts"), path.join(work, "testbed/scripts"), { recursive: true });
+fs.symlinkSync(path.join(root, "node_modules"), path.join(work, "node_modules"));
+// The test bed finds its scripts from the package root (src/util/package-root.ts): this directory.
+fs.writeFileSync(path.join(work, "package.json"), JSON.stringify({ name: "berth", type: "module" }));
+const testbed = await import(pathToFileURL(path.join(work, "testbed/index.js")).href);
 
 const berthBin = path.join(root, "dist/bundle/berth.js");
 let bed;

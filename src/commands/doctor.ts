@@ -4,7 +4,7 @@
 // the credentials with the registry from the host and stores nothing (`docker login` would write
 // them to the SSH user's ~/.docker/config.json).
 import type { BatchStep } from "./batch.js";
-import { cmd, Redacted, singleQuote, type Cmd } from "./cmd.js";
+import { cmd, Redacted, singleQuote, type Cmd } from "../core/cmd.js";
 import { endpointProbe, inspectContainer, type DockerApiCall } from "./docker-api.js";
 import { docker } from "./shared.js";
 

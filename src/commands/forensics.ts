@@ -3,7 +3,7 @@
 // URL probed as the proxy probes it. The proxy asks `http://<container id>:<app_port><path>` on
 // the kamal network with `User-Agent: kamal-proxy`; the host reaches the container's address on
 // that network directly, so curl (or wget) there sends the same request to the same socket.
-import { cmd, singleQuote, type Cmd } from "./cmd.js";
+import { cmd, singleQuote, type Cmd } from "../core/cmd.js";
 import { docker } from "./shared.js";
 
 /** The network Kamal's app containers and the proxy share. */

@@ -1,6 +1,6 @@
 // The command builders, one namespace per area: `app.run(config, role, …)`, `proxy.startOrRun(…)`,
-// `lock.acquire(…)`… Each returns a `Cmd` (see cmd.ts) and runs nothing.
-export * from "./cmd.js";
+// `lock.acquire(…)`… Each returns a `Cmd` (src/core/cmd.ts) and runs nothing.
+export * from "../core/cmd.js";
 export * as app from "./app.js";
 export * as accessory from "./accessory.js";
 export * as auditor from "./auditor.js";
@@ -8,7 +8,6 @@ export * as batching from "./batch.js";
 export * as builder from "./builder.js";
 export * as docker from "./docker.js";
 export * as doctor from "./doctor.js";
-export * as dockerApi from "./docker-api.js";
 export * as envFile from "./env-file.js";
 export * as forensics from "./forensics.js";
 export * as hook from "./hook.js";

@@ -9,10 +9,10 @@ import { doctor as probes } from "../commands/index.js";
 import { DEFAULT_DOCKER_ROOT } from "../commands/doctor.js";
 import { PROXY_CONTAINER_NAME, type Configuration, type Registry } from "../config/index.js";
 import { berthProxyImage, runsBerthProxy } from "../deploy/proxy-image.js";
+import { sshLookupSettings } from "../deploy/connection.js";
 import type { Run } from "../deploy/run.js";
 import { DockerApiClient, daemonError } from "../transport/docker-api.js";
 import { knownHostStatus, type KnownHostStatus } from "../transport/known-hosts.js";
-import { sshSettingsFromKamal, type KamalSshConfig } from "../transport/ssh-settings.js";
 import { fail, messageOf, skip, type CheckGroup } from "./checks.js";
 import { hostChecks, type DockerReads, type HostExpectations, type NameResolution, type RegistryOutcome } from "./host-checks.js";
 import { parseDiskFree, parseHostProbe, type ContainerDocument, type DockerInfo, type HostFacts } from "./host-facts.js";
@@ -69,10 +69,9 @@ export async function checkHost(run: Run, host: string, settings: HostSettings):
 
 async function lookUpHostKey(run: Run, host: string): Promise<KnownHostStatus | undefined> {
   // key_data is left out: looking up a key needs no private key (and no secrets).
-  const { key_data: _keys, ...raw } = (run.config.raw.ssh ?? {}) as KamalSshConfig;
   const env = Object.fromEntries(Object.entries(run.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
   try {
-    return await knownHostStatus(sshSettingsFromKamal(raw, undefined, { cwd: run.cwd }), host, { ...process.env, ...env });
+    return await knownHostStatus(sshLookupSettings(run.config.ssh), host, { ...process.env, ...env });
   } catch {
     return undefined; // an unreadable ssh.config: the connection reports it
   }

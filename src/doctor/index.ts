@@ -1,7 +1,7 @@
 // `berth doctor`: a preflight of this machine and every selected host, all at once, one line per
 // check. It reads and changes nothing (see host.ts for what it sends to the servers); it fails
 // when any check failed, after printing every result.
-import type { CommandContext } from "../cli/context.js";
+import type { CommandContext } from "../core/context.js";
 import type { Configuration } from "../config/index.js";
 import { Run } from "../deploy/run.js";
 import { BerthError } from "../util/errors.js";

@@ -2,7 +2,7 @@
 // check as the daemon's POST /auth with the credentials in the (redacted) body.
 import { describe, expect, it } from "vitest";
 import { batch } from "../../../src/commands/batch.js";
-import { Redacted, render } from "../../../src/commands/cmd.js";
+import { Redacted, render } from "../../../src/core/cmd.js";
 import { describeCall } from "../../../src/commands/docker-api.js";
 import * as doctor from "../../../src/commands/doctor.js";
 
@@ -22,7 +22,7 @@ describe("doctor's probes", () => {
       "date -u +%s.%N",
     ]);
     // One remote command for all of them.
-    expect(batch(steps, { nonce: "0123456789abcdef" }).command.parts).toContain("exit");
+    expect(batch(steps, { nonce: "0123456789abcdef" }).parts).toContain("exit");
   });
 
   it("asks the Docker API for the daemon's facts, the kamal network and the proxy container", () => {
