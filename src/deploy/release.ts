@@ -32,7 +32,7 @@ export async function runRelease(run: Run, release: ReleaseSettings): Promise<vo
   await run.batch(
     host,
     [
-      await auditStep(run, role, `Running release command \`${release.cmd}\` in ${name}`),
+      await auditStep(run, role, `Running release command in ${name}: ${release.cmd}`),
       { command: appCommands.ensureEnvDirectory(role), label: "env directory" },
       { command: upload(role.envFilePath, envFile.roleEnvFile(config, role, host)), label: "env file" },
     ],
