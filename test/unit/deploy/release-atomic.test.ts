@@ -118,12 +118,11 @@ describe("the release phase", () => {
 
 describe("all-or-nothing deploys", () => {
   // 10.0.0.1 runs 998; 10.0.0.2 runs nothing yet (a host added to the fleet); 10.0.0.1's switch fails.
-  const failingSwitch = (h: () => Harness): Responder =>
+  const failingSwitch = (): Responder =>
     servers((host, command) => (host === "10.0.0.1" && proxyDeploy(command, NEW_ID.slice(0, 12)) ? { code: 1, stderr: "Error: target failed to become healthy" } : undefined), ["10.0.0.1"]);
 
   it("with --atomic, takes the new version off a host where nothing ran before and reports what failed and what was reverted", async () => {
-    let h: Harness;
-    h = await harness(CONFIG, { secrets: SECRETS, responder: failingSwitch(() => h) });
+    const h = await harness(CONFIG, { secrets: SECRETS, responder: failingSwitch() });
     const error = await deployed(h, { atomic: true });
     expect(error).toBeDefined();
     const h2 = h.servers.commandsOn("10.0.0.2");
@@ -135,8 +134,7 @@ describe("all-or-nothing deploys", () => {
   });
 
   it("without it, leaves the new version where nothing ran before, and says so", async () => {
-    let h: Harness;
-    h = await harness(CONFIG, { secrets: SECRETS, responder: failingSwitch(() => h) });
+    const h = await harness(CONFIG, { secrets: SECRETS, responder: failingSwitch() });
     expect(await deployed(h)).toBeDefined();
     expect(h.servers.commandsOn("10.0.0.2").some((command) => command.includes("'name=^app-web-999$' --quiet | xargs docker stop"))).toBe(false);
     expect(h.stdout.text).toContain("app-web-999 stays on 10.0.0.2: nothing ran there before");
@@ -144,13 +142,12 @@ describe("all-or-nothing deploys", () => {
 
   it("takes x-berth.atomic from the file, and --no-atomic over it", async () => {
     const atomicConfig = `${CONFIG}x-berth:\n  atomic: true\n`;
-    let h: Harness;
-    h = await harness(atomicConfig, { secrets: SECRETS, responder: failingSwitch(() => h) });
-    await deployed(h);
-    expect(h.stdout.text).toContain("Reverted web on 10.0.0.2");
-    h = await harness(atomicConfig, { secrets: SECRETS, responder: failingSwitch(() => h) });
-    await deployed(h, { atomic: false });
-    expect(h.stdout.text).not.toContain("Reverted web on 10.0.0.2");
+    const fromFile = await harness(atomicConfig, { secrets: SECRETS, responder: failingSwitch() });
+    await deployed(fromFile);
+    expect(fromFile.stdout.text).toContain("Reverted web on 10.0.0.2");
+    const overridden = await harness(atomicConfig, { secrets: SECRETS, responder: failingSwitch() });
+    await deployed(overridden, { atomic: false });
+    expect(overridden.stdout.text).not.toContain("Reverted web on 10.0.0.2");
   });
 });
 
