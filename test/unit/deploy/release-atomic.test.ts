@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { deploy, type DeployOptions } from "../../../src/deploy/deploy.js";
 import { ReleaseError } from "../../../src/deploy/release.js";
 import { rollback } from "../../../src/deploy/rollback.js";
+import { InterruptedError } from "../../../src/util/errors.js";
 import { harness, type Harness, type Responder } from "./fake.js";
 
 const CONFIG = `service: app
@@ -104,6 +105,22 @@ describe("the release phase", () => {
     }
     expect(h.servers.commandsOn("10.0.0.1").some((command) => command.includes("Release command failed with exit status 3"))).toBe(true);
     expect(h.servers.commandsOn("10.0.0.1").at(-1)).toBe(UNLOCK);
+  });
+
+  it("stops the release container at a signal, and starts nothing", async () => {
+    const h: Harness = await harness(RELEASE_CONFIG, {
+      secrets: SECRETS,
+      responder: servers((_host, command) => {
+        if (RELEASE_RUN.test(command)) h.cleanup.interrupt("SIGINT");
+      }),
+    });
+    const error = await deployed(h);
+    expect(error).toBeInstanceOf(InterruptedError);
+    expect(error!.message).toBe("Interrupted by SIGINT: no container of 999 had started; the servers run what they ran before");
+    const h1 = h.servers.commandsOn("10.0.0.1");
+    expect(h1.some((command) => /^docker stop app-web-release-999-[0-9a-f]{6}$/.test(command))).toBe(true);
+    expect(h.servers.recorded.some((entry) => entry.command.startsWith("docker run --detach"))).toBe(false);
+    expect(h1.at(-1)).toBe(UNLOCK);
   });
 
   it("is skipped with --skip-release, and absent without x-berth.release", async () => {
