@@ -2,7 +2,8 @@
 // The app's /flags is each host's /root/flags: a file there makes the release command fail
 // (fail-release, read on the primary host) or a new container never healthy on that host
 // (unhealthy), and the release command writes release.log there. Each test ends with the
-// version it names serving on both hosts (asserted by the bytes served) and no lock left.
+// version it names serving on both hosts (asserted by the bytes served) and no lock left, but
+// the last, where one host is left serving nothing rather than the new version.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBaseImages, ensureLocalDocker, startTestbed, type Testbed, type TestHost } from "../../testbed/index.js";
 import { berth, createProject, httpGet, sh, SECRET, type Project } from "./support/project.js";
@@ -166,6 +167,26 @@ describe("all-or-nothing", () => {
       await servesEverywhere(v3);
     } finally {
       await sh(h2, "rm -f /root/flags/unhealthy");
+    }
+  });
+
+  it("deploy --atomic: a host where nothing ran before doesn't keep the new version when another host fails", async () => {
+    const v3 = (await httpGet(h1, "/version")).body;
+    // h2 runs nothing of the app (as a host just added to the fleet would); h1's new container won't get healthy.
+    await sh(h2, `docker stop app-web-${v3}`);
+    await sh(h1, "touch /root/flags/unhealthy");
+    try {
+      const v5 = project.release("v5");
+      const deploy = await berth(project, ["deploy", "--atomic", "--skip-release"]);
+      expect(deploy.code).toBe(1);
+      expect(deploy.stdout).toContain(`The deploy of ${v5} failed: web on ${h1.ip}.`);
+      expect(deploy.stdout).toContain(`Reverted web on ${h2.ip}: app-web-${v5} stopped (nothing ran there before)`);
+      await deployedAt(h2, await sh(h2, `docker inspect --format '{{.Id}}' app-web-${v5}`));
+      expect(await sh(h2, `docker inspect --format '{{.State.Status}}' app-web-${v5}`)).toBe("exited");
+      expect((await fetch(`http://${h2.ip}/version`, { signal: AbortSignal.timeout(5000) }).then((response) => response.text())).trim()).not.toBe(v5);
+      expect(await httpGet(h1, "/version")).toEqual({ status: 200, body: v3 });
+    } finally {
+      await sh(h1, "rm -f /root/flags/unhealthy");
     }
   });
 });
