@@ -15,6 +15,7 @@ export * as lock from "./lock.js";
 export * as prune from "./prune.js";
 export * as proxy from "./proxy.js";
 export * as registry from "./registry.js";
+export * as release from "./release.js";
 export * as server from "./server.js";
 export * as ssh from "./ssh.js";
 export { Tags, iso8601 } from "./tags.js";

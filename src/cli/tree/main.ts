@@ -8,7 +8,11 @@ const main = () => import("../actions/main.js");
 
 function deployOptions(command: Command): Command {
   flag(command, "-P, --skip-push", "Skip image build and push");
-  return command.option("--no-cache", "Build without using Docker's build cache");
+  command.option("--no-cache", "Build without using Docker's build cache");
+  flag(command, "--skip-release", "Don't run the release command (x-berth.release.cmd)");
+  // No default: unset leaves x-berth.atomic to decide.
+  command.option("--atomic", "All or nothing: if any host or role fails, every host that switched goes back to its previous container (x-berth.atomic)");
+  return command.option("--no-atomic", "Turn x-berth.atomic off for this deploy");
 }
 
 /** Berth's --plan: print every command per phase and host, run nothing on the servers. */

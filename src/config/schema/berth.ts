@@ -24,7 +24,8 @@ const releaseSchema = documented(
   {
     title: "Release",
     description:
-      "A command run once per deploy, in a one-off container of the new image on the primary host, after every host holds the image and before any host switches to it. Not acted on yet: this version of Berth validates it and does not run it.",
+      "A command run once per deploy (`setup`, `deploy`, `redeploy`; not `rollback`), in a one-off container of the new image on the primary host, with the primary role's env file, volumes, options and the `kamal` network, after every host holds the image and before any host starts or switches to it. Its output is shown as it comes, each line prefixed with `release <host>|`; the audit log on the primary host records its start and outcome. If it fails or times out, no host is switched, the version that ran before keeps serving, the lock is released and the deploy exits non-zero.",
+    flag: "berth deploy --skip-release",
   },
 );
 
@@ -57,9 +58,10 @@ export const berthSchema = documented(
     atomic: documented(bool(), {
       title: "All-or-nothing deploys",
       description:
-        "If any host or role fails after others switched to the new version, put every switched host back on its previous container, so the fleet never stays on mixed versions. Not acted on yet: this version of Berth only validates it.",
+        "If any host or role fails after others switched to the new version, every switched host is put back on its previous container (kept running until every host serves the new version), also where nothing ran before (its new container is stopped), so the fleet never stays on mixed versions; the report names the failed hosts and roles and what was reverted. Without it Berth still puts back hosts that had a previous container. `rollback` is always all-or-nothing.",
       examples: ["atomic: true"],
       default: false,
+      flag: "berth deploy --atomic",
     }).optional(),
     doctor: doctorSchema.optional(),
   }),
