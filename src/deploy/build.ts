@@ -15,6 +15,7 @@ import type { CloneContext } from "../commands/builder/clone.js";
 import { BerthError } from "../util/errors.js";
 import { settleAll } from "../util/settle.js";
 import { runHook } from "./hooks.js";
+import { prepareImage, serveImagesTo } from "./image-delivery.js";
 import { loginLocally, remoteLoginCommand } from "./login.js";
 import type { Run } from "./run.js";
 
@@ -224,14 +225,15 @@ export async function shipBuild(run: Run, options: PushOptions = {}): Promise<Sh
   let directory = run.cwd;
   let imageId = built?.id;
   if (reuse) {
-    run.say(`Image ${config.absoluteImage} was already built from this commit, pushing it (--no-cache rebuilds it)`, "yellow");
+    run.say(`Image ${config.absoluteImage} was already built from this commit, ${config.registry.local ? "serving" : "pushing"} it (--no-cache rebuilds it)`, "yellow");
   } else {
     directory = await prepareBuildDirectory(run);
     requireDockerfile(run, kind, directory);
     if (docker.buildx) await ensureBuilder(run, kind);
     else warnUnsupported(run, docker.arch);
     if (build !== undefined) await run.local(build, { cwd: directory, env });
-    imageId = docker.buildx ? undefined : (await identityHere(run))?.id;
+    // buildx pushes without loading the image here, except for a local registry (Berth serves it from here).
+    imageId = docker.buildx && !config.registry.local ? undefined : (await identityHere(run))?.id;
   }
   // Classic pushes, one per tag, one after the other: the second only sends a manifest. (In
   // parallel both upload the same layers, and docker-registry answers one of them with a 500.)
@@ -352,6 +354,8 @@ function fetchSteps(run: Run): BatchStep[] {
 
 /** `build pull`: login, audit, pull and label check on every selected app host, one round trip per host. */
 export async function pullOnHosts(run: Run): Promise<void> {
+  await serveImagesTo(run, run.selection.appHosts);
+  await prepareImage(run, run.config.absoluteImage);
   const steps = [...loginSteps(run), await pullAuditStep(run), ...fetchSteps(run)];
   await run.on(run.selection.appHosts, (host) => run.batch(host, steps));
 }
@@ -359,11 +363,15 @@ export async function pullOnHosts(run: Run): Promise<void> {
 /**
  * A deploy's pull on one host, which said what it holds under the tag (`present`): a host holding
  * the image just pushed (same image ID, a digest of the image's content) has nothing to pull and
- * needs no registry login; the others log in, pull and check the label.
+ * needs no registry login; the others log in, pull and check the label. (With a local registry,
+ * the deploy opened the host's forward already: serveImagesTo.)
  */
 export async function pullUnlessPresent(run: Run, host: string, present: ImageIdentity | undefined, pushedImageId: string | undefined): Promise<void> {
   const config = run.config;
-  if (pushedImageId === undefined || present?.id !== pushedImageId) return void (await run.batch(host, [...loginSteps(run), ...fetchSteps(run)]));
+  if (pushedImageId === undefined || present?.id !== pushedImageId) {
+    await prepareImage(run, config.absoluteImage);
+    return void (await run.batch(host, [...loginSteps(run), ...fetchSteps(run)]));
+  }
   if (present.service !== config.service) throw new BuildError(`Image ${config.absoluteImage} is missing the 'service' label`);
   run.output.info(`Image ${config.absoluteImage} on ${host} is the image just pushed (${present.id.slice(0, 19)}), not pulling it again`);
 }

@@ -24,6 +24,7 @@ import { pullAuditStep, pullUnlessPresent, shipBuild, type ShippedImage } from "
 import { openDockerApi } from "./docker-api.js";
 import { timed } from "./finish.js";
 import { hookFile, runHook } from "./hooks.js";
+import { serveImagesTo } from "./image-delivery.js";
 import { loginLocally } from "./login.js";
 import { withLock } from "./lock.js";
 import { checkProxyVersion, proxyBootSteps, runWithProxyBoot } from "./proxy.js";
@@ -79,11 +80,17 @@ async function shipAndDeploy(run: Run, options: DeployOptions, phases: Phases): 
   await run.beforeFirstConnection();
   await run.warmUp(run.selection.appHosts);
   for (const host of run.selection.appHosts) openDockerApi(run, host);
+  // A local registry's images are served from here: the hosts' forwards open beside the build.
+  const serving = serveImagesTo(run, run.selection.appHosts);
+  serving.catch(() => undefined); // awaited below
   const refused = new AbortController();
   const shipping = shipImage(run, options, refused.signal);
   shipping.catch(() => undefined); // awaited below
   try {
-    await withLock(run, () => deployUnderLock(run, shipping, phases));
+    await withLock(run, async () => {
+      await serving;
+      await deployUnderLock(run, shipping, phases);
+    });
   } catch (error) {
     refused.abort();
     throw error;
@@ -221,6 +228,7 @@ export async function rollback(run: Run, version: string): Promise<void> {
   await timed(run, async () => {
     for (const host of run.selection.appHosts) openDockerApi(run, host);
     await withLock(run, async () => {
+      await serveImagesTo(run, run.selection.appHosts);
       await requireContainers(run, version);
       await runHook(run, "pre-deploy", { secrets: true });
       await bootApp(run, { version });

@@ -1,10 +1,10 @@
 // Registry login: here (for pushing) and on the hosts (for pulling). The password travels on
 // standard input (`docker login --password-stdin`), never in arguments. A registry at
-// `localhost:PORT` is Kamal's local registry, which needs no login.
+// `localhost:PORT` is Kamal's local registry, which needs no login (Berth serves its images
+// itself: image-delivery.ts).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { registry as registryCommands, type Cmd } from "../commands/index.js";
-import { BerthError } from "../util/errors.js";
 import type { Run } from "./run.js";
 
 const localLogins = new WeakMap<Run, Promise<void>>();
@@ -18,7 +18,7 @@ export function loginLocally(run: Run): Promise<void> {
   let login = localLogins.get(run);
   if (login === undefined) {
     const registry = run.config.registry;
-    if (registry.local) login = Promise.reject(localRegistryUnsupported(run));
+    if (registry.local) login = Promise.resolve();
     else if (holdsCredentials(dockerConfigFile(run.env), registry.server, registry.username().value, registry.password().value)) {
       run.output.info(`Logged in to ${registry.server ?? "Docker Hub"} already (Docker's config holds these credentials), not logging in again`);
       login = Promise.resolve();
@@ -75,9 +75,3 @@ export async function loginOnHosts(run: Run, hosts: readonly string[]): Promise<
   await run.on(hosts, (host) => run.exec(host, login));
 }
 
-function localRegistryUnsupported(run: Run): BerthError {
-  return new BerthError(
-    `registry/server: ${run.config.registry.server} is a local registry, which Kamal reaches from the hosts through an SSH tunnel; ` +
-      "Berth doesn't open that tunnel yet. Use a registry the hosts can reach (for example one on your network).",
-  );
-}

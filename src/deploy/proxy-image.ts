@@ -1,7 +1,8 @@
 // Which proxy image a host runs, and Berth's own proxy image: by default (no image named in
 // `proxy.run`) it is `<registry>/<app image namespace>/berth-proxy:<tag>`, built here from the
 // package's proxy/ directory and pushed to the app's registry the first time the hosts can't pull
-// it. Naming an image in `proxy.run` (e.g. `repository: basecamp/kamal-proxy`) runs that instead.
+// it (with a local registry, `localhost:PORT`, it is only built: Berth serves it from here).
+// Naming an image in `proxy.run` (e.g. `repository: basecamp/kamal-proxy`) runs that instead.
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
@@ -73,7 +74,7 @@ export function isMissingImageError(text: string): boolean {
 
 const built = new WeakSet<Run>();
 
-/** Builds Berth's proxy image here and pushes it to the app's registry (once per run). */
+/** Builds Berth's proxy image here and pushes it to the app's registry, unless that is served from here (once per run). */
 export async function buildAndPushProxyImage(run: Run): Promise<string> {
   const image = berthProxyImage(run.config);
   if (built.has(run)) return image;
@@ -82,14 +83,15 @@ export async function buildAndPushProxyImage(run: Run): Promise<string> {
     throw new BerthError(`Can't build Berth's proxy image: ${distEntry} is missing (run npm run build, or set proxy.run.repository to an image the hosts can pull)`);
   }
   const base = run.env[BERTH_PROXY_BASE_IMAGE_ENV] ?? BERTH_PROXY_BASE_IMAGE;
+  const local = run.config.registry.local;
   run.say(`Building the Berth proxy image ${image} (from ${base})...`);
-  await loginLocally(run);
+  if (!local) await loginLocally(run);
   const stage = stageProxyContext();
   try {
     await run.local(
       docker("build", "--build-arg", `BASE=${base}`, "--label", PROXY_IMAGE_TITLE_LABEL, "-t", image, "-f", join(stage, "Dockerfile"), stage),
     );
-    await run.local(docker("push", image));
+    if (!local) await run.local(docker("push", image));
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }

@@ -30,6 +30,7 @@ import {
 import { BerthError } from "../util/errors.js";
 import { DisplayBridge } from "./display.js";
 import { dockerApiOf, runApiStep } from "./docker-api.js";
+import { ImageDelivery } from "./image-delivery.js";
 
 /** How local commands are run (replaced in tests). */
 export type LocalTransportFactory = (options: { cwd: string; env: NodeJS.ProcessEnv; display: DisplayBridge }) => Transport;
@@ -98,6 +99,7 @@ export class Run {
   private remoteTransportMade: Promise<Transport> | undefined;
   private preConnect: Promise<void> | undefined;
   private identityPromise: Promise<Identity> | undefined;
+  private delivery: ImageDelivery | undefined;
   private readonly now: () => Date;
 
   private constructor(
@@ -266,6 +268,29 @@ export class Run {
     return transport.forwardUnixSocket?.(host, remotePath);
   }
 
+  /** Whether the transport can forward a port on the hosts to this machine (SSH can; --plan's can't). */
+  async forwardsPorts(): Promise<boolean> {
+    return (await this.remote()).forwardRemotePort !== undefined;
+  }
+
+  /** The host's loopback `remotePort` forwarded to a local unix socket for the rest of the run. */
+  async forwardPortHere(host: string, remotePort: number, localSocket: string): Promise<void> {
+    const transport = await this.remote();
+    if (transport.forwardRemotePort === undefined) throw new BerthError("This transport can't forward ports from the hosts");
+    await transport.forwardRemotePort(host, remotePort, localSocket);
+  }
+
+  /** The images this run serves the hosts from this machine's Docker (`localhost:PORT` registries), closed with the run. */
+  imageDelivery(): ImageDelivery {
+    this.delivery ??= new ImageDelivery(this, processEnvironment(this.env));
+    return this.delivery;
+  }
+
+  /** What the image delivery sent each host, when this run served images. */
+  imagesSent(): ReturnType<ImageDelivery["sent"]> | undefined {
+    return this.delivery?.sent();
+  }
+
   /**
    * Opens the connections to `hosts` in the background, so that hosts whose first command comes
    * later (after the lock, say) don't wait for their SSH handshake then. Failures surface there.
@@ -346,6 +371,9 @@ export class Run {
     this.remoteTransport = undefined;
     this.remoteTransportMade = undefined;
     await transport?.close();
+    const delivery = this.delivery;
+    this.delivery = undefined;
+    await delivery?.close();
   }
 }
 

@@ -71,6 +71,12 @@ export interface Transport {
    * rejects when the forward can't be set up.
    */
   forwardUnixSocket?(host: string, remotePath: string): Promise<string>;
+  /**
+   * The host's loopback port `remotePort` forwarded to a local unix socket, where the transport
+   * can (SSH): kept for the run, across reconnections. Rejects with `RemoteForwardRefused` when
+   * the server won't listen there.
+   */
+  forwardRemotePort?(host: string, remotePort: number, localSocket: string): Promise<void>;
   /** Closes every shared connection and helper process of this run. Safe to call twice. */
   close(): Promise<void>;
   /** Counters for the deploy note. */
