@@ -2,7 +2,6 @@
 // many SSH connections, remote commands and Docker API requests it took: with -v as a line,
 // always in the JSON `finish` event.
 import { dockerApiRequests } from "./docker-api.js";
-import { megabytes } from "./image-delivery.js";
 import type { Run } from "./run.js";
 
 export async function timed<T>(run: Run, work: () => Promise<T>): Promise<T> {
@@ -19,8 +18,6 @@ export async function timed<T>(run: Run, work: () => Promise<T>): Promise<T> {
 export function reportFinish(run: Run, ok: boolean): void {
   const seconds = run.elapsedSeconds;
   const stats = run.stats();
-  const delivered = run.imagesSent();
-  const sent = delivered === undefined || delivered.size === 0 ? undefined : Object.fromEntries(delivered);
   const text = `  Finished all in ${seconds.toFixed(1)} seconds`;
   if (run.output.format === "json") {
     run.output.data(text, {
@@ -32,18 +29,10 @@ export function reportFinish(run: Run, ok: boolean): void {
       commands: stats.commandsRun,
       dockerApiRequests: dockerApiRequests(run),
       hosts: stats.hosts,
-      ...(sent === undefined ? {} : { imagesSent: sent }),
     });
     return;
   }
   run.output.print(text);
-  for (const [host, counts] of Object.entries(sent ?? {})) {
-    run.output.info(
-      `Images sent to ${host} from this machine's Docker: ${counts.layers} layers, ${counts.layerBytes} bytes; ` +
-        `${counts.manifests} manifests and ${counts.configs} configs, ${counts.manifestBytes + counts.configBytes} bytes; ` +
-        `${counts.bytesWritten} bytes in all with HTTP headers (${megabytes(counts.bytesWritten)})`,
-    );
-  }
   const requests = dockerApiRequests(run);
   run.output.debug(
     `${stats.connectionsOpened} SSH connections, ${stats.commandsRun} remote commands (${describeHosts(stats.hosts)})` +

@@ -97,13 +97,26 @@ export class ImageDelivery {
     return totals;
   }
 
+  /** Says what each host was sent (at the end of the run), then stops serving and removes the spool. */
   async close(): Promise<void> {
+    this.report();
     const servers = [...this.servers.values()].map(({ server }) => server.then((open) => open.close()).catch(() => undefined));
     this.servers.clear();
     await Promise.all(servers);
     this.store.close();
     if (this.socketDir !== undefined) rmSync(this.socketDir, { recursive: true, force: true });
     this.socketDir = undefined;
+  }
+
+  private report(): void {
+    for (const [host, counts] of this.sent()) {
+      const text =
+        `Images sent to ${host} from this machine's Docker: ${counts.layers} layers, ${counts.layerBytes} bytes; ` +
+        `${counts.manifests} manifests and ${counts.configs} configs, ${counts.manifestBytes + counts.configBytes} bytes; ` +
+        `${counts.bytesWritten} bytes in all with HTTP headers (${megabytes(counts.bytesWritten)})`;
+      if (this.run.output.format === "json") this.run.output.data(text, { ts: new Date().toISOString(), event: "images-sent", host, ...counts });
+      else this.run.output.info(text);
+    }
   }
 
   private openOn(host: string, port: number): Promise<RegistryServer> {

@@ -286,11 +286,6 @@ export class Run {
     return this.delivery;
   }
 
-  /** What the image delivery sent each host, when this run served images. */
-  imagesSent(): ReturnType<ImageDelivery["sent"]> | undefined {
-    return this.delivery?.sent();
-  }
-
   /**
    * Opens the connections to `hosts` in the background, so that hosts whose first command comes
    * later (after the lock, say) don't wait for their SSH handshake then. Failures surface there.
