@@ -147,7 +147,7 @@ describe("deploy --plan", () => {
   });
 
   it("with registry.server localhost:5555: no login, no push, the hosts pull the image from Berth over SSH (noted)", async () => {
-    const { context } = setup({ yaml: CONFIG.replace(/registry:\n(  .*\n)+/, "registry:\n  server: localhost:5555\n") });
+    const { context } = setup({ yaml: CONFIG.replace(/registry:\n( {2}.*\n)+/, "registry:\n  server: localhost:5555\n") });
     const local: string[] = [];
     const plan = await makePlan(context, "deploy", { skipPush: false, noCache: false }, { local: localProbes(context.cwd, local) });
     const all = allCommands(plan);
