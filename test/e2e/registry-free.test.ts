@@ -151,7 +151,7 @@ describe("deploys with registry.server localhost:5555 and no registry anywhere",
   it("names the host whose port 5555 is in use, and changes nothing", async () => {
     const listener = await sh(h1, `python3 -c "import socket,time; s=socket.socket(); s.bind(('127.0.0.1',5555)); s.listen(); time.sleep(120)" >/dev/null 2>&1 & echo $!`);
     try {
-      await sh(h1, "for i in $(seq 50); do grep -q ':15B3 00000000:0000 0A' /proc/net/tcp && exit 0; sleep 0.1; done; exit 1");
+      await sh(h1, "for i in $(seq 300); do grep -q ':15B3 00000000:0000 0A' /proc/net/tcp && exit 0; sleep 0.1; done; exit 1");
       const result = await berth(project, ["deploy"]);
       expect(result.code).toBe(1);
       expect(result.stderr).toContain(`Port 5555 on ${h1.ip} is in use already, so the host can't pull from Berth there`);
