@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readImageArchive, type Blob, type ExportedImage } from "./image-archive.js";
-import type { LocalDocker } from "./local-docker.js";
+import type { ImageSave, LocalDocker } from "./local-docker.js";
 import type { ImageManifest } from "./oci.js";
 
 export interface StoredBlob {
@@ -22,6 +22,7 @@ export class ImageStore {
   private readonly manifests = new Map<string, ImageManifest>();
   private readonly blobs = new Map<string, StoredBlob>();
   private spoolDir: string | undefined;
+  private readonly saving = new Set<ImageSave>();
   private closed = false;
 
   constructor(
@@ -54,9 +55,10 @@ export class ImageStore {
     return this.blobs.get(digest);
   }
 
-  /** Removes the spool directory; exports under way fail. */
+  /** Ends the exports under way (they fail) and removes the spool directory. */
   close(): void {
     this.closed = true;
+    for (const save of this.saving) save.cancel();
     if (this.spoolDir !== undefined) rmSync(this.spoolDir, { recursive: true, force: true });
     this.spoolDir = undefined;
   }
@@ -68,13 +70,17 @@ export class ImageStore {
     const dir = join(this.spoolDir, id.replace(/^sha256:/, "").slice(0, 24));
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const save = this.docker.save(id);
+    this.saving.add(save);
     let image: ExportedImage;
     try {
       [image] = await Promise.all([readImageArchive(save.stream, dir, { imageId: id }), save.done]);
     } catch (error) {
+      save.cancel();
       save.stream.destroy();
       rmSync(dir, { recursive: true, force: true });
       throw error;
+    } finally {
+      this.saving.delete(save);
     }
     this.manifests.set(image.manifest.digest, image.manifest);
     this.blobs.set(image.config.descriptor.digest, { blob: image.config, kind: "config" });

@@ -9,6 +9,8 @@ export interface ImageSave {
   readonly stream: Readable;
   /** Settles once docker exits: rejects with its message when the save failed. */
   readonly done: Promise<void>;
+  /** Ends the save (the run is ending). */
+  cancel(): void;
 }
 
 export interface LocalDocker {
@@ -45,7 +47,7 @@ export function dockerCli(env: NodeJS.ProcessEnv): LocalDocker {
         });
       });
       done.catch(() => undefined); // the caller awaits it
-      return { stream: child.stdout, done };
+      return { stream: child.stdout, done, cancel: () => child.kill("SIGTERM") };
     },
   };
 }

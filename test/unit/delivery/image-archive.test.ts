@@ -1,52 +1,15 @@
 // Reading `docker save` archives (Docker's legacy layout, and the OCI layout of Docker 25+ with its
 // links) into config, layers and manifest, large layers spooled to files as they stream by.
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
-import { pack as tarPack } from "tar-stream";
 import { ImageArchiveError, readImageArchive } from "../../../src/delivery/image-archive.js";
 import { MEDIA_TYPES } from "../../../src/delivery/oci.js";
-
-const hex = (bytes: Buffer): string => createHash("sha256").update(bytes).digest("hex");
-
-interface Entry {
-  name: string;
-  body?: Buffer;
-  symlink?: string;
-}
-
-function archive(entries: readonly Entry[]): Readable {
-  const pack = tarPack();
-  for (const entry of entries) {
-    if (entry.symlink !== undefined) pack.entry({ name: entry.name, type: "symlink", linkname: entry.symlink });
-    else pack.entry({ name: entry.name, size: entry.body!.length }, entry.body!);
-  }
-  pack.finalize();
-  return Readable.from(pack);
-}
-
-function imageOf(layers: readonly Buffer[], diffIds = layers.map((layer) => `sha256:${hex(layer)}`)): { config: Buffer; id: string } {
-  const config = Buffer.from(JSON.stringify({ architecture: "amd64", os: "linux", config: { Labels: { service: "app" } }, rootfs: { type: "layers", diff_ids: diffIds } }));
-  return { config, id: `sha256:${hex(config)}` };
-}
-
-/** What Docker 20.10 writes: `<v1 id>/layer.tar` per layer, `<image id>.json`, manifest.json. */
-function legacyArchive(layers: readonly Buffer[], image = imageOf(layers)): Readable {
-  const dirs = layers.map((_, index) => `${String(index).repeat(64).slice(0, 64)}`);
-  return archive([
-    ...layers.flatMap((layer, index) => [
-      { name: `${dirs[index]}/VERSION`, body: Buffer.from("1.0") },
-      { name: `${dirs[index]}/layer.tar`, body: layer },
-    ]),
-    { name: `${image.id.slice(7)}.json`, body: image.config },
-    { name: "manifest.json", body: Buffer.from(JSON.stringify([{ Config: `${image.id.slice(7)}.json`, RepoTags: null, Layers: dirs.map((dir) => `${dir}/layer.tar`) }])) },
-    { name: "repositories", body: Buffer.from("{}") },
-  ]);
-}
+import { archive, hex, imageOf, legacyArchive, type Entry } from "./archives.js";
 
 const spools: string[] = [];
 function spoolDir(): string {
