@@ -22,4 +22,6 @@ if (args.length === 1 && (args[0] === "version" || args[0] === "--version")) {
     signal: interrupt.signal,
     onOutput: (output) => (stopLiveView = () => output.close()),
   });
+  // Interrupted: nothing left to wait for (the cleanup closed the connections).
+  if (cleanup.interruptedBy !== undefined) process.exit();
 }

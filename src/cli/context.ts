@@ -21,6 +21,13 @@ export interface CommandContext {
   readonly signal?: AbortSignal;
   /** Registers cleanup that runs however the command ends (including Ctrl-C). */
   onExit(handler: () => void | Promise<void>): () => void;
+  /** Aborted (reason: an InterruptedError naming the signal) when Ctrl-C or SIGTERM asks the command to stop. */
+  readonly interrupted: AbortSignal;
+  /**
+   * Declares that the command stops by itself when interrupted (see CleanupRegistry); returns
+   * the undo.
+   */
+  windDownOnSignals(): () => void;
   /** The configuration for -c/-d/--version, loaded on first call. */
   config(): Promise<Configuration>;
   /**
@@ -61,6 +68,8 @@ export function createContext(inputs: ContextInputs): CommandContext {
     subcommand: inputs.commandPath[1],
     ...(inputs.signal ? { signal: inputs.signal } : {}),
     onExit: (handler) => inputs.cleanup.onExit(handler),
+    interrupted: inputs.cleanup.interrupted,
+    windDownOnSignals: () => inputs.cleanup.windDownOnSignals(),
     config,
     secrets,
   };

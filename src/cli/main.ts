@@ -4,6 +4,7 @@
 // in-process.
 
 import { existsSync } from "node:fs";
+import { constants } from "node:os";
 import { resolve } from "node:path";
 import { CommanderError, type Command } from "commander";
 import { colorEnabled } from "../output/colors.js";
@@ -144,6 +145,9 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO(), o
     }
     for (const cleanupFailure of cleanupFailures) reporter.reportError(cleanupFailure, { verbose });
     if (cleanupFailures.length > 0) exitCode = exitCode || 1;
+    // A command that wound down after Ctrl-C/SIGTERM exits as the signal's default action would.
+    const signal = cleanup.interruptedBy;
+    if (signal !== undefined && exitCode !== 0) exitCode = 128 + (constants.signals[signal] ?? 0);
     output?.close();
   }
   return exitCode;

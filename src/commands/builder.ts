@@ -41,6 +41,8 @@ export interface BuildPlanOptions {
   readonly localArch: string;
   readonly noCache?: boolean;
   readonly tagAsDirty?: boolean;
+  /** The commit a build from the git clone is made of: the classic build records it in a label. */
+  readonly revision?: string;
 }
 
 /**
@@ -58,7 +60,8 @@ export function buildCommands(config: Configuration, kind: BuilderKind, options:
   if (kind !== "local") {
     throw new BerthError(`builder: a ${kind} builder needs the docker buildx plugin, which is not installed locally (docker buildx version failed)`);
   }
-  const build = classic.build(config, { noCache, tagAsDirty });
+  const revision = options.revision === undefined ? {} : { revision: options.revision };
+  const build = classic.build(config, { noCache, tagAsDirty, ...revision });
   return config.registry.local ? [build] : [build, ...classic.pushTags(config, { tagAsDirty })];
 }
 

@@ -15,6 +15,7 @@ import { render, type Cmd } from "../commands/cmd.js";
 import { BERTH_PROXY_TAG, PROXY_CONTAINER_NAME, PROXY_CONTROL_SOCKET_NAME } from "../config/index.js";
 import { CommandFailedError } from "../transport/index.js";
 import { packageRoot } from "../util/package-root.js";
+import type { Level } from "../output/index.js";
 import { showAsCommand } from "./display.js";
 import type { ProxyState } from "./host-state.js";
 import type { Run } from "./run.js";
@@ -64,20 +65,22 @@ export function proxyArguments(command: Cmd): string[] | undefined {
 
 /**
  * Runs a proxy command on a host: through the control socket when openProxyControl found it
- * answering, else as the `docker exec` command it is. Fails like the command would.
+ * answering, else as the `docker exec` command it is. Fails like the command would; returns its
+ * standard output.
  */
-export async function runProxyCommand(run: Run, host: string, command: Cmd): Promise<void> {
+export async function runProxyCommand(run: Run, host: string, command: Cmd, level: Level = "info"): Promise<string> {
   const local = await channels.get(run)?.get(host);
   const argv = local === undefined ? undefined : proxyArguments(command);
   if (local === undefined || argv === undefined) {
-    await run.batch(host, [command]);
-    return;
+    const [result] = await run.batch(host, [command], { level });
+    return result?.stdout ?? "";
   }
   const shown = render(command).replace(/^docker exec \S+ /, "");
   const main = await loadProxyMain();
   const wrapped = `${shown} (on the proxy's control socket, over the SSH connection)`;
-  const result = await showAsCommand(run.output, { host, command: shown, wrapped }, (print) => call(main, argv, local, print));
+  const result = await showAsCommand(run.output, { host, command: shown, wrapped, level }, (print) => call(main, argv, local, print));
   if (result.code !== 0) throw new CommandFailedError(host, render(command), result.code, result.stdout, result.stderr);
+  return result.stdout;
 }
 
 interface CallResult {

@@ -31,6 +31,7 @@ import { BerthError } from "../util/errors.js";
 import { DisplayBridge } from "./display.js";
 import { dockerApiOf, runApiStep } from "./docker-api.js";
 import { ImageDelivery } from "./image-delivery.js";
+import { Reachability } from "./reachability.js";
 
 /** How local commands are run (replaced in tests). */
 export type LocalTransportFactory = (options: { cwd: string; env: NodeJS.ProcessEnv; display: DisplayBridge }) => Transport;
@@ -74,6 +75,10 @@ export interface LocalOptions extends ExecOptions {
   readonly cwd?: string;
   /** Shown in output instead of the command (the hook's path). */
   readonly shown?: string;
+  /** Stops the command when aborted (see RunOptions.signal). */
+  readonly signal?: AbortSignal;
+  /** Its processes end with Berth's, even when Berth is killed (builds and pushes). */
+  readonly dieWithParent?: boolean;
 }
 
 export class Run {
@@ -93,6 +98,8 @@ export class Run {
    * parent deploy already holds it), as Kamal's Commander#reset does.
    */
   holdingLock: boolean;
+  /** Hosts found unreachable in this run: not tried again. */
+  readonly reachability = new Reachability();
 
   private remoteTransport: Transport | undefined;
   /** The transport being made: concurrent first callers must share it, not make one each. */
@@ -137,6 +144,26 @@ export class Run {
     return this.context.onExit(handler);
   }
 
+  // Signals --------------------------------------------------------------------------------
+
+  /** Aborted (reason: an InterruptedError) when Ctrl-C or SIGTERM asks the command to stop. */
+  get interrupted(): AbortSignal {
+    return this.context.interrupted;
+  }
+
+  /** Throws an InterruptedError when a signal asked the command to stop. */
+  throwIfInterrupted(): void {
+    this.context.interrupted.throwIfAborted();
+  }
+
+  /**
+   * Declares that this command stops by itself at a signal, between its steps, instead of being
+   * cut off by the cleanup (see CleanupRegistry.windDownOnSignals); returns the undo.
+   */
+  windDownOnSignals(): () => void {
+    return this.context.windDownOnSignals();
+  }
+
   // Who, when ----------------------------------------------------------------------------
 
   identity(): Promise<Identity> {
@@ -175,14 +202,29 @@ export class Run {
   /** Runs a command on a host (the first remote command of the run triggers `pre-connect`). */
   async exec(host: string, command: Cmd, options: ExecOptions = {}): Promise<RunResult> {
     const transport = await this.remote();
-    this.display.expect(host, render(command), { level: options.level ?? "info" });
-    return transport.run(host, command, {
-      ...(options.allowFailure ? { allowFailure: true } : {}),
-      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-      ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
-      ...(options.loginShell ? { loginShell: true } : {}),
-      ...streaming(options),
+    return this.reachability.guard(host, () => {
+      this.display.expect(host, render(command), { level: options.level ?? "info" });
+      return transport.run(host, command, {
+        ...(options.allowFailure ? { allowFailure: true } : {}),
+        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+        ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
+        ...(options.loginShell ? { loginShell: true } : {}),
+        ...streaming(options),
+      });
     });
+  }
+
+  /**
+   * Whether the host's connection was lost (after a failure that didn't come from a command, e.g.
+   * a forwarded socket's): the error saying so, and the host is then unreachable for this run.
+   */
+  async connectionLost(host: string): Promise<Error | undefined> {
+    const known = this.reachability.failure(host);
+    if (known !== undefined) return known;
+    const transport = await this.remoteTransportMade?.catch(() => undefined);
+    const lost = await transport?.checkConnection?.(host).catch((error: unknown) => error as Error);
+    if (lost !== undefined) this.reachability.markLost(host, lost);
+    return lost;
   }
 
   /**
@@ -238,8 +280,10 @@ export class Run {
     const batch = batching.batch(steps, { nonce: randomBytes(8).toString("hex") });
     const transport = await this.remote();
     const shown = batch.steps.map((step) => render(step.command)).join(" ; ");
-    this.display.expect(host, render(batch.command), { level: options.level ?? "info", shown, hideLinesWith: batch.marker });
-    const result = await transport.run(host, batch.command, { allowFailure: true, ...(options.loginShell ? { loginShell: true } : {}) });
+    const result = await this.reachability.guard(host, () => {
+      this.display.expect(host, render(batch.command), { level: options.level ?? "info", shown, hideLinesWith: batch.marker });
+      return transport.run(host, batch.command, { allowFailure: true, ...(options.loginShell ? { loginShell: true } : {}) });
+    });
     const results = batching.parseBatch(batch, result);
     const failure = batching.firstFailure(results, batch);
     if (failure !== undefined) {
@@ -254,7 +298,7 @@ export class Run {
 
   async upload(host: string, body: Buffer | Redacted, remotePath: string, options: { mode?: number; owner?: string } = {}): Promise<void> {
     const transport = await this.remote();
-    await transport.upload(host, body, remotePath, options);
+    await this.reachability.guard(host, () => transport.upload(host, body, remotePath, options));
   }
 
   /** Whether the transport can forward sockets (SSH can; --plan's can't). */
@@ -265,7 +309,7 @@ export class Run {
   /** A local socket forwarded to `remotePath` on the host, or undefined where the transport has none. */
   async forwardSocket(host: string, remotePath: string): Promise<string | undefined> {
     const transport = await this.remote();
-    return transport.forwardUnixSocket?.(host, remotePath);
+    return this.reachability.guard(host, async () => transport.forwardUnixSocket?.(host, remotePath));
   }
 
   /** Whether the transport can forward a port on the hosts to this machine (SSH can; --plan's can't). */
@@ -276,8 +320,9 @@ export class Run {
   /** The host's loopback `remotePort` forwarded to a local unix socket for the rest of the run. */
   async forwardPortHere(host: string, remotePort: number, localSocket: string): Promise<void> {
     const transport = await this.remote();
-    if (transport.forwardRemotePort === undefined) throw new BerthError("This transport can't forward ports from the hosts");
-    await transport.forwardRemotePort(host, remotePort, localSocket);
+    const forward = transport.forwardRemotePort?.bind(transport);
+    if (forward === undefined) throw new BerthError("This transport can't forward ports from the hosts");
+    await this.reachability.guard(host, () => forward(host, remotePort, localSocket));
   }
 
   /** The images this run serves the hosts from this machine's Docker (`localhost:PORT` registries), closed with the run. */
@@ -323,6 +368,8 @@ export class Run {
       ...(options.allowFailure ? { allowFailure: true } : {}),
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
       ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(options.dieWithParent ? { dieWithParent: true } : {}),
     });
   }
 
@@ -349,7 +396,7 @@ export class Run {
     // key_data names secrets: only then are the secrets read for the connection.
     const secrets = raw.key_data !== undefined ? await this.secrets() : undefined;
     return new SshTransport({
-      ssh: sshSettingsFromKamal(raw, secrets),
+      ssh: sshSettingsFromKamal(raw, secrets, { cwd: this.cwd }),
       sshkit: sshkitSettingsFromKamal((this.config.raw.sshkit ?? {}) as KamalSshkitConfig),
       observers: [this.display],
       env: processEnvironment(this.env),
