@@ -67,6 +67,11 @@ export class ImageDelivery {
 
   /** Every host's registry listening and its port forwarded (in parallel): then the hosts can pull. */
   async openTo(hosts: readonly string[]): Promise<void> {
+    const fresh = hosts.filter((host) => ![...this.registries.keys()].every((port) => this.servers.has(`${host} ${port}`)));
+    if (fresh.length > 0) {
+      const ports = [...this.registries.keys()].map((port) => `localhost:${port}`).join(", ");
+      this.run.output.info(`Serving ${ports} to ${fresh.join(", ")} from this machine's Docker, over their SSH connections (no registry)`);
+    }
     await this.run.on(hosts, (host) => Promise.all([...this.registries.keys()].map((port) => this.openOn(host, port))));
   }
 
