@@ -149,7 +149,8 @@ describe("deploys with registry.server localhost:5555 and no registry anywhere",
   });
 
   it("names the host whose port 5555 is in use, and changes nothing", async () => {
-    const listener = await sh(h1, `python3 -c "import socket,time; s=socket.socket(); s.bind(('127.0.0.1',5555)); s.listen(); time.sleep(120)" >/dev/null 2>&1 & echo $!`);
+    // Another ssh client's forward (another deploy, say) holds h1's port 5555.
+    const other = spawn("ssh", ["-F", bed.sshConfigPath, "-N", "-R", "127.0.0.1:5555:/nonexistent.sock", h1.ip], { stdio: "ignore" });
     try {
       await sh(h1, "for i in $(seq 300); do grep -q ':15B3 00000000:0000 0A' /proc/net/tcp && exit 0; sleep 0.1; done; exit 1");
       const result = await berth(project, ["deploy"]);
@@ -158,7 +159,7 @@ describe("deploys with registry.server localhost:5555 and no registry anywhere",
       expect((await h1.exec("test -e /root/.kamal/lock-app")).code).not.toBe(0);
       for (const host of [h1, h2]) await serves(host, v1);
     } finally {
-      await h1.exec(`kill ${listener}`);
+      other.kill();
     }
   });
 

@@ -4,12 +4,12 @@
 // arrives with the same ID, digests are stable from run to run, a host fetches only the layers it
 // lacks (also after pulling the same image from a real registry), a forward survives its
 // connection idling out, and refusals come back as RemoteForwardRefused.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { cmd } from "../../../src/commands/cmd.js";
 import { ImageStore } from "../../../src/delivery/image-store.js";
 import { dockerCli } from "../../../src/delivery/local-docker.js";
@@ -81,8 +81,12 @@ beforeAll(async () => {
   scratch = mkdtempSync(join(tmpdir(), "berth-delivery-it-"));
 });
 
+/** Each test's transports, servers, stores and images go at its end: the next one forwards port 5555 again. */
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
+});
+
 afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
   await bed?.stop();
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
@@ -154,15 +158,16 @@ describe("pulling from Berth's registry through the SSH connection", () => {
     expect(idling.stats().connectionsOpened).toBe(2);
   });
 
-  it("reports a port in use on the host, or forwarding forbidden, as RemoteForwardRefused", async () => {
-    const listener = await onHost(`python3 -c "import socket,time; s=socket.socket(); s.bind(('127.0.0.1',5556)); s.listen(); time.sleep(60)" >/dev/null 2>&1 & echo $!`);
+  it("reports a port in use on the host as RemoteForwardRefused", async () => {
+    // Another ssh client's forward holds the host's port 5556.
+    const other = spawn("ssh", ["-F", bed.sshConfigPath, "-N", "-R", `127.0.0.1:5556:${join(scratch, "other.sock")}`, host.ip], { stdio: "ignore" });
     try {
       await onHost("for i in $(seq 300); do grep -q ':15B4 00000000:0000 0A' /proc/net/tcp && exit 0; sleep 0.1; done; exit 1");
       const taken = transport().forwardRemotePort(host.ip, 5556, join(scratch, "nothing.sock"));
       await expect(taken).rejects.toThrow(RemoteForwardRefused);
       await expect(taken).rejects.toThrow("remote port forwarding failed for listen port 5556");
     } finally {
-      await host.exec(`kill ${listener}`);
+      other.kill();
     }
   });
 });
