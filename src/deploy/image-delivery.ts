@@ -9,6 +9,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Cmd } from "../core/cmd.js";
 import { berthProxyRepository, type Configuration } from "../config/index.js";
 import { ImageStore } from "../delivery/image-store.js";
 import { dockerCli } from "../delivery/local-docker.js";
@@ -17,7 +18,23 @@ import { RegistryServer, type DeliveryCounts, type RegistryCatalog } from "../de
 import { cmd } from "../commands/index.js";
 import { RemoteForwardRefused } from "../transport/index.js";
 import { BerthError } from "../util/errors.js";
+import type { Level, Output, SayColor } from "../output/index.js";
+import type { RunResult } from "../transport/index.js";
 import type { Run } from "./run.js";
+import { processEnvironment } from "./run-support.js";
+
+/** The run as the delivery sees it (an interface: the run's services don't import the run). */
+export interface DeliveryAccess {
+  readonly config: Configuration;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly output: Output;
+  say(message: string, color?: SayColor): void;
+  exec(host: string, command: Cmd, options: { level?: Level; allowFailure?: boolean }): Promise<RunResult>;
+  on<T>(hosts: readonly string[], work: (host: string) => Promise<T>): Promise<T[]>;
+  /** Whether the transport can forward a port on the hosts to this machine (SSH can; --plan's can't). */
+  forwardsPorts(): Promise<boolean>;
+  forwardPortHere(host: string, remotePort: number, localSocket: string): Promise<void>;
+}
 
 /** `localhost:PORT/repository[:tag]` → its port and repository; undefined for any other image. */
 export function localRegistryImage(image: string): { port: number; repository: string } | undefined {
@@ -49,12 +66,9 @@ export class ImageDelivery {
   private socketDir: string | undefined;
   private sockets = 0;
 
-  constructor(
-    private readonly run: Run,
-    env: NodeJS.ProcessEnv,
-  ) {
+  constructor(private readonly run: DeliveryAccess) {
     this.registries = localRegistries(run.config);
-    this.store = new ImageStore(dockerCli(env), {
+    this.store = new ImageStore(dockerCli(processEnvironment(run.env)), {
       onExported: ({ image, seconds }) =>
         run.output.info(`Exported image ${image.id.slice(7, 19)} from this machine's Docker (${image.layers.length} layers, ${megabytes(image.layers.reduce((sum, layer) => sum + layer.descriptor.size, 0))}) in ${seconds.toFixed(1)} s`),
     });
@@ -213,7 +227,7 @@ export function megabytes(bytes: number): string {
  * so the commands that follow can pull. Nothing otherwise; a note in a plan.
  */
 export async function serveImagesTo(run: Run, hosts: readonly string[]): Promise<void> {
-  const delivery = run.imageDelivery();
+  const delivery = run.services.imageDelivery;
   if (!delivery.active || hosts.length === 0) return;
   if (!(await run.forwardsPorts())) {
     run.say(`The hosts pull localhost:PORT images from this machine's Docker, through a port forwarded over their SSH connection`, "yellow");
@@ -224,7 +238,7 @@ export async function serveImagesTo(run: Run, hosts: readonly string[]): Promise
 
 /** Exports an image under a `localhost:PORT/` registry ahead of the pulls (a clear error when this machine lacks it). */
 export async function prepareImage(run: Run, reference: string): Promise<void> {
-  const delivery = run.imageDelivery();
+  const delivery = run.services.imageDelivery;
   if (!delivery.active || !(await run.forwardsPorts())) return;
   await delivery.prepare(reference);
 }

@@ -6,12 +6,11 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
-import { docker } from "../commands/shared.js";
+import { proxy as proxyCommands } from "../commands/index.js";
 import {
   BERTH_PROXY_BASE_IMAGE,
   BERTH_PROXY_BASE_IMAGE_ENV,
   BERTH_PROXY_TAG,
-  PROXY_IMAGE_TITLE_LABEL,
   ProxyRun,
   berthProxyRepository,
   type Configuration,
@@ -72,12 +71,17 @@ export function isMissingImageError(text: string): boolean {
   return /manifest unknown|manifest for .* not found|not found: manifest|pull access denied|repository does not exist|No such image/i.test(text);
 }
 
-const built = new WeakSet<Run>();
+/**
+ * Builds Berth's proxy image here and pushes it to the app's registry (unless that is served from
+ * here), once per run (hosts that need it at the same time share it).
+ */
+export function buildAndPushProxyImage(run: Run): Promise<string> {
+  run.services.once.proxyImage ??= buildAndPush(run);
+  return run.services.once.proxyImage;
+}
 
-/** Builds Berth's proxy image here and pushes it to the app's registry, unless that is served from here (once per run). */
-export async function buildAndPushProxyImage(run: Run): Promise<string> {
+async function buildAndPush(run: Run): Promise<string> {
   const image = berthProxyImage(run.config);
-  if (built.has(run)) return image;
   const distEntry = join(PROXY_PACKAGE_DIRECTORY, "dist/bin/kamal-proxy.js");
   if (!existsSync(distEntry)) {
     throw new BerthError(`Can't build Berth's proxy image: ${distEntry} is missing (run npm run build, or set proxy.run.repository to an image the hosts can pull)`);
@@ -88,14 +92,12 @@ export async function buildAndPushProxyImage(run: Run): Promise<string> {
   if (!local) await loginLocally(run);
   const stage = stageProxyContext();
   try {
-    await run.local(
-      docker("build", "--build-arg", `BASE=${base}`, "--label", PROXY_IMAGE_TITLE_LABEL, "-t", image, "-f", join(stage, "Dockerfile"), stage),
-    );
-    if (!local) await run.local(docker("push", image));
+    await run.local(proxyCommands.buildImage({ image, base, dockerfile: join(stage, "Dockerfile"), context: stage }));
+    // A local registry's images are served from this machine's Docker (image-delivery.ts): nothing to push.
+    if (!local) await run.local(proxyCommands.pushImage(image));
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }
-  built.add(run);
   return image;
 }
 

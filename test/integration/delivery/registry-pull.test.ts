@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { cmd } from "../../../src/commands/cmd.js";
+import { cmd } from "../../../src/core/cmd.js";
 import { ImageStore } from "../../../src/delivery/image-store.js";
 import { dockerCli } from "../../../src/delivery/local-docker.js";
 import { isDigest } from "../../../src/delivery/oci.js";
