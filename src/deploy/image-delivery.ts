@@ -15,7 +15,7 @@ import { ImageStore } from "../delivery/image-store.js";
 import { dockerCli } from "../delivery/local-docker.js";
 import { isDigest } from "../delivery/oci.js";
 import { RegistryServer, type DeliveryCounts, type RegistryCatalog } from "../delivery/registry-server.js";
-import { cmd } from "../commands/index.js";
+import { registry as registryCommands } from "../commands/index.js";
 import { RemoteForwardRefused } from "../transport/index.js";
 import { BerthError } from "../util/errors.js";
 import type { Level, Output, SayColor } from "../output/index.js";
@@ -185,7 +185,7 @@ export class ImageDelivery {
   private async refusal(error: RemoteForwardRefused): Promise<BerthError> {
     const { host, remotePort: port } = error;
     const server = `registry/server localhost:${port}`;
-    const tables = await this.run.exec(host, cmd("cat", "/proc/net/tcp", "/proc/net/tcp6", "2>/dev/null"), { level: "debug", allowFailure: true }).catch(() => undefined);
+    const tables = await this.run.exec(host, registryCommands.tcpSockets(), { level: "debug", allowFailure: true }).catch(() => undefined);
     if (tables !== undefined && listensOn(tables.stdout, port)) {
       return new BerthError(
         `Port ${port} on ${host} is in use already, so the host can't pull from Berth there (${server}): ` +
