@@ -112,7 +112,7 @@ try {
 
 function printSent(label, sent) {
   for (const [host, counts] of Object.entries(sent ?? {})) {
-    console.log(`${label} ${host}: ${counts.layers} layers ${megabytes(counts.layerBytes)}, manifests and configs ${megabytes(counts.manifestBytes + counts.configBytes)}, ${counts.bytesWritten} bytes in all`);
+    console.log(`${label} ${host}: ${counts.layers} layers ${megabytes(counts.layerBytes)} (${megabytes(counts.layerContentBytes)} uncompressed), manifests and configs ${megabytes(counts.manifestBytes + counts.configBytes)}, ${counts.bytesWritten} bytes in all`);
   }
 }
 

@@ -23,6 +23,11 @@ export interface Descriptor {
   readonly size: number;
 }
 
+/** Whether a layer's media type is a plain (uncompressed) tar. */
+export function isPlainLayer(mediaType: string): boolean {
+  return mediaType === MEDIA_TYPES.dockerLayer || mediaType === MEDIA_TYPES.ociLayer;
+}
+
 /** How a layer's bytes are stored: `docker save` gives plain tars; a containerd image store may keep them compressed. */
 export type Compression = "none" | "gzip" | "zstd";
 

@@ -3,12 +3,16 @@
 // digest and blobs by digest, with HEAD, single byte ranges (a resumed download), the registry's
 // headers (Content-Type, Docker-Content-Digest) and error bodies. Everything else is refused.
 // It counts what it sends: requests, manifests, configs and layers, and the bytes on the wire.
+// A plain layer goes gzip-compressed to a client that accepts it (`Accept-Encoding: gzip`, which
+// the daemon's Go client sends and undoes by itself): the bytes on the wire are about a
+// registry's compressed layer, while the layer's digest stays its diff ID, stable from run to run.
 import { createReadStream } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { Readable, pipeline } from "node:stream";
+import { Readable, pipeline, type Transform } from "node:stream";
+import { createGzip } from "node:zlib";
 import type { StoredBlob } from "./image-store.js";
-import { byteRange, errorBody, route, type ImageManifest, type RegistryErrorCode } from "./oci.js";
+import { byteRange, errorBody, isPlainLayer, route, type ImageManifest, type RegistryErrorCode } from "./oci.js";
 
 export interface RegistryCatalog {
   /** The manifest of a repository's tag or digest; undefined when there is none. Rejects when it can't be made. */
@@ -24,7 +28,10 @@ export interface DeliveryCounts {
   readonly configs: number;
   readonly configBytes: number;
   readonly layers: number;
+  /** Layer bytes as sent (gzip-compressed where the client accepted it). */
   readonly layerBytes: number;
+  /** The same layers' own bytes (uncompressed tars). */
+  readonly layerContentBytes: number;
   /** Everything written to the sockets: status lines, headers and bodies. */
   readonly bytesWritten: number;
 }
@@ -37,10 +44,12 @@ export interface RegistryServerOptions {
 }
 
 const API_VERSION_HEADER = { "Docker-Distribution-API-Version": "registry/2.0" };
+/** zlib's default, as registries' layers are compressed: a fair trade of CPU for bytes over SSH. */
+const GZIP_LEVEL = 6;
 
 export class RegistryServer {
   private readonly server: Server;
-  private readonly counter: Counter = { requests: 0, manifests: 0, manifestBytes: 0, configs: 0, configBytes: 0, layers: 0, layerBytes: 0, bytesWritten: 0 };
+  private readonly counter: Counter = { requests: 0, manifests: 0, manifestBytes: 0, configs: 0, configBytes: 0, layers: 0, layerBytes: 0, layerContentBytes: 0, bytesWritten: 0 };
   private readonly sockets = new Set<Socket>();
 
   constructor(
@@ -124,20 +133,38 @@ export class RegistryServer {
     if (range !== undefined) headers["Content-Range"] = `bytes ${start}-${end}/${size}`;
     const length = Math.max(0, end - start + 1);
     if (head || length === 0) return send(response, status, headers, head ? undefined : Buffer.alloc(0), length);
-    const count = (sent: number): void => {
-      if (stored.kind === "config") this.counter.configBytes += sent;
-      else this.counter.layerBytes += sent;
-    };
     if (stored.kind === "config") this.counter.configs++;
     else this.counter.layers++;
-    response.writeHead(status, { ...headers, "Content-Length": String(length) });
     const body = bytes !== undefined ? Readable.from([bytes.subarray(start, end + 1)]) : createReadStream(file!, { start, end });
-    body.on("data", (chunk: Buffer) => count(chunk.length));
-    pipeline(body, response, (error) => {
-      // A client that went away mid-blob is no failure of ours; a file that can't be read is.
-      if (error && (error as NodeJS.ErrnoException).code !== "ERR_STREAM_PREMATURE_CLOSE") this.options.onError?.(error, `${request.method} ${request.url}`);
+    body.on("data", (chunk: Buffer) => {
+      if (stored.kind === "config") this.counter.configBytes += chunk.length;
+      else this.counter.layerContentBytes += chunk.length;
     });
+    // A whole plain layer to a client that takes gzip goes compressed (no length known ahead: chunked).
+    const compress = stored.kind === "layer" && range === undefined && isPlainLayer(descriptor.mediaType) && acceptsGzip(request.headers["accept-encoding"]);
+    const finished = (error: NodeJS.ErrnoException | null): void => {
+      // A client that went away mid-blob is no failure of ours; a file that can't be read is.
+      if (error && error.code !== "ERR_STREAM_PREMATURE_CLOSE") this.options.onError?.(error, `${request.method} ${request.url}`);
+    };
+    if (compress) {
+      const gzip: Transform = createGzip({ level: GZIP_LEVEL });
+      gzip.on("data", (chunk: Buffer) => (this.counter.layerBytes += chunk.length));
+      response.writeHead(status, { ...headers, "Content-Encoding": "gzip" });
+      return void pipeline(body, gzip, response, finished);
+    }
+    if (stored.kind === "layer") body.on("data", (chunk: Buffer) => (this.counter.layerBytes += chunk.length));
+    response.writeHead(status, { ...headers, "Content-Length": String(length) });
+    pipeline(body, response, finished);
   }
+}
+
+/** Whether an Accept-Encoding header takes gzip (and doesn't refuse it with q=0). */
+export function acceptsGzip(header: string | undefined): boolean {
+  return (header ?? "").split(",").some((part) => {
+    const [coding = "", ...parameters] = part.trim().toLowerCase().split(";");
+    const refused = parameters.some((parameter) => /^\s*q\s*=\s*0(\.0*)?\s*$/.test(parameter));
+    return (coding.trim() === "gzip" || coding.trim() === "x-gzip") && !refused;
+  });
 }
 
 function send(response: ServerResponse, status: number, headers: Record<string, string>, body: Buffer | undefined, length = body?.length ?? 0): void {

@@ -130,7 +130,7 @@ export class ImageDelivery {
   private report(): void {
     for (const [host, counts] of this.sent()) {
       const text =
-        `Images sent to ${host} from this machine's Docker: ${counts.layers} layers, ${counts.layerBytes} bytes; ` +
+        `Images sent to ${host} from this machine's Docker: ${counts.layers} layers, ${counts.layerBytes} bytes (${counts.layerContentBytes} uncompressed); ` +
         `${counts.manifests} manifests and ${counts.configs} configs, ${counts.manifestBytes + counts.configBytes} bytes; ` +
         `${counts.bytesWritten} bytes in all with HTTP headers (${megabytes(counts.bytesWritten)})`;
       if (this.run.output.format === "json") this.run.output.data(text, { ts: new Date().toISOString(), event: "images-sent", host, ...counts });

@@ -8,6 +8,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { extract as tarExtract } from "tar-stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BERTH_PROXY_TAG } from "../../src/config/index.js";
@@ -45,18 +46,33 @@ afterAll(async () => {
   await bed?.stop();
 });
 
-/** What Berth said it sent each host: `Images sent to <host> …: N layers, B bytes; M manifests and C configs, X bytes; T bytes in all`. */
-function sent(output: string): Map<string, { layers: number; layerBytes: number; manifests: number; configs: number; otherBytes: number; total: number }> {
-  const counts = new Map();
-  for (const match of output.matchAll(/Images sent to (\S+) from this machine's Docker: (\d+) layers, (\d+) bytes; (\d+) manifests and (\d+) configs, (\d+) bytes; (\d+) bytes in all/g)) {
-    const [, host, layers, layerBytes, manifests, configs, otherBytes, total] = match.map((value, index) => (index === 1 ? value : Number(value))) as [string, string, ...number[]];
-    counts.set(host, { layers, layerBytes, manifests, configs, otherBytes, total });
+interface Sent {
+  layers: number;
+  /** Layer bytes as sent (gzip-compressed on the way) and the same layers uncompressed. */
+  layerBytes: number;
+  layerContentBytes: number;
+  manifests: number;
+  configs: number;
+  otherBytes: number;
+  total: number;
+}
+
+/** What Berth said it sent each host: `Images sent to <host> …: N layers, B bytes (U uncompressed); M manifests and C configs, X bytes; T bytes in all`. */
+function sent(output: string): Map<string, Sent> {
+  const counts = new Map<string, Sent>();
+  const line = /Images sent to (\S+) from this machine's Docker: (\d+) layers, (\d+) bytes \((\d+) uncompressed\); (\d+) manifests and (\d+) configs, (\d+) bytes; (\d+) bytes in all/g;
+  for (const match of output.matchAll(line)) {
+    const [layers, layerBytes, layerContentBytes, manifests, configs, otherBytes, total] = match.slice(2).map(Number) as number[];
+    counts.set(match[1]!, { layers: layers!, layerBytes: layerBytes!, layerContentBytes: layerContentBytes!, manifests: manifests!, configs: configs!, otherBytes: otherBytes!, total: total! });
   }
   return counts;
 }
 
-/** The sizes of an image's layers here, by diff ID, read from `docker save` (a plain tar per layer). */
-async function layerSizes(image: string): Promise<Map<string, number>> {
+/**
+ * The sizes of an image's layers here, by diff ID, read from `docker save` (a plain tar per
+ * layer); with `gzipped`, the size of that layer compressed as a registry keeps it (gzip -6).
+ */
+async function layerSizes(image: string, gzipped?: Map<string, number>): Promise<Map<string, number>> {
   const sizes = new Map<string, number>();
   const save = spawn("docker", ["save", image], { stdio: ["ignore", "pipe", "inherit"] });
   const extract = tarExtract();
@@ -64,11 +80,16 @@ async function layerSizes(image: string): Promise<Map<string, number>> {
   for await (const entry of extract) {
     const hash = createHash("sha256");
     let size = 0;
+    const chunks: Buffer[] = [];
     for await (const chunk of entry as AsyncIterable<Buffer>) {
       hash.update(chunk);
       size += chunk.length;
+      if (gzipped !== undefined && size < 50_000_000) chunks.push(chunk);
     }
-    if (entry.header.name.endsWith("layer.tar")) sizes.set(`sha256:${hash.digest("hex")}`, size);
+    if (!entry.header.name.endsWith("layer.tar")) continue;
+    const digest = `sha256:${hash.digest("hex")}`;
+    sizes.set(digest, size);
+    if (gzipped !== undefined && size < 50_000_000) gzipped.set(digest, gzipSync(Buffer.concat(chunks), { level: 6 }).length);
   }
   return sizes;
 }
@@ -103,7 +124,8 @@ describe("deploys with registry.server localhost:5555 and no registry anywhere",
     expect([...counts.keys()].sort()).toEqual([h1.ip, h2.ip]);
     for (const count of counts.values()) {
       expect(count.layers).toBe(new Set([...appLayers.keys(), ...proxyLayers.keys()]).size);
-      expect(count.layerBytes).toBe(everything);
+      expect(count.layerContentBytes).toBe(everything);
+      expect(count.layerBytes).toBeLessThan(everything); // compressed on the way
       expect(count.manifests).toBe(2);
       expect(count.configs).toBe(2);
     }
@@ -115,18 +137,21 @@ describe("deploys with registry.server localhost:5555 and no registry anywhere",
     const result = await berth(project, ["deploy"]);
     expect(result.code, result.output).toBe(0);
     const before = await layerSizes(`${IMAGE}:${v1}`);
-    const after = await layerSizes(`${IMAGE}:${v2}`);
+    const gzipped = new Map<string, number>();
+    const after = await layerSizes(`${IMAGE}:${v2}`, gzipped);
     const changed = [...after].filter(([digest]) => !before.has(digest));
     expect(changed).toHaveLength(1);
-    const [, layerSize] = changed[0]!;
+    const [digest, layerSize] = changed[0]!;
+    const compressed = gzipped.get(digest)!;
+    expect(compressed).toBeLessThan(layerSize * 0.8); // base64 text: a layer that compresses
     const counts = sent(result.output);
     expect([...counts.keys()].sort()).toEqual([h1.ip, h2.ip]);
     for (const count of counts.values()) {
-      expect(count).toMatchObject({ layers: 1, layerBytes: layerSize, manifests: 1, configs: 1 });
-      // Manifest, config and every HTTP header on top of the layer: under 1% more.
-      expect(count.total).toBeLessThan(layerSize * 1.01);
+      expect(count).toMatchObject({ layers: 1, layerContentBytes: layerSize, manifests: 1, configs: 1 });
+      // The layer compressed, its manifest and config, and every HTTP header: under 1% more than the compressed layer.
+      expect(count.total).toBeLessThan(compressed * 1.01);
     }
-    console.log(`second deploy: changed layer ${layerSize} bytes; sent ${JSON.stringify(Object.fromEntries(counts))}`);
+    console.log(`second deploy: changed layer ${layerSize} bytes, ${compressed} gzip -6; sent ${JSON.stringify(Object.fromEntries(counts))}`);
     for (const host of [h1, h2]) {
       await serves(host, v2);
       expect(await sh(host, `docker image inspect --format '{{.Id}}' ${IMAGE}:latest`)).toBe(localImageId(`${IMAGE}:${v2}`));
@@ -137,7 +162,7 @@ describe("deploys with registry.server localhost:5555 and no registry anywhere",
     const result = await berth(project, ["rollback", v1]);
     expect(result.code, result.output).toBe(0);
     for (const host of [h1, h2]) await serves(host, v1);
-    for (const count of sent(result.output).values()) expect(count).toMatchObject({ layers: 0, layerBytes: 0 });
+    for (const count of sent(result.output).values()) expect(count).toMatchObject({ layers: 0, layerBytes: 0, layerContentBytes: 0 });
   });
 
   it("says so when this machine's Docker lacks the image, and changes nothing", async () => {

@@ -109,7 +109,8 @@ describe("pulling from Berth's registry through the SSH connection", () => {
     const added = (await store.image(second))!.layers.at(-1)!.descriptor.size;
     const counts = server.counts();
     expect(counts.layers - afterFirst.layers).toBe(1);
-    expect(counts.layerBytes - afterFirst.layerBytes).toBe(added);
+    expect(counts.layerContentBytes - afterFirst.layerContentBytes).toBe(added);
+    // Random bytes don't compress: what went is the layer (gzip-framed), its manifest and config.
     expect(counts.bytesWritten - afterFirst.bytesWritten).toBeLessThan(added * 1.02 + 4000);
   });
 
@@ -144,7 +145,7 @@ describe("pulling from Berth's registry through the SSH connection", () => {
     const next = build("from-registry-next", ["r.bin", "n.bin"], 400);
     await onHost(`docker pull ${next}`);
     const layers = (await store.image(next))!.layers;
-    expect(server.counts()).toMatchObject({ layers: 2, layerBytes: layers.at(-2)!.descriptor.size + layers.at(-1)!.descriptor.size });
+    expect(server.counts()).toMatchObject({ layers: 2, layerContentBytes: layers.at(-2)!.descriptor.size + layers.at(-1)!.descriptor.size });
     // … and from then on knows it by Berth's digest too.
     const third = build("from-registry-third", ["r.bin", "n.bin", "t.bin"], 400);
     await onHost(`docker pull ${third}`);

@@ -3,12 +3,13 @@
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
+import { gunzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StoredBlob } from "../../../src/delivery/image-store.js";
 import { MEDIA_TYPES, imageManifest, sha256Digest, type ImageManifest } from "../../../src/delivery/oci.js";
-import { RegistryServer } from "../../../src/delivery/registry-server.js";
+import { RegistryServer, acceptsGzip } from "../../../src/delivery/registry-server.js";
 
 const config = Buffer.from('{"rootfs":{}}');
 const layer = randomBytes(70_000);
@@ -16,7 +17,10 @@ const dir = mkdtempSync(join(tmpdir(), "berth-registry-test-"));
 const layerFile = join(dir, "layer");
 writeFileSync(layerFile, layer);
 const manifest = imageManifest({ digest: sha256Digest(config), size: config.length }, [{ digest: sha256Digest(layer), size: layer.length, compression: "none" }]);
+/** A layer that compresses well (text), in memory. */
+const text = Buffer.from("berth serves this layer from here\n".repeat(4000));
 const blobs = new Map<string, StoredBlob>([
+  [sha256Digest(text), { kind: "layer", blob: { descriptor: { mediaType: MEDIA_TYPES.dockerLayer, digest: sha256Digest(text), size: text.length }, bytes: text } }],
   [sha256Digest(config), { kind: "config", blob: { descriptor: { mediaType: MEDIA_TYPES.dockerConfig, digest: sha256Digest(config), size: config.length }, bytes: config } }],
   [sha256Digest(layer), { kind: "layer", blob: { descriptor: { mediaType: MEDIA_TYPES.dockerLayer, digest: sha256Digest(layer), size: layer.length }, file: layerFile } }],
 ]);
@@ -105,8 +109,39 @@ describe("RegistryServer", () => {
 
   it("counts what it sent: manifests, configs and layers (GETs only), and every byte on the wire", async () => {
     const counts = server.counts();
-    expect(counts).toMatchObject({ manifests: 1, manifestBytes: manifest.bytes.length, configs: 1, configBytes: config.length, layers: 2, layerBytes: layer.length + 10_000 });
+    expect(counts).toMatchObject({ manifests: 1, manifestBytes: manifest.bytes.length, configs: 1, configBytes: config.length, layers: 2, layerBytes: layer.length + 10_000, layerContentBytes: layer.length + 10_000 });
     expect(counts.bytesWritten).toBeGreaterThan(manifest.bytes.length + config.length + layer.length + 10_000);
     expect(counts.bytesWritten).toBeLessThan(manifest.bytes.length + config.length + layer.length + 10_000 + 8000);
   });
+
+  it("sends a whole plain layer gzip-compressed to a client that takes gzip (as the daemon's Go client does), counting the bytes sent", async () => {
+    const before = server.counts();
+    const zipped = await call("GET", `/v2/app/blobs/${sha256Digest(text)}`, { "Accept-Encoding": "gzip" });
+    expect(zipped.status).toBe(200);
+    expect(zipped.headers["content-encoding"]).toBe("gzip");
+    expect(zipped.headers["docker-content-digest"]).toBe(sha256Digest(text));
+    expect(gunzipSync(zipped.body).equals(text)).toBe(true);
+    const after = server.counts();
+    expect(after.layers - before.layers).toBe(1);
+    expect(after.layerContentBytes - before.layerContentBytes).toBe(text.length);
+    expect(after.layerBytes - before.layerBytes).toBe(zipped.body.length);
+    expect(zipped.body.length).toBeLessThan(text.length / 20);
+    // A resumed download gets the plain bytes from its offset; a client that doesn't ask for gzip, plain bytes.
+    const rest = await call("GET", `/v2/app/blobs/${sha256Digest(text)}`, { "Accept-Encoding": "gzip", Range: "bytes=100-" });
+    expect(rest.headers["content-encoding"]).toBeUndefined();
+    expect(rest.body.equals(text.subarray(100))).toBe(true);
+    const plain = await call("GET", `/v2/app/blobs/${sha256Digest(text)}`, { "Accept-Encoding": "identity" });
+    expect(plain.headers["content-encoding"]).toBeUndefined();
+    expect(plain.body.equals(text)).toBe(true);
+    // The config goes as it is.
+    expect((await call("GET", `/v2/app/blobs/${sha256Digest(config)}`, { "Accept-Encoding": "gzip" })).headers["content-encoding"]).toBeUndefined();
+  });
+});
+
+it("acceptsGzip reads Accept-Encoding", () => {
+  expect(acceptsGzip("gzip")).toBe(true);
+  expect(acceptsGzip("deflate, gzip;q=0.5")).toBe(true);
+  expect(acceptsGzip("identity")).toBe(false);
+  expect(acceptsGzip("gzip;q=0")).toBe(false);
+  expect(acceptsGzip(undefined)).toBe(false);
 });
