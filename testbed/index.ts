@@ -39,7 +39,7 @@ export interface TestHost {
 
 export interface Testbed {
   hosts: TestHost[];
-  /** "10.210.0.1:5555", plain HTTP; every host's dockerd trusts it. */
+  /** "10.210.0.1:5555", plain HTTP; every host's dockerd trusts it. (Nothing listens there with `registry: false`.) */
   registry: string;
   sshKeyPath: string;
   knownHostsPath: string;
@@ -79,6 +79,8 @@ export interface TestbedOptions {
   notice?: (text: string) => void;
   /** Called once the machine lock is taken (how long a start waited for other beds). */
   onLockAcquired?: () => void;
+  /** Start the bed's registry (default true); false for deploys that use none. Not with keepRunning. */
+  registry?: boolean;
 }
 
 export async function startTestbed(options: TestbedOptions): Promise<Testbed> {
@@ -87,6 +89,7 @@ export async function startTestbed(options: TestbedOptions): Promise<Testbed> {
     throw new Error(`test bed: hosts must be an integer from 1 to ${MAX_HOSTS}, got ${options.hosts}`);
   }
   const name = options.name ?? "default";
+  if (options.registry === false && options.keepRunning !== undefined) throw new Error("test bed: a kept bed has its registry");
   if (!/^[a-z0-9][a-z0-9_-]*$/.test(name)) throw new Error(`test bed: name must be a simple lowercase word, got "${name}"`);
   const lock = await acquireMachineLock(LOCK_FILE, options.lockTimeoutMs ?? 15 * 60_000, `test bed "${name}"`);
   options.onLockAcquired?.();
@@ -115,7 +118,7 @@ export async function startTestbed(options: TestbedOptions): Promise<Testbed> {
     await createBridge();
     await Promise.all(indices.map(createHostNetwork));
     const states = await Promise.all(indices.map((index) => prepareHostState(workDir, index, client.publicKey)));
-    const registryStarted = startRegistry(workDir, { detached }).then((started) => (registry = started));
+    const registryStarted = options.registry === false ? Promise.resolve() : startRegistry(workDir, { detached }).then((started) => (registry = started));
     await Promise.all([
       registryStarted,
       ...indices.map(async (index, i) => booted.push(await bootHost(index, states[i]!, { detached }))),
@@ -127,7 +130,7 @@ export async function startTestbed(options: TestbedOptions): Promise<Testbed> {
       keptBy: options.keepRunning ?? "",
       workDir,
       hosts: booted.map(({ index, name: hostName, ip, stateDir, hostPublicKey, initPid }) => ({ index, name: hostName, ip, stateDir, hostPublicKey, initPid })),
-      registryPid: registry!.pid,
+      registryPid: registry?.pid ?? 0,
       client: { keyPath: client.keyPath, knownHostsPath: client.knownHostsPath, configPath: client.configPath },
     };
     if (detached) writeKeptBed(record);
@@ -155,7 +158,7 @@ export async function removeTestbeds(options: { lockTimeoutMs?: number; purpose?
 
 /** The Testbed of a started (or reused) bed; `stopOnExit` ends its daemons if the process exits first. */
 function bedHandle(record: KeptBedRecord, lock: MachineLock, settings: { reused: boolean; stopOnExit: boolean }): Testbed {
-  const pids = [...record.hosts.map((host) => host.initPid), record.registryPid];
+  const pids = [...record.hosts.map((host) => host.initPid), record.registryPid].filter((pid) => pid > 0);
   const killOnExit = (): void => {
     for (const pid of pids) {
       try {

@@ -16,6 +16,7 @@ import { BerthError } from "../util/errors.js";
 import { settleAll } from "../util/settle.js";
 import { lockClone } from "./clone-lock.js";
 import { runHook } from "./hooks.js";
+import { prepareImage, serveImagesTo } from "./image-delivery.js";
 import { loginLocally, remoteLoginCommand } from "./login.js";
 import type { Run } from "./run.js";
 
@@ -223,7 +224,7 @@ export async function shipBuild(run: Run, options: PushOptions = {}): Promise<Sh
   let imageId = built?.id;
   if (reuse) {
     if (git !== undefined && git.uncommitted !== "") run.say(`Building from a local git clone, so ignoring these uncommitted changes:\n ${git.uncommitted}`, "yellow");
-    run.say(`Image ${config.absoluteImage} was already built from this commit, pushing it (--no-cache rebuilds it)`, "yellow");
+    run.say(`Image ${config.absoluteImage} was already built from this commit, ${config.registry.local ? "serving" : "pushing"} it (--no-cache rebuilds it)`, "yellow");
   } else {
     // The shared clone is this run's from its refresh to the end of the build (clone-lock.ts).
     const cloned = config.builder.usesGitClone ? await lockClone(run, builderCommands.cloneDirectory(config, { tmpdir: tmpdir(), pwd: run.cwd }), stop) : undefined;
@@ -236,7 +237,8 @@ export async function shipBuild(run: Run, options: PushOptions = {}): Promise<Sh
     } finally {
       cloned?.();
     }
-    imageId = docker.buildx ? undefined : (await identityHere(run))?.id;
+    // buildx pushes without loading the image here, except for a local registry (Berth serves it from here).
+    imageId = docker.buildx && !config.registry.local ? undefined : (await identityHere(run))?.id;
   }
   // Classic pushes, one per tag, one after the other: the second only sends a manifest. (In
   // parallel both upload the same layers, and docker-registry answers one of them with a 500.)
@@ -362,6 +364,8 @@ function fetchSteps(run: Run): BatchStep[] {
 
 /** `build pull`: login, audit, pull and label check on every selected app host, one round trip per host. */
 export async function pullOnHosts(run: Run): Promise<void> {
+  await serveImagesTo(run, run.selection.appHosts);
+  await prepareImage(run, run.config.absoluteImage);
   const steps = [...loginSteps(run), await pullAuditStep(run), ...fetchSteps(run)];
   await run.on(run.selection.appHosts, (host) => run.batch(host, steps));
 }
@@ -369,11 +373,15 @@ export async function pullOnHosts(run: Run): Promise<void> {
 /**
  * A deploy's pull on one host, which said what it holds under the tag (`present`): a host holding
  * the image just pushed (same image ID, a digest of the image's content) has nothing to pull and
- * needs no registry login; the others log in, pull and check the label.
+ * needs no registry login; the others log in, pull and check the label. (With a local registry,
+ * the deploy opened the host's forward already: serveImagesTo.)
  */
 export async function pullUnlessPresent(run: Run, host: string, present: ImageIdentity | undefined, pushedImageId: string | undefined): Promise<void> {
   const config = run.config;
-  if (pushedImageId === undefined || present?.id !== pushedImageId) return void (await run.batch(host, [...loginSteps(run), ...fetchSteps(run)]));
+  if (pushedImageId === undefined || present?.id !== pushedImageId) {
+    await prepareImage(run, config.absoluteImage);
+    return void (await run.batch(host, [...loginSteps(run), ...fetchSteps(run)]));
+  }
   if (present.service !== config.service) throw new BuildError(`Image ${config.absoluteImage} is missing the 'service' label`);
   run.output.info(`Image ${config.absoluteImage} on ${host} is the image just pushed (${present.id.slice(0, 19)}), not pulling it again`);
 }

@@ -22,6 +22,7 @@ import { bootAccessories } from "./accessory.js";
 import { pullAuditStep, pullUnlessPresent, shipBuild, type ShippedImage } from "./build.js";
 import { timed } from "./finish.js";
 import { hookFile, runHook } from "./hooks.js";
+import { serveImagesTo } from "./image-delivery.js";
 import { loginLocally } from "./login.js";
 import { withLock } from "./lock.js";
 import { checkProxyVersion, proxyBootSteps, runWithProxyBoot } from "./proxy.js";
@@ -99,11 +100,17 @@ async function shipAndDeploy(run: Run, options: DeployOptions, phases: Phases): 
     await run.beforeFirstConnection();
     await run.warmUp(run.selection.appHosts);
     for (const host of run.selection.appHosts) run.services.dockerApi.openOn(host);
+    // A local registry's images are served from here: the hosts' forwards open beside the build.
+    const serving = serveImagesTo(run, run.selection.appHosts);
+    serving.catch(() => undefined); // awaited below
     const refused = new AbortController();
     const shipping = shipImage(run, options, refused.signal);
     shipping.catch(() => undefined); // awaited below
     try {
-      await withLock(run, () => deployUnderLock(run, shipping, { ...phases, ...berthPhases(run, options) }, progress));
+      await withLock(run, async () => {
+        await serving;
+        await deployUnderLock(run, shipping, { ...phases, ...berthPhases(run, options) }, progress);
+      });
     } catch (error) {
       refused.abort(error); // the build or push under way is stopped
       throw error;

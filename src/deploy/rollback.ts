@@ -8,6 +8,7 @@ import { BerthError } from "../util/errors.js";
 import { bootApp, type DeferredSteps } from "./app-boot.js";
 import { timed } from "./finish.js";
 import { runHook } from "./hooks.js";
+import { serveImagesTo } from "./image-delivery.js";
 import { withLock } from "./lock.js";
 import { failureReport, putBack, type Progress } from "./put-back.js";
 import type { Run } from "./run.js";
@@ -22,6 +23,7 @@ export async function rollback(run: Run, version: string): Promise<void> {
   await timed(run, async () => {
     for (const host of run.selection.appHosts) run.services.dockerApi.openOn(host);
     await withLock(run, async () => {
+      await serveImagesTo(run, run.selection.appHosts);
       await requireContainers(run, version);
       await runHook(run, "pre-deploy", { secrets: true });
       const progress: Progress = { started: [], failures: [], putBack: undefined, completed: false };

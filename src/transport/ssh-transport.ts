@@ -11,7 +11,7 @@ import { DEFAULT_SSH_PORT, DEFAULT_SSH_USER, DEFAULT_SSHKIT_DNS_RETRIES, DEFAULT
 import { BerthError } from "../util/errors.js";
 import { PrivateAgent } from "./agent.js";
 import { runChild, type ChildOutcome, type ChildRequest } from "./child.js";
-import { SshConnectionError, type SshFailureReason } from "./errors.js";
+import { RemoteForwardRefused, SshConnectionError, type SshFailureReason } from "./errors.js";
 import { parseHost, type ParsedHost } from "./host.js";
 import { Observers, StatsCounter } from "./observers.js";
 import { runObserved } from "./observed-run.js";
@@ -23,6 +23,7 @@ import {
   sshConfigFileContent,
   sshControlArgs,
   sshForwardArgs,
+  sshRemoteForwardArgs,
   sshMasterArgs,
   sshOptionArgs,
   type SshInvocation,
@@ -80,6 +81,8 @@ interface HostState {
   shells: RemoteShell[];
   /** Remote unix socket → the local socket forwarded to it over the shared connection. */
   forwards: Map<string, Promise<string>>;
+  /** Loopback ports on the host forwarded to local unix sockets: set up again on a new connection. */
+  remoteForwards: Map<number, string>;
 }
 
 /** One command, its own standard input and how it must run. */
@@ -185,6 +188,36 @@ export class SshTransport implements Transport {
       state.forwards.set(remotePath, forward);
     }
     return forward;
+  }
+
+  /**
+   * The host's loopback port forwarded to a local unix socket over its shared connection
+   * (`ssh -O forward -R`). A connection opened again later (after ControlPersist idled the first
+   * one out) gets the forward again before its first command.
+   */
+  async forwardRemotePort(host: string, remotePort: number, localSocket: string): Promise<void> {
+    const state = this.state(host);
+    const invocation = await this.liveConnection(state);
+    await this.requestRemoteForward(state, invocation, remotePort, localSocket);
+    state.remoteForwards.set(remotePort, localSocket);
+  }
+
+  private async requestRemoteForward(state: HostState, invocation: SshInvocation, remotePort: number, localSocket: string): Promise<void> {
+    const result = await this.ssh(sshRemoteForwardArgs(invocation, remotePort, localSocket));
+    if (result.code !== 0) {
+      const message = result.stderr.split("\n").filter((line) => line.trim() !== "" && !/^muxclient: master forward request failed/.test(line)).join(" ").trim();
+      throw new RemoteForwardRefused(state.parsed.original, remotePort, message.replace(/^mux_client_forward: forwarding request failed: /, "") || `ssh exited ${result.code}`);
+    }
+  }
+
+  /** A new connection gets the forwards the host had; when one can't be had, the connection is closed again. */
+  private async restoreRemoteForwards(state: HostState, invocation: SshInvocation): Promise<void> {
+    try {
+      for (const [port, socket] of state.remoteForwards) await this.requestRemoteForward(state, invocation, port, socket);
+    } catch (error) {
+      await this.ssh(sshControlArgs(invocation, "exit")).catch(() => undefined);
+      throw error;
+    }
   }
 
   /**
@@ -306,7 +339,7 @@ export class SshTransport implements Transport {
   private state(host: string): HostState {
     let state = this.hosts.get(host);
     if (!state) {
-      state = { parsed: parseHost(host), index: this.hosts.size, sessions: pLimit(this.sessionsPerHost), running: 0, idleSince: 0, shells: [], forwards: new Map() };
+      state = { parsed: parseHost(host), index: this.hosts.size, sessions: pLimit(this.sessionsPerHost), running: 0, idleSince: 0, shells: [], forwards: new Map(), remoteForwards: new Map() };
       this.hosts.set(host, state);
     }
     return state;
@@ -351,6 +384,7 @@ export class SshTransport implements Transport {
         }
         throw failure;
       }
+      await this.restoreRemoteForwards(state, invocation);
       state.idleSince = performance.now();
       this.counters.connectionOpened(host);
       this.observers.emit("connectionOpened", { host, durationMs: performance.now() - started });
