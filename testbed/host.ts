@@ -118,7 +118,7 @@ export function dockerPing(socketPath: string): Promise<boolean> {
   });
 }
 
-function sshBanner(ip: string): Promise<boolean> {
+export function sshBanner(ip: string): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: ip, port: 22, timeout: 1000 });
     socket.once("data", (data) => {

@@ -2,19 +2,20 @@
 // namespace on the bridge 10.210.0.0/24 with its own mount, UTS and PID namespaces, its own dockerd
 // (containers on 10.211.N.0/24) and its own sshd; a registry listens on the bridge address.
 // One bed runs at a time machine-wide; starting one first removes whatever an earlier bed left.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { acquireMachineLock } from "./lock.js";
 import { bootHost, execInHost, prepareHostState, type BootedHost } from "./host.js";
 import { createBridge, createHostNetwork, setHostFilter } from "./network.js";
 import { killProcesses, removeLeftovers } from "./cleanup.js";
 import { startRegistry, type RunningRegistry } from "./registry.js";
-import { mustRun, type ProcessResult } from "./process.js";
+import { type ProcessResult } from "./process.js";
+import { createClientFiles, writeKnownHostsAndConfig } from "./client.js";
 import { LOCK_FILE, MAX_HOSTS, REGISTRY, TESTBED_ROOT, hostBridgeCidr } from "./constants.js";
 
 export { ensureLocalDocker } from "./local-docker.js";
 export { ensureBaseImages, BUSYBOX_IMAGE, NODE_IMAGE, type BaseImages } from "./images.js";
 export { REGISTRY, BRIDGE, BRIDGE_IP } from "./constants.js";
+export { startFleet, type Fleet, type FleetHost, type FleetOptions } from "./fleet.js";
 
 export interface TestHost {
   /** Hostname inside the host and name of its network namespace, e.g. "berth-h1". */
@@ -133,42 +134,4 @@ function toTestHost(host: BootedHost): TestHost {
     hostPublicKey: host.hostPublicKey,
     exec: (command, options = {}) => execInHost(host.initPid, command, options.input),
   };
-}
-
-interface ClientFiles {
-  keyPath: string;
-  publicKey: string;
-  knownHostsPath: string;
-  configPath: string;
-}
-
-async function createClientFiles(workDir: string): Promise<ClientFiles> {
-  const dir = join(workDir, "client");
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const keyPath = join(dir, "id_ed25519");
-  await mustRun("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "berth-testbed-client", "-f", keyPath]);
-  return {
-    keyPath,
-    publicKey: readFileSync(`${keyPath}.pub`, "utf8"),
-    knownHostsPath: join(dir, "known_hosts"),
-    configPath: join(dir, "ssh_config"),
-  };
-}
-
-function writeKnownHostsAndConfig(client: ClientFiles, hosts: readonly BootedHost[]): void {
-  writeFileSync(client.knownHostsPath, hosts.map((host) => `${host.ip} ${host.hostPublicKey}\n`).join(""));
-  writeFileSync(
-    client.configPath,
-    [
-      "Host 10.210.0.*",
-      "  User root",
-      `  IdentityFile ${client.keyPath}`,
-      "  IdentitiesOnly yes",
-      `  UserKnownHostsFile ${client.knownHostsPath}`,
-      "  GlobalKnownHostsFile /dev/null",
-      "  StrictHostKeyChecking yes",
-      "  BatchMode yes",
-      "",
-    ].join("\n"),
-  );
 }
