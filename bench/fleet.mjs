@@ -7,14 +7,16 @@
 // Target: Berth's 100-host wall time ≤ 3× its 1-host wall time (per round).
 //
 // Usage: node bench/fleet.mjs [--rounds 5] [--sizes 1,10,50,100] [--kamal-sizes 1,10,50,100]
-//                             [--profile FILE]   (also one 100-host Berth deploy under --cpu-prof,
-//                                                 summarised into FILE)
+//                             [--baseline GIT_REF]  (Berth built from GIT_REF too, in the same rounds)
+//                             [--profile FILE]      (also one 100-host Berth deploy under --cpu-prof,
+//                                                    summarised into FILE)
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { startStub } from "./fleet/stub.mjs";
+import { buildBaseline } from "./lib/baseline.mjs";
 import { loadWatcher } from "./lib/machine.mjs";
 import { measure } from "./lib/measure.mjs";
 import { options } from "./lib/options.mjs";
@@ -24,7 +26,7 @@ import { writeSection } from "./lib/results.mjs";
 import { fmt, median, ratios, spread, table, verdict } from "./lib/stats.mjs";
 import { loadTestbed } from "./lib/testbed.mjs";
 
-const opts = options({ rounds: 5, sizes: [1, 10, 50, 100], kamalSizes: [1, 10, 50, 100], profile: "" });
+const opts = options({ rounds: 5, sizes: [1, 10, 50, 100], kamalSizes: [1, 10, 50, 100], baseline: "", profile: "" });
 const TARGET = 3;
 const REGISTRY = "10.210.0.1:5555";
 
@@ -39,7 +41,9 @@ async function main() {
   const fleet = await testbed.startFleet({ hosts: largest, name: "bench-fleet", dockerCliDir: path.join(ROOT, "bench/fleet/cli") });
   let stub;
   const project = createProject(fleet, opts.sizes);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "berth-fleet-"));
   try {
+    const baselineBin = opts.baseline ? buildBaseline(opts.baseline, work) : undefined;
     stub = await startStub({
       hosts: fleet.hosts,
       service: "app",
@@ -51,7 +55,9 @@ async function main() {
     const tools = {
       berth: (size) => [process.execPath, [BERTH_BIN, "deploy", "-P", "-c", project.config(size), "--output", "json"]],
       kamal: (size) => [kamal, ["deploy", "-P", "-c", project.config(size)]],
+      baseline: (size) => [process.execPath, [baselineBin, "deploy", "-P", "-c", project.config(size), "--output", "json"]],
     };
+    const names = ["berth", ...(opts.kamalSizes.length > 0 ? ["kamal"] : []), ...(baselineBin ? ["baseline"] : [])];
     const deploy = async (tool, size) => {
       const connectionsBefore = acceptedConnections(fleet);
       stub.take();
@@ -75,17 +81,19 @@ async function main() {
     await deploy("berth", 1);
     if (opts.kamalSizes.length > 0) await deploy("kamal", 1);
     const load = loadWatcher();
-    const samples = { berth: new Map(), kamal: new Map() };
+    if (baselineBin) await deploy("baseline", 1);
+    const samples = { berth: new Map(), kamal: new Map(), baseline: new Map() };
     for (let round = 1; round <= opts.rounds; round++) {
       for (const size of opts.sizes) {
-        const order = round % 2 === 1 ? ["berth", "kamal"] : ["kamal", "berth"];
+        // Each round starts with another tool, so none always runs right after another.
+        const order = names.map((_, index) => names[(index + round - 1) % names.length]);
         for (const tool of order) {
           if (tool === "kamal" && !opts.kamalSizes.includes(size)) continue;
           const sample = await deploy(tool, size);
           if (!samples[tool].has(size)) samples[tool].set(size, []);
           samples[tool].get(size).push(sample);
           console.log(
-            `  round ${round} ${tool.padEnd(5)} ${String(size).padStart(3)} hosts: ${(sample.wallMs / 1000).toFixed(2)} s, ` +
+            `  round ${round} ${tool.padEnd(8)} ${String(size).padStart(3)} hosts: ${(sample.wallMs / 1000).toFixed(2)} s, ` +
               `CPU ${(sample.treeCpuMs / 1000).toFixed(2)} s, RSS ${(sample.maxRssKb / 1024).toFixed(0)} MB, ${sample.connections} SSH connections, ` +
               `${sample.cli} docker CLI, ${sample.api} API, ${sample.proxy} proxy calls (load ${os.loadavg()[0].toFixed(2)})`,
           );
@@ -100,6 +108,7 @@ async function main() {
     await stub?.close();
     await fleet.stop();
     fs.rmSync(project.dir, { recursive: true, force: true });
+    fs.rmSync(work, { recursive: true, force: true });
   }
 }
 
@@ -164,7 +173,7 @@ function countRecords(records, hosts, tool) {
     api += list.filter((record) => record.kind === "api").length;
     proxy += list.filter((record) => record.kind === "proxy").length;
     const switched = list.some((record) =>
-      tool === "berth" ? /^(deploy |docker exec kamal-proxy kamal-proxy deploy )/.test(record.text) : record.text.startsWith("docker exec kamal-proxy kamal-proxy deploy "),
+      tool === "kamal" ? record.text.startsWith("docker exec kamal-proxy kamal-proxy deploy ") : /^(deploy |docker exec kamal-proxy kamal-proxy deploy )/.test(record.text),
     );
     if (switched) switchedHosts++;
   }
@@ -189,6 +198,7 @@ function report(samples, loadLine, profileNote) {
   const berth1 = samples.berth.get(Math.min(...opts.sizes)).map((sample) => sample.wallMs);
   const rows = opts.sizes.map((size) => {
     const berth = samples.berth.get(size);
+    const baseline = samples.baseline.get(size);
     const kamal = samples.kamal.get(size);
     const wall = (list) => list.map((sample) => sample.wallMs / 1000);
     const perHost = (list, key) => median(list.map((sample) => sample[key] / size));
@@ -205,6 +215,7 @@ function report(samples, loadLine, profileNote) {
       kamal ? fmt(perHost(kamal, "treeCpuMs"), 0) : "",
       `${fmt(perHost(berth, "connections"), 1)} / ${kamal ? fmt(perHost(kamal, "connections"), 1) : "—"}`,
       `${fmt(perHost(berth, "cli"), 1)} + ${fmt(perHost(berth, "api"), 1)} API + ${fmt(perHost(berth, "proxy"), 1)} proxy / ${kamal ? fmt(perHost(kamal, "cli"), 1) : "—"}`,
+      ...(opts.baseline ? [baseline ? `${spread(wall(baseline), 2, " s")}; ÷ ${fmt(median(ratios(berth.map((sample) => sample.wallMs), baseline.map((sample) => sample.wallMs))))}; CPU ${fmt(perHost(baseline, "treeCpuMs"), 0)} ms/host` : ""] : []),
     ];
   });
   const largest = Math.max(...opts.sizes);
@@ -215,10 +226,10 @@ function report(samples, loadLine, profileNote) {
       `${opts.rounds} rounds; each round runs every size with both tools, alternating which goes first. Wall time median (min–max); ratios per round.`,
     `CPU is the whole process tree's (cpuacct cgroup: Node or Ruby, and every ssh process started), per host; RSS is the peak of the berth process. ` +
       "SSH connections are those the hosts' sshds accepted; commands are docker CLI commands the hosts ran (Berth's other remote commands, mkdir and the like, are not counted here).",
-    `Command: \`node bench/fleet.mjs --rounds ${opts.rounds} --sizes ${opts.sizes.join(",")} --kamal-sizes ${opts.kamalSizes.join(",")}\`; ${loadLine}.`,
+    `Command: \`node bench/fleet.mjs --rounds ${opts.rounds} --sizes ${opts.sizes.join(",")} --kamal-sizes ${opts.kamalSizes.join(",")}${opts.baseline ? ` --baseline ${opts.baseline}` : ""}\`; ${loadLine}.`,
     "",
     table(
-      ["hosts", "Berth wall", "× Berth 1 host (per round)", "Kamal wall", "Berth ÷ Kamal (per round)", "Berth peak RSS MB", "Berth CPU ms/host", "Kamal CPU ms/host", "SSH conn./host Berth / Kamal", "docker per host: Berth CLI + API + proxy / Kamal CLI"],
+      ["hosts", "Berth wall", "× Berth 1 host (per round)", "Kamal wall", "Berth ÷ Kamal (per round)", "Berth peak RSS MB", "Berth CPU ms/host", "Kamal CPU ms/host", "SSH conn./host Berth / Kamal", "docker per host: Berth CLI + API + proxy / Kamal CLI", ...(opts.baseline ? [`Berth @${opts.baseline}: wall; Berth ÷ it; its CPU`] : [])],
       rows,
     ),
     "",

@@ -9,6 +9,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { buildBaseline } from "./lib/baseline.mjs";
 import { loadWatcher } from "./lib/machine.mjs";
 import { options } from "./lib/options.mjs";
 import { BERTH_BIN, ROOT } from "./lib/paths.mjs";
@@ -61,17 +62,6 @@ function createProject() {
   git("add", "-A");
   git("commit", "-q", "-m", "bench");
   return dir;
-}
-
-/** The package at `ref`, built, in a temporary directory; its bundle's executable. */
-function buildBaseline(ref, work) {
-  const dir = path.join(work, "baseline");
-  fs.mkdirSync(dir);
-  execFileSync("sh", ["-c", 'git -C "$1" archive "$2" | tar -x -C "$3"', "sh", ROOT, ref, dir]);
-  fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
-  console.log(`Building ${ref} for comparison…`);
-  execFileSync("npm", ["run", "--silent", "build"], { cwd: dir, stdio: "inherit" });
-  return path.join(dir, "dist/bundle/berth.js");
 }
 
 function hyperfine(commands, runs, exportFile) {
