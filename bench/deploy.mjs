@@ -11,6 +11,7 @@
 //              of where the time goes (Berth's JSON events, Kamal's command lines)
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { loadWatcher } from "./lib/machine.mjs";
@@ -151,12 +152,24 @@ function createProject(bed, scenario, work) {
     /** Every web host answers through its proxy with this version. */
     async checkServing() {
       for (const index of scenario.roles.web) {
-        const response = await fetch(`http://${ip(index)}/version`, { headers: { Host: host }, signal: AbortSignal.timeout(5000) });
-        const text = (await response.text()).trim();
-        if (response.status !== 200 || text !== version) throw new Error(`${ip(index)} served ${response.status} "${text}", expected ${version}`);
+        const { status, text } = await get(ip(index), "/version", host);
+        if (status !== 200 || text.trim() !== version) throw new Error(`${ip(index)} served ${status} "${text.trim()}", expected ${version}`);
       }
     },
   };
+}
+
+/** GET with a Host header of our choosing (fetch won't send one). */
+function get(address, requestPath, host) {
+  return new Promise((resolve, reject) => {
+    const request = http.get({ host: address, path: requestPath, headers: { Host: host }, timeout: 5000 }, (response) => {
+      let text = "";
+      response.on("data", (chunk) => (text += chunk));
+      response.on("end", () => resolve({ status: response.statusCode, text }));
+    });
+    request.on("timeout", () => request.destroy(new Error(`GET http://${address}${requestPath}: no answer in 5 s`)));
+    request.on("error", reject);
+  });
 }
 
 /** SSH connections the bed's sshds accepted so far (sshd -e logs each to the host's boot.log). */

@@ -47,7 +47,7 @@ async function main() {
     fs.copyFileSync(setup.tls.pem, path.join(haproxyDir, "bench.pem"));
     fs.writeFileSync(path.join(haproxyDir, "haproxy.cfg"), haproxyConfig(appIp));
     await docker(
-      `docker run -d --name ${HAPROXY_CONTAINER} --network kamal --ulimit nofile=65536:65536 -p 8080:80 -p 8443:443 ` +
+      `docker run -d --name ${HAPROXY_CONTAINER} --network kamal --ulimit nofile=20000:20000 -p 8080:80 -p 8443:443 ` +
         `-v ${haproxyDir}:/usr/local/etc/haproxy:ro ${haproxyImage}`,
     );
     await docker(`docker run -d --name ${DIRECT_CONTAINER} --network kamal -p 8081:80 ${setup.appImage}`);
@@ -103,7 +103,7 @@ async function main() {
 function haproxyConfig(appIp) {
   return [
     "global",
-    "  maxconn 20000",
+    "  maxconn 15000",
     "defaults",
     "  mode http",
     "  timeout connect 5s",
@@ -146,7 +146,7 @@ async function sampleRssMidway(setup, container, seconds) {
 async function idleRss(setup, contender, count) {
   const before = await setup.rssMb(contender.container);
   const url = contender.http.replace(/^http:\/\/[^:/]+/, `http://${APP_HOST}`);
-  const clients = setup.spawnInClient(["sh", "-c", 'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$@"', "sh", process.execPath, path.join(ROOT, "bench/proxy/idle-clients.mjs"), `${url}/`, String(count), "120"]);
+  const clients = setup.spawnInClient(["sh", "-c", 'ulimit -n "$(ulimit -Hn)"; exec "$@"', "sh", process.execPath, path.join(ROOT, "bench/proxy/idle-clients.mjs"), `${url}/`, String(count), "120"]);
   try {
     const deadline = Date.now() + 120_000;
     while (!/ready \d+/.test(clients.output)) {

@@ -20,7 +20,7 @@ import { loadWatcher } from "./lib/machine.mjs";
 import { options } from "./lib/options.mjs";
 import { ROOT } from "./lib/paths.mjs";
 import { writeSection } from "./lib/results.mjs";
-import { fmt, spread, table, verdict } from "./lib/stats.mjs";
+import { fmt, median, spread, table, verdict } from "./lib/stats.mjs";
 
 const opts = options({ rounds: 5 });
 const TARGET_MS = 50;
@@ -106,7 +106,6 @@ async function main() {
 function report(gaps, drains, loadLine) {
   const gap = gaps.map((item) => item.gap);
   const drain = drains.map((item) => item.drain);
-  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   const body = [
     "Berth's proxy container on a test server (deployed by `berth setup`); each switch starts a new app container and deploys the proxy's " +
       "service to it through the control socket, as `berth deploy` does. Timestamps: the new target's own request log (app clock) and the " +
