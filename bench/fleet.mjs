@@ -40,6 +40,7 @@ async function main() {
   console.log(`Starting a fleet of ${largest} hosts…`);
   const fleet = await testbed.startFleet({ hosts: largest, name: "bench-fleet", dockerCliDir: path.join(ROOT, "bench/fleet/cli") });
   let stub;
+  const servers = serverCpuGroup(fleet);
   const project = createProject(fleet, opts.sizes);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "berth-fleet-"));
   try {
@@ -60,6 +61,7 @@ async function main() {
     const names = ["berth", ...(opts.kamalSizes.length > 0 ? ["kamal"] : []), ...(baselineBin ? ["baseline"] : [])];
     const deploy = async (tool, size) => {
       const connectionsBefore = acceptedConnections(fleet);
+      const serverCpuBefore = servers.usageMs();
       stub.take();
       const [command, args] = tools[tool](size);
       const result = await measure(command, args, { cwd: project.dir, env });
@@ -67,6 +69,7 @@ async function main() {
       const sample = {
         ...result,
         connections: acceptedConnections(fleet) - connectionsBefore,
+        serverCpuMs: servers.usageMs() - serverCpuBefore,
         ...countRecords(records, fleet.hosts.slice(0, size), tool),
       };
       if (result.code !== 0 || sample.switchedHosts !== size) {
@@ -94,7 +97,7 @@ async function main() {
           samples[tool].get(size).push(sample);
           console.log(
             `  round ${round} ${tool.padEnd(8)} ${String(size).padStart(3)} hosts: ${(sample.wallMs / 1000).toFixed(2)} s, ` +
-              `CPU ${(sample.treeCpuMs / 1000).toFixed(2)} s, RSS ${(sample.maxRssKb / 1024).toFixed(0)} MB, ${sample.connections} SSH connections, ` +
+              `CPU ${(sample.treeCpuMs / 1000).toFixed(2)} s (servers ${(sample.serverCpuMs / 1000).toFixed(2)} s), RSS ${(sample.maxRssKb / 1024).toFixed(0)} MB, ${sample.connections} SSH connections, ` +
               `${sample.cli} docker CLI, ${sample.api} API, ${sample.proxy} proxy calls (load ${os.loadavg()[0].toFixed(2)})`,
           );
         }
@@ -107,6 +110,7 @@ async function main() {
   } finally {
     await stub?.close();
     await fleet.stop();
+    await servers.remove();
     fs.rmSync(project.dir, { recursive: true, force: true });
     fs.rmSync(work, { recursive: true, force: true });
   }
@@ -149,6 +153,33 @@ function createProject(fleet, sizes) {
   git("add", "-A");
   git("commit", "-q", "-m", "fleet");
   return { dir, version: git("rev-parse", "HEAD"), config: (size) => `config/deploy.n${size}.yml` };
+}
+
+/**
+ * A cpuacct cgroup holding every process of the fleet's hosts (their sshd, and the sessions and
+ * docker stand-ins it starts): the servers' side of a deploy, on the same cores as the deployer.
+ */
+function serverCpuGroup(fleet) {
+  const group = `/sys/fs/cgroup/cpuacct/berth-bench-fleet-servers-${process.pid}`;
+  fs.mkdirSync(group);
+  for (const host of fleet.hosts) {
+    for (const pid of execFileSync("ip", ["netns", "pids", host.name], { encoding: "utf8" }).split("\n").filter(Boolean)) {
+      fs.writeFileSync(path.join(group, "cgroup.procs"), pid);
+    }
+  }
+  return {
+    usageMs: () => Number(fs.readFileSync(path.join(group, "cpuacct.usage"), "utf8")) / 1e6,
+    async remove() {
+      for (let attempt = 0; attempt < 50; attempt++) {
+        try {
+          fs.rmdirSync(group); // empty once the hosts' processes have exited
+          return;
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
+    },
+  };
 }
 
 /** SSH connections the fleet's sshds accepted so far (sshd -e logs each to the host's boot.log). */
@@ -213,6 +244,7 @@ function report(samples, loadLine, profileNote) {
       fmt(median(berth.map((sample) => sample.maxRssKb / 1024)), 0),
       fmt(perHost(berth, "treeCpuMs"), 0),
       kamal ? fmt(perHost(kamal, "treeCpuMs"), 0) : "",
+      `${fmt(perHost(berth, "serverCpuMs"), 0)} / ${kamal ? fmt(perHost(kamal, "serverCpuMs"), 0) : "—"}`,
       `${fmt(perHost(berth, "connections"), 1)} / ${kamal ? fmt(perHost(kamal, "connections"), 1) : "—"}`,
       `${fmt(perHost(berth, "cli"), 1)} + ${fmt(perHost(berth, "api"), 1)} API + ${fmt(perHost(berth, "proxy"), 1)} proxy / ${kamal ? fmt(perHost(kamal, "cli"), 1) : "—"}`,
       ...(opts.baseline ? [baseline ? `${spread(wall(baseline), 2, " s")}; ÷ ${fmt(median(ratios(berth.map((sample) => sample.wallMs), baseline.map((sample) => sample.wallMs))))}; CPU ${fmt(perHost(baseline, "treeCpuMs"), 0)} ms/host` : ""] : []),
@@ -224,12 +256,13 @@ function report(samples, loadLine, profileNote) {
     `\`berth deploy -P\` and \`kamal deploy -P\` (Kamal 2.12) to the first N hosts of a ${largest}-host fleet of light test hosts ` +
       "(network namespace + sshd each; `docker` and the Docker API socket answered at once by bench/fleet/stub.mjs, which records every request). " +
       `${opts.rounds} rounds; each round runs every size with both tools, alternating which goes first. Wall time median (min–max); ratios per round.`,
-    `CPU is the whole process tree's (cpuacct cgroup: Node or Ruby, and every ssh process started), per host; RSS is the peak of the berth process. ` +
+    `CPU is the whole process tree's (cpuacct cgroup: Node or Ruby, and every ssh process started), per host; the servers' CPU is that of every process ` +
+      "on the fleet's hosts (sshd, sessions, the docker stand-in), which here shares the deployer's 2 cores; RSS is the peak of the berth process. " +
       "SSH connections are those the hosts' sshds accepted; commands are docker CLI commands the hosts ran (Berth's other remote commands, mkdir and the like, are not counted here).",
     `Command: \`node bench/fleet.mjs --rounds ${opts.rounds} --sizes ${opts.sizes.join(",")} --kamal-sizes ${opts.kamalSizes.join(",")}${opts.baseline ? ` --baseline ${opts.baseline}` : ""}\`; ${loadLine}.`,
     "",
     table(
-      ["hosts", "Berth wall", "× Berth 1 host (per round)", "Kamal wall", "Berth ÷ Kamal (per round)", "Berth peak RSS MB", "Berth CPU ms/host", "Kamal CPU ms/host", "SSH conn./host Berth / Kamal", "docker per host: Berth CLI + API + proxy / Kamal CLI", ...(opts.baseline ? [`Berth @${opts.baseline}: wall; Berth ÷ it; its CPU`] : [])],
+      ["hosts", "Berth wall", "× Berth 1 host (per round)", "Kamal wall", "Berth ÷ Kamal (per round)", "Berth peak RSS MB", "Berth CPU ms/host", "Kamal CPU ms/host", "servers' CPU ms/host, Berth / Kamal", "SSH conn./host Berth / Kamal", "docker per host: Berth CLI + API + proxy / Kamal CLI", ...(opts.baseline ? [`Berth @${opts.baseline}: wall; Berth ÷ it; its CPU`] : [])],
       rows,
     ),
     "",

@@ -103,7 +103,10 @@ async function main() {
 function haproxyConfig(appIp) {
   return [
     "global",
+    // More connections than the host's 20000 file descriptors allow for two per connection:
+    // the idle clients each hold one, and their server side shares a few (http-reuse).
     "  maxconn 15000",
+    "  no strict-limits",
     "defaults",
     "  mode http",
     "  timeout connect 5s",
@@ -127,7 +130,10 @@ async function checkAnswers(setup, contenders) {
     for (let attempt = 0; ; attempt++) {
       const check = await wrk(setup.inClient, { url: `${contender.http}/`, connections: 1, seconds: 1, threads: 1, headers: [`Host: ${APP_HOST}`] }).catch((error) => ({ requests: 0, raw: String(error) }));
       if (check.requests > 0 && check.non2xx === 0 && check.socketErrors === 0) break;
-      if (attempt === 20) throw new Error(`${name} does not answer on ${contender.http}:\n${check.raw}`);
+      if (attempt === 20) {
+        const logs = await setup.server.exec(`docker logs --tail 20 ${contender.container}`);
+        throw new Error(`${name} does not answer on ${contender.http}:\n${check.raw}\n${contender.container}'s log:\n${logs.stdout}${logs.stderr}`);
+      }
       await sleep(500);
     }
     if (contender.https === undefined) continue;
@@ -236,7 +242,7 @@ function report(workloads, results, peakRss, idle, loadLine, profileNote) {
     "### Proxy memory (4)",
     "",
     table(
-      ["proxy", "RSS idle, MB", `RSS with ${opts.idle.toLocaleString("en")} idle keep-alive connections, MB`, "peak RSS under the load above, MB"],
+      ["proxy", "RSS without clients (after the load runs), MB", `RSS with ${opts.idle.toLocaleString("en")} idle keep-alive connections, MB`, "peak RSS under the load above (sampled), MB"],
       ["berth", "haproxy"].map((name) => [name === "berth" ? "Berth proxy" : "HAProxy", fmt(idle[name].before, 1), `${fmt(idle[name].rss, 1)} (${idle[name].open} open)`, fmt(peakRss[name], 1)]),
     ),
     "",
