@@ -3,8 +3,8 @@
 // is it alive, forward a local unix socket to a remote one, and exit. Each would otherwise be an
 // `ssh -O check|forward|exit` process, forked from the CLI's large Node process: on a 100-host
 // deploy, 300 of its 500 ssh processes, and most of its main thread's time.
-// A master that doesn't speak the protocol as expected gets `undefined` back, and the caller runs
-// the `ssh -O` command instead.
+// Where the control socket can't be reached, or the master doesn't speak the protocol as expected,
+// the caller gets `undefined` and runs the `ssh -O` command instead (which then has the last word).
 import { connect, type Socket } from "node:net";
 
 const MUX_MSG_HELLO = 0x00000001;
@@ -27,16 +27,15 @@ export type MuxRequest = { kind: "check" } | { kind: "exit" } | { kind: "forward
 export type MuxOutcome = { ok: true; pid?: number } | { ok: false; message: string };
 
 /**
- * Sends one request to the master listening on `controlPath`. No master there (the socket is gone
- * or refuses) is `{ ok: false }`, as `ssh -O check` fails; `undefined` when the master answered
- * something this doesn't understand.
+ * Sends one request to the master listening on `controlPath`: its answer, or `undefined` when no
+ * master answered as expected (no socket, refused, another protocol version, an odd reply).
  */
 export async function muxRequest(controlPath: string, request: MuxRequest, timeoutMs = 10_000): Promise<MuxOutcome | undefined> {
-  let socket: Socket | undefined;
+  let socket: Socket;
   try {
     socket = await open(controlPath, timeoutMs);
-  } catch (error) {
-    return { ok: false, message: `Control socket connect(${controlPath}): ${(error as Error).message}` };
+  } catch {
+    return undefined;
   }
   const reader = new MessageReader(socket, timeoutMs);
   try {
