@@ -33,7 +33,9 @@ const REGISTRY = "10.210.0.1:5555";
 async function main() {
   if (process.getuid?.() !== 0) throw new Error("bench/fleet.mjs needs root (network namespaces)");
   execFileSync("npm", ["run", "--silent", "build"], { cwd: ROOT, stdio: "inherit" });
-  const { BERTH_PROXY_TAG } = await import(pathToFileURL(path.join(ROOT, "dist/config/proxy-defaults.js")).href);
+  // tsc's output of src/ (dist/src/ once tsc also compiles testbed/).
+  const defaults = ["dist/src/config/proxy-defaults.js", "dist/config/proxy-defaults.js"].map((file) => path.join(ROOT, file)).find((file) => fs.existsSync(file));
+  const { BERTH_PROXY_TAG } = await import(pathToFileURL(defaults).href);
   const kamal = kamalBin();
   const testbed = await loadTestbed();
   const largest = Math.max(...opts.sizes);
