@@ -92,9 +92,12 @@ async function main() {
     const idle = {};
     for (const name of ["berth", "haproxy"]) idle[name] = await idleRss(setup, contenders[name], opts.idle);
     const loadLine = load.stop();
-    let profileNote = "";
-    if (opts.profile) profileNote = await profile(setup, opts.profile, headers);
-    report(workloads, results, peakRss, idle, loadLine, profileNote);
+    report(workloads, results, peakRss, idle, loadLine, "");
+    if (opts.profile) {
+      // After the figures are written: a failed profile loses nothing else.
+      const note = await profile(setup, opts.profile, headers).catch((error) => `Profile: failed (${error.message.split("\n")[0]}).`);
+      report(workloads, results, peakRss, idle, loadLine, note);
+    }
   } finally {
     await setup.stop();
   }
@@ -171,8 +174,8 @@ async function idleRss(setup, contender, count) {
 }
 
 /**
- * A copy of the proxy container (same image, same command) with NODE_OPTIONS=--cpu-prof, given the
- * same service, through one small-response run; its profiles (main thread and workers) summarised.
+ * A copy of the proxy container (same image, same command) under --cpu-prof, given the same
+ * service, through one small-response run; its profiles (main thread and workers) summarised.
  */
 async function profile(setup, file, headers) {
   const { docker, server } = setup;
@@ -180,19 +183,24 @@ async function profile(setup, file, headers) {
   fs.mkdirSync(dir, { mode: 0o777 });
   fs.chmodSync(dir, 0o777);
   const image = await docker(`docker inspect -f '{{.Config.Image}}' ${PROXY_CONTAINER}`);
-  await docker(`docker run -d --name bench-proxy-profile --network kamal -p 9080:80 -e NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/profile' -v ${dir}:/profile ${image}`);
+  // Node refuses --cpu-prof in NODE_OPTIONS: the image's kamal-proxy wrapper, with it added.
+  const profiled = `sed "s|exec node |exec node --cpu-prof --cpu-prof-dir=/profile |" "$(command -v kamal-proxy)" > /tmp/kamal-proxy-profiled && exec sh /tmp/kamal-proxy-profiled run`;
+  await docker(`docker run -d --name bench-proxy-profile --network kamal -p 9080:80 -v ${dir}:/profile ${image} sh -c '${profiled}'`);
   try {
     const target = await docker(`docker ps --filter label=service=bench --filter label=role=web --format '{{.Names}}'`);
     for (let attempt = 0; ; attempt++) {
       const deployed = await server.exec(`docker exec bench-proxy-profile kamal-proxy deploy bench --target ${target}:80 --health-check-path /up`);
       if (deployed.code === 0) break;
-      if (attempt === 20) throw new Error(`deploying to the profiled proxy: ${deployed.stderr}`);
+      if (attempt === 20) {
+        const logs = await server.exec("docker logs --tail 20 bench-proxy-profile");
+        throw new Error(`deploying to the profiled proxy: ${deployed.stderr}; its log: ${logs.stdout}${logs.stderr}`);
+      }
       await sleep(500);
     }
     const result = await wrk(setup.inClient, { url: `http://${server.ip}:9080/`, connections: 50, seconds: Math.max(opts.seconds, 10), headers });
     await docker("docker stop -t 30 bench-proxy-profile");
     const summary = summariseProfiles(dir, 30);
-    fs.writeFileSync(file, `Berth proxy (a copy of the container, NODE_OPTIONS=--cpu-prof) under wrk -c50, small responses: ${fmt(result.rps, 0)} req/s while profiled\n\n${summary}\n`);
+    fs.writeFileSync(file, `Berth proxy (a copy of the container, node --cpu-prof) under wrk -c50, small responses: ${fmt(result.rps, 0)} req/s while profiled\n\n${summary}\n`);
     console.log(`profile summary written to ${file}`);
     return `Profile: a copy of the proxy container under \`--cpu-prof\` through one small-response run at 50 connections; summary in \`${path.relative(ROOT, file)}\`.`;
   } finally {
