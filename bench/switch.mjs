@@ -117,6 +117,7 @@ function report(gaps, drains, loadLine) {
       [
         ["switch gap: new target healthy → first request served by it (under steady traffic)", spread(gap, 1), `< ${TARGET_MS} ms: ${verdict(median(gap) < TARGET_MS)}`],
         ["drain of an idle old target: new target healthy → deploy call returned", spread(drain, 1), `< ${TARGET_MS} ms: ${verdict(median(drain) < TARGET_MS)}`],
+        ["under traffic: first request served by the new target → deploy call returned (the old target drained)", spread(gaps.map((item) => item.afterFirst), 1), ""],
         ["whole deploy call under traffic (container start → healthy → switch → drain)", spread(gaps.map((item) => item.call), 0), ""],
         ["whole deploy call, idle", spread(drains.map((item) => item.call), 0), ""],
       ],
