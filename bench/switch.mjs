@@ -77,11 +77,15 @@ async function main() {
       const busy = await switchTo();
       await sleep(300);
       traffic.kill("SIGTERM");
+      await new Promise((resolve) => (traffic.exitCode !== null ? resolve() : traffic.once("close", resolve)));
+      const answers = JSON.parse(/answers (.*)/.exec(traffic.output)?.[1] ?? "{}");
+      const failed = Object.entries(answers).filter(([status]) => status !== "200").reduce((sum, [, count]) => sum + count, 0);
+      const lateOnOld = (await log(busy.old)).filter((line) => line.path === "/version" && line.ts > busy.returned).length;
       const lines = (await log(busy.name)).filter((line) => line.ts >= busy.started);
       const first = lines.find((line) => line.path === "/version");
       const healthy = [...lines].reverse().find((line) => line.path === "/up" && (first === undefined || line.ts <= first.ts));
       if (first === undefined || healthy === undefined) throw new Error(`${busy.name} served no request after its switch`);
-      gaps.push({ gap: first.ts - healthy.ts, call: busy.returned - busy.started, afterFirst: busy.returned - first.ts });
+      gaps.push({ gap: first.ts - healthy.ts, call: busy.returned - busy.started, afterFirst: busy.returned - first.ts, failed, lateOnOld, answered: answers["200"] ?? 0 });
       await retire(busy.old);
 
       // No traffic: the old target is idle when the new one takes over.
@@ -93,7 +97,7 @@ async function main() {
       await retire(idle.old);
       load.sample();
       console.log(
-        `  round ${round}: gap ${fmt(gaps.at(-1).gap, 1)} ms (deploy call ${fmt(gaps.at(-1).call, 0)} ms), ` +
+        `  round ${round}: gap ${fmt(gaps.at(-1).gap, 1)} ms (deploy call ${fmt(gaps.at(-1).call, 0)} ms, ${gaps.at(-1).lateOnOld} late on the old target, ${gaps.at(-1).failed} failed), ` +
           `idle drain ${fmt(drains.at(-1).drain, 1)} ms (deploy call ${fmt(drains.at(-1).call, 0)} ms) (load ${fmt(os.loadavg()[0])})`,
       );
     }
@@ -119,6 +123,11 @@ function report(gaps, drains, loadLine) {
         ["drain of an idle old target: new target healthy → deploy call returned", spread(drain, 1), `< ${TARGET_MS} ms: ${verdict(median(drain) < TARGET_MS)}`],
         ["under traffic: first request served by the new target → deploy call returned (the old target drained)", spread(gaps.map((item) => item.afterFirst), 1), ""],
         ["whole deploy call under traffic (container start → healthy → switch → drain)", spread(gaps.map((item) => item.call), 0), ""],
+        [
+          "under traffic: requests the old target served after the deploy call returned; failed answers (all switches)",
+          `${gaps.reduce((sum, item) => sum + item.lateOnOld, 0)}; ${gaps.reduce((sum, item) => sum + item.failed, 0)} of ${gaps.reduce((sum, item) => sum + item.answered + item.failed, 0)}`,
+          "0; 0",
+        ],
         ["whole deploy call, idle", spread(drains.map((item) => item.call), 0), ""],
       ],
     ),

@@ -1,6 +1,6 @@
 // Steady traffic for the switch benchmark (bench/switch.mjs): N keep-alive connections, each
 // sending its next GET as soon as the previous answer is complete, for a bounded time. Prints
-// "started" once all are answering, and the answers counted by status at the end.
+// "started" once all are answering, and the answers counted by status at the end (or on SIGTERM).
 // Usage: node traffic.mjs URL HOST_HEADER CONNECTIONS SECONDS
 import http from "node:http";
 
@@ -28,6 +28,11 @@ function loop(first = true) {
   });
 }
 
+const report = () => console.log(`answers ${JSON.stringify(counts)}`);
+process.on("SIGTERM", () => {
+  report();
+  process.exit(0);
+});
 await Promise.all(Array.from({ length: Number(connections) }, () => loop()));
-console.log(`answers ${JSON.stringify(counts)}`);
+report();
 agent.destroy();
