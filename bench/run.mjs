@@ -14,8 +14,10 @@ const benches = {
   switch: "bench/switch.mjs",
   // The proxy's own loopback benchmark (outside a container), by name only.
   "proxy-loopback": "proxy/bench/run.mjs",
+  // Hostile input's refusal time and memory (the configuration limits).
+  input: "bench/input.mjs",
 };
-const everything = ["startup", "deploy", "fleet", "proxy", "switch"];
+const everything = ["startup", "deploy", "fleet", "proxy", "switch", "input"];
 const [first, ...rest] = process.argv.slice(2);
 if (first !== undefined && !first.startsWith("-") && !(first in benches)) {
   console.error(`unknown benchmark ${first}: use one of ${Object.keys(benches).join(", ")}`);

@@ -6,13 +6,17 @@
 //   dist/bundle/berth.js   the executable: a small CommonJS launcher (src/bin/launcher.cts) that
 //                          answers `berth version` itself and imports lib/berth.js for the rest
 //   dist/bundle/lib/       the CLI as ES modules (src/bin/berth.ts and its lazily loaded chunks)
+//
+// `node scripts/bundle.mjs <dir>` bundles into dist/<dir> instead (tests that run the executable
+// build their own, so they never race another test rebuilding dist/bundle).
 import { build } from "esbuild";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const outdir = join(root, "dist", "bundle");
+const outdir = join(root, "dist", process.argv[2] ?? "bundle");
+if (!/^[\w.-]+$/.test(process.argv[2] ?? "bundle")) throw new Error(`bundle: ${process.argv[2]} is not a directory name under dist/`);
 rmSync(outdir, { recursive: true, force: true });
 mkdirSync(join(outdir, "lib"), { recursive: true });
 // The package is "type": "module"; the launcher alone is CommonJS.

@@ -11,7 +11,8 @@ export interface RunningRegistry {
   exited: Promise<void>;
 }
 
-export async function startRegistry(workDir: string): Promise<RunningRegistry> {
+/** `detached`: the registry runs in a session of its own and outlives this process (a kept bed). */
+export async function startRegistry(workDir: string, { detached = false } = {}): Promise<RunningRegistry> {
   const dir = join(workDir, "registry");
   mkdirSync(join(dir, "data"), { recursive: true });
   const config = join(dir, "config.yml");
@@ -32,7 +33,7 @@ export async function startRegistry(workDir: string): Promise<RunningRegistry> {
     ].join("\n"),
   );
   const log = openSync(join(dir, "registry.log"), "a");
-  const child = spawn("docker-registry", ["serve", config], { cwd: dir, stdio: ["ignore", log, log] });
+  const child = spawn("docker-registry", ["serve", config], { cwd: dir, stdio: ["ignore", log, log], detached });
   closeSync(log);
   child.unref();
   const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
