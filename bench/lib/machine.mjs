@@ -28,7 +28,14 @@ export function loadWatcher() {
     stop() {
       clearInterval(timer);
       sample();
-      return `load average (1 min) ${Math.min(...samples).toFixed(2)}–${Math.max(...samples).toFixed(2)} during the run, on ${os.cpus().length} cores`;
+      return describeLoad(Math.min(...samples), Math.max(...samples), os.cpus().length);
     },
   };
+}
+
+/** The load line of a result, with a warning where other work on the machine skewed its times. */
+export function describeLoad(min, max, cores) {
+  const line = `load average (1 min) ${min.toFixed(2)}–${max.toFixed(2)} during the run, on ${cores} cores`;
+  if (max <= 2 * cores) return line;
+  return `${line}: other work on the shared machine skewed it (over ${2 * cores} runnable tasks at times), absolute times upward; ratios between contenders in the same round less so`;
 }
