@@ -3,15 +3,15 @@
 // (containers on 10.211.N.0/24) and its own sshd; a registry listens on the bridge address.
 // One bed runs at a time machine-wide; starting one first removes whatever an earlier bed left,
 // a kept bed (berth demo's, see kept.ts) included unless it is reused.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { acquireMachineLock, type MachineLock } from "./lock.js";
 import { bootHost, execInHost, prepareHostState, type BootedHost } from "./host.js";
 import { createBridge, createHostNetwork, setHostFilter } from "./network.js";
 import { killProcesses, removeLeftovers } from "./cleanup.js";
 import { startRegistry, type RunningRegistry } from "./registry.js";
-import { mustRun, type ProcessResult } from "./process.js";
+import { type ProcessResult } from "./process.js";
 import { keptBedAnswers, readKeptBed, runningKeptBeds, writeKeptBed, type KeptBedRecord } from "./kept.js";
+import { createClientFiles, writeKnownHostsAndConfig } from "./client.js";
 import { LOCK_FILE, MAX_HOSTS, REGISTRY, TESTBED_ROOT, hostBridgeCidr } from "./constants.js";
 
 export { ensureLocalDocker } from "./local-docker.js";
@@ -20,6 +20,7 @@ export { ensureRedisImage, REDIS_IMAGE } from "./redis-image.js";
 export { REGISTRY, BRIDGE, BRIDGE_IP, TESTBED_ROOT, LOCK_FILE } from "./constants.js";
 export { acquireMachineLock, lockHeldBy, LOCK_HOLDER_ENV, type MachineLock } from "./lock.js";
 export { readKeptBed, runningKeptBeds, type KeptBedRecord } from "./kept.js";
+export { startFleet, type Fleet, type FleetHost, type FleetOptions } from "./fleet.js";
 
 export interface TestHost {
   /** Hostname inside the host and name of its network namespace, e.g. "berth-h1". */
@@ -210,42 +211,4 @@ function toTestHost(host: KeptBedRecord["hosts"][number]): TestHost {
     hostPublicKey: host.hostPublicKey,
     exec: (command, options = {}) => execInHost(host.initPid, command, options.input),
   };
-}
-
-interface ClientFiles {
-  keyPath: string;
-  publicKey: string;
-  knownHostsPath: string;
-  configPath: string;
-}
-
-async function createClientFiles(workDir: string): Promise<ClientFiles> {
-  const dir = join(workDir, "client");
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const keyPath = join(dir, "id_ed25519");
-  await mustRun("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "berth-testbed-client", "-f", keyPath]);
-  return {
-    keyPath,
-    publicKey: readFileSync(`${keyPath}.pub`, "utf8"),
-    knownHostsPath: join(dir, "known_hosts"),
-    configPath: join(dir, "ssh_config"),
-  };
-}
-
-function writeKnownHostsAndConfig(client: ClientFiles, hosts: readonly BootedHost[]): void {
-  writeFileSync(client.knownHostsPath, hosts.map((host) => `${host.ip} ${host.hostPublicKey}\n`).join(""));
-  writeFileSync(
-    client.configPath,
-    [
-      "Host 10.210.0.*",
-      "  User root",
-      `  IdentityFile ${client.keyPath}`,
-      "  IdentitiesOnly yes",
-      `  UserKnownHostsFile ${client.knownHostsPath}`,
-      "  GlobalKnownHostsFile /dev/null",
-      "  StrictHostKeyChecking yes",
-      "  BatchMode yes",
-      "",
-    ].join("\n"),
-  );
 }

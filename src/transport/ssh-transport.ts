@@ -18,6 +18,7 @@ import { runObserved } from "./observed-run.js";
 import { MAX_SHELL_STDIN_BYTES, REMOTE_SHELL_COMMAND, RemoteShell } from "./remote-shell.js";
 import { shellText, stdinBytes } from "./shell-text.js";
 import { classifySshFailure, type FailureContext } from "./ssh-failure.js";
+import { muxRequest, type MuxRequest } from "./ssh-mux.js";
 import {
   sshCommandArgs,
   sshConfigFileContent,
@@ -180,7 +181,7 @@ export class SshTransport implements Transport {
       forward = (async () => {
         const invocation = await this.liveConnection(state);
         const local = join(this.ensurePrivateDir(), `${state.index}-${state.forwards.size}.sock`);
-        const result = await this.ssh(sshForwardArgs(invocation, local, remotePath));
+        const result = await this.control(invocation, { kind: "forward", localSocket: local, remoteSocket: remotePath });
         if (result.code !== 0) throw new BerthError(`Cannot forward ${remotePath} on ${host}: ${result.stderr.trim() || `ssh exited ${result.code}`}`);
         return local;
       })();
@@ -248,7 +249,7 @@ export class SshTransport implements Transport {
       open.map(async (state) => {
         const invocation = await state.ready!.catch(() => undefined);
         state.ready = undefined;
-        if (invocation) await this.ssh(sshControlArgs(invocation, "exit")).catch(() => undefined);
+        if (invocation) await this.control(invocation, { kind: "exit" }).catch(() => undefined);
       }),
     );
     const agent = await this.agent?.catch(() => undefined);
@@ -308,7 +309,7 @@ export class SshTransport implements Transport {
     if (/mux_client|Session open refused|Control socket connect/.test(outcome.stderr)) {
       return classifySshFailure(outcome.stderr, context) ?? unexplained(host, "other", `SSH session to ${host} failed`, outcome.stderr);
     }
-    const check = await this.ssh(sshControlArgs(invocation, "check"));
+    const check = await this.control(invocation, { kind: "check" });
     if (check.code === 0) return undefined; // connection alive: the command itself exited 255
     state.ready = undefined; // reconnect on next use
     return (
@@ -326,7 +327,7 @@ export class SshTransport implements Transport {
     const invocation = await this.ready(state);
     const idleMs = performance.now() - state.idleSince;
     if (state.running > 0 || idleMs < invocation.controlPersistSeconds * 1000 - IDLE_CHECK_MARGIN_MS) return invocation;
-    state.rechecking ??= this.ssh(sshControlArgs(invocation, "check"))
+    state.rechecking ??= this.control(invocation, { kind: "check" })
       .then((check) => {
         if (check.code !== 0) state.ready = undefined;
         else state.idleSince = performance.now();
@@ -449,6 +450,17 @@ export class SshTransport implements Transport {
       this.agent = keys.length === 0 ? Promise.resolve(undefined) : PrivateAgent.start(dir, keys);
     }
     return this.agent;
+  }
+
+  /**
+   * `ssh -O check|forward|exit` for the host's shared connection: said to its control socket
+   * directly (ssh-mux.ts), or by the ssh command where the master doesn't answer as expected.
+   */
+  private async control(invocation: SshInvocation, request: MuxRequest): Promise<{ code: number; stderr: string }> {
+    const answer = await muxRequest(invocation.controlPath, request);
+    if (answer !== undefined) return answer.ok ? { code: 0, stderr: "" } : { code: 255, stderr: `${answer.message}\n` };
+    const args = request.kind === "forward" ? sshForwardArgs(invocation, request.localSocket, request.remoteSocket) : sshControlArgs(invocation, request.kind);
+    return this.ssh(args);
   }
 
   private async ssh(args: string[], extra: Omit<ChildRequest, "command" | "args" | "env"> = {}): Promise<ChildOutcome> {
