@@ -20,7 +20,6 @@ import { RemoteForwardRefused } from "../transport/index.js";
 import { BerthError } from "../util/errors.js";
 import type { Level, Output, SayColor } from "../output/index.js";
 import type { RunResult } from "../transport/index.js";
-import type { Run } from "./run.js";
 import { processEnvironment } from "./run-support.js";
 
 /** The run as the delivery sees it (an interface: the run's services don't import the run). */
@@ -222,11 +221,18 @@ export function megabytes(bytes: number): string {
 
 // The flows' entry points ----------------------------------------------------------------
 
+/** What the entry points need of a run (not the run itself: the run's services import this module). */
+export interface DeliveringRun {
+  readonly services: { readonly imageDelivery: ImageDelivery };
+  forwardsPorts(): Promise<boolean>;
+  say(message: string, color?: SayColor): void;
+}
+
 /**
  * With images under a `localhost:PORT/` registry: the hosts' registries listening and forwarded,
  * so the commands that follow can pull. Nothing otherwise; a note in a plan.
  */
-export async function serveImagesTo(run: Run, hosts: readonly string[]): Promise<void> {
+export async function serveImagesTo(run: DeliveringRun, hosts: readonly string[]): Promise<void> {
   const delivery = run.services.imageDelivery;
   if (!delivery.active || hosts.length === 0) return;
   if (!(await run.forwardsPorts())) {
@@ -237,7 +243,7 @@ export async function serveImagesTo(run: Run, hosts: readonly string[]): Promise
 }
 
 /** Exports an image under a `localhost:PORT/` registry ahead of the pulls (a clear error when this machine lacks it). */
-export async function prepareImage(run: Run, reference: string): Promise<void> {
+export async function prepareImage(run: DeliveringRun, reference: string): Promise<void> {
   const delivery = run.services.imageDelivery;
   if (!delivery.active || !(await run.forwardsPorts())) return;
   await delivery.prepare(reference);
