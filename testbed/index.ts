@@ -8,13 +8,16 @@ import { acquireMachineLock } from "./lock.js";
 import { bootHost, execInHost, prepareHostState, type BootedHost } from "./host.js";
 import { createBridge, createHostNetwork, setHostFilter } from "./network.js";
 import { killProcesses, removeLeftovers } from "./cleanup.js";
-import { startRegistry, type RunningRegistry } from "./registry.js";
+import { pauseRegistry, startRegistry, stopRegistry, type RunningRegistry } from "./registry.js";
+import { accountingSetting, addPathFault, removePathFaults, type FaultSide, type PathFault, type PathFaultOptions } from "./registry-faults.js";
+import { fillDisk, freeDisk, mountSmallDisk } from "./disk.js";
 import { mustRun, type ProcessResult } from "./process.js";
 import { LOCK_FILE, MAX_HOSTS, REGISTRY, TESTBED_ROOT, hostBridgeCidr } from "./constants.js";
 
 export { ensureLocalDocker } from "./local-docker.js";
 export { ensureBaseImages, BUSYBOX_IMAGE, NODE_IMAGE, type BaseImages } from "./images.js";
 export { REGISTRY, BRIDGE, BRIDGE_IP } from "./constants.js";
+export type { FaultSide, PathFault, PathFaultOptions } from "./registry-faults.js";
 
 export interface TestHost {
   /** Hostname inside the host and name of its network namespace, e.g. "berth-h1". */
@@ -32,6 +35,21 @@ export interface TestHost {
   exec(command: string, options?: { input?: string | Buffer }): Promise<ProcessResult>;
 }
 
+/** Faults of the bed's registry (see registry-faults.ts). */
+export interface RegistryFaults {
+  /** Ends the registry process: connections are refused until start() or heal(). */
+  stop(): Promise<void>;
+  /** Starts it again, with the images it held. */
+  start(): Promise<void>;
+  /** Freezes the process: connections are accepted and never answered (a stalled registry). */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  /** Cuts the path to the registry from this machine (pushes) or from every host (pulls); see PathFault. */
+  cut(side: FaultSide, fault: PathFault, options?: PathFaultOptions): Promise<void>;
+  /** Removes every cut and leaves the registry running and answering. */
+  heal(): Promise<void>;
+}
+
 export interface Testbed {
   hosts: TestHost[];
   /** "10.210.0.1:5555", plain HTTP; every host's dockerd trusts it. */
@@ -46,6 +64,12 @@ export interface Testbed {
    * arriving at the host, so connections time out; "refuse" answers SSH connections with a reset.
    */
   setReachable(host: TestHost, reachable: boolean, mode?: "drop" | "refuse"): Promise<void>;
+  registryFaults: RegistryFaults;
+  /**
+   * Fills the host's /var/lib/docker until `leaveMb` megabytes are free (or frees it again with
+   * `undefined`). Only with `dockerDiskMb`: the bed never fills the machine's own disk.
+   */
+  fillDisk(host: TestHost, leaveMb: number | undefined): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -55,6 +79,8 @@ export interface TestbedOptions {
   name?: string;
   /** How long to wait for another bed on this machine to stop (default 15 min). */
   lockTimeoutMs?: number;
+  /** Gives every host's /var/lib/docker its own small disk (a tmpfs) of this size, for fillDisk. */
+  dockerDiskMb?: number;
 }
 
 export async function startTestbed(options: TestbedOptions): Promise<Testbed> {
@@ -79,6 +105,7 @@ export async function startTestbed(options: TestbedOptions): Promise<Testbed> {
     await createBridge();
     await Promise.all(indices.map(createHostNetwork));
     const states = await Promise.all(indices.map((index) => prepareHostState(workDir, index, client.publicKey)));
+    if (options.dockerDiskMb !== undefined) for (const state of states) await mountSmallDisk(join(state, "docker"), options.dockerDiskMb);
     const registryStarted = startRegistry(workDir).then((started) => (registry = started));
     await Promise.all([
       registryStarted,
@@ -97,19 +124,62 @@ export async function startTestbed(options: TestbedOptions): Promise<Testbed> {
     };
     process.once("exit", killOnExit);
     let stopped = false;
+    const running = (): RunningRegistry => {
+      if (registry === undefined) throw new Error("test bed: the registry is stopped");
+      return registry;
+    };
+    let paused = false;
+    let accounting: string | undefined; // the root namespace's, before a byte-counting cut
+    const registryFaults: RegistryFaults = {
+      async stop() {
+        if (registry === undefined) return;
+        await stopRegistry(registry);
+        registry = undefined;
+        paused = false;
+      },
+      async start() {
+        registry ??= await startRegistry(workDir);
+      },
+      async pause() {
+        pauseRegistry(running(), true);
+        paused = true;
+      },
+      async resume() {
+        pauseRegistry(running(), false);
+        paused = false;
+      },
+      async cut(side, fault, options = {}) {
+        if (options.afterBytes !== undefined) accounting ??= accountingSetting();
+        await addPathFault(side, fault, side === "hosts" ? indices : [], options);
+      },
+      async heal() {
+        await removePathFaults(indices, accounting);
+        accounting = undefined;
+        if (paused) await registryFaults.resume();
+        await registryFaults.start();
+      },
+    };
+    const hosts = booted.map(toTestHost);
     return {
-      hosts: booted.map(toTestHost),
+      hosts,
       registry: REGISTRY,
       sshKeyPath: client.keyPath,
       knownHostsPath: client.knownHostsPath,
       sshConfigPath: client.configPath,
       workDir,
       setReachable: (host, reachable, mode = "drop") => setHostFilter(host.index, reachable ? "none" : mode),
+      registryFaults,
+      async fillDisk(host, leaveMb) {
+        const exec = (command: string): Promise<ProcessResult> => host.exec(command);
+        if (leaveMb === undefined) await freeDisk(exec);
+        else await fillDisk(exec, host.name, leaveMb);
+      },
       async stop() {
         if (stopped) return;
         stopped = true;
         process.removeListener("exit", killOnExit);
         try {
+          await removePathFaults(indices, accounting).catch(() => undefined);
           await teardown();
         } finally {
           await lock.release();

@@ -46,6 +46,23 @@ export async function startRegistry(workDir: string): Promise<RunningRegistry> {
   return { pid, exited };
 }
 
+/** Ends the registry process (its storage stays, for a later startRegistry). */
+export async function stopRegistry(registry: RunningRegistry): Promise<void> {
+  process.kill(registry.pid, "SIGCONT"); // a paused process ends on SIGTERM only once it runs again
+  process.kill(registry.pid, "SIGTERM");
+  const killed = setTimeout(() => process.kill(registry.pid, "SIGKILL"), 5000);
+  await registry.exited;
+  clearTimeout(killed);
+}
+
+/**
+ * Freezes (SIGSTOP) or thaws (SIGCONT) the registry process. Frozen, its listening socket stays
+ * open: the kernel completes connections into the backlog, and nothing ever answers them.
+ */
+export function pauseRegistry(registry: RunningRegistry, paused: boolean): void {
+  process.kill(registry.pid, paused ? "SIGSTOP" : "SIGCONT");
+}
+
 export async function registryAnswers(): Promise<boolean> {
   try {
     const response = await fetch(`http://${REGISTRY}/v2/`, { signal: AbortSignal.timeout(1000) });
