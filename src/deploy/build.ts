@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { auditor, builder as builderCommands, cmd, combine } from "../commands/index.js";
+import { auditor, builder as builderCommands, cmd, combine, dockerApi, type Redacted } from "../commands/index.js";
 import type { BatchStep } from "../commands/batch.js";
 import type { BuilderKind } from "../commands/builder/kind.js";
 import type { ImageIdentity } from "../commands/builder/hosts.js";
@@ -15,6 +15,7 @@ import type { CloneContext } from "../commands/builder/clone.js";
 import { BerthError } from "../util/errors.js";
 import { settleAll } from "../util/settle.js";
 import { runHook } from "./hooks.js";
+import { pushLocally } from "./local-push.js";
 import { loginLocally, remoteLoginCommand } from "./login.js";
 import type { Run } from "./run.js";
 
@@ -237,9 +238,9 @@ export async function shipBuild(run: Run, options: PushOptions = {}): Promise<Sh
   // parallel both upload the same layers, and docker-registry answers one of them with a 500.)
   const [first, ...rest] = pushes;
   options.stop?.throwIfAborted();
-  if (first !== undefined) await run.local(first, { cwd: directory, env });
+  if (first !== undefined) await pushLocally(run, first, { cwd: directory, env });
   const remainingPushes = (async () => {
-    for (const push of rest) await run.local(push, { cwd: directory, env });
+    for (const push of rest) await pushLocally(run, push, { cwd: directory, env });
   })();
   remainingPushes.catch(() => undefined); // the caller awaits it
   return { imageId, remainingPushes };
@@ -344,10 +345,19 @@ function loginSteps(run: Run): BatchStep[] {
  * Berth leaves that docker call out.)
  */
 function fetchSteps(run: Run): BatchStep[] {
+  const config = run.config;
+  // Where the host's Docker API is open, the pull goes as its request, whose progress shows a
+  // registry that stopped answering (REGISTRY_STALL_MS); `docker pull` would wait forever.
   return [
-    { command: builderCommands.pull(run.config), label: "pull" },
-    { command: builderCommands.validateImage(run.config), label: "label check" },
+    { command: builderCommands.pull(config), label: "pull", api: [dockerApi.pullImage(config.absoluteImage, registryAuthOf(run))] },
+    { command: builderCommands.validateImage(config), label: "label check", api: [dockerApi.checkImageLabel(config.absoluteImage, "service", config.service)] },
   ];
+}
+
+/** The registry credentials for the daemon's own requests (none for Kamal's local registry). */
+function registryAuthOf(run: Run): Redacted | undefined {
+  const registry = run.config.registry;
+  return registry.local ? undefined : dockerApi.registryAuth(registry.username().value, registry.password().value, registry.server);
 }
 
 /** `build pull`: login, audit, pull and label check on every selected app host, one round trip per host. */

@@ -9,7 +9,7 @@
 // docker CLI command it is. Opened by the deploys only (openDockerApi); --plan never opens it,
 // nor does BERTH_DOCKER_API=off (every command as the docker CLI command, as Kamal runs them).
 import type { BatchStep } from "../commands/batch.js";
-import { describeCall, endpointProbe, type DockerApiCall, inspectContainer, inspectImage, listContainers, listImages, socketFromProbe, succeeded } from "../commands/docker-api.js";
+import { describeCall, endpointProbe, type DockerApiCall, imageLabel, inspectContainer, inspectImage, listContainers, listImages, progressError, socketFromProbe, succeeded } from "../commands/docker-api.js";
 import { PROXY_CONTAINER_NAME } from "../config/index.js";
 import type { Level } from "../output/index.js";
 import { DockerApiClient, daemonError, type DockerApiReply } from "../transport/docker-api.js";
@@ -69,26 +69,63 @@ export function dockerApiRequests(run: Run): number {
 const OVER_SSH = "(Docker API, over the SSH connection)";
 
 /** Runs a step's requests and shows them as the command they stand for. */
-export function runApiStep(run: Run, host: string, step: BatchStep, client: DockerApiClient, level: Level): Promise<{ code: number; stdout: string; stderr: string }> {
+export function runApiStep(run: Run, host: string, step: BatchStep, client: DockerApiClient, level: Level, via = OVER_SSH): Promise<{ code: number; stdout: string; stderr: string }> {
   const calls = step.api ?? [];
-  return showAsCommand(run.output, { host, command: step.command, wrapped: `${calls.map(describeCall).join(" ; ")} ${OVER_SSH}`, level }, async (print) => {
+  return showAsCommand(run.output, { host, command: step.command, wrapped: `${calls.map(describeCall).join(" ; ")} ${via}`, level }, async (print) => {
     // One after the other, as the docker CLI handles several names (`docker rmi a b`).
     const replies: DockerApiReply[] = [];
+    const failures: (string | undefined)[] = [];
     for (const call of calls) {
-      const previous = replies.at(-1);
-      if (call.afterSuccess && previous !== undefined && !succeeded(calls[replies.length - 1]!, previous.status)) break;
-      replies.push(await client.request(call, { timeoutMs: requestTimeout(call) }));
+      if (call.afterSuccess && failures.length > 0 && failures.at(-1) !== undefined) break;
+      const reply = await send(run, client, call);
+      replies.push(reply);
+      failures.push(replyFailure(call, reply));
     }
-    const failures = replies.filter((reply, index) => !succeeded(calls[index]!, reply.status)).map(daemonError);
     const stdout = replies
-      .filter((reply, index) => calls[index]!.printsId === true && succeeded(calls[index]!, reply.status))
-      .map((reply) => `${(JSON.parse(reply.body) as { Id?: string }).Id ?? ""}\n`)
+      .map((reply, index) => {
+        const call = calls[index]!;
+        if (failures[index] !== undefined) return "";
+        if (call.printsId === true) return `${(JSON.parse(reply.body) as { Id?: string }).Id ?? ""}\n`;
+        return call.expectLabel === undefined ? "" : `${call.expectLabel.value}\n`; // what `grep -x` prints
+      })
       .join("");
-    const stderr = failures.map((line) => `${line}\n`).join("");
+    const stderr = failures.filter((line) => line !== undefined).map((line) => `${line}\n`).join("");
     if (stdout !== "") print("stdout", stdout);
     if (stderr !== "") print("stderr", stderr);
-    return { code: failures.length === 0 ? 0 : 1, stdout, stderr };
+    return { code: failures.every((failure) => failure === undefined) ? 0 : 1, stdout, stderr };
   });
+}
+
+/**
+ * How long a pull or a push may go without reporting progress before it counts as stalled
+ * (BERTH_REGISTRY_STALL_TIMEOUT seconds, default 60): Docker itself waits forever for a registry
+ * that stops answering in the middle of a transfer.
+ */
+export function registryStallMs(env: Readonly<Record<string, string | undefined>>): number {
+  const seconds = Number(env.BERTH_REGISTRY_STALL_TIMEOUT ?? "");
+  return (Number.isFinite(seconds) && seconds > 0 ? seconds : 60) * 1000;
+}
+
+/** A request's reply; a pull or push whose stream fell silent is a failed reply rather than an error, so the step fails like the command. */
+async function send(run: Run, client: DockerApiClient, call: DockerApiCall): Promise<DockerApiReply> {
+  if (!call.progress) return client.request(call, { timeoutMs: requestTimeout(call) });
+  try {
+    return await client.request(call, { timeoutMs: registryStallMs(run.env) });
+  } catch (error) {
+    const message = `${(error as Error).message}: the registry stopped answering`;
+    return { status: 0, body: JSON.stringify({ error: message }) };
+  }
+}
+
+/** Why a reply is a failure of the command it stands for, or undefined when it isn't one. */
+function replyFailure(call: DockerApiCall, reply: DockerApiReply): string | undefined {
+  if (call.progress && reply.status === 0) return progressError(reply.body);
+  if (!succeeded(call, reply.status)) return daemonError(reply);
+  if (call.progress) return progressError(reply.body);
+  if (call.expectLabel !== undefined && imageLabel(reply.body, call.expectLabel.label) !== call.expectLabel.value) {
+    return call.expectLabel.otherwise;
+  }
+  return undefined;
 }
 
 /** A stop waits up to its timeout (`t`) before the daemon answers; other requests answer at once. */

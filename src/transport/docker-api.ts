@@ -36,7 +36,8 @@ export class DockerApiClient {
     const query = new URLSearchParams(call.query ?? {}).toString();
     this.requests++;
     return new Promise((resolve, reject) => {
-      const headers = call.body === undefined ? {} : { "Content-Type": "application/json" };
+      const headers: Record<string, string> = call.body === undefined ? {} : { "Content-Type": "application/json" };
+      if (call.registryAuth !== undefined) headers["X-Registry-Auth"] = call.registryAuth.value;
       const request = http.request(
         { socketPath: this.socketPath, agent: this.agent, method: call.method, path: `${call.path}${query === "" ? "" : `?${query}`}`, timeout: timeoutMs, headers },
         (response) => {
@@ -46,7 +47,9 @@ export class DockerApiClient {
           response.on("error", reject);
         },
       );
-      request.on("timeout", () => request.destroy(new Error(`Docker API ${describeCall(call)}: no answer in ${timeoutMs / 1000} s`)));
+      // The time limit is for silence: a progress stream (pull, push) that keeps reporting goes on.
+      const silence = call.progress ? `no progress for ${timeoutMs / 1000} s` : `no answer in ${timeoutMs / 1000} s`;
+      request.on("timeout", () => request.destroy(new Error(`Docker API ${describeCall(call)}: ${silence}`)));
       request.on("error", reject);
       request.end(call.body?.value);
     });

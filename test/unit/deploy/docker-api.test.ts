@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { cmd } from "../../../src/commands/cmd.js";
-import { renameContainer, stopContainer } from "../../../src/commands/docker-api.js";
+import { checkImageLabel, pullImage, registryAuth, renameContainer, stopContainer } from "../../../src/commands/docker-api.js";
 import { dockerApiOf, openDockerApi } from "../../../src/deploy/docker-api.js";
 import { CommandFailedError } from "../../../src/transport/index.js";
 import { FakeDockerDaemon } from "./fake-docker-api.js";
@@ -83,5 +83,51 @@ describe("run.batch with the host's Docker API open", () => {
     openDockerApi(plain.run, HOST);
     await plain.run.batch(HOST, [rename]);
     expect(plain.servers.commandsOn(HOST)).toEqual(["docker rename a b"]);
+  });
+});
+
+describe("the pull by the host's Docker API", () => {
+  const image = "registry.example:5000/team/app:999";
+  const pull = { command: cmd("docker", "pull", image), label: "pull", api: [pullImage(image, registryAuth("deployer", "pw", "registry.example:5000"))] };
+  const label = { command: cmd("docker", "inspect", "..."), label: "label check", api: [checkImageLabel(image, "service", "app")] };
+
+  it("pulls with the registry's credentials in the request, and checks the label by inspecting the image", async () => {
+    const { run, servers, daemon } = await withDaemon();
+    openDockerApi(run, HOST);
+    const [pulled, checked] = await run.batch(HOST, [pull, label]);
+    expect(daemon.requests).toEqual(["GET /_ping", "POST /images/create?fromImage=registry.example%3A5000%2Fteam%2Fapp&tag=999", `GET /images/${image}/json`]);
+    expect(daemon.registryAuths).toEqual([{ username: "deployer", password: "pw", serveraddress: "registry.example:5000" }]);
+    expect(servers.commandsOn(HOST).filter((command) => command.startsWith("docker"))).toEqual([]);
+    expect(pulled).toMatchObject({ code: 0 });
+    expect(checked).toMatchObject({ code: 0, stdout: "app\n" });
+  });
+
+  it("fails like `docker pull` when the stream reports an error, and on an image without the label", async () => {
+    const { run, daemon } = await withDaemon();
+    openDockerApi(run, HOST);
+    daemon.transfers = "error";
+    const failed = await run.batch(HOST, [pull]).catch((caught: unknown) => caught);
+    expect(failed).toBeInstanceOf(CommandFailedError);
+    expect((failed as Error).message).toContain(`docker pull ${image} exit status: 1`);
+    expect((failed as Error).message).toContain("connection refused");
+
+    const unlabelled = { ...label, api: [checkImageLabel(image, "service", "other")] };
+    daemon.transfers = "ok";
+    await run.batch(HOST, [pull]);
+    const refused = await run.batch(HOST, [unlabelled]).catch((caught: unknown) => caught);
+    expect((refused as Error).message).toContain(`Image ${image} is missing the 'service' label`);
+  });
+
+  it("fails a pull that reports no progress for BERTH_REGISTRY_STALL_TIMEOUT, where docker pull would wait forever", async () => {
+    const { run, daemon } = await withDaemon("\n\n", { env: { BERTH_REGISTRY_STALL_TIMEOUT: "0.3" } });
+    openDockerApi(run, HOST);
+    daemon.transfers = "stall";
+    const started = performance.now();
+    const stalled = await run.batch(HOST, [pull]).catch((caught: unknown) => caught);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(stalled).toBeInstanceOf(CommandFailedError);
+    expect((stalled as CommandFailedError).host).toBe(HOST);
+    expect((stalled as Error).message).toContain(`docker pull ${image} exit status: 1`);
+    expect((stalled as Error).message).toContain("no progress for 0.3 s: the registry stopped answering");
   });
 });
