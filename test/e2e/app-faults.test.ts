@@ -59,6 +59,8 @@ async function failingDeploy(): Promise<{ output: string; stderr: string; stdout
   const result = await berth(project, ["deploy"]);
   const seconds = (performance.now() - started) / 1000;
   const requests = await loop.stop();
+  const cause = result.stderr.split("\n").find((line) => line.includes("ERROR")) ?? "";
+  console.log(`${expect.getState().currentTestName}: failed in ${seconds.toFixed(1)} s; ${requests.length} requests through both proxies meanwhile; ${cause.trim()}`);
   expect(result.code, result.output).toBe(1);
   expect(result.stderr).not.toMatch(/^\s+at /m); // no stack trace
   return { ...result, seconds, requests };
