@@ -1,9 +1,9 @@
 // The test bed's fault injection: the registry stopped, frozen, or cut off from this machine or
-// from the hosts (refused, blackholed, stalled, also in the middle of a transfer), and a host's
-// small docker disk filled up. Each fault is checked from both sides, and healed.
+// from the hosts (refused, blackholed, stalled, also once a transfer carried some bytes), and a
+// host's small docker disk filled up. Each fault is checked from both sides, and healed.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ensureBaseImages, ensureLocalDocker, startTestbed, type BaseImages, type Testbed, type TestHost } from "../../../testbed/index.js";
 
 const run = promisify(execFile);
@@ -21,6 +21,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await bed?.stop();
+});
+
+afterEach(async () => {
+  await bed.registryFaults.heal();
+  await bed.fillDisk(h1, undefined);
 });
 
 /** curl's view of GET /v2/ from this machine or from the host: "answered", "refused", "no connection", "no answer". */
@@ -70,24 +75,8 @@ describe("registry faults", () => {
     expect(await probe(h1)).toBe("answered");
   });
 
-  it("stalls a transfer under way", async () => {
-    // A 100 kB/s download of the node image's layer (tens of MB), stalled after a second.
-    const manifest = await h1.exec(`curl -s -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' http://${bed.registry}/v2/berth-test/node/manifests/20`);
-    const layer = (JSON.parse(manifest.stdout) as { layers: { digest: string }[] }).layers[0]!.digest;
-    const download = h1.exec(`curl -s -o /tmp/layer --limit-rate 100k -m 6 http://${bed.registry}/v2/berth-test/node/blobs/${layer}; echo $?`);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    await bed.registryFaults.cut("hosts", "stall");
-    const size = async (): Promise<number> => Number((await h1.exec("stat -c %s /tmp/layer")).stdout.trim());
-    await new Promise((resolve) => setTimeout(resolve, 500)); // what was in flight lands
-    const stalledAt = await size();
-    expect(stalledAt).toBeGreaterThan(0);
-    expect((await download).stdout.trim()).toBe("28"); // curl's time limit: the transfer never ended
-    expect(await size()).toBe(stalledAt);
-    await bed.registryFaults.heal();
-  });
-
   it("stalls transfers once they have carried a number of bytes, in either direction", async () => {
-    const manifest = await h1.exec(`curl -s -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' http://${bed.registry}/v2/berth-test/node/manifests/20`);
+    const manifest = await h1.exec(`curl -s -m 5 -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' http://${bed.registry}/v2/berth-test/node/manifests/20`);
     const layer = (JSON.parse(manifest.stdout) as { layers: { digest: string; size: number }[] }).layers[0]!;
     expect(layer.size).toBeGreaterThan(5_000_000);
     await bed.registryFaults.cut("hosts", "stall", { afterBytes: 1_000_000 });
