@@ -121,7 +121,7 @@ describe("a new version that doesn't come up", () => {
   });
 
   it("slower than deploy_timeout: fails at the timeout, stops it before it ever serves, the old version serves throughout", async () => {
-    const slow = project.release("boots in 20 s", { "start.sh": GOOD_START.replace("echo ok > /www/up", "sleep 20; echo ok > /www/up") });
+    const slow = project.release("boots in 20 s", { "start.sh": GOOD_START.replace("echo ok > /www/up", "sleep 20 & wait $!; echo ok > /www/up") });
     const deploy = await failingDeploy();
     expect(deploy.seconds).toBeLessThan(40);
     expect(deploy.stderr).toMatch(/target failed to become healthy within configured timeout \(10s\)/);
@@ -130,7 +130,7 @@ describe("a new version that doesn't come up", () => {
       expect(await sh(host, `docker inspect --format '{{.State.Status}}' app-web-${slow}`)).toBe("exited");
     }
     // Well past the moment it would have become healthy, nothing switched to it.
-    await new Promise((resolve) => setTimeout(resolve, 12_000));
+    await new Promise((resolve) => setTimeout(resolve, 8_000));
     for (const host of [h1, h2]) {
       expect(await httpGet(host, "/version")).toEqual({ status: 200, body: serving });
       expect(await webContainers(host, "running")).toEqual([`app-web-${serving}`]);
