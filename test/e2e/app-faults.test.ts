@@ -121,7 +121,9 @@ describe("a new version that doesn't come up", () => {
   });
 
   it("slower than deploy_timeout: fails at the timeout, stops it before it ever serves, the old version serves throughout", async () => {
-    const slow = project.release("boots in 20 s", { "start.sh": GOOD_START.replace("echo ok > /www/up", "sleep 20 & wait $!; echo ok > /www/up") });
+    // Serves /up only 20 s after it starts; ends at once on SIGTERM (the trap is set before the wait).
+    const slowStart = GOOD_START.replace("echo ok > /www/up\n", "").replace("httpd -f -p 80 -h /www &\n", "httpd -f -p 80 -h /www &\nsleep 20 & wait $!\necho ok > /www/up\n");
+    const slow = project.release("boots in 20 s", { "start.sh": slowStart });
     const deploy = await failingDeploy();
     expect(deploy.seconds).toBeLessThan(40);
     expect(deploy.stderr).toMatch(/target failed to become healthy within configured timeout \(10s\)/);
