@@ -5,11 +5,12 @@ import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, writeFileSync 
 import { request } from "node:http";
 import { connect } from "node:net";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { packageRoot } from "../src/util/package-root.js";
 import { mustRun, runProcess, waitFor, type ProcessResult } from "./process.js";
 import { REGISTRY, hostBridgeGateway, hostCgroupParent, hostIp, hostName } from "./constants.js";
 
-const BOOT_SCRIPT = fileURLToPath(new URL("./scripts/host-boot.sh", import.meta.url));
+// From the package root, not this module: `berth demo` runs this code from the CLI's bundle.
+const BOOT_SCRIPT = join(packageRoot(), "testbed/scripts/host-boot.sh");
 const CLEAN_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 const READY_TIMEOUT_MS = 60_000;
 
@@ -55,7 +56,8 @@ function sshdConfig(ip: string, hostKey: string): string {
   ].join("\n");
 }
 
-export async function bootHost(index: number, stateDir: string): Promise<BootedHost> {
+/** `detached`: the host runs in a session of its own and outlives this process (a kept bed). */
+export async function bootHost(index: number, stateDir: string, { detached = false } = {}): Promise<BootedHost> {
   const name = hostName(index);
   const log = openSync(join(stateDir, "boot.log"), "a");
   const child = spawn(
@@ -66,7 +68,7 @@ export async function bootHost(index: number, stateDir: string): Promise<BootedH
       "tini", "--",
       "bash", BOOT_SCRIPT, name, stateDir, REGISTRY, hostBridgeGateway(index), hostCgroupParent(index),
     ],
-    { cwd: "/", env: { PATH: CLEAN_PATH, HOME: "/root", LANG: "C.UTF-8" }, stdio: ["ignore", log, log] },
+    { cwd: "/", env: { PATH: CLEAN_PATH, HOME: "/root", LANG: "C.UTF-8" }, stdio: ["ignore", log, log], detached },
   );
   closeSync(log);
   const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
@@ -118,7 +120,7 @@ export function dockerPing(socketPath: string): Promise<boolean> {
   });
 }
 
-function sshBanner(ip: string): Promise<boolean> {
+export function sshBanner(ip: string): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: ip, port: 22, timeout: 1000 });
     socket.once("data", (data) => {

@@ -29,20 +29,7 @@ export async function ensureBaseImages(options: { push?: boolean } = {}): Promis
   const lock = await acquireMachineLock(join(TESTBED_ROOT, ".images.lock"), 300_000, "building base images");
   try {
     for (const [tag, fill] of [[BUSYBOX_IMAGE, fillBusybox], [NODE_IMAGE, fillNode]] as const) {
-      const comment = await runProcess("docker", ["image", "inspect", "--format", "{{.Comment}}", tag], {
-        env: { ...process.env, DOCKER_HOST: `unix://${socket}` },
-      });
-      if (comment.code === 0 && comment.stdout.trim() === RECIPE) continue;
-      const rootfs = mkdtempSync(join(tmpdir(), "berth-rootfs-"));
-      try {
-        await fill(rootfs);
-        const script = 'tar -C "$1" -c . | docker import -m "$2" -c "ENV PATH=$3" -c \'CMD ["sh"]\' - "$4"';
-        await mustRun("sh", ["-c", script, "sh", rootfs, RECIPE, PATH, tag], {
-          env: { ...process.env, DOCKER_HOST: `unix://${socket}` },
-        });
-      } finally {
-        rmSync(rootfs, { recursive: true, force: true });
-      }
+      await importImage(socket, tag, fill, ['CMD ["sh"]']);
     }
     if (!options.push) return { busybox: BUSYBOX_IMAGE, node: NODE_IMAGE };
     if (!(await registryAnswers())) {
@@ -59,7 +46,26 @@ export async function ensureBaseImages(options: { push?: boolean } = {}): Promis
   }
 }
 
-async function fillBusybox(rootfs: string): Promise<void> {
+/**
+ * Makes `tag` in the local dockerd from a root filesystem that `fill` writes, unless an image of
+ * this recipe is there already. `changes` are Dockerfile instructions (`CMD …`, `WORKDIR …`).
+ */
+export async function importImage(socket: string, tag: string, fill: (rootfs: string) => Promise<void>, changes: readonly string[]): Promise<void> {
+  const env = { ...process.env, DOCKER_HOST: `unix://${socket}` };
+  const comment = await runProcess("docker", ["image", "inspect", "--format", "{{.Comment}}", tag], { env });
+  if (comment.code === 0 && comment.stdout.trim() === RECIPE) return;
+  const rootfs = mkdtempSync(join(tmpdir(), "berth-rootfs-"));
+  try {
+    await fill(rootfs);
+    const flags = [`ENV PATH=${PATH}`, ...changes].flatMap((change) => ["-c", change]);
+    const script = 'dir=$1 tag=$2; shift 2; tar -C "$dir" -c . | docker import "$@" - "$tag"';
+    await mustRun("sh", ["-c", script, "sh", rootfs, tag, "-m", RECIPE, ...flags], { env });
+  } finally {
+    rmSync(rootfs, { recursive: true, force: true });
+  }
+}
+
+export async function fillBusybox(rootfs: string): Promise<void> {
   for (const dir of ["bin", "etc", "root", "tmp", "usr/bin", "var/www"]) mkdirSync(join(rootfs, dir), { recursive: true });
   chmodSync(join(rootfs, "tmp"), 0o1777);
   copyFileSync(BUSYBOX, join(rootfs, "bin/busybox"));
@@ -72,9 +78,13 @@ async function fillBusybox(rootfs: string): Promise<void> {
 
 async function fillNode(rootfs: string): Promise<void> {
   await fillBusybox(rootfs);
-  const node = process.execPath;
-  copyIntoRootfs(rootfs, node, "/usr/bin/node");
-  const ldd = await mustRun("ldd", [node]);
+  await copyBinaryWithLibraries(rootfs, process.execPath, "/usr/bin/node");
+}
+
+/** Copies a binary into the root filesystem with every library `ldd` lists for it. */
+export async function copyBinaryWithLibraries(rootfs: string, source: string, target: string): Promise<void> {
+  copyIntoRootfs(rootfs, source, target);
+  const ldd = await mustRun("ldd", [source]);
   for (const match of ldd.matchAll(/(\/\S+) \(0x[0-9a-f]+\)/g)) copyIntoRootfs(rootfs, match[1]!, match[1]!);
 }
 

@@ -1,10 +1,11 @@
 // Real servers on this one machine for integration and end-to-end tests. Each host is a network
 // namespace on the bridge 10.210.0.0/24 with its own mount, UTS and PID namespaces, its own dockerd
 // (containers on 10.211.N.0/24) and its own sshd; a registry listens on the bridge address.
-// One bed runs at a time machine-wide; starting one first removes whatever an earlier bed left.
+// One bed runs at a time machine-wide; starting one first removes whatever an earlier bed left,
+// a kept bed (berth demo's, see kept.ts) included unless it is reused.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { acquireMachineLock } from "./lock.js";
+import { acquireMachineLock, type MachineLock } from "./lock.js";
 import { bootHost, execInHost, prepareHostState, type BootedHost } from "./host.js";
 import { createBridge, createHostNetwork, setHostFilter } from "./network.js";
 import { killProcesses, removeLeftovers } from "./cleanup.js";
@@ -12,11 +13,15 @@ import { pauseRegistry, startRegistry, stopRegistry, type RunningRegistry } from
 import { accountingSetting, addPathFault, removePathFaults, type FaultSide, type PathFault, type PathFaultOptions } from "./registry-faults.js";
 import { fillDisk, freeDisk, mountSmallDisk } from "./disk.js";
 import { mustRun, type ProcessResult } from "./process.js";
+import { keptBedAnswers, readKeptBed, runningKeptBeds, writeKeptBed, type KeptBedRecord } from "./kept.js";
 import { LOCK_FILE, MAX_HOSTS, REGISTRY, TESTBED_ROOT, hostBridgeCidr } from "./constants.js";
 
 export { ensureLocalDocker } from "./local-docker.js";
 export { ensureBaseImages, BUSYBOX_IMAGE, NODE_IMAGE, type BaseImages } from "./images.js";
-export { REGISTRY, BRIDGE, BRIDGE_IP } from "./constants.js";
+export { ensureRedisImage, REDIS_IMAGE } from "./redis-image.js";
+export { REGISTRY, BRIDGE, BRIDGE_IP, TESTBED_ROOT, LOCK_FILE } from "./constants.js";
+export { acquireMachineLock, lockHeldBy, LOCK_HOLDER_ENV, type MachineLock } from "./lock.js";
+export { readKeptBed, runningKeptBeds, type KeptBedRecord } from "./kept.js";
 export type { FaultSide, PathFault, PathFaultOptions } from "./registry-faults.js";
 
 export interface TestHost {
@@ -70,6 +75,14 @@ export interface Testbed {
    * `undefined`). Only with `dockerDiskMb`: the bed never fills the machine's own disk.
    */
   fillDisk(host: TestHost, leaveMb: number | undefined): Promise<void>;
+  /** True when this is a kept bed that was already running and was taken over as it was. */
+  reused: boolean;
+  /**
+   * Releases the machine lock and leaves the bed running (for a bed started with `keepRunning`):
+   * the next bed started on the machine removes it, unless it is the same kept bed reused.
+   */
+  release(): Promise<void>;
+  /** Removes the bed and releases the lock. */
   stop(): Promise<void>;
 }
 
@@ -79,6 +92,17 @@ export interface TestbedOptions {
   name?: string;
   /** How long to wait for another bed on this machine to stop (default 15 min). */
   lockTimeoutMs?: number;
+  /**
+   * The bed outlives this process: its daemons get sessions of their own, nothing ends them when
+   * the process exits, and a record lets a later process reuse it. Names who keeps it ("berth demo").
+   */
+  keepRunning?: string;
+  /** With keepRunning: a kept bed of this name that still answers is taken over as it is. */
+  reuse?: boolean;
+  /** Where to say that a kept bed (a demo) is being removed; default stderr. */
+  notice?: (text: string) => void;
+  /** Called once the machine lock is taken (how long a start waited for other beds). */
+  onLockAcquired?: () => void;
   /** Gives every host's /var/lib/docker its own small disk (a tmpfs) of this size, for fillDisk. */
   dockerDiskMb?: number;
 }
@@ -91,109 +115,161 @@ export async function startTestbed(options: TestbedOptions): Promise<Testbed> {
   const name = options.name ?? "default";
   if (!/^[a-z0-9][a-z0-9_-]*$/.test(name)) throw new Error(`test bed: name must be a simple lowercase word, got "${name}"`);
   const lock = await acquireMachineLock(LOCK_FILE, options.lockTimeoutMs ?? 15 * 60_000, `test bed "${name}"`);
+  options.onLockAcquired?.();
+  const workDir = join(TESTBED_ROOT, name);
+  try {
+    const kept = options.keepRunning !== undefined && options.reuse ? readKeptBed(workDir) : undefined;
+    if (kept !== undefined && kept.hosts.length === options.hosts && (await keptBedAnswers(kept))) {
+      return bedHandle(kept, lock, { reused: true, stopOnExit: false, detached: true });
+    }
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+  const notice = options.notice ?? ((text: string) => void process.stderr.write(`${text}\n`));
+  for (const kept of runningKeptBeds(TESTBED_ROOT)) {
+    if (kept.name === name && options.keepRunning !== undefined) continue; // restarting our own bed
+    notice(`test bed: removing the servers ${kept.keptBy} left running (${kept.workDir}); run ${kept.keptBy} again to bring them back`);
+  }
+  const detached = options.keepRunning !== undefined;
   const booted: BootedHost[] = [];
   let registry: RunningRegistry | undefined;
-  const teardown = async (): Promise<void> => {
-    await killProcesses([...booted.map((host) => host.initPid), ...(registry ? [registry.pid] : [])]);
-    await removeLeftovers(TESTBED_ROOT);
-  };
   try {
     await removeLeftovers(TESTBED_ROOT);
-    const workDir = join(TESTBED_ROOT, name);
     const client = await createClientFiles(workDir);
     const indices = Array.from({ length: options.hosts }, (_, i) => i + 1);
     await createBridge();
     await Promise.all(indices.map(createHostNetwork));
     const states = await Promise.all(indices.map((index) => prepareHostState(workDir, index, client.publicKey)));
     if (options.dockerDiskMb !== undefined) for (const state of states) await mountSmallDisk(join(state, "docker"), options.dockerDiskMb);
-    const registryStarted = startRegistry(workDir).then((started) => (registry = started));
+    const registryStarted = startRegistry(workDir, { detached }).then((started) => (registry = started));
     await Promise.all([
       registryStarted,
-      ...indices.map(async (index, i) => booted.push(await bootHost(index, states[i]!))),
+      ...indices.map(async (index, i) => booted.push(await bootHost(index, states[i]!, { detached }))),
     ]);
     booted.sort((a, b) => a.index - b.index);
     writeKnownHostsAndConfig(client, booted);
-    const killOnExit = (): void => {
-      for (const pid of [...booted.map((host) => host.initPid), ...(registry ? [registry.pid] : [])]) {
-        try {
-          process.kill(pid, "SIGKILL");
-        } catch {
-          // gone
-        }
-      }
-    };
-    process.once("exit", killOnExit);
-    let stopped = false;
-    const running = (): RunningRegistry => {
-      if (registry === undefined) throw new Error("test bed: the registry is stopped");
-      return registry;
-    };
-    let paused = false;
-    let accounting: string | undefined; // the root namespace's, before a byte-counting cut
-    const registryFaults: RegistryFaults = {
-      async stop() {
-        if (registry === undefined) return;
-        await stopRegistry(registry);
-        registry = undefined;
-        paused = false;
-      },
-      async start() {
-        registry ??= await startRegistry(workDir);
-      },
-      async pause() {
-        pauseRegistry(running(), true);
-        paused = true;
-      },
-      async resume() {
-        pauseRegistry(running(), false);
-        paused = false;
-      },
-      async cut(side, fault, options = {}) {
-        if (options.afterBytes !== undefined) accounting ??= accountingSetting();
-        await addPathFault(side, fault, side === "hosts" ? indices : [], options);
-      },
-      async heal() {
-        await removePathFaults(indices, accounting);
-        accounting = undefined;
-        if (paused) await registryFaults.resume();
-        await registryFaults.start();
-      },
-    };
-    const hosts = booted.map(toTestHost);
-    return {
-      hosts,
-      registry: REGISTRY,
-      sshKeyPath: client.keyPath,
-      knownHostsPath: client.knownHostsPath,
-      sshConfigPath: client.configPath,
+    const record: KeptBedRecord = {
+      name,
+      keptBy: options.keepRunning ?? "",
       workDir,
-      setReachable: (host, reachable, mode = "drop") => setHostFilter(host.index, reachable ? "none" : mode),
-      registryFaults,
-      async fillDisk(host, leaveMb) {
-        const exec = (command: string): Promise<ProcessResult> => host.exec(command);
-        if (leaveMb === undefined) await freeDisk(exec);
-        else await fillDisk(exec, host.name, leaveMb);
-      },
-      async stop() {
-        if (stopped) return;
-        stopped = true;
-        process.removeListener("exit", killOnExit);
-        try {
-          await removePathFaults(indices, accounting).catch(() => undefined);
-          await teardown();
-        } finally {
-          await lock.release();
-        }
-      },
+      hosts: booted.map(({ index, name: hostName, ip, stateDir, hostPublicKey, initPid }) => ({ index, name: hostName, ip, stateDir, hostPublicKey, initPid })),
+      registryPid: registry!.pid,
+      client: { keyPath: client.keyPath, knownHostsPath: client.knownHostsPath, configPath: client.configPath },
     };
+    if (detached) writeKeptBed(record);
+    return bedHandle(record, lock, { reused: false, stopOnExit: !detached, detached });
   } catch (error) {
-    await teardown().catch(() => undefined);
+    await killProcesses([...booted.map((host) => host.initPid), ...(registry ? [registry.pid] : [])]).catch(() => undefined);
+    await removeLeftovers(TESTBED_ROOT).catch(() => undefined);
     await lock.release();
     throw error;
   }
 }
 
-function toTestHost(host: BootedHost): TestHost {
+/**
+ * Removes whatever beds are on the machine (a kept bed included), once no bed is starting or in
+ * use: it waits for the machine lock like a bed would.
+ */
+export async function removeTestbeds(options: { lockTimeoutMs?: number; purpose?: string } = {}): Promise<void> {
+  const lock = await acquireMachineLock(LOCK_FILE, options.lockTimeoutMs ?? 15 * 60_000, options.purpose ?? "removing test beds");
+  try {
+    await removeLeftovers(TESTBED_ROOT);
+  } finally {
+    await lock.release();
+  }
+}
+
+/** The Testbed of a started (or reused) bed; `stopOnExit` ends its daemons if the process exits first. */
+function bedHandle(record: KeptBedRecord, lock: MachineLock, settings: { reused: boolean; stopOnExit: boolean; detached: boolean }): Testbed {
+  const hostPids = record.hosts.map((host) => host.initPid);
+  const indices = record.hosts.map((host) => host.index);
+  let registry: RunningRegistry | undefined = { pid: record.registryPid };
+  const pids = (): number[] => [...hostPids, ...(registry ? [registry.pid] : [])];
+  const killOnExit = (): void => {
+    for (const pid of pids()) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // gone
+      }
+    }
+  };
+  if (settings.stopOnExit) process.once("exit", killOnExit);
+  let released = false;
+  const release = async (): Promise<void> => {
+    if (released) return;
+    released = true;
+    await lock.release();
+  };
+  let stopped = false;
+  const running = (): RunningRegistry => {
+    if (registry === undefined) throw new Error("test bed: the registry is stopped");
+    return registry;
+  };
+  let paused = false;
+  let accounting: string | undefined; // the root namespace's, before a byte-counting cut
+  const registryFaults: RegistryFaults = {
+    async stop() {
+      if (registry === undefined) return;
+      await stopRegistry(registry);
+      registry = undefined;
+      paused = false;
+    },
+    async start() {
+      registry ??= await startRegistry(record.workDir, { detached: settings.detached });
+    },
+    async pause() {
+      pauseRegistry(running(), true);
+      paused = true;
+    },
+    async resume() {
+      pauseRegistry(running(), false);
+      paused = false;
+    },
+    async cut(side, fault, options = {}) {
+      if (options.afterBytes !== undefined) accounting ??= accountingSetting();
+      await addPathFault(side, fault, side === "hosts" ? indices : [], options);
+    },
+    async heal() {
+      await removePathFaults(indices, accounting);
+      accounting = undefined;
+      if (paused) await registryFaults.resume();
+      await registryFaults.start();
+    },
+  };
+  return {
+    hosts: record.hosts.map(toTestHost),
+    registry: REGISTRY,
+    sshKeyPath: record.client.keyPath,
+    knownHostsPath: record.client.knownHostsPath,
+    sshConfigPath: record.client.configPath,
+    workDir: record.workDir,
+    reused: settings.reused,
+    setReachable: (host, reachable, mode = "drop") => setHostFilter(host.index, reachable ? "none" : mode),
+    registryFaults,
+    async fillDisk(host, leaveMb) {
+      const exec = (command: string): Promise<ProcessResult> => host.exec(command);
+      if (leaveMb === undefined) await freeDisk(exec);
+      else await fillDisk(exec, host.name, leaveMb);
+    },
+    release,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      process.removeListener("exit", killOnExit);
+      try {
+        await removePathFaults(indices, accounting).catch(() => undefined);
+        await killProcesses(pids());
+        await removeLeftovers(TESTBED_ROOT);
+      } finally {
+        await release();
+      }
+    },
+  };
+}
+
+function toTestHost(host: KeptBedRecord["hosts"][number]): TestHost {
   return {
     name: host.name,
     index: host.index,

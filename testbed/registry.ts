@@ -3,15 +3,18 @@
 import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { isAlive } from "./cleanup.js";
 import { waitFor } from "./process.js";
 import { REGISTRY } from "./constants.js";
 
 export interface RunningRegistry {
   pid: number;
-  exited: Promise<void>;
+  /** Only for a registry this process started (a reused kept bed's is not its child). */
+  exited?: Promise<void>;
 }
 
-export async function startRegistry(workDir: string): Promise<RunningRegistry> {
+/** `detached`: the registry runs in a session of its own and outlives this process (a kept bed). */
+export async function startRegistry(workDir: string, { detached = false } = {}): Promise<RunningRegistry> {
   const dir = join(workDir, "registry");
   mkdirSync(join(dir, "data"), { recursive: true });
   const config = join(dir, "config.yml");
@@ -32,7 +35,7 @@ export async function startRegistry(workDir: string): Promise<RunningRegistry> {
     ].join("\n"),
   );
   const log = openSync(join(dir, "registry.log"), "a");
-  const child = spawn("docker-registry", ["serve", config], { cwd: dir, stdio: ["ignore", log, log] });
+  const child = spawn("docker-registry", ["serve", config], { cwd: dir, stdio: ["ignore", log, log], detached });
   closeSync(log);
   child.unref();
   const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
@@ -51,7 +54,7 @@ export async function stopRegistry(registry: RunningRegistry): Promise<void> {
   process.kill(registry.pid, "SIGCONT"); // a paused process ends on SIGTERM only once it runs again
   process.kill(registry.pid, "SIGTERM");
   const killed = setTimeout(() => process.kill(registry.pid, "SIGKILL"), 5000);
-  await registry.exited;
+  await (registry.exited ?? waitFor("the registry to end", 10_000, async () => (isAlive(registry.pid) ? undefined : true)));
   clearTimeout(killed);
 }
 

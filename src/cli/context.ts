@@ -1,32 +1,11 @@
-// What every command action receives: the parsed global options, the output, and lazily loaded
-// configuration and secrets (loaded on first use, once, so `berth version` never touches them).
+// The CommandContext (src/core/context.ts) each action receives, made here: configuration and
+// secrets are loaded on first use, once, so `berth version` never touches them.
 
+import type { CommandContext, GlobalOptions } from "../core/context.js";
 import type { Output } from "../output/index.js";
-import type { SecretsLookup } from "../secrets/types.js";
 import { BerthError } from "../util/errors.js";
 import type { CleanupRegistry } from "./cleanup.js";
-import type { GlobalOptions } from "./globals.js";
 import type { Configuration } from "./layers/config.js";
-
-export interface CommandContext {
-  readonly globals: GlobalOptions;
-  readonly output: Output;
-  readonly cwd: string;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  /** The top-level command as Kamal names it for hooks and audit lines: `deploy`, `app`, … */
-  readonly command: string;
-  /** The subcommand under a group (`boot` in `berth app boot`), else undefined. */
-  readonly subcommand: string | undefined;
-  /** Registers cleanup that runs however the command ends (including Ctrl-C). */
-  onExit(handler: () => void | Promise<void>): () => void;
-  /** The configuration for -c/-d/--version, loaded on first call. */
-  config(): Promise<Configuration>;
-  /**
-   * The secrets, loaded on first call. Every value is registered with the output's masker, so
-   * call this before running anything that could print a secret.
-   */
-  secrets(): Promise<SecretsLookup>;
-}
 
 export interface ContextInputs {
   readonly globals: GlobalOptions;
@@ -37,6 +16,7 @@ export interface ContextInputs {
   readonly cleanup: CleanupRegistry;
   /** Loads the configuration for these options (cached by the caller). */
   readonly loadConfiguration: (globals: GlobalOptions) => Promise<Configuration>;
+  readonly signal?: AbortSignal;
 }
 
 export function createContext(inputs: ContextInputs): CommandContext {
@@ -45,6 +25,7 @@ export function createContext(inputs: ContextInputs): CommandContext {
   const secrets = once(async () => {
     const lookup = (await config()).secrets;
     if (lookup === undefined) throw new BerthError("The configuration provides no secrets", "Berth::Error");
+    await lookup.preload?.(inputs.signal);
     output.registerSecrets(Object.values(lookup.all()));
     return lookup;
   });
@@ -55,7 +36,10 @@ export function createContext(inputs: ContextInputs): CommandContext {
     env,
     command: inputs.commandPath[0] ?? "",
     subcommand: inputs.commandPath[1],
+    ...(inputs.signal ? { signal: inputs.signal } : {}),
     onExit: (handler) => inputs.cleanup.onExit(handler),
+    interrupted: inputs.cleanup.interrupted,
+    windDownOnSignals: () => inputs.cleanup.windDownOnSignals(),
     config,
     secrets,
   };

@@ -8,6 +8,7 @@ import { addGlobalOptions } from "./globals.js";
 import { registerAccessoryCommands } from "./tree/accessory.js";
 import { registerAppCommands } from "./tree/app.js";
 import { registerBuildCommands } from "./tree/build.js";
+import { registerDemoCommand } from "./tree/demo.js";
 import { registerMainCommands } from "./tree/main.js";
 import {
   registerLockCommands,
@@ -42,6 +43,7 @@ export function buildProgram(io: ProgramIO, runner: ActionRunner): Command {
     .configureHelp({ sortSubcommands: false, showGlobalOptions: false })
     .configureOutput({ writeOut: io.writeOut, writeErr: io.writeErr, ...(io.outputError ? { outputError: io.outputError } : {}) });
   registerMainCommands(program);
+  registerDemoCommand(program);
   registerAppCommands(program);
   registerAccessoryCommands(program);
   registerBuildCommands(program);

@@ -5,9 +5,9 @@
 import { existsSync } from "node:fs";
 import { isIP } from "node:net";
 import { join } from "node:path";
-import { KAMAL_COMPAT_VERSION } from "../version.js";
+import { BERTH_VERSION, KAMAL_COMPAT_VERSION } from "../version.js";
 import type { Configuration } from "./model/configuration.js";
-import type { ProxyRun } from "./model/proxy.js";
+import type { ProxyRun } from "./model/proxy-run.js";
 import { RESTART_POLICY } from "./model/role.js";
 import { deepMerge } from "./merge.js";
 import { isHash, present, text } from "./model/values.js";
@@ -23,7 +23,7 @@ export interface Finding {
 }
 
 /** Commands an alias may not shadow. */
-export const BUILT_IN_COMMANDS: readonly string[] = [
+const BUILT_IN_COMMANDS: readonly string[] = [
   "accessory", "app", "audit", "build", "config", "deploy", "details", "docs", "help", "init", "lock",
   "proxy", "prune", "redeploy", "registry", "remove", "rollback", "schema", "secrets", "server", "setup",
   "upgrade", "version",
@@ -42,14 +42,21 @@ export function checkSections(raw: Readonly<Record<string, unknown>>, options: {
   if (raw.require_destination === true && options.destination === undefined) {
     add(["require_destination"], "You must specify a destination");
   }
-  if (present(raw.service) && !/^[a-z0-9_-]+$/i.test(text(raw.service))) {
+  // Kamal matches the raw value: a number or a boolean (`service: 123`) is not a name. A list or
+  // a map is the schema's "should be a string" alone.
+  const service = raw.service;
+  const scalar = typeof service === "string" || typeof service === "number" || typeof service === "boolean";
+  if (present(service) && scalar && (typeof service !== "string" || !/^[a-z0-9_-]+$/i.test(service))) {
     add(["service"], "Service name can only include alphanumeric characters, hyphens, and underscores");
   }
   if (typeof raw.retain_containers === "number" && raw.retain_containers < 1) {
     add(["retain_containers"], "Must retain at least 1 container");
   }
   if (present(raw.minimum_version) && compareVersions(text(raw.minimum_version), KAMAL_COMPAT_VERSION) > 0) {
-    add(["minimum_version"], `Current version is ${KAMAL_COMPAT_VERSION}, minimum required is ${text(raw.minimum_version)}`);
+    add(
+      ["minimum_version"],
+      `Current version is ${KAMAL_COMPAT_VERSION}, minimum required is ${text(raw.minimum_version)} (minimum_version names a Kamal version: Berth ${BERTH_VERSION} does what Kamal ${KAMAL_COMPAT_VERSION} does)`,
+    );
   }
 
   checkRegistry(raw.registry, ["registry"], add);
@@ -284,7 +291,7 @@ function rolePath(config: Configuration, name: string): Path {
 }
 
 /** Compares dotted versions numerically (Gem::Version for plain releases). */
-export function compareVersions(a: string, b: string): number {
+function compareVersions(a: string, b: string): number {
   const parse = (version: string): (number | string)[] =>
     version
       .trim()

@@ -7,15 +7,15 @@
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { auditor, builder as builderCommands, cmd, combine, dockerApi, type Redacted } from "../commands/index.js";
+import { auditor, builder as builderCommands } from "../commands/index.js";
 import type { BatchStep } from "../commands/batch.js";
 import type { BuilderKind } from "../commands/builder/kind.js";
 import type { ImageIdentity } from "../commands/builder/hosts.js";
 import type { CloneContext } from "../commands/builder/clone.js";
 import { BerthError } from "../util/errors.js";
 import { settleAll } from "../util/settle.js";
+import { lockClone } from "./clone-lock.js";
 import { runHook } from "./hooks.js";
-import { pushLocally } from "./local-push.js";
 import { loginLocally, remoteLoginCommand } from "./login.js";
 import type { Run } from "./run.js";
 
@@ -38,35 +38,26 @@ export interface PushOptions {
   readonly stop?: AbortSignal;
 }
 
-const toolProbes = new WeakMap<Run, Promise<boolean>>();
-const archProbes = new WeakMap<Run, Promise<string>>();
-
 /**
- * Whether `docker buildx` works here (one docker process; `command -v` is the shell's). Throws when
- * Docker isn't installed.
+ * Whether `docker buildx` works here (one docker process; `command -v` is the shell's), asked once
+ * per run. Throws when Docker isn't installed.
  */
 export function hasBuildx(run: Run): Promise<boolean> {
-  let probe = toolProbes.get(run);
-  if (probe === undefined) {
-    probe = (async () => {
-      const tools = await run.local(cmd("command -v docker >/dev/null || { echo no-docker; exit 0; }; docker buildx version >/dev/null 2>&1 && echo buildx || echo classic"), { level: "debug" });
-      const kind = tools.stdout.trim();
-      if (kind === "no-docker") throw new BuildError("Docker is not installed locally");
-      return kind === "buildx";
-    })();
-    toolProbes.set(run, probe);
-  }
-  return probe;
+  run.services.once.localBuildx ??= (async () => {
+    const tools = await run.local(builderCommands.localDockerTools(), { level: "debug" });
+    const kind = tools.stdout.trim();
+    if (kind === "no-docker") throw new BuildError("Docker is not installed locally");
+    return kind === "buildx";
+  })();
+  return run.services.once.localBuildx;
 }
 
-/** This machine's Docker architecture (`amd64`/`arm64`, from `docker info`): asked only when a build or a remote builder needs it. */
+/** This machine's Docker architecture (`amd64`/`arm64`, from `docker info`): asked only when a build or a remote builder needs it, once. */
 export function localArch(run: Run): Promise<string> {
-  let probe = archProbes.get(run);
-  if (probe === undefined) {
-    probe = run.local(cmd("docker", "info", "--format", "'{{.Architecture}}'"), { level: "debug", allowFailure: true }).then((info) => dockerArch(info.stdout.trim()));
-    archProbes.set(run, probe);
-  }
-  return probe;
+  run.services.once.localArch ??= run
+    .local(builderCommands.localArchitecture(), { level: "debug", allowFailure: true })
+    .then((info) => dockerArch(info.stdout.trim()));
+  return run.services.once.localArch;
 }
 
 /** Docker here: with buildx or not, which architecture. */
@@ -90,7 +81,7 @@ interface GitState {
 }
 
 async function gitState(run: Run): Promise<GitState | undefined> {
-  const result = await run.local(cmd("git rev-parse --show-toplevel HEAD && echo --- && git status --porcelain"), { level: "debug", allowFailure: true });
+  const result = await run.local(builderCommands.gitState(), { level: "debug", allowFailure: true });
   if (result.code !== 0) return undefined;
   const [head, uncommitted = ""] = result.stdout.split("---\n");
   const [root = "", revision = ""] = (head ?? "").trim().split("\n");
@@ -98,9 +89,9 @@ async function gitState(run: Run): Promise<GitState | undefined> {
 }
 
 /** Where the build runs: the refreshed clone of HEAD, or the project directory. */
-export async function prepareBuildDirectory(run: Run): Promise<string> {
+export async function prepareBuildDirectory(run: Run, known?: { git: GitState | undefined }): Promise<string> {
   const builder = run.config.builder;
-  const git = await gitState(run);
+  const git = known === undefined ? await gitState(run) : known.git;
   if (!builder.usesGitClone) {
     if (git !== undefined && git.uncommitted !== "") run.say(`Building with uncommitted changes:\n ${git.uncommitted}`, "yellow");
     return run.cwd;
@@ -117,7 +108,7 @@ export async function prepareBuildDirectory(run: Run): Promise<string> {
   } catch (error) {
     if (!(error instanceof BerthError)) throw error;
     run.output.error(`Error preparing clone: ${error.message}, deleting and retrying...`);
-    await run.local(cmd("rm", "-rf", builderCommands.cloneDirectory(run.config, context)), { level: "debug" });
+    await run.local(builderCommands.removeClone(run.config, context), { level: "debug" });
     await cloneFresh(run, context, buildDirectory);
     await validateClone(run, context, buildDirectory, git.revision);
   }
@@ -128,7 +119,7 @@ async function refreshClone(run: Run, context: CloneContext, buildDirectory: str
   if (!existsSync(join(buildDirectory, ".git")) && !existsSync(buildDirectory)) return cloneFresh(run, context, buildDirectory);
   if (await cloneIsAt(run, buildDirectory, revision)) return;
   run.output.info(`Resetting local clone as \`${buildDirectory}\` already exists...`);
-  const result = await run.local(combine(...builderCommands.cloneResetSteps(run.config, context, revision)), { allowFailure: true });
+  const result = await run.local(builderCommands.cloneReset(run.config, context, revision), { allowFailure: true });
   if (result.code !== 0) throw new BuildError(`Failed to clone repo: ${result.stderr.trim() || result.stdout.trim()}`);
 }
 
@@ -138,25 +129,18 @@ async function refreshClone(run: Run, context: CloneContext, buildDirectory: str
  */
 async function cloneIsAt(run: Run, buildDirectory: string, revision: string): Promise<boolean> {
   if (existsSync(join(buildDirectory, ".gitmodules"))) return false;
-  const check = cmd("git", "-C", singleQuoted(buildDirectory), "status", "--porcelain", "--ignored", "&&", "echo", "---", "&&", "git", "-C", singleQuoted(buildDirectory), "rev-parse", "HEAD");
-  const result = await run.local(check, { level: "debug", allowFailure: true });
+  const result = await run.local(builderCommands.cloneAt(buildDirectory), { level: "debug", allowFailure: true });
   const [status = "x", head = ""] = result.stdout.split("---\n");
   return result.code === 0 && status.trim() === "" && head.trim() === revision;
 }
 
-function singleQuoted(text: string): string {
-  return `'${text.replace(/'/g, "'\\''")}'`;
-}
-
 async function cloneFresh(run: Run, context: CloneContext, buildDirectory: string): Promise<void> {
   run.output.info(`Cloning repo into build directory \`${buildDirectory}\`...`);
-  const directory = builderCommands.cloneDirectory(run.config, context);
-  await run.local(combine(cmd("mkdir", "-p", directory), builderCommands.clone(run.config, context)));
+  await run.local(builderCommands.cloneFresh(run.config, context));
 }
 
 async function validateClone(run: Run, context: CloneContext, buildDirectory: string, revision: string): Promise<void> {
-  const check = cmd(builderCommands.cloneStatus(run.config, context), "&&", "echo", "---", "&&", builderCommands.cloneRevision(run.config, context));
-  const result = await run.local(check, { level: "debug", allowFailure: true });
+  const result = await run.local(builderCommands.cloneCheck(run.config, context), { level: "debug", allowFailure: true });
   if (result.code !== 0) throw new BuildError(`Clone in ${buildDirectory} can't be read: ${result.stderr.trim()}`);
   const [status = "", cloned = ""] = result.stdout.split("---\n");
   if (status.trim() !== "") throw new BuildError(`Clone in ${buildDirectory} is dirty, ${status.trim()}`);
@@ -211,36 +195,50 @@ export async function shipBuild(run: Run, options: PushOptions = {}): Promise<Sh
   await run.beforeFirstConnection();
   const config = run.config;
   const noCache = options.noCache ?? false;
-  // Nothing orders Docker's probe, the login and the check for an earlier build: run them at once.
-  const [buildx, , built] = await settleAll(hasBuildx(run), loginLocally(run), localImage(run, noCache));
+  // Nothing orders Docker's probe, the login, git and the check for an earlier build: run them at once.
+  const [buildx, , built, git] = await settleAll(hasBuildx(run), loginLocally(run), localImage(run, noCache), gitState(run));
   const kind = await builderKind(run);
-  options.stop?.throwIfAborted();
+  // Stopped (the build and pushes killed, with whatever they started) when the deploy's lock is
+  // refused or a host fails, and at Ctrl-C/SIGTERM; they die with Berth if it is killed.
+  const stop = options.stop === undefined ? run.interrupted : AbortSignal.any([options.stop, run.interrupted]);
+  const stoppable = { signal: stop, dieWithParent: true };
+  stop.throwIfAborted();
   await runHook(run, "pre-build");
-  const reuse = built !== undefined && !buildx && kind === "local";
+  // The clone is HEAD: an image whose label records HEAD is what a rebuild would make. (An explicit
+  // VERSION may name an image built from an earlier commit: that one is rebuilt, as Kamal does.)
+  const revision = config.builder.usesGitClone && git !== undefined && git.revision !== "" ? git.revision : undefined;
+  const reuse = built !== undefined && revision !== undefined && built.revision === revision && !buildx && kind === "local";
   // An image reused as it is needs no architecture: its push commands don't depend on it.
   const docker: LocalDocker = { buildx, arch: reuse ? "" : await localArch(run) };
-  const commands = builderCommands.buildCommands(config, kind, { buildx: docker.buildx, localArch: docker.arch, noCache });
+  const commands = builderCommands.buildCommands(config, kind, { buildx: docker.buildx, localArch: docker.arch, noCache, ...(revision === undefined ? {} : { revision }) });
   const env = plainEnvironment(builderCommands.buildEnvironment(config, kind));
   const [build, ...pushes] = commands;
   let directory = run.cwd;
   let imageId = built?.id;
   if (reuse) {
+    if (git !== undefined && git.uncommitted !== "") run.say(`Building from a local git clone, so ignoring these uncommitted changes:\n ${git.uncommitted}`, "yellow");
     run.say(`Image ${config.absoluteImage} was already built from this commit, pushing it (--no-cache rebuilds it)`, "yellow");
   } else {
-    directory = await prepareBuildDirectory(run);
-    requireDockerfile(run, kind, directory);
-    if (docker.buildx) await ensureBuilder(run, kind);
-    else warnUnsupported(run, docker.arch);
-    if (build !== undefined) await run.local(build, { cwd: directory, env });
+    // The shared clone is this run's from its refresh to the end of the build (clone-lock.ts).
+    const cloned = config.builder.usesGitClone ? await lockClone(run, builderCommands.cloneDirectory(config, { tmpdir: tmpdir(), pwd: run.cwd }), stop) : undefined;
+    try {
+      directory = await prepareBuildDirectory(run, { git });
+      requireDockerfile(run, kind, directory);
+      if (docker.buildx) await ensureBuilder(run, kind);
+      else warnUnsupported(run, docker.arch);
+      if (build !== undefined) await run.local(build, { cwd: directory, env, ...stoppable });
+    } finally {
+      cloned?.();
+    }
     imageId = docker.buildx ? undefined : (await identityHere(run))?.id;
   }
   // Classic pushes, one per tag, one after the other: the second only sends a manifest. (In
   // parallel both upload the same layers, and docker-registry answers one of them with a 500.)
   const [first, ...rest] = pushes;
-  options.stop?.throwIfAborted();
-  if (first !== undefined) await pushLocally(run, first, { cwd: directory, env });
+  stop.throwIfAborted();
+  if (first !== undefined) await run.local(first, { cwd: directory, env, ...stoppable });
   const remainingPushes = (async () => {
-    for (const push of rest) await pushLocally(run, push, { cwd: directory, env });
+    for (const push of rest) await run.local(push, { cwd: directory, env, ...stoppable });
   })();
   remainingPushes.catch(() => undefined); // the caller awaits it
   return { imageId, remainingPushes };
@@ -254,9 +252,10 @@ function warnUnsupported(run: Run, arch: string): void {
 }
 
 /**
- * This machine's `repo:VER` when it was built from the git clone: the clone is exactly that commit,
- * so a rebuild would only replay Docker's build cache to the same image. (A working-tree build may
- * differ from the commit, and --no-cache asks for a fresh build.)
+ * This machine's `repo:VER` when it may be reused: built from the git clone, whose commit its
+ * revision label records (the caller compares it with HEAD), a rebuild would only replay Docker's
+ * build cache to the same image. (A working-tree build may differ from the commit, and --no-cache
+ * asks for a fresh build.)
  */
 async function localImage(run: Run, noCache: boolean): Promise<ImageIdentity | undefined> {
   const config = run.config;
@@ -290,7 +289,7 @@ export async function buildDev(run: Run, options: PushOptions & { exportType?: s
 function requireDockerfile(run: Run, kind: BuilderKind, directory: string): void {
   if (kind === "pack") return;
   const dockerfile = run.config.builder.dockerfile;
-  if (!existsSync(join(directory, dockerfile))) throw new BuildError(`Missing ${dockerfile} in ${directory}`);
+  if (!run.fileExists(join(directory, dockerfile))) throw new BuildError(`Missing ${dockerfile} in ${directory}`);
 }
 
 function plainEnvironment(environment: Record<string, { value: string }>): Record<string, string> {
@@ -318,7 +317,7 @@ export async function removeBuilder(run: Run): Promise<void> {
 export async function builderDetails(run: Run): Promise<void> {
   const docker = await localDocker(run);
   if (!docker.buildx) {
-    const version = await run.local(cmd("docker", "version", "--format", "'{{.Server.Version}}'"), { allowFailure: true });
+    const version = await run.local(builderCommands.dockerServerVersion(), { allowFailure: true });
     run.output.print(`Builder: classic docker build (no buildx plugin), Docker ${version.stdout.trim() || "unknown"}, ${docker.arch}`);
     return;
   }
@@ -345,19 +344,10 @@ function loginSteps(run: Run): BatchStep[] {
  * Berth leaves that docker call out.)
  */
 function fetchSteps(run: Run): BatchStep[] {
-  const config = run.config;
-  // Where the host's Docker API is open, the pull goes as its request, whose progress shows a
-  // registry that stopped answering (REGISTRY_STALL_MS); `docker pull` would wait forever.
   return [
-    { command: builderCommands.pull(config), label: "pull", api: [dockerApi.pullImage(config.absoluteImage, registryAuthOf(run))] },
-    { command: builderCommands.validateImage(config), label: "label check", api: [dockerApi.checkImageLabel(config.absoluteImage, "service", config.service)] },
+    { command: builderCommands.pull(run.config), label: "pull" },
+    { command: builderCommands.validateImage(run.config), label: "label check" },
   ];
-}
-
-/** The registry credentials for the daemon's own requests (none for Kamal's local registry). */
-function registryAuthOf(run: Run): Redacted | undefined {
-  const registry = run.config.registry;
-  return registry.local ? undefined : dockerApi.registryAuth(registry.username().value, registry.password().value, registry.server);
 }
 
 /** `build pull`: login, audit, pull and label check on every selected app host, one round trip per host. */

@@ -31,7 +31,6 @@ async function details(run: Run, message: string): Promise<LockDetails> {
 export async function withLock<T>(run: Run, work: () => Promise<T>): Promise<T> {
   if (run.holdingLock) return work();
   await acquireLock(run, lockCommands.AUTOMATIC_LOCK_MESSAGE);
-  owners.add(run);
   // The work may have released it already: then holdingLock is false.
   const release = async (): Promise<void> => {
     if (run.holdingLock) await releaseLock(run);
@@ -41,16 +40,27 @@ export async function withLock<T>(run: Run, work: () => Promise<T>): Promise<T> 
     const result = await work();
     unregister();
     await release();
+    // A signal came: the deploy winds down, and says the lock is gone.
+    if (run.interrupted.aborted) run.say("Released the deploy lock");
     return result;
   } catch (error) {
     unregister();
+    const held = run.holdingLock;
     try {
       await release();
+      if (held) run.say("Released the deploy lock");
     } catch (releaseError) {
-      run.say(`Error releasing the deploy lock: ${(releaseError as Error).message}`, "red");
+      run.say(releaseFailure(run, releaseError), "red");
     }
     throw error;
   }
+}
+
+/** Why the lock stays, and the command that clears it. */
+function releaseFailure(run: Run, error: unknown): string {
+  const host = lockHost(run);
+  const why = run.reachability.failure(host) !== undefined ? `${host} can't be reached` : ((error as Error).message.split("\n")[0] ?? "");
+  return `The deploy lock on ${host} was NOT released (${why}). Once no deploy runs, clear it with \`berth lock release\``;
 }
 
 /** Acquires the lock (waiting with --lock-wait), or throws a LockError saying who holds it. */
@@ -59,18 +69,19 @@ export async function acquireLock(run: Run, message: string): Promise<void> {
   const deadline = performance.now() + run.globals.lockWaitTimeout * 1000;
   run.say("Acquiring the deploy lock...");
   for (;;) {
+    run.throwIfInterrupted();
     const outcome = await tryAcquire(run, host, message);
     if (outcome === "acquired") {
       run.holdingLock = true;
       return;
     }
     const status = await lockStatusText(run, host);
+    const held = status === undefined ? null : lockCommands.parseLockDetails(status);
     if (!run.globals.lockWait) {
       run.say("Deploy lock already in place!", "red");
       if (status !== undefined) run.output.print(status);
-      throw new LockError("Deploy lock found. Run 'berth lock help' for more information");
+      throw new LockError(lockFoundMessage(host, held));
     }
-    const held = status === undefined ? null : lockCommands.parseLockDetails(status);
     if (held !== null && held.message !== lockCommands.AUTOMATIC_LOCK_MESSAGE) {
       if (status !== undefined) run.output.print(status);
       throw new LockError(
@@ -84,6 +95,15 @@ export async function acquireLock(run: Run, message: string): Promise<void> {
     run.say(`Deploy lock held${held ? ` by ${held.lockedBy}` : ""}, waiting ${run.globals.lockWaitInterval} seconds...`, "yellow");
     await sleep(run.globals.lockWaitInterval * 1000);
   }
+}
+
+/** Kamal's "Deploy lock found", with who holds it since when, and how to clear a lock no deploy holds any more. */
+function lockFoundMessage(host: string, held: LockDetails | null): string {
+  const holder = held === null ? "" : ` on ${host}, held by ${held.lockedBy} since ${held.lockedAt} (version ${held.version}: ${held.message})`;
+  return (
+    `Deploy lock found${holder}. If no deploy is running any more (one was killed, say), release it with \`berth lock release\`; ` +
+    "see 'berth lock help' for more information"
+  );
 }
 
 async function tryAcquire(run: Run, host: string, message: string): Promise<"acquired" | "held"> {
@@ -107,15 +127,6 @@ export async function releaseLock(run: Run): Promise<void> {
   run.say("Releasing the deploy lock...");
   await run.exec(lockHost(run), lockCommands.release(run.config), { level: "debug" });
   run.holdingLock = false;
-  owners.delete(run);
-}
-
-/** Runs that took the lock themselves (not inherited through KAMAL_LOCK) and still hold it. */
-const owners = new WeakSet<Run>();
-
-/** True when this run took the lock and may give it back in its last round trip. */
-export function ownsLock(run: Run): boolean {
-  return owners.has(run) && run.holdingLock;
 }
 
 // `berth lock status|acquire|release` -------------------------------------------------------
@@ -131,7 +142,7 @@ export async function acquireManualLock(run: Run, message: string): Promise<void
     run.say("Deploy lock already in place!", "red");
     const status = await lockStatusText(run, host);
     if (status !== undefined) run.output.print(status);
-    throw new LockError("Deploy lock found. Run 'berth lock help' for more information");
+    throw new LockError(lockFoundMessage(host, status === undefined ? null : lockCommands.parseLockDetails(status)));
   }
   run.say("Acquired the deploy lock");
 }

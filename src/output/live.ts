@@ -1,7 +1,10 @@
 // The compact live view for terminals: one line per host with what it is doing right now and
 // for how long; a host whose commands have all finished collapses to a one-line summary. Phase
 // headings (say lines) and any other printed text are written above the view and stay.
+// The long steps are named (build, push, pull, health wait) and show their latest output line
+// (a build step, a layer pulled) under the host's line, so a wait shows progress.
 
+import { stripVTControlCharacters } from "node:util";
 import type { Colors } from "./colors.js";
 
 /** What log-update's `createLogUpdate(stream)` returns; injected so tests need no terminal. */
@@ -12,9 +15,16 @@ export interface LiveRenderer {
   persist(text: string): void;
 }
 
+interface RunningCommand {
+  readonly text: string;
+  readonly startedAt: number;
+  /** The last non-empty line it printed, when it is a long step. */
+  latest?: string;
+}
+
 interface HostState {
   readonly host: string;
-  readonly running: Map<string, { readonly text: string; readonly startedAt: number }>;
+  readonly running: Map<string, RunningCommand>;
   finished: number;
   failure: { readonly text: string; readonly exitStatus: number } | undefined;
   readonly startedAt: number;
@@ -22,6 +32,19 @@ interface HostState {
 }
 
 const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+/** The steps that take long enough to watch, by the command that runs them. */
+const LONG_STEPS: readonly (readonly [string, RegExp])[] = [
+  ["build", /^docker (?:image |buildx )?build\b/],
+  ["push", /^docker (?:image )?push\b/],
+  ["pull", /^docker (?:image )?pull\b/],
+  // kamal-proxy deploy returns once the new target answers its health checks (or times out).
+  ["health wait", /\bkamal-proxy deploy\b/],
+];
+
+export function longStepOf(command: string): string | undefined {
+  return LONG_STEPS.find(([, pattern]) => pattern.test(command))?.[0];
+}
 
 export interface LiveViewOptions {
   readonly renderer: LiveRenderer;
@@ -60,6 +83,17 @@ export class LiveView {
       this.hosts.set(host, state);
     }
     state.running.set(id, { text, startedAt: now });
+    this.render();
+  }
+
+  /** A line a running command printed: kept as its latest, shown under a long step. */
+  commandOutput(id: string, host: string, line: string): void {
+    const command = this.hosts.get(host)?.running.get(id);
+    // Only the text after a carriage return is what a terminal would show; colours are dropped.
+    const shown = stripVTControlCharacters(line.split("\r").at(-1)!).trim();
+    // The classic builder's "---> Running in <id>" says less than the step line before it.
+    if (command === undefined || shown === "" || shown.startsWith("--->") || longStepOf(command.text) === undefined) return;
+    command.latest = shown;
     this.render();
   }
 
@@ -129,8 +163,13 @@ export class LiveView {
     if (current !== undefined) {
       const spinner = SPINNER[Math.floor(now / 80) % SPINNER.length]!;
       const elapsed = `${((now - current.startedAt) / 1000).toFixed(1)}s`;
-      const room = this.width() - (6 + hostWidth + elapsed.length + 2);
-      return `  ${c.cyan(spinner)} ${host}  ${truncate(current.text, room)}  ${c.dim(elapsed)}`;
+      const step = longStepOf(current.text);
+      const label = step === undefined ? "" : `${step}: `;
+      const room = this.width() - (6 + hostWidth + label.length + elapsed.length + 2);
+      const line = `  ${c.cyan(spinner)} ${host}  ${label === "" ? "" : c.bold(label)}${truncate(current.text, room)}  ${c.dim(elapsed)}`;
+      if (current.latest === undefined) return line;
+      const indent = " ".repeat(6 + hostWidth);
+      return `${line}\n${indent}${c.dim(truncate(current.latest, this.width() - indent.length))}`;
     }
     if (state.failure !== undefined) {
       const status = `exit status ${state.failure.exitStatus}`;

@@ -4,7 +4,7 @@
 // - JSON events, one object per line, for CI.
 // Every line passes the secret masker before it is written.
 
-import { render, type Cmd } from "../commands/cmd.js";
+import { render, type Cmd } from "../core/cmd.js";
 import { BerthError } from "../util/errors.js";
 import { createColors, type Colors } from "./colors.js";
 import type {
@@ -259,6 +259,8 @@ export class Output implements OutputEvents {
   }
 
   private dataLine(id: string, host: string, stream: "stdout" | "stderr", line: string): void {
+    // The live view shows a long step's latest line as its progress (it is only used without -v).
+    if (this.live !== undefined) return this.live.commandOutput(id, host, this.mask(line));
     if (!this.shows("debug")) return;
     const masked = this.mask(line);
     if (this.format === "json") return this.event("command.output", { host, id, stream, line: masked });
@@ -291,7 +293,7 @@ interface ErrorDescription {
 /** bin/kamal names a host failure by its cause: `ERROR (SSHKit::Command::Failed): Exception while…`. */
 const HOST_FAILURE_KIND = "SSHKit::Runner::ExecuteError";
 
-export function describeError(error: unknown): ErrorDescription {
+function describeError(error: unknown): ErrorDescription {
   if (error instanceof BerthError) {
     const cause = error.kind === HOST_FAILURE_KIND ? error.cause : undefined;
     if (cause instanceof BerthError) return { kind: cause.kind, message: error.message, stack: cause.stack, isBug: false };

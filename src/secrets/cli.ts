@@ -5,7 +5,7 @@
 import { BerthError } from "../util/errors.js";
 import { lookupAdapter, type SecretValues } from "./adapters/index.js";
 import { createCommandRunner, type CommandRunner, type Environment } from "./runner.js";
-import { shellEscape } from "./shellwords.js";
+import { shellEscape } from "../core/shellwords.js";
 import type { SecretsLookup } from "./types.js";
 
 export interface FetchCommandOptions {
@@ -14,8 +14,9 @@ export interface FetchCommandOptions {
   readonly account?: string;
   readonly from?: string;
   /**
-   * Kamal's hidden `--inline`. It only decides return-versus-print in Kamal: the text is the
-   * shell-escaped JSON either way, so it does not change what `fetch` returns.
+   * Kamal's hidden `--inline`, set when a secrets file runs `$(kamal secrets fetch …)`: the JSON
+   * is shell-escaped then, so that `$(kamal secrets extract NAME $SECRETS)` reads it back as one
+   * word. Without it the JSON is printed as it is.
    */
   readonly inline?: boolean;
 }
@@ -48,9 +49,10 @@ export function fetchSecretValues(
   return adapter.fetch(secrets, { account, from: options.from }, { run, env });
 }
 
-/** `berth secrets fetch`: the results as shell-escaped JSON, exactly as `kamal secrets fetch` prints. */
+/** `berth secrets fetch`: the results as JSON, shell-escaped with `inline`, as `kamal secrets fetch` gives them. */
 export function fetch(secrets: readonly string[], options: FetchCommandOptions, context: SecretsCommandContext = {}): string {
-  return shellEscape(JSON.stringify(fetchSecretValues(secrets, options, context)));
+  const json = JSON.stringify(fetchSecretValues(secrets, options, context));
+  return options.inline === true ? shellEscape(json) : json;
 }
 
 /**

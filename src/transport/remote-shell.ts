@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { StringDecoder } from "node:string_decoder";
-import { singleQuote } from "../commands/cmd.js";
+import { singleQuote } from "../core/cmd.js";
 import { TIMEOUT_EXIT_STATUS, type ChildOutcome } from "./child.js";
 import type { OutputHooks } from "./observed-run.js";
 
@@ -59,7 +59,8 @@ export class RemoteShell {
     env: NodeJS.ProcessEnv,
     private readonly idleTimeoutMs?: number,
   ) {
-    this.child = spawn(command, args, { env, stdio: ["pipe", "pipe", "pipe"] });
+    // Its own process group: a Ctrl-C at the terminal must not cut the command it runs (see child.ts, ownGroup).
+    this.child = spawn(command, args, { env, stdio: ["pipe", "pipe", "pipe"], detached: true });
     this.child.stdin!.on("error", () => undefined); // a dead shell is noticed on exit
     this.child.stdout!.on("data", (chunk: Buffer) => this.onOutput("stdout", chunk));
     this.child.stderr!.on("data", (chunk: Buffer) => this.onOutput("stderr", chunk));

@@ -2,6 +2,7 @@
 // Pure: golden tests pin it. Only what deploy.yml asks for (plus connection sharing, keepalive
 // and a connect timeout) is passed; everything else is left to the user's own ssh config.
 import { homedir } from "node:os";
+import { DEFAULT_SSH_USER } from "../config/defaults.js";
 import type { ParsedHost } from "./host.js";
 import { sshLogLevel, type SshSettings } from "./ssh-settings.js";
 
@@ -19,7 +20,10 @@ export interface SshInvocation {
   agent?: { socket: string; publicKeyFiles: readonly string[] };
 }
 
-const KEEPALIVE_SECONDS = 30; // Kamal: keepalive true, keepalive_interval 30
+// A host that stops answering is given up after 3 keepalives 5 s apart (Kamal: every 30 s), so a
+// deploy fails within seconds instead of minutes when a host drops off the network.
+const KEEPALIVE_SECONDS = 5;
+const KEEPALIVE_MISSES = 3;
 
 /** Options for every ssh process of this host (commands, master start, control commands). */
 export function sshOptionArgs(invocation: SshInvocation, controlMaster: "auto" | "yes" = "auto"): string[] {
@@ -30,6 +34,7 @@ export function sshOptionArgs(invocation: SshInvocation, controlMaster: "auto" |
     "-o", `ControlPath=${invocation.controlPath}`,
     "-o", `ControlPersist=${invocation.controlPersistSeconds}`,
     "-o", `ServerAliveInterval=${KEEPALIVE_SECONDS}`,
+    "-o", `ServerAliveCountMax=${KEEPALIVE_MISSES}`,
     "-o", `ConnectTimeout=${invocation.connectTimeoutSeconds}`,
   );
   if (invocation.batchMode) args.push("-o", "BatchMode=yes");
@@ -73,8 +78,6 @@ export function sshForwardArgs(invocation: SshInvocation, localSocket: string, r
   return [...sshOptionArgs(invocation), "-O", "forward", "-L", `${localSocket}:${remoteSocket}`, "--", invocation.host.hostname];
 }
 
-/** Kamal's user when neither the host string, deploy.yml nor the user's ssh config name one. */
-const KAMAL_DEFAULT_USER = "root";
 
 /**
  * The run's ssh config file: what ssh would read anyway (or what `ssh.config` names), then
@@ -89,7 +92,8 @@ export function sshConfigFileContent(config: SshSettings["config"]): string {
   return [
     ...includes.map((path) => `Include "${path}"`),
     "Host *",
-    `  User ${KAMAL_DEFAULT_USER}`,
+    // Kamal's user when neither the host string, deploy.yml nor the user's ssh config name one.
+    `  User ${DEFAULT_SSH_USER}`,
     "  StrictHostKeyChecking accept-new",
     "",
   ].join("\n");

@@ -1,7 +1,7 @@
 // `berth secrets fetch|extract|print`: helpers used from `.kamal/secrets` (`$(kamal secrets …)`)
 // and for debugging. They print secret values on purpose, so they bypass the output's masker.
 
-import type { CommandContext } from "../context.js";
+import type { CommandContext } from "../../core/context.js";
 import { secretsCliModule } from "../layers/secrets.js";
 import type { NoOptions } from "./not-implemented.js";
 
@@ -10,7 +10,7 @@ export interface FetchOptions {
   readonly adapter: string;
   readonly account: string | undefined;
   readonly from: string | undefined;
-  /** Hidden; Kamal uses it when it runs the command in-process. Printing is the same here. */
+  /** Hidden; Kamal uses it when it runs the command in-process: the JSON is shell-escaped then. */
   readonly inline: boolean;
 }
 
@@ -22,7 +22,12 @@ export async function fetch(context: CommandContext, secrets: readonly string[],
   const { fetch: fetchSecrets } = await secretsCliModule();
   const fetched = await fetchSecrets(
     secrets,
-    { adapter: options.adapter, ...(options.account === undefined ? {} : { account: options.account }), ...(options.from === undefined ? {} : { from: options.from }) },
+    {
+      adapter: options.adapter,
+      inline: options.inline,
+      ...(options.account === undefined ? {} : { account: options.account }),
+      ...(options.from === undefined ? {} : { from: options.from }),
+    },
     { cwd: context.cwd, env: context.env },
   );
   context.output.revealSecrets(fetched);

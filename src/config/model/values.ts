@@ -28,6 +28,14 @@ export function textList(value: unknown): string[] {
 }
 
 /** ActiveSupport's `present?` for config values. */
+export function numberOrUndefined(value: unknown): number | undefined {
+  return typeof value === "number" ? value : undefined;
+}
+
+export function booleanOrUndefined(value: unknown): boolean | undefined {
+  return typeof value === "boolean" ? value : undefined;
+}
+
 export function present(value: unknown): boolean {
   if (value === undefined || value === null || value === false) return false;
   if (typeof value === "string") return value.trim() !== "";
@@ -49,4 +57,16 @@ export function dockerOptions(value: unknown): Record<string, DockerOptionValue>
     else result[key] = text(item);
   }
   return result;
+}
+
+/**
+ * A Ruby Symbol among the values `kamal config` prints (`:log_level: :fatal`): YAML shows it as
+ * a plain `:name`, JSON as its name (Ruby's to_json of a Symbol).
+ */
+export class RubySymbol {
+  constructor(readonly name: string) {}
+
+  toJSON(): string {
+    return this.name;
+  }
 }

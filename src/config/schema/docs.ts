@@ -47,6 +47,17 @@ const SECTIONS: Readonly<Record<string, SectionSpec>> = {
         text: "Unknown keys are errors, but root keys starting with `x-` are ignored, so they can hold YAML anchors to reuse elsewhere.",
         example: "x-web: &web\n  cmd: bin/web\nservers:\n  web:\n    <<: *web\n    hosts:\n      - 10.0.0.1",
       },
+      {
+        title: "ERB",
+        text:
+          "The files are rendered as ERB first, as Kamal renders them (`<%= %>`, `<% %>`, `<%#`, `<%-`, `-%>`). Berth evaluates the Ruby configs use: " +
+          "`ENV[\"X\"]`, `ENV.fetch(\"X\", \"default\")`, `ENV.fetch(\"X\") { … }`, `ENV.key?`, backtick and `%x()` commands, strings with `#{}`, integers, arrays, ranges, " +
+          "local variables, `if`/`elsif`/`else`/`unless` (also as modifiers), `each`/`map`/`each_with_index`/`times` blocks, `? :`, `&&`, `||`, `!`, `and`/`or`/`not`, " +
+          "`==`, `!=`, `<`, `>`, `+`, `-`, `*`, `/`, `&.`, and `present?`, `blank?`, `presence`, `nil?`, `empty?`, `strip`, `chomp`, `split`, `first`, `last`, `join`, " +
+          "`to_i`, `to_s`, `downcase`, `upcase`, `include?`, `start_with?`, `length`. Other Ruby is an error naming its line, except inside a YAML comment, where its " +
+          "output would be discarded: there it renders as nothing. A command that fails stops the load (Kamal would use its output).",
+        example: 'servers:\n  web:\n<% ENV.fetch("WEB_HOSTS", "10.0.0.1").split(",").each do |host| -%>\n    - <%= host.strip %>\n<% end -%>',
+      },
     ],
   },
   accessory: { schema: accessorySchema, wrapper: ["accessories", "mysql"], shape: shapeOf(accessorySchema) },

@@ -6,6 +6,7 @@ import type { z } from "zod";
 import { suggestKey } from "../errors.js";
 import { hintOf, isOptional, unwrap } from "./meta.js";
 import type { PathSegment, ValidationContext } from "./meta.js";
+import { isHash } from "../model/values.js";
 
 export interface SchemaIssue {
   readonly path: readonly PathSegment[];
@@ -33,10 +34,6 @@ interface Def {
 
 function defOf(schema: z.ZodType): Def {
   return schema._zod.def as unknown as Def;
-}
-
-export function isHash(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** Validates a whole document; returns every issue in document order. */
@@ -116,21 +113,22 @@ function walkObject(value: unknown, schema: z.ZodType, def: Def, path: readonly 
   const known = Object.keys(shape);
   const allowExtensions = hintOf(schema)?.allowExtensions === true;
   for (const key of Object.keys(value)) {
-    if (key in shape || (allowExtensions && key.startsWith("x-"))) continue;
+    if (Object.hasOwn(shape, key) || (allowExtensions && key.startsWith("x-"))) continue;
     const suggestion = suggestKey(key, known);
     // Kamal names the map the key is in; the position is the key's own.
-    context.report(path, `unknown key: ${key}`, {
+    // An empty key (`~:` or `"":`) would otherwise read as no key at all.
+    context.report(path, `unknown key: ${key === "" ? '"" (an empty or null key)' : key}`, {
       at: "key",
       locate: [...path, key],
       ...(suggestion === undefined ? {} : { suggestion }),
     });
   }
   for (const [key, item] of Object.entries(value)) {
-    const field = shape[key];
+    const field = Object.hasOwn(shape, key) ? shape[key] : undefined;
     if (field) walk(item, field, [...path, key], context);
   }
   for (const [key, field] of Object.entries(shape)) {
-    if (key in value || isOptional(field)) continue;
+    if (Object.hasOwn(value, key) || isOptional(field)) continue;
     const missing = hintOf(unwrap(field))?.missing;
     const message = missing?.message ?? "is required";
     context.report(missing?.atParent ? path : [...path, key], message);

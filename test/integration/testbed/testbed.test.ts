@@ -5,7 +5,17 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { ensureBaseImages, ensureLocalDocker, startTestbed, type BaseImages, type Testbed } from "../../../testbed/index.js";
+import {
+  LOCK_FILE,
+  LOCK_HOLDER_ENV,
+  acquireMachineLock,
+  ensureBaseImages,
+  ensureLocalDocker,
+  startTestbed,
+  type BaseImages,
+  type MachineLock,
+  type Testbed,
+} from "../../../testbed/index.js";
 import { TESTBED_ROOT } from "../../../testbed/constants.js";
 
 const run = promisify(execFile);
@@ -40,7 +50,13 @@ describe("test bed", () => {
   let strayProcess: ChildProcess;
   let strayExited: Promise<void>;
 
+  let lock: MachineLock | undefined;
+
   beforeAll(async () => {
+    // The leftovers below are planted under the machine lock (lent to our own startTestbed), so
+    // no other engineer's bed starts or cleans up in between.
+    lock = await acquireMachineLock(LOCK_FILE, 15 * 60_000, "testbed test");
+    process.env[LOCK_HOLDER_ENV] = String(process.pid);
     // What a crashed earlier bed may leave: a namespace with a process in it, a veth, a state directory.
     await run("ip", ["netns", "add", "berth-h9"]);
     await run("ip", ["link", "add", "berth-h8", "type", "veth", "peer", "name", "berth-h8p"]);
@@ -53,10 +69,12 @@ describe("test bed", () => {
     bed = await startTestbed({ hosts: 2, name: "testbed-test" });
     startMs = Date.now() - started;
     images = await ensureBaseImages({ push: true });
-  });
+  }, 16 * 60_000); // the lock may take its full 15 minutes on a machine other people test on
 
   afterAll(async () => {
     await bed?.stop();
+    delete process.env[LOCK_HOLDER_ENV];
+    await lock?.release();
   });
 
   it("starts two hosts quickly, with the documented addresses", () => {

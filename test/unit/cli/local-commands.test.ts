@@ -20,7 +20,7 @@ const printSecrets = vi.fn();
 beforeEach(() => {
   vi.clearAllMocks();
   vi.mocked(configLayer.configModule).mockResolvedValue({
-    loadConfig: () => fakeConfiguration({}),
+    loadConfigAsync: async () => fakeConfiguration({}),
     docs: (section?: string) => {
       if (section === undefined) return "# Kamal configuration\nservice: app\n";
       if (section === "proxy") return "# Proxy\n";
@@ -55,11 +55,17 @@ describe("berth schema", () => {
 
 describe("berth secrets", () => {
   it("fetch passes the adapter options and prints the result unmasked", async () => {
-    fetchSecrets.mockReturnValue('\\{\\"Vault/Item/DB\\":\\"hunter2-value\\"\\}');
+    fetchSecrets.mockReturnValue('{"Vault/Item/DB":"hunter2-value"}');
     const result = await run(["secrets", "fetch", "-a", "1password", "--account", "acct", "--from", "Vault/Item", "DB", "API"]);
     expect(result.code).toBe(0);
-    expect(fetchSecrets).toHaveBeenCalledWith(["DB", "API"], { adapter: "1password", account: "acct", from: "Vault/Item" }, expect.anything());
-    expect(result.stdout).toBe('\\{\\"Vault/Item/DB\\":\\"hunter2-value\\"\\}\n');
+    expect(fetchSecrets).toHaveBeenCalledWith(["DB", "API"], { adapter: "1password", inline: false, account: "acct", from: "Vault/Item" }, expect.anything());
+    expect(result.stdout).toBe('{"Vault/Item/DB":"hunter2-value"}\n');
+  });
+
+  it("fetch --inline asks for the shell-escaped form", async () => {
+    fetchSecrets.mockReturnValue("escaped");
+    await run(["secrets", "fetch", "-a", "1password", "--account", "acct", "--inline", "DB"]);
+    expect(fetchSecrets).toHaveBeenCalledWith(["DB"], { adapter: "1password", inline: true, account: "acct" }, expect.anything());
   });
 
   it("fetch requires the adapter", async () => {

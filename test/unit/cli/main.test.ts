@@ -6,8 +6,8 @@ import * as appActions from "../../../src/cli/actions/app.js";
 import * as buildActions from "../../../src/cli/actions/build.js";
 import * as mainActions from "../../../src/cli/actions/main.js";
 import * as proxyActions from "../../../src/cli/actions/proxy.js";
-import type { CommandContext } from "../../../src/cli/context.js";
-import { Redacted } from "../../../src/commands/cmd.js";
+import type { CommandContext } from "../../../src/core/context.js";
+import { Redacted } from "../../../src/core/cmd.js";
 import { BerthError } from "../../../src/util/errors.js";
 import { fakeConfiguration, run } from "./run.js";
 
@@ -139,11 +139,11 @@ describe("global options", () => {
 
 describe("command options", () => {
   it("passes deploy's options, accepting Thor's --skip_push spelling", async () => {
-    await run(["deploy", "--skip_push", "--no-cache", "--plan"]);
-    expect(deploy.mock.calls[0]![1]).toEqual({ skipPush: true, cache: false, plan: true });
+    await run(["deploy", "--skip_push", "--no-cache", "--plan", "--resolve-commands"]);
+    expect(deploy.mock.calls[0]![1]).toEqual({ skipPush: true, cache: false, plan: true, resolveCommands: true });
     deploy.mockClear();
     await run(["deploy", "-P"]);
-    expect(deploy.mock.calls[0]![1]).toEqual({ skipPush: true, cache: true, plan: false });
+    expect(deploy.mock.calls[0]![1]).toEqual({ skipPush: true, cache: true, plan: false, resolveCommands: false });
   });
 
   it("passes app exec's command words, unknown options included, and Thor-style -e pairs", async () => {

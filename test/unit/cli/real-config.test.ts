@@ -68,6 +68,6 @@ describe("with the real configuration layer", () => {
   it("reports a missing config file as Kamal's configuration error, without a stack", async () => {
     const result = await berth("config", "-c", "config/missing.yml");
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^ {2}ERROR \(Kamal::ConfigurationError\): .*not found in config\/missing\.yml\n$/);
+    expect(result.stderr).toMatch(/^ {2}ERROR \(Kamal::ConfigurationError\): .*not found in config\/missing\.yml: run `berth init` to create one, or name another with -c\n$/);
   });
 });

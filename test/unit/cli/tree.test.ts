@@ -34,6 +34,7 @@ const KAMAL_COMMANDS: readonly CommandSpec[] = [
   { path: "version" },
   { path: "schema" },
   { path: "doctor" },
+  { path: "demo", options: ["--down"] },
 
   { path: "app boot" },
   { path: "app start" },

@@ -1,8 +1,9 @@
 // Resolved values for each fixture, as Kamal 2.12 derives them.
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { Redacted, render, cmd } from "../../../src/commands/cmd.js";
+import { Redacted, render, cmd } from "../../../src/core/cmd.js";
 import { DEFAULT_PROXY_REPOSITORY, DEFAULT_PROXY_VERSION } from "../../../src/config/index.js";
+import { RubySymbol } from "../../../src/config/model/values.js";
 import { BASE, FIXTURES, fixture, fromText, secrets } from "./helpers.js";
 
 describe("single host", () => {
@@ -103,7 +104,7 @@ describe("single host", () => {
       absolute_image: "dhh/app:999",
       service_with_version: "app-999",
       volume_args: ["--volume", "/var/data:/data"],
-      ssh_options: { user: "root", port: 22, keepalive: true, keepalive_interval: 30, log_level: "fatal" },
+      ssh_options: { user: "root", port: 22, keepalive: true, keepalive_interval: 30, log_level: new RubySymbol("fatal") },
       sshkit: {},
       builder: { arch: "amd64" },
       logging: ["--log-opt", 'max-size="10m"'],

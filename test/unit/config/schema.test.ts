@@ -21,10 +21,11 @@ const ERB_ENV = { SERVICE_NAME: "erbapp", IMAGE_OWNER: "me", PADDED: " x " };
 /** Every fixture as Kamal would see it (ERB rendered, destination files merged over their base). */
 function fixtureDocuments(): { name: string; value: unknown }[] {
   const files = readdirSync(FIXTURES).filter((file) => file.endsWith(".yml"));
-  const load = (file: string): unknown => parseYaml(renderErb(readFileSync(join(FIXTURES, file), "utf8"), { file, env: ERB_ENV }), file).value;
+  const load = (file: string, destination: string): unknown =>
+    parseYaml(renderErb(readFileSync(join(FIXTURES, file), "utf8"), { file, env: { ...ERB_ENV, KAMAL_DESTINATION: destination }, yaml: true }), file).value;
   return files.map((file) => {
     const [base, destination] = file.split(".");
-    const value = destination === "yml" ? load(file) : deepMerge(load(`${base}.yml`), load(file));
+    const value = destination === "yml" ? load(file, "production") : deepMerge(load(`${base}.yml`, destination!), load(file, destination!));
     return { name: file, value };
   });
 }

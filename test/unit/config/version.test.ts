@@ -49,6 +49,18 @@ describe("resolveVersion", () => {
     expect(resolveVersion({ cwd: repo, env: {}, usesGitClone: false })).toBe(head);
   });
 
+  it("is HEAD in a repository with no commit yet, as in Kamal", () => {
+    const unborn = mkdtempSync(join(tmpdir(), "berth-unborn-"));
+    try {
+      git(unborn, "init", "-q");
+      expect(resolveVersion({ cwd: unborn, env: {}, usesGitClone: true })).toBe("HEAD");
+      writeFileSync(join(unborn, "a.txt"), "a\n");
+      expect(resolveVersion({ cwd: unborn, env: {}, usesGitClone: false })).toMatch(/^HEAD_uncommitted_[0-9a-f]{16}$/);
+    } finally {
+      rmSync(unborn, { recursive: true, force: true });
+    }
+  });
+
   it("errors outside a git repository", () => {
     expect(() => resolveVersion({ cwd: plain, env: {}, usesGitClone: true })).toThrow(`Can't use commit hash as version, no git repository found in ${plain}`);
   });

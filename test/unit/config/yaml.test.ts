@@ -50,8 +50,42 @@ describe("parseYaml", () => {
 
   it("reports syntax errors with file, line and column", () => {
     const error = configError(() => parseYaml("a: 1\nb: 2\nc: [\n", "config/deploy.yml"));
-    expect(error.issues[0]).toMatchObject({ path: "", file: "config/deploy.yml", line: 4, column: 1 });
+    expect(error.issues).toHaveLength(1);
+    expect(error.issues[0]).toMatchObject({ path: "", file: "config/deploy.yml", line: 3, column: 4 });
     expect(error.issues[0]!.message).toMatch(/^YAML syntax error: /);
+  });
+
+  // Positions checked against Psych in test/integration/kamal/yaml-errors-oracle.test.ts.
+  const syntaxError = (text: string): { line: number; column: number; message: string } => configError(() => parseYaml(text, "f.yml")).issues[0]!;
+
+  it("reports an unclosed quote where it opens, not where the file ends", () => {
+    expect(syntaxError('a: 1\nb: "x\nc: 2\nd: 3\n')).toMatchObject({ line: 2, column: 4, message: 'YAML syntax error: the double-quoted string that starts here is never closed (no " ends it)' });
+    expect(syntaxError("a: 'it''s\nb: 1\n")).toMatchObject({ line: 1, column: 4 });
+    expect(syntaxError('a: "x\\"\nb: 1\n')).toMatchObject({ line: 1, column: 4 });
+  });
+
+  it("reports an unclosed bracket where it opens, the innermost first", () => {
+    expect(syntaxError("a: [1, 2\nb: 1\n")).toMatchObject({ line: 1, column: 4, message: "YAML syntax error: the [ that starts here is never closed (a ] is missing)" });
+    expect(syntaxError("a: [1, {x: 2]\n")).toMatchObject({ line: 1, column: 8, message: "YAML syntax error: the { that starts here is never closed (a } is missing)" });
+    expect(syntaxError('a: [1, "x\n')).toMatchObject({ line: 1, column: 8, message: expect.stringContaining("double-quoted string") });
+  });
+
+  it("reports bad indentation at the line, naming what it fails to line up with", () => {
+    expect(syntaxError("servers:\n  web:\n    - 1.1.1.1\n   job:\n    - 2\n")).toMatchObject({
+      line: 4,
+      column: 4,
+      message: "YAML syntax error: bad indentation: this key is at column 4, but the keys of its mapping (from line 2) are at column 3",
+    });
+    expect(syntaxError("service: app\n  image: x\n")).toMatchObject({
+      line: 2,
+      column: 3,
+      message: "YAML syntax error: bad indentation: this line is indented more than line 1, so it reads as more of that line's value, where a key can't start",
+    });
+    expect(syntaxError("env:\n  clear:\n    - A\n   - B\n")).toMatchObject({
+      line: 4,
+      column: 4,
+      message: "YAML syntax error: bad indentation: this line is indented 3 spaces, which lines up neither with line 3 (4) nor with the key on line 2 (2)",
+    });
   });
 
   it("never lets a __proto__ key reach the prototype", () => {

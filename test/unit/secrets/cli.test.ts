@@ -5,12 +5,14 @@ import type { SecretsLookup } from "../../../src/secrets/types.js";
 import { BerthError } from "../../../src/util/errors.js";
 
 describe("secrets fetch", () => {
-  it("prints the results as shell-escaped JSON, exactly as `kamal secrets fetch` does", () => {
-    expect(fetch(["A B", "x$y"], { adapter: "test", account: "acct" })).toBe(String.raw`\{\"A\ B\":\"B\ A\",\"x\$y\":\"y\$x\"\}`);
+  it("prints the results as JSON that `secrets extract` reads, as `kamal secrets fetch` does", () => {
+    const printed = fetch(["A B", "x$y"], { adapter: "test", account: "acct" });
+    expect(printed).toBe('{"A B":"B A","x$y":"y$x"}');
+    expect(extract("x$y", printed)).toBe("y$x");
   });
 
-  it("gives the same text with --inline (Kamal escapes in both cases)", () => {
-    expect(fetch(["A"], { adapter: "test", account: "acct", inline: true })).toBe(fetch(["A"], { adapter: "test", account: "acct" }));
+  it("shell-escapes the JSON with --inline (what a secrets file's $(kamal secrets fetch) gets)", () => {
+    expect(fetch(["A B", "x$y"], { adapter: "test", account: "acct", inline: true })).toBe(String.raw`\{\"A\ B\":\"B\ A\",\"x\$y\":\"y\$x\"\}`);
   });
 
   it("rejects an unknown adapter and a missing required account", () => {

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
-import { Redacted, cmd } from "../../../src/commands/cmd.js";
+import { Redacted, cmd } from "../../../src/core/cmd.js";
 import { CommandFailedError, SshConnectionError } from "../../../src/transport/errors.js";
 import { SshTransport, type SshTransportOptions } from "../../../src/transport/ssh-transport.js";
 
@@ -76,7 +76,7 @@ describe("SshTransport (stand-in ssh)", () => {
     expect(ssh.stats()).toMatchObject({ connectionsOpened: 3, commandsRun: 15, hosts: { h2: { connectionsOpened: 1, commandsRun: 5 } } });
     const commands = argvLines().filter((line) => line.endsWith(" -T -- h2 echo 1"));
     expect(commands).toHaveLength(1);
-    expect(commands[0]).toMatch(/-o ControlMaster=auto -o ControlPath=\S+\/berth-ssh-\w+\/\d -o ControlPersist=60 -o ServerAliveInterval=30 -o ConnectTimeout=15/);
+    expect(commands[0]).toMatch(/-o ControlMaster=auto -o ControlPath=\S+\/berth-ssh-\w+\/\d -o ControlPersist=60 -o ServerAliveInterval=5 -o ServerAliveCountMax=3 -o ConnectTimeout=15/);
   });
 
   it("reports connections and commands to observers, the command redacted", async () => {
