@@ -4,7 +4,7 @@
 import type { Configuration } from "../config/index.js";
 import { Redacted, cmd, combine } from "../core/cmd.js";
 import type { Cmd } from "../core/cmd.js";
-import { probe, type Probe } from "./operation.js";
+import { probe, type Operation, type Probe } from "./operation.js";
 import { BerthError } from "../util/errors.js";
 import { docker } from "./shared.js";
 import * as buildx from "./builder/buildx.js";
@@ -66,7 +66,7 @@ export interface BuildPlanOptions {
  * command (it pushes as it builds), or `pack build … && docker push …`, or without buildx
  * `docker build` then a `docker push` per tag. Remote, hybrid and cloud builders need buildx.
  */
-export function buildCommands(config: Configuration, kind: BuilderKind, options: BuildPlanOptions): Cmd[] {
+export function buildCommands(config: Configuration, kind: BuilderKind, options: BuildPlanOptions): Operation[] {
   const { localArch, noCache = false, tagAsDirty = false } = options;
   if (kind === "pack") return [pack.push(config, { localArch, noCache, tagAsDirty })];
   if (options.buildx) return [buildx.push(config, kind, { noCache, tagAsDirty })];

@@ -2,7 +2,7 @@
 // themselves as these: where the run reaches the host's Docker API over its SSH connection, the
 // requests replace the command; everywhere else (--plan, a daemon on another socket, forwarding
 // refused) the command runs as written.
-import { cmd, type Cmd, type Redacted } from "../core/cmd.js";
+import { cmd, Redacted, type Cmd } from "../core/cmd.js";
 
 /** One request to the Docker Engine API. */
 export interface DockerApiCall {
