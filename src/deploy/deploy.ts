@@ -127,14 +127,14 @@ async function deployUnderLock(run: Run, shipping: Promise<ShippedImage>, phases
       if (run.config.proxyHosts.includes(host)) run.services.proxyControl.openOn(host, state.proxy);
     });
 
-  // Once `repo:VER` is pushed, the pull where a host doesn't hold that image, and `latest` pushed.
+  // Once every tag is pushed, the pull where a host doesn't hold that image. (Not while `latest` is
+  // pushed: docker-registry was seen answering a pull of `repo:VER` with a 500 in that moment,
+  // failing the deploy. The push after the first only sends a manifest: a fraction of a second.)
   const pullAll = async (): Promise<void> => {
     const shipped = await shipping;
+    await shipped.remainingPushes;
     run.say("Pull app image...");
-    await settleAll(
-      run.on(hosts, (host) => pullUnlessPresent(run, host, states.get(host)?.image, shipped.imageId)),
-      shipped.remainingPushes,
-    );
+    await run.on(hosts, (host) => pullUnlessPresent(run, host, states.get(host)?.image, shipped.imageId));
   };
 
   // A pre-deploy hook runs once the image is on every host, and before anything else is read or changed.
