@@ -8,7 +8,9 @@ import { acquireMachineLock, type MachineLock } from "./lock.js";
 import { bootHost, execInHost, prepareHostState, type BootedHost } from "./host.js";
 import { createBridge, createHostNetwork, setHostFilter } from "./network.js";
 import { killProcesses, removeLeftovers } from "./cleanup.js";
-import { startRegistry, type RunningRegistry } from "./registry.js";
+import { pauseRegistry, startRegistry, stopRegistry, type RunningRegistry } from "./registry.js";
+import { accountingSetting, addPathFault, removePathFaults, type FaultSide, type PathFault, type PathFaultOptions } from "./registry-faults.js";
+import { fillDisk, freeDisk, mountSmallDisk } from "./disk.js";
 import { type ProcessResult } from "./process.js";
 import { keptBedAnswers, readKeptBed, runningKeptBeds, writeKeptBed, type KeptBedRecord } from "./kept.js";
 import { createClientFiles, writeKnownHostsAndConfig } from "./client.js";
@@ -21,6 +23,7 @@ export { REGISTRY, BRIDGE, BRIDGE_IP, TESTBED_ROOT, LOCK_FILE } from "./constant
 export { acquireMachineLock, lockHeldBy, LOCK_HOLDER_ENV, type MachineLock } from "./lock.js";
 export { readKeptBed, runningKeptBeds, type KeptBedRecord } from "./kept.js";
 export { startFleet, type Fleet, type FleetHost, type FleetOptions } from "./fleet.js";
+export type { FaultSide, PathFault, PathFaultOptions } from "./registry-faults.js";
 
 export interface TestHost {
   /** Hostname inside the host and name of its network namespace, e.g. "berth-h1". */
@@ -38,6 +41,21 @@ export interface TestHost {
   exec(command: string, options?: { input?: string | Buffer }): Promise<ProcessResult>;
 }
 
+/** Faults of the bed's registry (see registry-faults.ts). */
+export interface RegistryFaults {
+  /** Ends the registry process: connections are refused until start() or heal(). */
+  stop(): Promise<void>;
+  /** Starts it again, with the images it held. */
+  start(): Promise<void>;
+  /** Freezes the process: connections are accepted and never answered (a stalled registry). */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  /** Cuts the path to the registry from this machine (pushes) or from every host (pulls); see PathFault. */
+  cut(side: FaultSide, fault: PathFault, options?: PathFaultOptions): Promise<void>;
+  /** Removes every cut and leaves the registry running and answering. */
+  heal(): Promise<void>;
+}
+
 export interface Testbed {
   hosts: TestHost[];
   /** "10.210.0.1:5555", plain HTTP; every host's dockerd trusts it. (Nothing listens there with `registry: false`.) */
@@ -52,6 +70,12 @@ export interface Testbed {
    * arriving at the host, so connections time out; "refuse" answers SSH connections with a reset.
    */
   setReachable(host: TestHost, reachable: boolean, mode?: "drop" | "refuse"): Promise<void>;
+  registryFaults: RegistryFaults;
+  /**
+   * Fills the host's /var/lib/docker until `leaveMb` megabytes are free (or frees it again with
+   * `undefined`). Only with `dockerDiskMb`: the bed never fills the machine's own disk.
+   */
+  fillDisk(host: TestHost, leaveMb: number | undefined): Promise<void>;
   /** True when this is a kept bed that was already running and was taken over as it was. */
   reused: boolean;
   /**
@@ -82,6 +106,8 @@ export interface TestbedOptions {
   onLockAcquired?: () => void;
   /** Start the bed's registry (default true); false for deploys that use none. Not with keepRunning. */
   registry?: boolean;
+  /** Gives every host's /var/lib/docker its own small disk (a tmpfs) of this size, for fillDisk. */
+  dockerDiskMb?: number;
 }
 
 export async function startTestbed(options: TestbedOptions): Promise<Testbed> {
@@ -98,7 +124,7 @@ export async function startTestbed(options: TestbedOptions): Promise<Testbed> {
   try {
     const kept = options.keepRunning !== undefined && options.reuse ? readKeptBed(workDir) : undefined;
     if (kept !== undefined && kept.hosts.length === options.hosts && (await keptBedAnswers(kept))) {
-      return bedHandle(kept, lock, { reused: true, stopOnExit: false });
+      return bedHandle(kept, lock, { reused: true, stopOnExit: false, detached: true });
     }
   } catch (error) {
     await lock.release();
@@ -119,6 +145,7 @@ export async function startTestbed(options: TestbedOptions): Promise<Testbed> {
     await createBridge();
     await Promise.all(indices.map(createHostNetwork));
     const states = await Promise.all(indices.map((index) => prepareHostState(workDir, index, client.publicKey)));
+    if (options.dockerDiskMb !== undefined) for (const state of states) await mountSmallDisk(join(state, "docker"), options.dockerDiskMb);
     const registryStarted = options.registry === false ? Promise.resolve() : startRegistry(workDir, { detached }).then((started) => (registry = started));
     await Promise.all([
       registryStarted,
@@ -135,7 +162,7 @@ export async function startTestbed(options: TestbedOptions): Promise<Testbed> {
       client: { keyPath: client.keyPath, knownHostsPath: client.knownHostsPath, configPath: client.configPath },
     };
     if (detached) writeKeptBed(record);
-    return bedHandle(record, lock, { reused: false, stopOnExit: !detached });
+    return bedHandle(record, lock, { reused: false, stopOnExit: !detached, detached });
   } catch (error) {
     await killProcesses([...booted.map((host) => host.initPid), ...(registry ? [registry.pid] : [])]).catch(() => undefined);
     await removeLeftovers(TESTBED_ROOT).catch(() => undefined);
@@ -158,10 +185,13 @@ export async function removeTestbeds(options: { lockTimeoutMs?: number; purpose?
 }
 
 /** The Testbed of a started (or reused) bed; `stopOnExit` ends its daemons if the process exits first. */
-function bedHandle(record: KeptBedRecord, lock: MachineLock, settings: { reused: boolean; stopOnExit: boolean }): Testbed {
-  const pids = [...record.hosts.map((host) => host.initPid), record.registryPid].filter((pid) => pid > 0);
+function bedHandle(record: KeptBedRecord, lock: MachineLock, settings: { reused: boolean; stopOnExit: boolean; detached: boolean }): Testbed {
+  const hostPids = record.hosts.map((host) => host.initPid);
+  const indices = record.hosts.map((host) => host.index);
+  let registry: RunningRegistry | undefined = record.registryPid > 0 ? { pid: record.registryPid } : undefined;
+  const pids = (): number[] => [...hostPids, ...(registry ? [registry.pid] : [])];
   const killOnExit = (): void => {
-    for (const pid of pids) {
+    for (const pid of pids()) {
       try {
         process.kill(pid, "SIGKILL");
       } catch {
@@ -177,6 +207,41 @@ function bedHandle(record: KeptBedRecord, lock: MachineLock, settings: { reused:
     await lock.release();
   };
   let stopped = false;
+  const running = (): RunningRegistry => {
+    if (registry === undefined) throw new Error("test bed: the registry is stopped");
+    return registry;
+  };
+  let paused = false;
+  let accounting: string | undefined; // the root namespace's, before a byte-counting cut
+  const registryFaults: RegistryFaults = {
+    async stop() {
+      if (registry === undefined) return;
+      await stopRegistry(registry);
+      registry = undefined;
+      paused = false;
+    },
+    async start() {
+      registry ??= await startRegistry(record.workDir, { detached: settings.detached });
+    },
+    async pause() {
+      pauseRegistry(running(), true);
+      paused = true;
+    },
+    async resume() {
+      pauseRegistry(running(), false);
+      paused = false;
+    },
+    async cut(side, fault, options = {}) {
+      if (options.afterBytes !== undefined) accounting ??= accountingSetting();
+      await addPathFault(side, fault, side === "hosts" ? indices : [], options);
+    },
+    async heal() {
+      await removePathFaults(indices, accounting);
+      accounting = undefined;
+      if (paused) await registryFaults.resume();
+      await registryFaults.start();
+    },
+  };
   return {
     hosts: record.hosts.map(toTestHost),
     registry: REGISTRY,
@@ -186,13 +251,20 @@ function bedHandle(record: KeptBedRecord, lock: MachineLock, settings: { reused:
     workDir: record.workDir,
     reused: settings.reused,
     setReachable: (host, reachable, mode = "drop") => setHostFilter(host.index, reachable ? "none" : mode),
+    registryFaults,
+    async fillDisk(host, leaveMb) {
+      const exec = (command: string): Promise<ProcessResult> => host.exec(command);
+      if (leaveMb === undefined) await freeDisk(exec);
+      else await fillDisk(exec, host.name, leaveMb);
+    },
     release,
     async stop() {
       if (stopped) return;
       stopped = true;
       process.removeListener("exit", killOnExit);
       try {
-        await killProcesses(pids);
+        await removePathFaults(indices, accounting).catch(() => undefined);
+        await killProcesses(pids());
         await removeLeftovers(TESTBED_ROOT);
       } finally {
         await release();

@@ -1,6 +1,7 @@
 // The bed's network in the machine's root namespace: one bridge (10.210.0.1/24) and, per host,
 // a network namespace joined to it by a veth pair.
 import { mustRun, runProcess } from "./process.js";
+import { removeTagged } from "./registry-faults.js";
 import { BRIDGE, BRIDGE_IP, BRIDGE_PREFIX, HOST_NAME_PATTERN, IPTABLES_COMMENT, hostIp, hostName } from "./constants.js";
 
 // A dockerd in the root namespace sets the FORWARD policy to DROP, and bridged frames pass
@@ -54,6 +55,7 @@ export async function removeNetwork(): Promise<void> {
   while ((await runProcess("iptables", ["-D", ...FORWARD_RULE])).code === 0) {
     // a rule may have been added twice by racing beds before the lock existed
   }
+  await removeTagged(undefined); // registry faults a test left in place
 }
 
 /** Makes a host unreachable (or reachable again) by filtering inside its own namespace. */

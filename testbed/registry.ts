@@ -3,12 +3,14 @@
 import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { isAlive } from "./cleanup.js";
 import { waitFor } from "./process.js";
 import { REGISTRY } from "./constants.js";
 
 export interface RunningRegistry {
   pid: number;
-  exited: Promise<void>;
+  /** Only for a registry this process started (a reused kept bed's is not its child). */
+  exited?: Promise<void>;
 }
 
 /** `detached`: the registry runs in a session of its own and outlives this process (a kept bed). */
@@ -45,6 +47,23 @@ export async function startRegistry(workDir: string, { detached = false } = {}):
     return (await registryAnswers()) ? true : undefined;
   });
   return { pid, exited };
+}
+
+/** Ends the registry process (its storage stays, for a later startRegistry). */
+export async function stopRegistry(registry: RunningRegistry): Promise<void> {
+  process.kill(registry.pid, "SIGCONT"); // a paused process ends on SIGTERM only once it runs again
+  process.kill(registry.pid, "SIGTERM");
+  const killed = setTimeout(() => process.kill(registry.pid, "SIGKILL"), 5000);
+  await (registry.exited ?? waitFor("the registry to end", 10_000, async () => (isAlive(registry.pid) ? undefined : true)));
+  clearTimeout(killed);
+}
+
+/**
+ * Freezes (SIGSTOP) or thaws (SIGCONT) the registry process. Frozen, its listening socket stays
+ * open: the kernel completes connections into the backlog, and nothing ever answers them.
+ */
+export function pauseRegistry(registry: RunningRegistry, paused: boolean): void {
+  process.kill(registry.pid, paused ? "SIGSTOP" : "SIGCONT");
 }
 
 export async function registryAnswers(): Promise<boolean> {

@@ -4,7 +4,7 @@
 import type { Configuration } from "../config/index.js";
 import { Redacted, cmd, combine } from "../core/cmd.js";
 import type { Cmd } from "../core/cmd.js";
-import { probe, type Probe } from "./operation.js";
+import { probe, type Operation, type Probe } from "./operation.js";
 import { BerthError } from "../util/errors.js";
 import { docker } from "./shared.js";
 import * as buildx from "./builder/buildx.js";
@@ -68,7 +68,7 @@ export interface BuildPlanOptions {
  * With a local registry (`localhost:PORT`) nothing is pushed: the image goes into this machine's
  * Docker (`--output=type=docker`), from where Berth serves it to the hosts.
  */
-export function buildCommands(config: Configuration, kind: BuilderKind, options: BuildPlanOptions): Cmd[] {
+export function buildCommands(config: Configuration, kind: BuilderKind, options: BuildPlanOptions): Operation[] {
   const { localArch, noCache = false, tagAsDirty = false } = options;
   const exportAction = config.registry.local ? "docker" : "registry";
   if (kind === "pack") return [pack.push(config, { localArch, noCache, tagAsDirty, exportAction })];

@@ -2,7 +2,7 @@
 // themselves as these: where the run reaches the host's Docker API over its SSH connection, the
 // requests replace the command; everywhere else (--plan, a daemon on another socket, forwarding
 // refused) the command runs as written.
-import { cmd, type Cmd, type Redacted } from "../core/cmd.js";
+import { cmd, Redacted, type Cmd } from "../core/cmd.js";
 
 /** One request to the Docker Engine API. */
 export interface DockerApiCall {
@@ -18,6 +18,15 @@ export interface DockerApiCall {
   readonly printsId?: boolean;
   /** Sent only when the call before it succeeded (a start after its create); otherwise every call is sent, as `docker rm a b` tries each. */
   readonly afterSuccess?: boolean;
+  /** Registry credentials for the daemon (the `X-Registry-Auth` header), as `docker pull`/`push` send them. */
+  readonly registryAuth?: Redacted;
+  /**
+   * The reply is Docker's JSON progress stream (a pull or a push): an `error` line in it is a
+   * failure although the status is 200, and a stream that stays silent means the registry stalled.
+   */
+  readonly progress?: boolean;
+  /** The reply (an image's inspect) must carry this label with this value, as `… | grep -x VALUE` checks. */
+  readonly expectLabel?: { readonly label: string; readonly value: string; readonly otherwise: string };
 }
 
 /** The text of a call, e.g. `POST /containers/x/stop?t=10`. */
@@ -61,6 +70,63 @@ export function tagImage(source: string, target: string): DockerApiCall {
   const colon = target.lastIndexOf(":");
   const tagged = colon > target.lastIndexOf("/");
   return { method: "POST", path: `/images/${segment(source)}/tag`, query: { repo: tagged ? target.slice(0, colon) : target, tag: tagged ? target.slice(colon + 1) : "latest" } };
+}
+
+/** `docker pull REF` (registry credentials as `registryAuth`, see registryAuth()). */
+export function pullImage(reference: string, auth: Redacted | undefined): DockerApiCall {
+  const { repository, tag } = splitReference(reference);
+  return { method: "POST", path: "/images/create", query: { fromImage: repository, tag }, progress: true, ...(auth === undefined ? {} : { registryAuth: auth }) };
+}
+
+/** `docker push REF` */
+export function pushImage(reference: string, auth: Redacted | undefined): DockerApiCall {
+  const { repository, tag } = splitReference(reference);
+  return { method: "POST", path: `/images/${segment(repository)}/push`, query: { tag }, progress: true, ...(auth === undefined ? {} : { registryAuth: auth }) };
+}
+
+/** The `X-Registry-Auth` value for a registry: JSON in URL-safe base64 with padding, as the docker CLI (Go's URLEncoding) sends it. */
+export function registryAuth(username: string, password: string, server: string | undefined): Redacted {
+  const json = JSON.stringify({ username, password, serveraddress: server ?? "https://index.docker.io/v1/" });
+  return new Redacted(Buffer.from(json).toString("base64").replace(/\+/g, "-").replace(/\//g, "_"));
+}
+
+/** `repo:tag` → repository and tag (`latest` when none); a digest reference keeps its digest as the tag. */
+function splitReference(reference: string): { repository: string; tag: string } {
+  const at = reference.indexOf("@");
+  if (at !== -1) return { repository: reference.slice(0, at), tag: reference.slice(at + 1) };
+  const colon = reference.lastIndexOf(":");
+  return colon > reference.lastIndexOf("/") ? { repository: reference.slice(0, colon), tag: reference.slice(colon + 1) } : { repository: reference, tag: "latest" };
+}
+
+/** `docker inspect -f '{{ .Config.Labels.LABEL }}' REF | grep -x VALUE`: the image's label must have the value. */
+export function checkImageLabel(reference: string, label: string, value: string): DockerApiCall {
+  return { ...inspectImage(reference), expectLabel: { label, value, otherwise: `Image ${reference} is missing the '${label}' label` } };
+}
+
+/** The error a progress stream (a pull's or a push's) ends with, if any: Docker answers 200 and reports it in the stream. */
+export function progressError(body: string): string | undefined {
+  for (const line of body.split("\n").reverse()) {
+    if (line.trim() === "") continue;
+    try {
+      const message = JSON.parse(line) as { error?: unknown; errorDetail?: { message?: unknown } };
+      if (typeof message.error === "string") return message.error;
+      if (typeof message.errorDetail?.message === "string") return message.errorDetail.message;
+    } catch {
+      // not a JSON line: not an error report
+    }
+  }
+  return undefined;
+}
+
+/** The value of a label in an image's inspect (undefined when there is none or the body isn't one). */
+export function imageLabel(body: string, label: string): string | undefined {
+  try {
+    const labels = (JSON.parse(body) as { Config?: { Labels?: Record<string, unknown> | null } | null }).Config?.Labels;
+    const value = labels?.[label];
+    return typeof value === "string" ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `docker inspect NAME` for a container (404: none). */

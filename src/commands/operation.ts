@@ -2,12 +2,13 @@
 // operation is also the exact command Kamal runs for it (its parts and stdin), so it prints, plans
 // and golden-tests as that command; each carrier interprets its kind directly:
 //   - a shell (SSH, local) runs the command;
-//   - the host's Docker Engine API sends the requests of container.ts and host-state.ts;
+//   - the host's Docker Engine API sends the requests of container.ts, image-transfer.ts and host-state.ts;
 //   - the proxy's control socket takes a ProxyCall's arguments (`kamal-proxy deploy …`);
 //   - --plan shows the command (an upload as what it writes), whichever carrier will take it.
 import type { Cmd } from "../core/cmd.js";
 import type { ContainerOperation } from "./container.js";
 import type { HostStateRead } from "./host-state.js";
+import type { TransferOperation } from "./image-transfer.js";
 import type { ProxyCall } from "./proxy/exec.js";
 import type { Upload } from "./upload.js";
 
@@ -31,7 +32,7 @@ export interface CloneCheck extends Cmd {
   readonly kind: "clone-check";
 }
 
-export type Operation = Shell | Probe | CloneUpdate | CloneCheck | ContainerOperation | ProxyCall | Upload | HostStateRead;
+export type Operation = Shell | Probe | CloneUpdate | CloneCheck | ContainerOperation | TransferOperation | ProxyCall | Upload | HostStateRead;
 
 /** `command` marked as only reading this machine. */
 export function probe(command: Cmd): Probe {

@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { auditor, builder as builderCommands } from "../commands/index.js";
+import * as dockerApi from "../commands/docker-api.js";
 import type { BatchStep } from "../commands/batch.js";
 import type { BuilderKind } from "../commands/builder/kind.js";
 import type { ImageIdentity } from "../commands/builder/hosts.js";
@@ -17,6 +18,7 @@ import { settleAll } from "../util/settle.js";
 import { lockClone } from "./clone-lock.js";
 import { runHook } from "./hooks.js";
 import { prepareImage, serveImagesTo } from "./image-delivery.js";
+import { runLocalStep } from "./local-push.js";
 import { loginLocally, remoteLoginCommand } from "./login.js";
 import type { Run } from "./run.js";
 
@@ -244,11 +246,11 @@ export async function shipBuild(run: Run, options: PushOptions = {}): Promise<Sh
   // parallel both upload the same layers, and docker-registry answers one of them with a 500.)
   const [first, ...rest] = pushes;
   stop.throwIfAborted();
-  if (first !== undefined) await run.local(first, { cwd: directory, env, ...stoppable });
+  if (first !== undefined) await runLocalStep(run, first, { cwd: directory, env, ...stoppable });
   let remainingPushes: Promise<void> | undefined;
   const pushRest = (): Promise<void> =>
     (remainingPushes ??= (async () => {
-      for (const push of rest) await run.local(push, { cwd: directory, env, ...stoppable });
+      for (const push of rest) await runLocalStep(run, push, { cwd: directory, env, ...stoppable });
     })());
   const pushesSettled = async (): Promise<void> => {
     await remainingPushes?.catch(() => undefined);
@@ -356,8 +358,12 @@ function loginSteps(run: Run): BatchStep[] {
  * Berth leaves that docker call out.)
  */
 function fetchSteps(run: Run): BatchStep[] {
+  // Where the host's Docker API is open, the pull goes as its request, with the registry's
+  // credentials (the daemon has none of its own), and a stalled registry fails it (transfer.ts).
+  const registry = run.config.registry;
+  const auth = registry.local ? undefined : dockerApi.registryAuth(registry.username().value, registry.password().value, registry.server);
   return [
-    { command: builderCommands.pull(run.config), label: "pull" },
+    { command: builderCommands.pull(run.config, auth), label: "pull" },
     { command: builderCommands.validateImage(run.config), label: "label check" },
   ];
 }

@@ -9,6 +9,8 @@ import type { RunResult } from "../transport/index.js";
 export interface RunAccess {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly output: Output;
+  /** Aborted at Ctrl-C/SIGTERM: a carrier's long request (a pull) ends with it. */
+  readonly interrupted: AbortSignal;
   exec(host: string, command: Cmd, options: { level?: Level; allowFailure?: boolean }): Promise<RunResult>;
   /** Whether the transport can forward sockets (SSH can; --plan's can't). */
   forwardsSockets(): Promise<boolean>;

@@ -7,6 +7,7 @@
 import { containerRequests, type ContainerOperation } from "../commands/container.js";
 import { describeCall, endpointProbe, inspectContainer, inspectImage, listContainers, listImages, socketFromProbe, succeeded, type DockerApiCall } from "../commands/docker-api.js";
 import { containerLine, imageLine, type ContainerInspect, type HostStateRead } from "../commands/host-state.js";
+import { transferRequests, type ImageLabelCheck, type ImagePull } from "../commands/image-transfer.js";
 import type { Operation } from "../commands/operation.js";
 import { PROXY_CONTAINER_NAME } from "../config/index.js";
 import type { Level } from "../output/index.js";
@@ -14,9 +15,10 @@ import { DockerApiClient, daemonError, type DockerApiReply } from "../transport/
 import { BerthError } from "../util/errors.js";
 import type { RunAccess, StepOutcome } from "./carrier.js";
 import { showAsCommand } from "./display.js";
+import { carryTransfer } from "./transfer.js";
 
 /** The operations this carrier can take. */
-export type ApiOperation = ContainerOperation | HostStateRead;
+export type ApiOperation = ContainerOperation | HostStateRead | ImagePull | ImageLabelCheck;
 
 const OVER_SSH = "(Docker API, over the SSH connection)";
 
@@ -62,6 +64,16 @@ export class DockerApis {
     const client = await this.clientFor(host, operation);
     if (client === undefined) throw new Error(`no Docker API on ${host} for ${operation.kind}`);
     if (operation.kind === "host-state") return this.readState(host, client, operation);
+    if (operation.kind === "image-pull" || operation.kind === "image-label-check") {
+      const wrapped = `${transferRequests(operation).map(describeCall).join(" ; ")} ${OVER_SSH}`;
+      return showAsCommand(this.access.output, { host, command: operation, wrapped, level }, async (print) => {
+        const context = { env: this.access.env, signal: this.access.interrupted };
+        const outcome = await carryTransfer(client, operation, context).catch((error: unknown) => this.failure(host, error));
+        if (outcome.stdout !== "") print("stdout", outcome.stdout);
+        if (outcome.stderr !== "") print("stderr", outcome.stderr);
+        return outcome;
+      });
+    }
     const calls = containerRequests(operation) ?? [];
     return showAsCommand(this.access.output, { host, command: operation, wrapped: `${calls.map(describeCall).join(" ; ")} ${OVER_SSH}`, level }, async (print) => {
       // One after the other, as the docker CLI handles several names (`docker rmi a b`).
@@ -94,7 +106,8 @@ export class DockerApis {
   }
 
   private async clientFor(host: string, operation: Operation): Promise<DockerApiClient | undefined> {
-    const renders = operation.kind === "host-state" || (isContainerOperation(operation) && containerRequests(operation) !== undefined);
+    const transfer = operation.kind === "image-pull" || operation.kind === "image-label-check";
+    const renders = transfer || operation.kind === "host-state" || (isContainerOperation(operation) && containerRequests(operation) !== undefined);
     return renders ? this.hosts.get(host) : undefined;
   }
 

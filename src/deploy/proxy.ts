@@ -131,10 +131,32 @@ export async function rebootProxy(run: Run, { rolling, confirmed }: { rolling: b
           { command: proxyCommands.run(view, host), label: PROXY_STEP_LABELS.startOrRun },
         ];
         await runWithProxyReboot(run, host, steps);
+        if (rolling) await waitUntilProxyAnswers(run, host);
       });
       await runHook(run, "post-proxy-reboot", { hosts: group });
     }
   });
+}
+
+const PROXY_ANSWER_TIMEOUT_MS = 30_000;
+
+/**
+ * A rolling reboot goes on to the next host only once this host's proxy answers again: `docker
+ * run` returns as the container starts, before the proxy listens, and stopping the next host's
+ * proxy in that moment leaves no host serving (seen as refused connections on both hosts at once).
+ */
+async function waitUntilProxyAnswers(run: Run, host: string): Promise<void> {
+  const deadline = performance.now() + PROXY_ANSWER_TIMEOUT_MS;
+  for (;;) {
+    const answered = await run.exec(host, proxyCommands.service.list(), { allowFailure: true, level: "debug" });
+    if (answered.code === 0) return;
+    if (performance.now() > deadline) {
+      throw new BerthError(
+        `kamal-proxy on ${host} did not answer within ${PROXY_ANSWER_TIMEOUT_MS / 1000} s of its reboot, so the other hosts' proxies were not rebooted (see \`berth proxy logs -h ${host}\`)`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 async function runWithProxyReboot(run: Run, host: string, steps: BatchStep[]): Promise<void> {

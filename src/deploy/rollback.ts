@@ -48,8 +48,8 @@ export async function rollback(run: Run, version: string): Promise<void> {
 
 async function requireContainers(run: Run, version: string): Promise<void> {
   const config = run.config;
-  const missing: string[] = [];
-  const available = new Set<string>();
+  const missingOn = new Map<string, string[]>();
+  const available = new Map<string, string[]>();
   await run.on(run.selection.appHosts, async (host) => {
     const roles = run.selection.rolesOn(host);
     const steps = roles.flatMap((role) => [
@@ -57,20 +57,35 @@ async function requireContainers(run: Run, version: string): Promise<void> {
       { command: appCommands.listContainerNames(config, role), allowFailure: true },
     ]);
     const results = await run.batch(host, steps);
-    roles.forEach((role, index) => {
-      if ((results[index * 2]?.stdout.trim() ?? "") === "") missing.push(`${role.name} on ${host}`);
-      for (const name of (results[index * 2 + 1]?.stdout ?? "").split("\n")) {
-        const prefix = `${role.containerPrefix}-`;
-        if (name.trim().startsWith(prefix)) available.add(name.trim().slice(prefix.length));
-      }
+    const perRole = roles.map((role, index) => {
+      if ((results[index * 2]?.stdout.trim() ?? "") === "") missingOn.set(host, [...(missingOn.get(host) ?? []), `${role.name} on ${host}`]);
+      const prefix = `${role.containerPrefix}-`;
+      return (results[index * 2 + 1]?.stdout ?? "")
+        .split("\n")
+        .map((name) => name.trim())
+        .filter((name) => name.startsWith(prefix) && !name.includes("_replaced_"))
+        .map((name) => name.slice(prefix.length));
     });
+    // Versions every role of the host can go back to, newest first (docker lists newest first).
+    available.set(host, (perRole[0] ?? []).filter((item) => perRole.every((versions) => versions.includes(item))));
   });
+  const missing = run.selection.appHosts.flatMap((host) => missingOn.get(host) ?? []);
   if (missing.length === 0) return;
-  const versions = [...available].filter((item) => !item.includes("_replaced_")).sort();
   throw new BerthError(
-    `The app version '${version}' is not available as a container (missing for ${missing.join(", ")}). ` +
-      (versions.length > 0 ? `Versions available: ${versions.join(", ")}` : "No other versions are available") +
-      " (see `berth app containers`)",
+    `The app version '${version}' is not available as a container (missing for ${missing.join(", ")}), so nothing was changed. ` +
+      `${availableVersions(run.selection.appHosts, available)} (see \`berth app containers\`)`,
     "Berth::RollbackError",
   );
+}
+
+/** `Versions available, newest first: on A and B: v2, v1; on C: v1`, hosts with the same list together. */
+function availableVersions(hosts: readonly string[], available: ReadonlyMap<string, readonly string[]>): string {
+  const groups = new Map<string, string[]>();
+  for (const host of hosts) {
+    const versions = (available.get(host) ?? []).join(", ") || "none";
+    groups.set(versions, [...(groups.get(versions) ?? []), host]);
+  }
+  if (groups.size === 1 && groups.has("none")) return "No versions are available as containers";
+  const parts = [...groups].map(([versions, on]) => `on ${on.join(" and ")}: ${versions}`);
+  return `Versions available, newest first: ${parts.join("; ")}`;
 }

@@ -320,6 +320,11 @@ export class Run {
     });
   }
 
+  /** Whether local commands run as this machine's processes (not a test's or a plan's stand-ins). */
+  get localIsReal(): boolean {
+    return this.inputs.local === undefined;
+  }
+
   // Connections ---------------------------------------------------------------------------
 
   /** Runs the `pre-connect` hook once, before the first SSH connection (or before a build). */

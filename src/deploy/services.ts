@@ -3,6 +3,7 @@
 // and work done once per run whose callers share the answer.
 import type { Operation } from "../commands/operation.js";
 import type { Level } from "../output/index.js";
+import type { DockerApiClient } from "../transport/docker-api.js";
 import type { RunAccess, StepOutcome } from "./carrier.js";
 import { DockerApis } from "./docker-api.js";
 import { ImageDelivery, type DeliveryAccess } from "./image-delivery.js";
@@ -16,6 +17,8 @@ export interface RunOnce {
   localArch?: Promise<string>;
   /** `docker login` here (login.ts). */
   localLogin?: Promise<void>;
+  /** This machine's Docker API for the pushes, where the CLI here uses a unix socket (local-push.ts). */
+  localDockerApi?: Promise<DockerApiClient | undefined>;
   /** Berth's proxy image built and pushed (proxy-image.ts), its reference. */
   proxyImage?: Promise<string>;
 }
@@ -61,6 +64,8 @@ export class RunServices {
       case "container-remove":
       case "image-tag":
       case "image-remove":
+      case "image-pull":
+      case "image-label-check":
       case "host-state":
         return (await dockerApi.carries(host, operation)) ? (level) => dockerApi.carry(host, operation, level) : undefined;
       default:

@@ -33,13 +33,14 @@ export class DockerApiClient {
   constructor(private readonly socketPath: string) {}
 
   /** Sends a call; any HTTP status is an answer. Rejects only when the socket fails or time runs out. */
-  request(call: DockerApiCall, { timeoutMs = DEFAULT_TIMEOUT_MS }: { timeoutMs?: number } = {}): Promise<DockerApiReply> {
+  request(call: DockerApiCall, { timeoutMs = DEFAULT_TIMEOUT_MS, signal }: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<DockerApiReply> {
     const query = new URLSearchParams(call.query ?? {}).toString();
     this.requests++;
     return new Promise((resolve, reject) => {
-      const headers = call.body === undefined ? {} : { "Content-Type": "application/json" };
+      const headers: Record<string, string> = call.body === undefined ? {} : { "Content-Type": "application/json" };
+      if (call.registryAuth !== undefined) headers["X-Registry-Auth"] = call.registryAuth.value;
       const request = http.request(
-        { socketPath: this.socketPath, agent: this.agent, method: call.method, path: `${call.path}${query === "" ? "" : `?${query}`}`, timeout: timeoutMs, headers },
+        { socketPath: this.socketPath, agent: this.agent, method: call.method, path: `${call.path}${query === "" ? "" : `?${query}`}`, timeout: timeoutMs, headers, ...(signal === undefined ? {} : { signal }) },
         (response) => {
           const chunks: Buffer[] = [];
           response.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -47,7 +48,9 @@ export class DockerApiClient {
           response.on("error", reject);
         },
       );
-      request.on("timeout", () => request.destroy(new Error(`Docker API ${describeCall(call)}: no answer in ${timeoutMs / 1000} s`)));
+      // The time limit is for silence: a progress stream (pull, push) that keeps reporting goes on.
+      const silence = call.progress ? `no progress for ${timeoutMs / 1000} s` : `no answer in ${timeoutMs / 1000} s`;
+      request.on("timeout", () => request.destroy(new Error(`Docker API ${describeCall(call)}: ${silence}`)));
       request.on("error", reject);
       request.end(call.body?.value);
     });

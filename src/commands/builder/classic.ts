@@ -3,6 +3,7 @@
 import type { Configuration } from "../../config/index.js";
 import { argumentize, type Cmd } from "../../core/cmd.js";
 import { docker } from "../shared.js";
+import { imagePush, type ImagePush } from "../image-transfer.js";
 import { buildOptions, tagArgs, tagNames } from "./buildx.js";
 
 /** The label recording the commit an image was built from (the OCI annotation's name). */
@@ -19,8 +20,8 @@ export function build(config: Configuration, { noCache = false, tagAsDirty = fal
 }
 
 /** `docker push repo:VER`, `docker push repo:latest`: separate commands so a failure names its tag. */
-export function pushTags(config: Configuration, { tagAsDirty = false }: { tagAsDirty?: boolean } = {}): Cmd[] {
-  return tagNames(config, tagAsDirty).map((tag) => docker("push", tag));
+export function pushTags(config: Configuration, { tagAsDirty = false }: { tagAsDirty?: boolean } = {}): ImagePush[] {
+  return tagNames(config, tagAsDirty).map((tag) => imagePush(tag));
 }
 
 /**

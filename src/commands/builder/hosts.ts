@@ -1,7 +1,8 @@
 // The image on the app hosts: pull it fresh, and refuse one that isn't labelled for this service.
 import type { Configuration } from "../../config/index.js";
 import { any, cmd, pipe } from "../../core/cmd.js";
-import type { Cmd } from "../../core/cmd.js";
+import type { Cmd, Redacted } from "../../core/cmd.js";
+import { imageLabelCheck, imagePull, type ImageLabelCheck, type ImagePull } from "../image-transfer.js";
 import { probe, type Probe } from "../operation.js";
 import { docker } from "../shared.js";
 import { REVISION_LABEL } from "./classic.js";
@@ -11,17 +12,18 @@ export function clean(config: Configuration): Cmd {
   return docker("image", "rm", "--force", config.absoluteImage);
 }
 
-/** `docker pull repo:VER` */
-export function pull(config: Configuration): Cmd {
-  return docker("pull", config.absoluteImage);
+/** `docker pull repo:VER` (`auth`: the registry's credentials, for the pull by the Docker API). */
+export function pull(config: Configuration, auth?: Redacted): ImagePull {
+  return imagePull(config.absoluteImage, auth);
 }
 
 /** `docker inspect -f '{{ .Config.Labels.service }}' repo:VER | grep -x <svc> || (echo "… is missing the 'service' label" && exit 1)` */
-export function validateImage(config: Configuration): Cmd {
-  return pipe(
+export function validateImage(config: Configuration): ImageLabelCheck {
+  const command = pipe(
     docker("inspect", "-f", "'{{ .Config.Labels.service }}'", config.absoluteImage),
     any(cmd("grep", "-x", config.service), cmd(`(echo "Image ${config.absoluteImage} is missing the 'service' label" && exit 1)`)),
   );
+  return imageLabelCheck(command, config.absoluteImage, "service", config.service);
 }
 
 /**

@@ -144,10 +144,14 @@ export interface BerthResult {
   readonly output: string;
 }
 
-/** `berth <args>` in the project, in this process, with captured output. */
-export async function berth(project: Project, args: readonly string[], env: Record<string, string> = {}): Promise<BerthResult> {
-  const stdout = new MemoryStream();
-  const stderr = new MemoryStream();
+/** `berth <args>` in the project, in this process, with captured output (into `streams` when given). */
+export async function berth(
+  project: Project,
+  args: readonly string[],
+  env: Record<string, string> = {},
+  streams: { stdout: MemoryStream; stderr: MemoryStream } = { stdout: new MemoryStream(), stderr: new MemoryStream() },
+): Promise<BerthResult> {
+  const { stdout, stderr } = streams;
   const code = await runCli(args, {
     stdout: stdout as never,
     stderr,

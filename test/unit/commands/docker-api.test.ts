@@ -3,7 +3,12 @@ import {
   describeCall,
   endpointProbe,
   envFileLines,
+  imageLabel,
   inspectImage,
+  progressError,
+  pullImage,
+  pushImage,
+  registryAuth,
   listContainers,
   removeContainer,
   removeImage,
@@ -44,6 +49,33 @@ describe("Docker API calls for docker commands", () => {
     expect(succeeded(stopContainer("x"), 404)).toBe(false);
     expect(succeeded(renameContainer("x", "y"), 304)).toBe(false);
     expect(succeeded(removeImage("x"), 409)).toBe(false);
+  });
+});
+
+describe("pulls and pushes", () => {
+  it("pull and push a reference's repository and tag, with the registry's credentials as docker sends them", () => {
+    const auth = registryAuth("deployer", "pw", "registry.example:5000");
+    expect(describeCall(pullImage("registry.example:5000/team/app:v2", auth))).toBe("POST /images/create?fromImage=registry.example%3A5000%2Fteam%2Fapp&tag=v2");
+    expect(describeCall(pullImage("team/app", undefined))).toBe("POST /images/create?fromImage=team%2Fapp&tag=latest");
+    expect(describeCall(pushImage("registry.example:5000/team/app:v2", auth))).toBe("POST /images/registry.example:5000/team/app/push?tag=v2");
+    expect(pullImage("team/app:1", auth)).toMatchObject({ progress: true, registryAuth: auth });
+    expect(JSON.parse(Buffer.from(auth.value, "base64url").toString())).toEqual({ username: "deployer", password: "pw", serveraddress: "registry.example:5000" });
+    expect(String(auth)).not.toContain(auth.value); // redacted where it could be shown
+    expect(JSON.parse(Buffer.from(registryAuth("u", "p", undefined).value, "base64url").toString()).serveraddress).toBe("https://index.docker.io/v1/");
+  });
+
+  it("finds the error a progress stream ends with (Docker answers 200 and reports it in the stream)", () => {
+    const ok = '{"status":"Pulling from team/app","id":"v2"}\n{"status":"Downloaded newer image for team/app:v2"}\n';
+    expect(progressError(ok)).toBeUndefined();
+    expect(progressError(`${ok}{"errorDetail":{"message":"manifest unknown"},"error":"manifest unknown"}\n`)).toBe("manifest unknown");
+    expect(progressError('{"errorDetail":{"message":"no space left on device"}}\n')).toBe("no space left on device");
+    expect(progressError("not json")).toBeUndefined();
+  });
+
+  it("reads an image's label from its inspect", () => {
+    expect(imageLabel('{"Config":{"Labels":{"service":"app"}}}', "service")).toBe("app");
+    expect(imageLabel('{"Config":{"Labels":null}}', "service")).toBeUndefined();
+    expect(imageLabel("oops", "service")).toBeUndefined();
   });
 });
 

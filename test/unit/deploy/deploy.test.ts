@@ -323,6 +323,10 @@ describe("rollback", () => {
         return undefined;
       },
     });
-    await expect(rollback(run, "111")).rejects.toThrow(/The app version '111' is not available as a container .*Versions available: 997, 998/);
+    // Per host, the versions every role there can go back to (the worker has no 997), newest first.
+    await expect(rollback(run, "111")).rejects.toThrow(
+      "The app version '111' is not available as a container (missing for web on 10.0.0.1, web on 10.0.0.2, worker on 10.0.0.2), so nothing was changed. " +
+        "Versions available, newest first: on 10.0.0.1: 998, 997; on 10.0.0.2: 998 (see `berth app containers`)",
+    );
   });
 });

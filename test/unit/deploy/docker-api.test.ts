@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { cmd } from "../../../src/core/cmd.js";
 import { containerRename, containerStop } from "../../../src/commands/container.js";
+import { registryAuth } from "../../../src/commands/docker-api.js";
+import { imageLabelCheck, imagePull, type ImageLabelCheck } from "../../../src/commands/image-transfer.js";
 import { CommandFailedError } from "../../../src/transport/index.js";
 import { FakeDockerDaemon } from "./fake-docker-api.js";
 import { BASE_CONFIG, harness, type Harness, type HarnessOptions } from "./fake.js";
@@ -82,5 +84,51 @@ describe("run.batch with the host's Docker API open", () => {
     plain.run.services.dockerApi.openOn(HOST);
     await plain.run.batch(HOST, [rename]);
     expect(plain.servers.commandsOn(HOST)).toEqual(["docker rename a b"]);
+  });
+});
+
+describe("the pull by the host's Docker API", () => {
+  const image = "registry.example:5000/team/app:999";
+  const auth = registryAuth("deployer", "pw", "registry.example:5000");
+  const pull = { command: imagePull(image, auth), label: "pull" };
+  const check = (value: string): { command: ImageLabelCheck; label: string } => ({ command: imageLabelCheck(cmd("docker", "inspect", "..."), image, "service", value), label: "label check" });
+
+  it("pulls with the registry's credentials in the request, and checks the label by inspecting the image", async () => {
+    const { run, servers, daemon } = await withDaemon();
+    run.services.dockerApi.openOn(HOST);
+    const [pulled, checked] = await run.batch(HOST, [pull, check("app")]);
+    expect(daemon.requests).toEqual(["GET /_ping", "POST /images/create?fromImage=registry.example%3A5000%2Fteam%2Fapp&tag=999", `GET /images/${image}/json`]);
+    expect(daemon.registryAuths).toEqual([{ username: "deployer", password: "pw", serveraddress: "registry.example:5000" }]);
+    expect(servers.commandsOn(HOST).filter((command) => command.startsWith("docker"))).toEqual([]);
+    expect(pulled).toMatchObject({ code: 0 });
+    expect(checked).toMatchObject({ code: 0, stdout: "app\n" });
+  });
+
+  it("fails like `docker pull` when the stream reports an error, and on an image without the label", async () => {
+    const { run, daemon } = await withDaemon();
+    run.services.dockerApi.openOn(HOST);
+    daemon.transfers = "error";
+    const failed = await run.batch(HOST, [pull]).catch((caught: unknown) => caught);
+    expect(failed).toBeInstanceOf(CommandFailedError);
+    expect((failed as Error).message).toContain(`docker pull ${image} exit status: 1`);
+    expect((failed as Error).message).toContain("connection refused");
+
+    daemon.transfers = "ok";
+    await run.batch(HOST, [pull]);
+    const refused = await run.batch(HOST, [check("other")]).catch((caught: unknown) => caught);
+    expect((refused as Error).message).toContain(`Image ${image} is missing the 'service' label`);
+  });
+
+  it("fails a pull that reports no progress for BERTH_REGISTRY_STALL_TIMEOUT, where docker pull would wait forever", async () => {
+    const { run, daemon } = await withDaemon("\n\n", { env: { BERTH_REGISTRY_STALL_TIMEOUT: "0.3" } });
+    run.services.dockerApi.openOn(HOST);
+    daemon.transfers = "stall";
+    const started = performance.now();
+    const stalled = await run.batch(HOST, [pull]).catch((caught: unknown) => caught);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(stalled).toBeInstanceOf(CommandFailedError);
+    expect((stalled as CommandFailedError).host).toBe(HOST);
+    expect((stalled as Error).message).toContain(`docker pull ${image} exit status: 1`);
+    expect((stalled as Error).message).toContain("no progress for 0.3 s: the registry stopped answering");
   });
 });

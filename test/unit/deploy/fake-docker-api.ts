@@ -31,6 +31,10 @@ export class FakeDockerDaemon {
   readonly created: Array<Record<string, unknown>> = [];
   /** Answers for requests whose `METHOD path` matches, before the usual ones: [pattern, status, message]. */
   readonly refusals: Array<[RegExp, number, string]> = [];
+  /** The X-Registry-Auth headers received, decoded. */
+  readonly registryAuths: unknown[] = [];
+  /** How pulls and pushes go: "ok" (the image is pulled, labelled service=app), a stream "error", or "stall" (no answer ever). */
+  transfers: "ok" | "error" | "stall" = "ok";
   private readonly containers: Container[] = [];
   private readonly images: Image[] = [];
 
@@ -98,6 +102,9 @@ export class FakeDockerDaemon {
       });
       return;
     }
+    const auth = request.headers["x-registry-auth"];
+    if (typeof auth === "string") this.registryAuths.push(JSON.parse(Buffer.from(auth, "base64url").toString("utf8")));
+    if (request.method === "POST" && (path === "/images/create" || /^\/images\/.+\/push$/.test(path))) return this.transfer(url, path, response);
     if (request.method !== "GET") return send(request.method === "POST" && path.endsWith("/tag") ? 201 : 204);
     if (path === "/_ping") return send(200, "OK");
     if (path === "/containers/json") {
@@ -119,5 +126,18 @@ export class FakeDockerDaemon {
       return found ? send(200, { Id: found.Id, Config: { Labels: found.Labels }, RepoTags: found.RepoTags }) : send(404, { message: `No such image: ${image}` });
     }
     send(404, { message: "page not found" });
+  }
+
+  /** A pull or a push: Docker's JSON progress stream. */
+  private transfer(url: URL, path: string, response: http.ServerResponse): void {
+    response.writeHead(200, { "Content-Type": "application/json" });
+    response.write(`${JSON.stringify({ status: "Preparing", id: "1" })}\n`);
+    if (this.transfers === "stall") return; // nothing more, ever
+    if (this.transfers === "error") return void response.end(`${JSON.stringify({ errorDetail: { message: "connection refused" }, error: "connection refused" })}\n`);
+    if (path === "/images/create") {
+      const reference = `${url.searchParams.get("fromImage")}:${url.searchParams.get("tag")}`;
+      this.images.push({ Id: `sha256:pulled-${this.images.length}`, Labels: { service: "app" }, RepoTags: [reference] });
+    }
+    response.end(`${JSON.stringify({ status: "Done" })}\n`);
   }
 }

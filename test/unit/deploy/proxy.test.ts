@@ -138,4 +138,21 @@ describe("proxy boot", () => {
     const firstOfSecond = order.indexOf("10.0.0.2");
     expect(lastOfFirst).toBeLessThan(firstOfSecond);
   });
+
+  it("with --rolling, goes on to the next host only once the rebooted proxy answers", async () => {
+    let refusals = 2;
+    const { run, servers } = await harness(BASE_CONFIG, {
+      secrets: { REGISTRY_PASSWORD: "pw" },
+      command: ["proxy", "reboot"],
+      responder: (host, command) => {
+        if (host === "10.0.0.1" && command === "docker exec kamal-proxy kamal-proxy list" && refusals-- > 0) return { code: 1, stderr: "Error: no kamal-proxy is running" };
+        return undefined;
+      },
+    });
+    await rebootProxy(run, { rolling: true, confirmed: true });
+    const listed = servers.recorded.filter((entry) => entry.command === "docker exec kamal-proxy kamal-proxy list");
+    expect(listed.map((entry) => entry.host)).toEqual(["10.0.0.1", "10.0.0.1", "10.0.0.1", "10.0.0.2"]);
+    const answeredAt = servers.recorded.indexOf(listed[2]!);
+    expect(servers.recorded.findIndex((entry) => entry.host === "10.0.0.2")).toBeGreaterThan(answeredAt);
+  });
 });
