@@ -2,7 +2,7 @@
 // `kamal init` does: config/deploy.yml (never overwritten), .kamal/secrets (kept if present) and
 // the sample hooks (only when .kamal/hooks does not exist yet), hooks made executable.
 
-import { chmod, copyFile, mkdir, readFile, readdir, stat, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, readdir, stat } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { BerthError } from "../../util/errors.js";
 import { packageRoot } from "../../util/package-root.js";
@@ -18,22 +18,11 @@ const DEFAULT_TEMPLATE_DIR = join(packageRoot(), "templates", "init");
 
 const DEPLOY_FILE = join("config", "deploy.yml");
 
-/**
- * The `registry:` section `berth init` writes. Undefined keeps the template's (a hosted registry
- * with a token from .kamal/secrets); a registry-free mode replaces it here with its own block, one
- * place to change the default.
- */
-export const INIT_REGISTRY_SECTION: string | undefined = undefined;
-
-export interface ScaffoldOptions {
-  /** Replaces the template's top-level `registry:` section (with the comment lines above it). */
-  readonly registrySection?: string | undefined;
-}
 const SECRETS_FILE = join(".kamal", "secrets");
 const HOOKS_DIR = join(".kamal", "hooks");
 
 export async function init(context: CommandContext, options: InitOptions): Promise<void> {
-  const messages = await scaffold(context.cwd, DEFAULT_TEMPLATE_DIR, { registrySection: INIT_REGISTRY_SECTION });
+  const messages = await scaffold(context.cwd, DEFAULT_TEMPLATE_DIR);
   for (const message of messages) context.output.print(message);
   if (options.bundle) {
     context.output.print("Skipped --bundle: it adds Kamal to a Ruby Gemfile; Berth is installed with npm");
@@ -41,7 +30,7 @@ export async function init(context: CommandContext, options: InitOptions): Promi
 }
 
 /** Copies the templates into `projectDir`; returns what `kamal init` would print. */
-export async function scaffold(projectDir: string, templateDir: string, options: ScaffoldOptions = {}): Promise<string[]> {
+export async function scaffold(projectDir: string, templateDir: string): Promise<string[]> {
   const templates = await listFiles(templateDir);
   const messages: string[] = [];
 
@@ -51,9 +40,6 @@ export async function scaffold(projectDir: string, templateDir: string, options:
       messages.push("Config file already exists in config/deploy.yml (remove first to create a new one)");
     } else {
       await copyTemplate(templateDir, projectDir, DEPLOY_FILE);
-      if (options.registrySection !== undefined) {
-        await writeFile(deployFile, replaceTopLevelSection(await readFile(deployFile, "utf8"), "registry", options.registrySection));
-      }
       messages.push("Created configuration file in config/deploy.yml");
     }
   }
@@ -80,22 +66,6 @@ export async function scaffold(projectDir: string, templateDir: string, options:
     messages.push(`Created ${file.split(sep).join("/")}`);
   }
   return messages;
-}
-
-/**
- * `text` with the top-level `key:` section (its key, the indented lines under it, and the comment
- * lines right above it) replaced by `section`; unchanged when there is no such key.
- */
-export function replaceTopLevelSection(text: string, key: string, section: string): string {
-  const lines = text.split("\n");
-  const keyLine = lines.findIndex((line) => line.startsWith(`${key}:`));
-  if (keyLine === -1) return text;
-  let start = keyLine;
-  while (start > 0 && lines[start - 1]!.startsWith("#")) start -= 1;
-  let end = keyLine + 1;
-  while (end < lines.length && (lines[end] === "" || /^\s/.test(lines[end]!))) end += 1;
-  while (end > keyLine + 1 && lines[end - 1] === "") end -= 1; // the blank lines stay between sections
-  return [...lines.slice(0, start), ...section.replace(/\n$/, "").split("\n"), ...lines.slice(end)].join("\n");
 }
 
 async function copyTemplate(templateDir: string, projectDir: string, file: string): Promise<void> {

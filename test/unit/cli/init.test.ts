@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { replaceTopLevelSection, scaffold } from "../../../src/cli/actions/init.js";
+import { scaffold } from "../../../src/cli/actions/init.js";
 import { runCli } from "../../../src/cli/main.js";
 import { MemoryStream } from "../output/streams.js";
 
@@ -103,23 +103,11 @@ describe("berth init (with Berth's own templates)", () => {
     const second = await berth(project, "init");
     expect(second).toMatchObject({ code: 0, stdout: "Config file already exists in config/deploy.yml (remove first to create a new one)\n" });
   });
-});
 
-describe("berth init's registry section", () => {
-  it("can be replaced as a whole, comments above it included, leaving the other sections as they are", async () => {
-    write(templates, "config/deploy.yml", "service: my-app\n\n# Where images go.\nregistry:\n  username: me\n\n  password:\n    - TOKEN\n\n# Build.\nbuilder:\n  arch: amd64\n");
-    await scaffold(project, templates, { registrySection: "# Local.\nregistry:\n  server: localhost:5555\n" });
-    expect(readFileSync(join(project, "config/deploy.yml"), "utf8")).toBe(
-      "service: my-app\n\n# Local.\nregistry:\n  server: localhost:5555\n\n# Build.\nbuilder:\n  arch: amd64\n",
-    );
-  });
-
-  it("is one block of the shipped template, so another default replaces it cleanly", () => {
+  it("defaults to no registry at all (localhost:5555, as kamal init writes), with no credentials to fill in", () => {
     const template = readFileSync(join(import.meta.dirname, "../../../templates/init/config/deploy.yml"), "utf8");
-    const replaced = replaceTopLevelSection(template, "registry", "registry:\n  server: localhost:5555\n");
-    expect(replaced.match(/^registry:/gm)).toHaveLength(1);
-    expect(replaced).not.toContain("KAMAL_REGISTRY_PASSWORD");
-    expect(replaced).toContain("\nregistry:\n  server: localhost:5555\n\n# How the image is built.");
-    expect(replaced.slice(0, replaced.indexOf("registry:"))).toBe(template.slice(0, template.indexOf("# Where images are pushed")));
+    expect(template).toMatch(/^registry:\n(?: {2}#.*\n)* {2}server: localhost:5555\n/m);
+    expect(template).not.toMatch(/^ {2}username:/m);
+    expect(template).not.toMatch(/^ {2}password:/m);
   });
 });
