@@ -3,6 +3,7 @@
 // load balancer would; a request whose connection can't be opened goes to the next server (and
 // counts as "failed over"). It stops by itself after `maxRequests` or `maxDurationMs`.
 import http from "node:http";
+import https from "node:https";
 
 export interface Answer {
   readonly server: string;
@@ -24,6 +25,8 @@ export interface ServingLoopOptions {
   readonly path: string;
   /** Extra headers (e.g. Host, to route through a proxy host). */
   readonly headers?: Readonly<Record<string, string>>;
+  /** HTTPS on port 443, verified against this CA for this server name. */
+  readonly tls?: { readonly ca: string; readonly servername: string };
   readonly maxRequests: number;
   readonly maxDurationMs: number;
   readonly pauseMs?: number;
@@ -53,7 +56,7 @@ async function oneRequest(options: ServingLoopOptions, first: number): Promise<A
   const failedOver: string[] = [];
   for (let attempt = 0; ; attempt++) {
     const server = options.servers[(first + attempt) % options.servers.length]!;
-    const outcome = await get(server, options.path, options.headers ?? {});
+    const outcome = await get(server, options);
     const last = attempt === options.servers.length - 1;
     if (outcome.error !== undefined && !outcome.connected && !last) {
       failedOver.push(server);
@@ -70,15 +73,17 @@ interface Outcome {
   readonly error?: string;
 }
 
-function get(server: string, path: string, headers: Readonly<Record<string, string>>): Promise<Outcome> {
+function get(server: string, { path, headers = {}, tls }: ServingLoopOptions): Promise<Outcome> {
   return new Promise((resolve) => {
     let connected = false;
-    const request = http.get({ host: server, port: 80, path, agent: false, headers: { Connection: "close", ...headers }, timeout: 5000 }, (response) => {
+    const common = { host: server, path, agent: false, headers: { Connection: "close", ...headers }, timeout: 5000 } as const;
+    const onResponse = (response: http.IncomingMessage): void => {
       const chunks: Buffer[] = [];
       response.on("data", (chunk: Buffer) => chunks.push(chunk));
       response.on("end", () => resolve({ connected, status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8").trim() }));
       response.on("error", (error) => resolve({ connected, error: error.message }));
-    });
+    };
+    const request = tls === undefined ? http.get({ ...common, port: 80 }, onResponse) : https.get({ ...common, port: 443, ca: tls.ca, servername: tls.servername }, onResponse);
     request.on("socket", (socket) => socket.once("connect", () => (connected = true)));
     request.on("timeout", () => request.destroy(new Error("no answer in 5 s")));
     request.on("error", (error) => resolve({ connected, error: error.message }));
