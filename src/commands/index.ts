@@ -16,5 +16,6 @@ export * as proxy from "./proxy.js";
 export * as registry from "./registry.js";
 export * as server from "./server.js";
 export * as ssh from "./ssh.js";
+export * as upgrade from "./upgrade.js";
 export { Tags, iso8601 } from "./tags.js";
 export type { TagContext, TagDetails } from "./tags.js";

@@ -70,8 +70,9 @@ export async function remove(context: CommandContext, options: ConfirmedOptions)
   await removeAll(await Run.create(context), { confirmed: options.confirmed });
 }
 
-export async function upgrade(_context: CommandContext, _options: UpgradeOptions): Promise<void> {
-  notImplemented("upgrade");
+export async function upgrade(context: CommandContext, options: UpgradeOptions): Promise<void> {
+  const [{ Run }, { upgrade: run }, { versionConfigs }] = await Promise.all([import("../../deploy/run.js"), import("../../deploy/upgrade.js"), import("../../deploy/version-context.js")]);
+  await run(await Run.create(context), { rolling: options.rolling, confirmed: options.confirmed, configFor: versionConfigs(context) });
 }
 
 /** Berth's preflight: configuration, secrets, SSH, Docker, registry, ports, before any deploy. */
