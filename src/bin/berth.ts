@@ -10,11 +10,18 @@ if (args.length === 1 && (args[0] === "version" || args[0] === "--version")) {
 } else {
   const [{ CleanupRegistry, exitOnSignals }, { runCli }] = await Promise.all([import("../cli/cleanup.js"), import("../cli/main.js")]);
   const cleanup = new CleanupRegistry();
+  const interrupt = new AbortController();
   let stopLiveView: (() => void) | undefined;
-  // Ctrl-C: stop the live view, run cleanup (locks, SSH masters), exit 130.
-  exitOnSignals(cleanup, process, () => stopLiveView?.());
+  // Ctrl-C: stop a configuration load and the live view, run cleanup (locks, SSH masters), exit 130.
+  exitOnSignals(cleanup, process, (signal) => {
+    interrupt.abort(signal);
+    stopLiveView?.();
+  });
   process.exitCode = await runCli(args, undefined, {
     cleanup,
+    signal: interrupt.signal,
     onOutput: (output) => (stopLiveView = () => output.close()),
   });
+  // Interrupted: nothing left to wait for (the cleanup closed the connections).
+  if (cleanup.interruptedBy !== undefined) process.exit();
 }

@@ -82,6 +82,13 @@ export function findCommandWord(argv: readonly string[]): LeadingScan {
   return { commandIndex: -1 };
 }
 
+/** Whether the command line ends with a global option that needs a value (`berth -c`). */
+export function endsWithValueFlag(argv: readonly string[]): boolean {
+  const end = argv.indexOf("--");
+  const last = (end === -1 ? argv : argv.slice(0, end)).at(-1);
+  return last !== undefined && VALUE_FLAGS.has(last);
+}
+
 /** The last `-c`/`-d` given anywhere (before `--`), as Thor would read them for an alias. */
 export function scanConfigSelection(argv: readonly string[]): { configFile?: string; destination?: string } {
   const selection: { configFile?: string; destination?: string } = {};

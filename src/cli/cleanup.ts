@@ -1,11 +1,48 @@
 // Work that must happen however a command ends (success, error, Ctrl-C): releasing the deploy
 // lock, closing SSH master connections. Handlers run last-registered first, each at most once.
 
+import { InterruptedError } from "../util/errors.js";
+
 export type CleanupHandler = () => void | Promise<void>;
 
 export class CleanupRegistry {
   private readonly handlers: CleanupHandler[] = [];
   private running: Promise<unknown[]> | undefined;
+  private readonly interruption = new AbortController();
+  private windingDown = 0;
+
+  /** Aborted, with an InterruptedError naming the signal as reason, when a signal asks the command to stop. */
+  get interrupted(): AbortSignal {
+    return this.interruption.signal;
+  }
+
+  /** The signal that interrupted the command, if one did. */
+  get interruptedBy(): NodeJS.Signals | undefined {
+    const reason: unknown = this.interruption.signal.reason;
+    return reason instanceof InterruptedError ? (reason.signal as NodeJS.Signals) : undefined;
+  }
+
+  interrupt(signal: NodeJS.Signals): void {
+    this.interruption.abort(new InterruptedError(signal, `Interrupted by ${signal}`));
+  }
+
+  /**
+   * Declares that the running command stops by itself when interrupted (it watches `interrupted`,
+   * puts back what it changed and releases its lock): a signal then waits for it instead of
+   * running the cleanup at once (see exitOnSignals). Returns the undo.
+   */
+  windDownOnSignals(): () => void {
+    this.windingDown++;
+    let undone = false;
+    return () => {
+      if (!undone) this.windingDown--;
+      undone = true;
+    };
+  }
+
+  get windsDown(): boolean {
+    return this.windingDown > 0;
+  }
 
   /** Registers a handler; the returned function unregisters it (e.g. once the lock is released). */
   onExit(handler: CleanupHandler): () => void {
@@ -63,24 +100,40 @@ export interface SignalProcess {
   exit(code: number): never;
 }
 
+/** How long a command that winds down by itself gets before the cleanup runs anyway. */
+const WIND_DOWN_GRACE_MS = 60_000;
+
 /**
- * Ctrl-C (and SIGTERM) run the cleanup handlers, then exit with 128 + signal number (130 for
- * SIGINT). A second signal while cleaning up exits at once.
+ * Ctrl-C (and SIGTERM) interrupt the command. One that winds down by itself (a deploy) stops at
+ * its next step and puts back what it changed, then returns, and the CLI cleans up and exits;
+ * otherwise the cleanup handlers run now, then the process exits with 128 + signal number (130
+ * for SIGINT). A second signal runs the cleanup at once (or, while it runs, exits at once).
  */
 export function exitOnSignals(
   registry: CleanupRegistry,
   proc: SignalProcess = process,
   onSignal: (signal: NodeJS.Signals) => void = () => {},
+  graceMs = WIND_DOWN_GRACE_MS,
 ): () => void {
   const codes: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
-  let exiting = false;
+  let cleaning = false;
+  const cleanUpAndExit = (signal: NodeJS.Signals, code: number): void => {
+    if (cleaning) proc.exit(code);
+    cleaning = true;
+    onSignal(signal);
+    void registry.run().finally(() => proc.exit(code));
+  };
   const listeners = (Object.keys(codes) as NodeJS.Signals[]).map((signal) => {
     const code = codes[signal]!;
     const listener = (): void => {
-      if (exiting) proc.exit(code);
-      exiting = true;
-      onSignal(signal);
-      void registry.run().finally(() => proc.exit(code));
+      if (!registry.interrupted.aborted) {
+        registry.interrupt(signal);
+        if (registry.windsDown) {
+          setTimeout(() => cleanUpAndExit(signal, code), graceMs).unref();
+          return;
+        }
+      }
+      cleanUpAndExit(signal, code);
     };
     proc.on(signal, listener);
     return [signal, listener] as const;

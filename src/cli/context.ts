@@ -17,8 +17,17 @@ export interface CommandContext {
   readonly command: string;
   /** The subcommand under a group (`boot` in `berth app boot`), else undefined. */
   readonly subcommand: string | undefined;
+  /** Aborted by Ctrl-C and SIGTERM (set by the executable; absent in tests). */
+  readonly signal?: AbortSignal;
   /** Registers cleanup that runs however the command ends (including Ctrl-C). */
   onExit(handler: () => void | Promise<void>): () => void;
+  /** Aborted (reason: an InterruptedError naming the signal) when Ctrl-C or SIGTERM asks the command to stop. */
+  readonly interrupted: AbortSignal;
+  /**
+   * Declares that the command stops by itself when interrupted (see CleanupRegistry); returns
+   * the undo.
+   */
+  windDownOnSignals(): () => void;
   /** The configuration for -c/-d/--version, loaded on first call. */
   config(): Promise<Configuration>;
   /**
@@ -37,6 +46,7 @@ export interface ContextInputs {
   readonly cleanup: CleanupRegistry;
   /** Loads the configuration for these options (cached by the caller). */
   readonly loadConfiguration: (globals: GlobalOptions) => Promise<Configuration>;
+  readonly signal?: AbortSignal;
 }
 
 export function createContext(inputs: ContextInputs): CommandContext {
@@ -45,6 +55,7 @@ export function createContext(inputs: ContextInputs): CommandContext {
   const secrets = once(async () => {
     const lookup = (await config()).secrets;
     if (lookup === undefined) throw new BerthError("The configuration provides no secrets", "Berth::Error");
+    await lookup.preload?.(inputs.signal);
     output.registerSecrets(Object.values(lookup.all()));
     return lookup;
   });
@@ -55,7 +66,10 @@ export function createContext(inputs: ContextInputs): CommandContext {
     env,
     command: inputs.commandPath[0] ?? "",
     subcommand: inputs.commandPath[1],
+    ...(inputs.signal ? { signal: inputs.signal } : {}),
     onExit: (handler) => inputs.cleanup.onExit(handler),
+    interrupted: inputs.cleanup.interrupted,
+    windDownOnSignals: () => inputs.cleanup.windDownOnSignals(),
     config,
     secrets,
   };

@@ -4,13 +4,14 @@
 // in-process.
 
 import { existsSync } from "node:fs";
+import { constants } from "node:os";
 import { resolve } from "node:path";
 import { CommanderError, type Command } from "commander";
 import { colorEnabled } from "../output/colors.js";
 import { Output, createOutput, type OutputFormat, type OutputStream } from "../output/index.js";
 import { BerthError } from "../util/errors.js";
 import { BERTH_VERSION } from "../version.js";
-import { expandHashOptions, findCommandWord, normalizeUnderscoreOptions, scanConfigSelection } from "./argv.js";
+import { endsWithValueFlag, expandHashOptions, findCommandWord, normalizeUnderscoreOptions, scanConfigSelection } from "./argv.js";
 import { CleanupRegistry } from "./cleanup.js";
 import { createContext } from "./context.js";
 import type { ActionLoader } from "./define.js";
@@ -32,6 +33,8 @@ export interface RunCliOptions {
   readonly loadConfiguration?: (globals: GlobalOptions) => Promise<Configuration>;
   /** Called once the output exists, so the bin can stop a live view on Ctrl-C. */
   readonly onOutput?: (output: Output) => void;
+  /** Aborted by the bin's signal handlers: stops a configuration load at once. */
+  readonly signal?: AbortSignal;
 }
 
 const MAX_ALIAS_DEPTH = 5;
@@ -59,7 +62,13 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO(), o
   const load =
     options.loadConfiguration ??
     ((globals: GlobalOptions) =>
-      loadConfiguration({ ...pick(globals, "configFile", "destination", "version"), cwd: io.cwd, env: io.env, onSecrets }));
+      loadConfiguration({
+        ...pick(globals, "configFile", "destination", "version"),
+        cwd: io.cwd,
+        env: io.env,
+        onSecrets,
+        ...(options.signal ? { signal: options.signal } : {}),
+      }));
   const cachedLoad = (globals: GlobalOptions): Promise<Configuration> => {
     const key = JSON.stringify([globals.configFile, globals.destination, globals.version]);
     let configuration = configurations.get(key);
@@ -91,6 +100,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO(), o
       commandPath: commandPath(command),
       cleanup,
       loadConfiguration: cachedLoad,
+      ...(options.signal ? { signal: options.signal } : {}),
     });
     const action = await loadAction();
     await action(context, ...args, ownOptions(command));
@@ -111,7 +121,8 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO(), o
     const known = new Set(program.commands.flatMap((command) => [command.name(), ...command.aliases()]));
     const expanded = await expandAliases([...argv], known, io.cwd, cachedLoad);
     const args = expandHashOptions(normalizeUnderscoreOptions(expanded, longOptionNames(program)), HASH_OPTION_FLAGS);
-    const listed = commandToList(program, args);
+    // `berth -c` is a missing value (commander says so), not a request for the command list.
+    const listed = endsWithValueFlag(args) ? undefined : commandToList(program, args);
     if (listed !== undefined) {
       // Like Thor: a bare `berth` (or `berth app`) lists the commands and succeeds.
       listed.outputHelp();
@@ -134,6 +145,9 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO(), o
     }
     for (const cleanupFailure of cleanupFailures) reporter.reportError(cleanupFailure, { verbose });
     if (cleanupFailures.length > 0) exitCode = exitCode || 1;
+    // A command that wound down after Ctrl-C/SIGTERM exits as the signal's default action would.
+    const signal = cleanup.interruptedBy;
+    if (signal !== undefined && exitCode !== 0) exitCode = 128 + (constants.signals[signal] ?? 0);
     output?.close();
   }
   return exitCode;

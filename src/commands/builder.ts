@@ -41,6 +41,8 @@ export interface BuildPlanOptions {
   readonly localArch: string;
   readonly noCache?: boolean;
   readonly tagAsDirty?: boolean;
+  /** The commit a build from the git clone is made of: the classic build records it in a label. */
+  readonly revision?: string;
 }
 
 /**
@@ -55,7 +57,8 @@ export function buildCommands(config: Configuration, kind: BuilderKind, options:
   if (kind !== "local") {
     throw new BerthError(`builder: a ${kind} builder needs the docker buildx plugin, which is not installed locally (docker buildx version failed)`);
   }
-  return [classic.build(config, { noCache, tagAsDirty }), ...classic.pushTags(config, { tagAsDirty })];
+  const revision = options.revision === undefined ? {} : { revision: options.revision };
+  return [classic.build(config, { noCache, tagAsDirty, ...revision }), ...classic.pushTags(config, { tagAsDirty })];
 }
 
 /**

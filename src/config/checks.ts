@@ -42,8 +42,11 @@ export function checkSections(raw: Readonly<Record<string, unknown>>, options: {
   if (raw.require_destination === true && options.destination === undefined) {
     add(["require_destination"], "You must specify a destination");
   }
-  // Kamal matches the raw value: a number or a boolean (`service: 123`) is not a name.
-  if (present(raw.service) && (typeof raw.service !== "string" || !/^[a-z0-9_-]+$/i.test(raw.service))) {
+  // Kamal matches the raw value: a number or a boolean (`service: 123`) is not a name. A list or
+  // a map is the schema's "should be a string" alone.
+  const service = raw.service;
+  const scalar = typeof service === "string" || typeof service === "number" || typeof service === "boolean";
+  if (present(service) && scalar && (typeof service !== "string" || !/^[a-z0-9_-]+$/i.test(service))) {
     add(["service"], "Service name can only include alphanumeric characters, hyphens, and underscores");
   }
   if (typeof raw.retain_containers === "number" && raw.retain_containers < 1) {

@@ -4,6 +4,7 @@
 // String and Array methods (see erb/). Ruby outside that subset is refused with the file, line
 // and construct, rather than rendered as something Kamal wouldn't render.
 import { execFileSync } from "node:child_process";
+import type { CommandOutcome } from "../util/local-commands.js";
 import { ConfigError } from "./errors.js";
 import { ErbFailure, rubyError } from "./erb/failure.js";
 import { Interpreter } from "./erb/interpreter.js";
@@ -24,6 +25,8 @@ export interface ErbOptions {
    * since its output is discarded anyway.
    */
   readonly yaml?: boolean;
+  /** Runs `%x()` and backtick commands instead of a shell here (bounded, refused or asynchronous: load.ts). */
+  readonly runCommand?: (command: string) => CommandOutcome;
 }
 
 const SUBSET_HINT = "Berth's ERB evaluates a subset of Ruby: see `berth docs configuration`";
@@ -58,6 +61,11 @@ function erbError(file: string, lines: LineIndex, offset: number, message: strin
 }
 
 function runCommand(command: string, at: number, options: ErbOptions): string {
+  if (options.runCommand) {
+    const outcome = options.runCommand(command);
+    if ("failure" in outcome) throw rubyError(`command \`${command}\` ${outcome.failure}`, at);
+    return outcome.stdout;
+  }
   try {
     return execFileSync("/bin/sh", ["-c", command], {
       ...(options.cwd === undefined ? {} : { cwd: options.cwd }),

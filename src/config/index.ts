@@ -1,7 +1,7 @@
 // The configuration layer's public API: load deploy.yml (+ destination file) into a
 // validated, resolved Configuration with Kamal 2's semantics.
-export { loadConfig, loadConfigFromSources, destinationConfigFile } from "./load.js";
-export type { LoadConfigOptions, LoadFromSourcesOptions, ConfigSource } from "./load.js";
+export { loadConfig, loadConfigAsync, loadConfigFromSources, destinationConfigFile } from "./load.js";
+export type { LoadConfigOptions, LoadFromSourcesOptions, ConfigSource, ErbCommand } from "./load.js";
 export { ConfigError, formatIssue } from "./errors.js";
 export type { ConfigIssue } from "./errors.js";
 export { renderErb } from "./erb.js";

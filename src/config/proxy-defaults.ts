@@ -29,7 +29,7 @@ export const DEFAULT_LOG_REQUEST_HEADERS: readonly string[] = ["Cache-Control", 
 /** The image name next to the app's image: `<registry>/<image namespace>/berth-proxy`. */
 export const BERTH_PROXY_IMAGE_NAME = "berth-proxy";
 /** The Berth proxy's own version (proxy/package.json); a test keeps the two equal. */
-export const BERTH_PROXY_VERSION = "0.1.1";
+export const BERTH_PROXY_VERSION = "0.1.2";
 /**
  * Its tag: the kamal-proxy contract it implements, then its own version, all numeric, so the tag
  * compares as at least v0.9.2 in Kamal's version check (letters would make it a pre-release).

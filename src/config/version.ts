@@ -19,6 +19,18 @@ function git(cwd: string, args: readonly string[]): string {
   return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
 }
 
+// Docker's tag grammar: the version names the image tag and the containers.
+const DOCKER_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+/** Refuses a version Docker could never tag an image with (`source` names where it came from). */
+export function checkVersion(version: string, source: string): void {
+  if (DOCKER_TAG.test(version)) return;
+  throw new BerthError(
+    `${source} ${JSON.stringify(version)} can't be a version: Docker tags are 1 to 128 letters, digits, "_", "." and "-", not starting with "." or "-"`,
+    "Berth::ConfigurationError",
+  );
+}
+
 export function resolveVersion(options: ResolveVersionOptions): string {
   if (options.explicit !== undefined && options.explicit !== "") return options.explicit;
   const fromEnv = (options.env ?? process.env).VERSION;

@@ -3,10 +3,11 @@
 // from the package's YAML 1.1 schema: `y`/`n` stay strings, `:sym` is a Ruby symbol, keys may
 // repeat with the last one winning) and merge keys follow Psych's order. While converting we
 // record where every value sits, so validation errors can name a line and column.
-import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument } from "yaml";
-import type { Document, Node, Pair, Scalar, YAMLMap } from "yaml";
+import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments } from "yaml";
+import type { Alias, Document, Node, Pair, Scalar, YAMLMap } from "yaml";
 import { ConfigError } from "./errors.js";
 import { yamlSyntaxIssue } from "./yaml-errors.js";
+import { LIMITS } from "./limits.js";
 
 export type YamlValue = null | string | number | boolean | YamlValue[] | { [key: string]: YamlValue };
 export type Path = readonly (string | number)[];
@@ -69,15 +70,44 @@ const PARSE_OPTIONS = {
 /** Parses one YAML document the way Psych would, with positions. */
 export function parseYaml(text: string, file: string): ParsedYaml {
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { ...PARSE_OPTIONS, lineCounter });
-  if (document.errors.length > 0) throw new ConfigError([yamlSyntaxIssue(text, document.errors, lineCounter, file)]);
+  // Psych's load returns the first document of a stream and never reads past it.
+  const document = parseAllDocuments(text, { ...PARSE_OPTIONS, lineCounter })[0];
+  if (document === undefined) return { value: null, sourceMap: new SourceMap(file) };
+  // Psych refuses `%YAML 2.0` ("incompatible YAML document"); the parser only warns.
+  const version = document.warnings.find((warning) => warning.message.startsWith("Unsupported YAML version"));
+  if (version !== undefined) {
+    const position = version.linePos?.[0] ?? lineCounter.linePos(version.pos[0]);
+    throw new ConfigError([{ path: "", message: "YAML: a %YAML directive for a version other than 1.x", file, line: position.line, column: position.col }]);
+  }
+  if (document.errors.length > 0) {
+    // The parser recurses: a stack overflow is nesting deeper than any limit would allow.
+    const overflow = document.errors.find((error) => error.message.startsWith("Maximum call stack size exceeded"));
+    if (overflow !== undefined) {
+      const position = overflow.linePos?.[0] ?? lineCounter.linePos(overflow.pos[0]);
+      throw new ConfigError([{ path: "", message: tooDeepMessage(), file, line: position?.line ?? 0, column: position?.col ?? 0 }]);
+    }
+    throw new ConfigError([yamlSyntaxIssue(text, document.errors, lineCounter, file)]);
+  }
   const sourceMap = new SourceMap(file);
   const converter = new Converter(document, lineCounter, sourceMap);
   const value = document.contents === null ? null : converter.convert(document.contents, []);
   return { value, sourceMap };
 }
 
+function tooDeepMessage(): string {
+  return `YAML: maps and lists nested more than ${LIMITS.yamlDepth} levels deep`;
+}
+
 class Converter {
+  /** Values produced so far, aliases expanded: the budget against alias bombs. */
+  private values = 0;
+  /** The outermost alias being expanded, named when the budget runs out. */
+  private expanding: string | undefined;
+  /** Aliased values being expanded: one met again inside itself would never end. */
+  private readonly inside = new Set<Node>();
+  /** Each alias's target: the parser finds one by walking the whole document. */
+  private readonly targets = new Map<Alias, Node>();
+
   constructor(
     private readonly document: Document,
     private readonly lines: LineCounter,
@@ -91,8 +121,35 @@ class Converter {
     return { line, column: col };
   }
 
+  private fail(node: Node, message: string): ConfigError {
+    const { line, column } = this.position(node);
+    return new ConfigError([{ path: "", message, file: this.sourceMap.file, line, column }]);
+  }
+
+  private resolveAlias(alias: Alias): Node {
+    const known = this.targets.get(alias);
+    if (known !== undefined) return known;
+    const target = alias.resolve(this.document) as Node | undefined;
+    if (target === undefined) throw this.fail(alias, `YAML: unknown alias *${alias.source}`);
+    this.targets.set(alias, target);
+    return target;
+  }
+
+  /** Counts one value against the limits (Psych shares aliased values; here they are copies). */
+  private count(node: Node, path: Path): void {
+    if (path.length > LIMITS.yamlDepth) throw this.fail(node, tooDeepMessage());
+    if (++this.values <= LIMITS.yamlValues) return;
+    throw this.fail(
+      node,
+      this.expanding === undefined
+        ? `YAML: more than ${LIMITS.yamlValues} values in one document`
+        : `YAML: alias *${this.expanding} expands the document to more than ${LIMITS.yamlValues} values (aliases nested in aliases, an "alias bomb"?)`,
+    );
+  }
+
   convert(node: Node, path: Path, keyNode?: Node | null): YamlValue {
-    const target = isAlias(node) ? (node.resolve(this.document) as Node | undefined) : node;
+    this.count(node, path);
+    const target = isAlias(node) ? this.resolveAlias(node) : node;
     const location: NodeLocation = {
       file: this.sourceMap.file,
       value: this.position(node),
@@ -105,8 +162,17 @@ class Converter {
 
   private valueOf(node: Node, path: Path): YamlValue {
     if (isAlias(node)) {
-      const target = node.resolve(this.document);
-      return target ? this.valueOf(target as Node, path) : null;
+      const target = this.resolveAlias(node);
+      if (this.inside.has(target)) throw this.fail(node, `YAML: alias *${node.source} refers to a value that contains it`);
+      const outermost = this.expanding === undefined;
+      if (outermost) this.expanding = node.source;
+      this.inside.add(target);
+      try {
+        return this.valueOf(target, path);
+      } finally {
+        this.inside.delete(target);
+        if (outermost) this.expanding = undefined;
+      }
     }
     if (isScalar(node)) return scalarValue(node);
     if (isSeq(node)) {
@@ -144,20 +210,25 @@ class Converter {
 
   /** Psych's `<<`: merged entries overwrite keys already set; later keys overwrite them. */
   private merge(target: Record<string, YamlValue>, source: Node | null, path: Path): void {
-    const resolved = source !== null && isAlias(source) ? (source.resolve(this.document) as Node | undefined) : source;
+    const resolved = source !== null && isAlias(source) ? this.resolveAlias(source) : source;
     if (resolved && isMap(resolved)) {
       this.assignFrom(target, resolved, path);
     } else if (resolved && isSeq(resolved)) {
       // Earlier maps in the list win, so apply them last.
-      const maps = resolved.items.map((item) =>
-        isAlias(item) ? (item.resolve(this.document) as Node | undefined) : (item as Node | undefined),
-      );
+      const maps = resolved.items.map((item) => (isAlias(item) ? this.resolveAlias(item) : (item as Node | undefined)));
       for (const map of [...maps].reverse()) if (map && isMap(map)) this.assignFrom(target, map, path);
     }
   }
 
   private assignFrom(target: Record<string, YamlValue>, map: YAMLMap, path: Path): void {
-    const merged = this.mapValue(map, path);
+    if (this.inside.has(map)) throw this.fail(map, "YAML: merge key << refers to a map that contains it");
+    this.inside.add(map);
+    let merged: YamlValue;
+    try {
+      merged = this.mapValue(map, path);
+    } finally {
+      this.inside.delete(map);
+    }
     if (merged === null || typeof merged !== "object" || Array.isArray(merged)) return;
     for (const [key, value] of Object.entries(merged)) setKey(target, key, value);
   }
@@ -177,7 +248,18 @@ function keyString(key: Node | null, document: Document): string {
   if (key === null) return "";
   const node = isAlias(key) ? (key.resolve(document) as Node | undefined) : key;
   if (node && isScalar(node)) return rubyToS(scalarValue(node));
-  return node ? String(node.toJSON()) : "";
+  return node ? complexKey(node, document) : "";
+}
+
+/** A list or map used as a key, as short JSON (no setting has one; messages name it). */
+function complexKey(node: Node, document: Document): string {
+  let text: string;
+  try {
+    text = JSON.stringify(node.toJS(document, { maxAliasCount: 10 })) ?? "";
+  } catch {
+    text = isMap(node) ? "{…}" : "[…]";
+  }
+  return text.length > 60 ? `${text.slice(0, 59)}…` : text;
 }
 
 /** Ruby's `to_s` of a scalar: `nil` is empty, floats keep their decimal point. */

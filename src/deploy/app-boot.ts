@@ -18,6 +18,7 @@ import { app as appCommands, auditor, cmd, combine, dockerApi, envFile, type Cmd
 import type { BatchStep } from "../commands/batch.js";
 import { errorPagesVersionDirectory } from "../commands/app/error-pages.js";
 import type { Role } from "../config/index.js";
+import { SshConnectionError } from "../transport/index.js";
 import { uploadCommand } from "../transport/upload-command.js";
 import { BerthError } from "../util/errors.js";
 import { Barrier, HealthcheckError, waitUntilHealthy } from "./health.js";
@@ -25,6 +26,7 @@ import { dockerApiOf, hostStateLines } from "./docker-api.js";
 import { hostStateCommand, parseHostState, type HostState, type RoleState } from "./host-state.js";
 import { runProxyCommand } from "./proxy-control.js";
 import { runHook } from "./hooks.js";
+import type { StartedContainer } from "./put-back.js";
 import type { Run } from "./run.js";
 
 export class BootError extends BerthError {
@@ -53,6 +55,8 @@ export interface BootOptions {
   readonly deferStopOld?: boolean;
   /** Called once per host, as soon as the first new container there has started. */
   readonly onStarted?: (host: string) => void;
+  /** Filled as new containers start, for the caller to put things back if the deploy fails (put-back.ts). */
+  readonly started?: StartedContainer[];
 }
 
 /** host → steps still to run there (see BootOptions.deferStopOld). */
@@ -103,7 +107,7 @@ export async function bootApp(run: Run, options: BootOptions = {}): Promise<Defe
   const primary = run.selection.primaryRole;
   const barrier = primary !== undefined && run.selection.roles.length > 1 && primary.primary ? new Barrier() : undefined;
   const deferred: DeferredSteps = new Map();
-  const settings = { barrier, stopStale: options.stopStale ?? false, deferred: options.deferStopOld ? deferred : undefined, onStarted: options.onStarted };
+  const settings = { barrier, stopStale: options.stopStale ?? false, deferred: options.deferStopOld ? deferred : undefined, onStarted: options.onStarted, started: options.started };
   for (const [index, group] of bootGroups(run, hosts).entries()) {
     await runHook(run, "pre-app-boot", { hosts: group });
     await run.on(group, (host) => bootHost(run, host, version, states.get(host), settings));
@@ -180,6 +184,7 @@ interface HostBootSettings {
   /** Where to leave the old containers' stop steps instead of running them. */
   readonly deferred: DeferredSteps | undefined;
   readonly onStarted: ((host: string) => void) | undefined;
+  readonly started: StartedContainer[] | undefined;
 }
 
 async function bootHost(run: Run, host: string, version: string, states: Map<string, RoleState> | undefined, settings: HostBootSettings): Promise<void> {
@@ -200,16 +205,10 @@ async function bootRole(run: Run, host: string, role: Role, version: string, sta
   const known = state ?? { clash: false, current: undefined, running: [] };
   const steps: BatchStep[] = [];
 
-  if (settings.stopStale) {
-    for (const stale of appCommands.staleVersions(known.running, known.current)) {
-      run.output.putsByHost(host, `Stopping stale container for role ${role.name} with version ${stale}`);
-      steps.push({ command: appCommands.stop(config, role, { version: stale }), allowFailure: true, label: "stop stale" });
-    }
-  }
-
   let oldVersion = known.current;
+  let renamed: string | undefined;
   if (known.clash) {
-    const renamed = appCommands.replacedVersion(version, randomBytes(8).toString("hex"));
+    renamed = appCommands.replacedVersion(version, randomBytes(8).toString("hex"));
     run.output.info(`Renaming container ${version} to ${renamed} as already deployed on ${host}`);
     // The rename first: where it goes by the Docker API, the shell steps then make one round trip.
     steps.unshift({
@@ -221,6 +220,11 @@ async function bootRole(run: Run, host: string, role: Role, version: string, sta
     if (oldVersion === version) oldVersion = renamed;
   }
   if (oldVersion === version) oldVersion = undefined;
+  // Stale containers (e.g. left by an interrupted deploy; one of them may be the clashing container,
+  // renamed above) are stopped with the old one, once the new one serves: the proxy may still send
+  // them traffic until then. (Kamal stops them first, by their names before the rename.)
+  const stale = settings.stopStale ? appCommands.staleVersions(known.running, known.current).map((name) => (name === version && renamed !== undefined ? renamed : name)) : [];
+  for (const name of stale) run.output.putsByHost(host, `Stopping stale container for role ${role.name} with version ${name}`);
 
   const primaryRole = run.selection.primaryRole;
   const gatekeeper = settings.barrier !== undefined && role === primaryRole;
@@ -230,39 +234,61 @@ async function bootRole(run: Run, host: string, role: Role, version: string, sta
     try {
       await settings.barrier!.wait();
     } catch {
+      run.throwIfInterrupted();
       run.output.info(`First ${primaryRole?.name} container is unhealthy, not booting ${role.name} on ${host}`);
       throw new BootError(`First ${primaryRole?.name} container is unhealthy, not booting ${role.name} on ${host}`);
     }
     run.output.info(`First ${primaryRole?.name} container is healthy on ${host}, booting ${role.name} on ${host}...`);
   }
 
-  const stopOldNow = oldVersion === undefined ? [] : stopOldSteps(run, role, oldVersion);
+  const stopOldNow = [...stale.map((name) => stopStep(role, name, "stop stale")), ...(oldVersion === undefined ? [] : stopOldSteps(run, role, oldVersion))];
   const stopOld = settings.deferred === undefined ? stopOldNow : [];
+  // A signal stops the boot before anything of this role starts, and before the switch.
+  run.throwIfInterrupted();
+  let started: StartedContainer | undefined;
   try {
     steps.push(...startSteps(run, host, role, version, tags));
     const results = await run.batch(host, steps);
     const containerId = results.at(-1)?.stdout.trim() ?? "";
     if (containerId === "") throw new BootError(`Failed to get endpoint for ${role.name} on ${host}, did the container boot?`);
+    started = { host, role, version, oldVersion, serving: false, stopped: false };
+    settings.started?.push(started);
     settings.onStarted?.(host);
+    run.throwIfInterrupted();
     if (role.runningProxy) {
       // The old container is stopped only once the proxy has switched to the new one.
       await runProxyCommand(run, host, appCommands.proxy.deploy(config, role, containerId.slice(0, 12)));
+      started.serving = true;
       if (stopOld.length > 0) await run.batch(host, stopOld);
     } else {
-      await waitUntilHealthy(() => run.capture(host, appCommands.status(config, role, version), { allowFailure: true, level: "debug" }), {
+      const status = (): Promise<string> => {
+        run.throwIfInterrupted();
+        return run.capture(host, appCommands.status(config, role, version), { allowFailure: true, level: "debug" });
+      };
+      await waitUntilHealthy(status, {
         timeoutSeconds: config.deployTimeout,
         readinessDelaySeconds: config.readinessDelay,
         onRetry: (status, delay, attempt) => run.output.info(`container not ready (${status}) on ${host}, retrying in ${delay}s (attempt ${attempt})...`),
       });
+      started.serving = true;
       run.output.info(`Container ${role.containerName(version)} is healthy on ${host}`);
       if (stopOld.length > 0) await run.batch(host, stopOld);
     }
   } catch (error) {
-    run.output.error(`Failed to boot ${role.name} on ${host}`);
+    // Serving already (only the old container's stop failed): it stays.
+    if (started?.serving) throw error;
+    const lost = error instanceof SshConnectionError ? error : await run.connectionLost(host);
+    const interrupted = lost === undefined && run.interrupted.aborted;
+    if (lost !== undefined) run.output.error(`Lost the connection to ${host} while booting ${role.name} there`);
+    else if (interrupted) run.output.info(`Interrupted: stopping ${role.containerName(version)} on ${host} before it serves`);
+    else run.output.error(`Failed to boot ${role.name} on ${host}`);
     if (gatekeeper && settings.barrier!.close()) {
       run.output.info(`First ${role.name} container is unhealthy on ${host}, not booting any other roles`);
     }
-    await reportAndStop(run, host, role, version);
+    if (lost !== undefined) throw lost;
+    if (interrupted) await run.batch(host, [{ command: appCommands.stop(config, role, { version }), allowFailure: true, label: "stop new version" }]).catch(() => undefined);
+    else await reportAndStop(run, host, role, version);
+    if (started !== undefined) started.stopped = true;
     throw error instanceof HealthcheckError ? new BootError(`${role.containerName(version)} on ${host}: ${error.message}`) : error;
   }
   if (gatekeeper) settings.barrier!.open();
@@ -288,16 +314,16 @@ function startSteps(run: Run, host: string, role: Role, version: string, tags: A
   ];
 }
 
+/** `docker stop` by name: the container is known (Kamal looks its id up first: one docker call more). */
+function stopStep(role: Role, version: string, label: string): BatchStep {
+  const name = role.containerName(version);
+  return { command: cmd("docker", "stop", appCommands.stopArgs(role), name), allowFailure: true, label, api: [dockerApi.stopContainer(name, role.stopTimeout)] };
+}
+
 function stopOldSteps(run: Run, role: Role, oldVersion: string): BatchStep[] {
   const config = run.config;
   return [
-    // By name: the container is known (Kamal looks its id up first: one docker call more).
-    {
-      command: cmd("docker", "stop", appCommands.stopArgs(role), role.containerName(oldVersion)),
-      allowFailure: true,
-      label: "stop old version",
-      api: [dockerApi.stopContainer(role.containerName(oldVersion), role.stopTimeout)],
-    },
+    stopStep(role, oldVersion, "stop old version"),
     ...(role.assets ? [{ command: appCommands.cleanUpAssets(config, role), allowFailure: true, label: "clean up assets" }] : []),
     ...(config.errorPagesPath !== undefined ? [{ command: appCommands.cleanUpErrorPages(config), allowFailure: true, label: "clean up error pages" }] : []),
   ];

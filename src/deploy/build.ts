@@ -14,6 +14,7 @@ import type { ImageIdentity } from "../commands/builder/hosts.js";
 import type { CloneContext } from "../commands/builder/clone.js";
 import { BerthError } from "../util/errors.js";
 import { settleAll } from "../util/settle.js";
+import { lockClone } from "./clone-lock.js";
 import { runHook } from "./hooks.js";
 import { loginLocally, remoteLoginCommand } from "./login.js";
 import type { Run } from "./run.js";
@@ -97,9 +98,9 @@ async function gitState(run: Run): Promise<GitState | undefined> {
 }
 
 /** Where the build runs: the refreshed clone of HEAD, or the project directory. */
-export async function prepareBuildDirectory(run: Run): Promise<string> {
+export async function prepareBuildDirectory(run: Run, known?: { git: GitState | undefined }): Promise<string> {
   const builder = run.config.builder;
-  const git = await gitState(run);
+  const git = known === undefined ? await gitState(run) : known.git;
   if (!builder.usesGitClone) {
     if (git !== undefined && git.uncommitted !== "") run.say(`Building with uncommitted changes:\n ${git.uncommitted}`, "yellow");
     return run.cwd;
@@ -210,36 +211,50 @@ export async function shipBuild(run: Run, options: PushOptions = {}): Promise<Sh
   await run.beforeFirstConnection();
   const config = run.config;
   const noCache = options.noCache ?? false;
-  // Nothing orders Docker's probe, the login and the check for an earlier build: run them at once.
-  const [buildx, , built] = await settleAll(hasBuildx(run), loginLocally(run), localImage(run, noCache));
+  // Nothing orders Docker's probe, the login, git and the check for an earlier build: run them at once.
+  const [buildx, , built, git] = await settleAll(hasBuildx(run), loginLocally(run), localImage(run, noCache), gitState(run));
   const kind = await builderKind(run);
-  options.stop?.throwIfAborted();
+  // Stopped (the build and pushes killed, with whatever they started) when the deploy's lock is
+  // refused or a host fails, and at Ctrl-C/SIGTERM; they die with Berth if it is killed.
+  const stop = options.stop === undefined ? run.interrupted : AbortSignal.any([options.stop, run.interrupted]);
+  const stoppable = { signal: stop, dieWithParent: true };
+  stop.throwIfAborted();
   await runHook(run, "pre-build");
-  const reuse = built !== undefined && !buildx && kind === "local";
+  // The clone is HEAD: an image whose label records HEAD is what a rebuild would make. (An explicit
+  // VERSION may name an image built from an earlier commit: that one is rebuilt, as Kamal does.)
+  const revision = config.builder.usesGitClone && git !== undefined && git.revision !== "" ? git.revision : undefined;
+  const reuse = built !== undefined && revision !== undefined && built.revision === revision && !buildx && kind === "local";
   // An image reused as it is needs no architecture: its push commands don't depend on it.
   const docker: LocalDocker = { buildx, arch: reuse ? "" : await localArch(run) };
-  const commands = builderCommands.buildCommands(config, kind, { buildx: docker.buildx, localArch: docker.arch, noCache });
+  const commands = builderCommands.buildCommands(config, kind, { buildx: docker.buildx, localArch: docker.arch, noCache, ...(revision === undefined ? {} : { revision }) });
   const env = plainEnvironment(builderCommands.buildEnvironment(config, kind));
   const [build, ...pushes] = commands;
   let directory = run.cwd;
   let imageId = built?.id;
   if (reuse) {
+    if (git !== undefined && git.uncommitted !== "") run.say(`Building from a local git clone, so ignoring these uncommitted changes:\n ${git.uncommitted}`, "yellow");
     run.say(`Image ${config.absoluteImage} was already built from this commit, pushing it (--no-cache rebuilds it)`, "yellow");
   } else {
-    directory = await prepareBuildDirectory(run);
-    requireDockerfile(run, kind, directory);
-    if (docker.buildx) await ensureBuilder(run, kind);
-    else warnUnsupported(run, docker.arch);
-    if (build !== undefined) await run.local(build, { cwd: directory, env });
+    // The shared clone is this run's from its refresh to the end of the build (clone-lock.ts).
+    const cloned = config.builder.usesGitClone ? await lockClone(run, builderCommands.cloneDirectory(config, { tmpdir: tmpdir(), pwd: run.cwd }), stop) : undefined;
+    try {
+      directory = await prepareBuildDirectory(run, { git });
+      requireDockerfile(run, kind, directory);
+      if (docker.buildx) await ensureBuilder(run, kind);
+      else warnUnsupported(run, docker.arch);
+      if (build !== undefined) await run.local(build, { cwd: directory, env, ...stoppable });
+    } finally {
+      cloned?.();
+    }
     imageId = docker.buildx ? undefined : (await identityHere(run))?.id;
   }
   // Classic pushes, one per tag, one after the other: the second only sends a manifest. (In
   // parallel both upload the same layers, and docker-registry answers one of them with a 500.)
   const [first, ...rest] = pushes;
-  options.stop?.throwIfAborted();
-  if (first !== undefined) await run.local(first, { cwd: directory, env });
+  stop.throwIfAborted();
+  if (first !== undefined) await run.local(first, { cwd: directory, env, ...stoppable });
   const remainingPushes = (async () => {
-    for (const push of rest) await run.local(push, { cwd: directory, env });
+    for (const push of rest) await run.local(push, { cwd: directory, env, ...stoppable });
   })();
   remainingPushes.catch(() => undefined); // the caller awaits it
   return { imageId, remainingPushes };
@@ -253,9 +268,10 @@ function warnUnsupported(run: Run, arch: string): void {
 }
 
 /**
- * This machine's `repo:VER` when it was built from the git clone: the clone is exactly that commit,
- * so a rebuild would only replay Docker's build cache to the same image. (A working-tree build may
- * differ from the commit, and --no-cache asks for a fresh build.)
+ * This machine's `repo:VER` when it may be reused: built from the git clone, whose commit its
+ * revision label records (the caller compares it with HEAD), a rebuild would only replay Docker's
+ * build cache to the same image. (A working-tree build may differ from the commit, and --no-cache
+ * asks for a fresh build.)
  */
 async function localImage(run: Run, noCache: boolean): Promise<ImageIdentity | undefined> {
   const config = run.config;
@@ -289,7 +305,7 @@ export async function buildDev(run: Run, options: PushOptions & { exportType?: s
 function requireDockerfile(run: Run, kind: BuilderKind, directory: string): void {
   if (kind === "pack") return;
   const dockerfile = run.config.builder.dockerfile;
-  if (!existsSync(join(directory, dockerfile))) throw new BuildError(`Missing ${dockerfile} in ${directory}`);
+  if (!run.fileExists(join(directory, dockerfile))) throw new BuildError(`Missing ${dockerfile} in ${directory}`);
 }
 
 function plainEnvironment(environment: Record<string, { value: string }>): Record<string, string> {

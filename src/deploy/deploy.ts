@@ -27,8 +27,10 @@ import { hookFile, runHook } from "./hooks.js";
 import { loginLocally } from "./login.js";
 import { withLock } from "./lock.js";
 import { checkProxyVersion, proxyBootSteps, runWithProxyBoot } from "./proxy.js";
-import { openProxyControl } from "./proxy-control.js";
+import { openProxyControl, runProxyCommand } from "./proxy-control.js";
+import * as proxyCommands from "../commands/proxy/exec.js";
 import { plannedPruneSteps } from "./prune.js";
+import { interruption, putBack, type Progress } from "./put-back.js";
 import { bootstrapServers } from "./server.js";
 import type { Run } from "./run.js";
 import { app as appCommands } from "../commands/index.js";
@@ -76,21 +78,33 @@ export async function setup(run: Run, options: DeployOptions): Promise<void> {
  * nothing is left running.
  */
 async function shipAndDeploy(run: Run, options: DeployOptions, phases: Phases): Promise<void> {
-  await run.beforeFirstConnection();
-  await run.warmUp(run.selection.appHosts);
-  for (const host of run.selection.appHosts) openDockerApi(run, host);
-  const refused = new AbortController();
-  const shipping = shipImage(run, options, refused.signal);
-  shipping.catch(() => undefined); // awaited below
+  // At Ctrl-C/SIGTERM the deploy stops at its next step and puts back what it changed (see
+  // interruption below) instead of being cut off.
+  const windingDown = run.windDownOnSignals();
+  const progress: Progress = { started: [], putBack: undefined, completed: false };
   try {
-    await withLock(run, () => deployUnderLock(run, shipping, phases));
+    await run.beforeFirstConnection();
+    await run.warmUp(run.selection.appHosts);
+    for (const host of run.selection.appHosts) openDockerApi(run, host);
+    const refused = new AbortController();
+    const shipping = shipImage(run, options, refused.signal);
+    shipping.catch(() => undefined); // awaited below
+    try {
+      await withLock(run, () => deployUnderLock(run, shipping, phases, progress));
+    } catch (error) {
+      refused.abort(error); // the build or push under way is stopped
+      throw error;
+    } finally {
+      const shipped = await shipping.catch(() => undefined);
+      await shipped?.remainingPushes.catch(() => undefined);
+    }
   } catch (error) {
-    refused.abort();
-    throw error;
+    throw run.interrupted.aborted ? interruption(run, progress) : error;
   } finally {
-    const shipped = await shipping.catch(() => undefined);
-    await shipped?.remainingPushes.catch(() => undefined);
+    windingDown();
   }
+  // Every host had switched when the signal came: the deploy was finished, and is reported as interrupted.
+  if (run.interrupted.aborted) throw interruption(run, progress);
 }
 
 /** Phase A: login here, build and push `repo:VER` (nothing with -P, where the hosts pull what the registry has). */
@@ -103,7 +117,8 @@ async function shipImage(run: Run, options: DeployOptions, stop: AbortSignal): P
   return shipBuild(run, { noCache: options.noCache, stop });
 }
 
-async function deployUnderLock(run: Run, shipping: Promise<ShippedImage>, phases: Phases): Promise<void> {
+async function deployUnderLock(run: Run, shipping: Promise<ShippedImage>, phases: Phases, progress: Progress): Promise<void> {
+  run.throwIfInterrupted();
   const hosts = run.selection.appHosts;
   const audit = await pullAuditStep(run);
   const states = new Map<string, HostState>();
@@ -147,18 +162,30 @@ async function deployUnderLock(run: Run, shipping: Promise<ShippedImage>, phases
     }
   });
   await settleAll(preDeployHook ? Promise.resolve() : pullAll(), proxies);
+  run.throwIfInterrupted();
   if (!preDeployHook) await runHook(run, "pre-deploy", { secrets: true });
 
   if (phases.bootAccessories) await bootAllAccessories(run);
+  run.throwIfInterrupted();
 
   const roleStates: HostStates = new Map([...states].map(([host, state]) => [host, state.roles]));
   const pruning = new Map<string, Promise<unknown>>();
   const pruneWhenStarted = phases.prune ? await pruneAheadOfStops(run, states, pruning) : undefined;
   let deferred: DeferredSteps;
   try {
-    deferred = await bootApp(run, { states: roleStates, stopStale: true, tagLatest: false, deferStopOld: true, ...(pruneWhenStarted ? { onStarted: pruneWhenStarted } : {}) });
+    deferred = await bootApp(run, {
+      states: roleStates,
+      stopStale: true,
+      tagLatest: false,
+      deferStopOld: true,
+      started: progress.started,
+      ...(pruneWhenStarted ? { onStarted: pruneWhenStarted } : {}),
+    });
   } catch (error) {
+    // No old container was stopped yet: hosts that switched go back, so no host runs both versions.
     await Promise.allSettled(pruning.values());
+    progress.putBack = await putBack(run, progress.started);
+    for (const note of progress.putBack.notes) run.output.warn(note);
     throw error;
   }
 
@@ -171,13 +198,38 @@ async function deployUnderLock(run: Run, shipping: Promise<ShippedImage>, phases
     const state = states.get(host);
     return state?.image !== undefined && state.image.id === shipped.imageId && state.latestImageId === state.image.id;
   };
+  const maintenance = new Map<string, string[]>(); // host → roles
   await run.on(hosts, async (host) => {
     const steps = [deferred.get(host) ?? [], tagged(host) ? [] : tag];
     await settleAll(
       Promise.all(steps.filter((batch) => batch.length > 0).map((batch) => run.batch(host, batch, { level: "debug" }))),
       pruning.get(host) ?? Promise.resolve(),
+      rolesInMaintenance(run, host).then((roles) => void maintenance.set(host, roles)),
     );
   });
+  progress.completed = true;
+  for (const role of new Set([...maintenance.values()].flat())) {
+    const on = hosts.filter((host) => maintenance.get(host)?.includes(role));
+    run.output.warn(`${role} is in maintenance mode on ${on.join(", ")}: the new version runs, but the proxy answers with the maintenance page until \`berth app live\``);
+  }
+}
+
+/**
+ * The proxied roles whose proxy service the host's proxy keeps stopped (`app maintenance`): a
+ * deploy leaves them so (as Kamal's does), which the user must hear. Never fails the deploy.
+ */
+async function rolesInMaintenance(run: Run, host: string): Promise<string[]> {
+  const roles = run.selection.rolesOn(host).filter((role) => role.runningProxy);
+  if (roles.length === 0) return [];
+  const listed = await runProxyCommand(run, host, proxyCommands.list(), "debug").catch(() => "");
+  const stopped = new Set(
+    listed
+      .split("\n")
+      .map((line) => line.trim().split(/\s+/))
+      .filter((columns) => columns.includes("stopped") || columns.includes("paused"))
+      .map((columns) => columns[0]),
+  );
+  return roles.filter((role) => stopped.has(role.containerPrefix)).map((role) => role.name);
 }
 
 /**

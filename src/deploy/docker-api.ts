@@ -13,6 +13,7 @@ import { describeCall, endpointProbe, type DockerApiCall, inspectContainer, insp
 import { PROXY_CONTAINER_NAME } from "../config/index.js";
 import type { Level } from "../output/index.js";
 import { DockerApiClient, daemonError, type DockerApiReply } from "../transport/docker-api.js";
+import { BerthError } from "../util/errors.js";
 import { showAsCommand } from "./display.js";
 import { containerLine, hostStateCommand, imageLine, type ContainerInspect } from "./host-state.js";
 import type { Run } from "./run.js";
@@ -77,7 +78,7 @@ export function runApiStep(run: Run, host: string, step: BatchStep, client: Dock
     for (const call of calls) {
       const previous = replies.at(-1);
       if (call.afterSuccess && previous !== undefined && !succeeded(calls[replies.length - 1]!, previous.status)) break;
-      replies.push(await client.request(call, { timeoutMs: requestTimeout(call) }));
+      replies.push(await client.request(call, { timeoutMs: requestTimeout(call) }).catch((error: unknown) => apiFailure(run, host, error)));
     }
     const failures = replies.filter((reply, index) => !succeeded(calls[index]!, reply.status)).map(daemonError);
     const stdout = replies
@@ -121,9 +122,19 @@ export async function hostStateLines(run: Run, host: string, client: DockerApiCl
   const wrapped = `${describeCall(list)} ; ${describeCall(images)} ; … ${OVER_SSH}`;
   const read = await showAsCommand(run.output, { host, command: hostStateCommand(config), wrapped, level: "debug" }, async () => ({
     code: 0,
-    lines: await stateLines(client, config, list, images),
+    lines: await stateLines(client, config, list, images).catch((error: unknown) => apiFailure(run, host, error)),
   }));
   return read.lines;
+}
+
+/**
+ * A request that got no answer (the socket failed or time ran out): the host's lost connection
+ * when that is why, else a failure naming the host. Never a bare socket error.
+ */
+async function apiFailure(run: Run, host: string, error: unknown): Promise<never> {
+  if (error instanceof BerthError) throw error;
+  const lost = await run.connectionLost(host);
+  throw lost ?? new BerthError(`The Docker API on ${host} did not answer: ${error instanceof Error ? error.message : String(error)}`);
 }
 
 async function stateLines(client: DockerApiClient, config: Run["config"], list: DockerApiCall, images: DockerApiCall): Promise<string> {

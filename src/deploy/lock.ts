@@ -41,16 +41,27 @@ export async function withLock<T>(run: Run, work: () => Promise<T>): Promise<T> 
     const result = await work();
     unregister();
     await release();
+    // A signal came: the deploy winds down, and says the lock is gone.
+    if (run.interrupted.aborted) run.say("Released the deploy lock");
     return result;
   } catch (error) {
     unregister();
+    const held = run.holdingLock;
     try {
       await release();
+      if (held) run.say("Released the deploy lock");
     } catch (releaseError) {
-      run.say(`Error releasing the deploy lock: ${(releaseError as Error).message}`, "red");
+      run.say(releaseFailure(run, releaseError), "red");
     }
     throw error;
   }
+}
+
+/** Why the lock stays, and the command that clears it. */
+function releaseFailure(run: Run, error: unknown): string {
+  const host = lockHost(run);
+  const why = run.reachability.failure(host) !== undefined ? `${host} can't be reached` : ((error as Error).message.split("\n")[0] ?? "");
+  return `The deploy lock on ${host} was NOT released (${why}). Once no deploy runs, clear it with \`berth lock release\``;
 }
 
 /** Acquires the lock (waiting with --lock-wait), or throws a LockError saying who holds it. */
@@ -59,18 +70,19 @@ export async function acquireLock(run: Run, message: string): Promise<void> {
   const deadline = performance.now() + run.globals.lockWaitTimeout * 1000;
   run.say("Acquiring the deploy lock...");
   for (;;) {
+    run.throwIfInterrupted();
     const outcome = await tryAcquire(run, host, message);
     if (outcome === "acquired") {
       run.holdingLock = true;
       return;
     }
     const status = await lockStatusText(run, host);
+    const held = status === undefined ? null : lockCommands.parseLockDetails(status);
     if (!run.globals.lockWait) {
       run.say("Deploy lock already in place!", "red");
       if (status !== undefined) run.output.print(status);
-      throw new LockError("Deploy lock found. Run 'berth lock help' for more information");
+      throw new LockError(lockFoundMessage(host, held));
     }
-    const held = status === undefined ? null : lockCommands.parseLockDetails(status);
     if (held !== null && held.message !== lockCommands.AUTOMATIC_LOCK_MESSAGE) {
       if (status !== undefined) run.output.print(status);
       throw new LockError(
@@ -84,6 +96,15 @@ export async function acquireLock(run: Run, message: string): Promise<void> {
     run.say(`Deploy lock held${held ? ` by ${held.lockedBy}` : ""}, waiting ${run.globals.lockWaitInterval} seconds...`, "yellow");
     await sleep(run.globals.lockWaitInterval * 1000);
   }
+}
+
+/** Kamal's "Deploy lock found", with who holds it since when, and how to clear a lock no deploy holds any more. */
+function lockFoundMessage(host: string, held: LockDetails | null): string {
+  const holder = held === null ? "" : ` on ${host}, held by ${held.lockedBy} since ${held.lockedAt} (version ${held.version}: ${held.message})`;
+  return (
+    `Deploy lock found${holder}. If no deploy is running any more (one was killed, say), release it with \`berth lock release\`; ` +
+    "see 'berth lock help' for more information"
+  );
 }
 
 async function tryAcquire(run: Run, host: string, message: string): Promise<"acquired" | "held"> {
@@ -131,7 +152,7 @@ export async function acquireManualLock(run: Run, message: string): Promise<void
     run.say("Deploy lock already in place!", "red");
     const status = await lockStatusText(run, host);
     if (status !== undefined) run.output.print(status);
-    throw new LockError("Deploy lock found. Run 'berth lock help' for more information");
+    throw new LockError(lockFoundMessage(host, status === undefined ? null : lockCommands.parseLockDetails(status)));
   }
   run.say("Acquired the deploy lock");
 }

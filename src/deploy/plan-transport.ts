@@ -1,12 +1,16 @@
 // The transports of a plan (`deploy --plan`): they record every command instead of running it and
 // answer with what a first deploy on clean servers would see, so the real flow runs to the end.
 // Batches are taken apart into their steps. Nothing reaches the servers. Locally only read-only
-// probes run (git state, Docker's version and architecture, whether the image exists), and the
-// build clone in $TMPDIR/kamal-clones is refreshed, so the plan shows the build Berth would do.
+// probes run (git state, Docker's version and architecture, whether the image exists), with git's
+// optional locks off so not even git's index is refreshed. The build clone in $TMPDIR/kamal-clones
+// is not touched: its clone or reset is recorded, and later probes of it are answered as if it
+// had been done (a clean clone at HEAD).
 import { AsyncLocalStorage } from "node:async_hooks";
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { render, type Cmd, type Redacted } from "../commands/index.js";
+import { cmd, render, type Cmd, type Redacted } from "../commands/index.js";
 import { shellEscape } from "../commands/shared.js";
 import { CommandFailedError, LocalTransport } from "../transport/index.js";
 import type { RunOptions, RunResult, Transport, TransportObserver, TransportStats, UploadOptions } from "../transport/index.js";
@@ -153,12 +157,43 @@ export interface LocalDecision {
   readonly run: boolean;
   readonly record: boolean;
   readonly reply?: Reply;
+  /** A command on the build clone: a probe of it ("read") or one that changes it ("write"). */
+  readonly clone?: "read" | "write";
+}
+
+/** What a plan's local transports (one per command) share: the build clone as the plan left it. */
+export class PlanLocalState {
+  cloneChanged = false;
+  cloneChecked = false;
+  head: Promise<string> | undefined;
+
+  constructor(
+    private readonly cwd: string,
+    private readonly clones: string = join(tmpdir(), "kamal-clones"),
+  ) {}
+
+  /**
+   * Whether a file exists, with the build clone as the plan left it: a clone it only recorded is a
+   * checkout of HEAD, so `<clones>/<svc>-<hash>/<repo>/<path>` is looked up as `<work tree>/<path>`.
+   */
+  fileExists(path: string): boolean {
+    const prefix = `${this.clones}/`;
+    if (!this.cloneChanged || !path.startsWith(prefix)) return existsSync(path);
+    const inClone = path.slice(prefix.length).split("/").slice(2).join("/");
+    const root = spawnSync("git", ["rev-parse", "--show-toplevel"], { cwd: this.cwd, encoding: "utf8" }).stdout?.trim() ?? "";
+    return root !== "" && existsSync(join(root, inClone));
+  }
+
+  /** Changed in the plan only (a clone or reset recorded, not run), checked read-only, or untouched. */
+  get clone(): "changed" | "checked" | "none" {
+    return this.cloneChanged ? "changed" : this.cloneChecked ? "checked" : "none";
+  }
 }
 
 /**
- * Local commands: read-only probes run for real, the build clone's commands run and are recorded
- * (so the plan shows the build Berth would do); everything else (login, build, push, hooks) is
- * only recorded, under `localhost`.
+ * Local commands: read-only probes run for real; everything else (clone, login, build, push,
+ * hooks) is only recorded, under `localhost`. Once a change to the build clone was recorded, the
+ * clone's probes are answered as a clean clone of HEAD would answer them.
  */
 export class PlanLocalTransport implements Transport {
   private readonly real: LocalTransport;
@@ -167,8 +202,9 @@ export class PlanLocalTransport implements Transport {
     private readonly recorder: PlanRecorder,
     options: { cwd: string; env: NodeJS.ProcessEnv },
     private readonly decide: (command: string) => LocalDecision,
+    private readonly state: PlanLocalState = new PlanLocalState(options.cwd),
   ) {
-    this.real = new LocalTransport({ cwd: options.cwd, env: options.env });
+    this.real = new LocalTransport({ cwd: options.cwd, env: { ...options.env, GIT_OPTIONAL_LOCKS: "0" } });
   }
 
   observe(): () => void {
@@ -179,8 +215,19 @@ export class PlanLocalTransport implements Transport {
     const text = render(command);
     const decision = this.decide(text);
     if (decision.record) this.recorder.record("localhost", text, this.recorder.nextRoundTrip("localhost"), options.allowFailure ?? false);
+    if (decision.clone === "write") this.state.cloneChanged = true;
+    if (decision.clone === "read") this.state.cloneChecked = true;
+    if (decision.clone === "read" && this.state.cloneChanged) return result(host, 0, await this.cloneAnswer(host, text));
     if (decision.run) return this.real.run(host, command, options);
     return result(host, decision.reply?.code ?? 0, decision.reply?.stdout ?? "");
+  }
+
+  /** What `git -C <clone> status … && echo --- && git -C <clone> rev-parse HEAD` prints on a clean clone of HEAD. */
+  private async cloneAnswer(host: string, command: string): Promise<string> {
+    if (!command.includes("rev-parse HEAD")) return "";
+    this.state.head ??= this.real.run(host, cmd("git rev-parse HEAD"), { allowFailure: true }).then((head) => head.stdout.trim());
+    const revision = await this.state.head;
+    return command.includes("echo ---") ? `---\n${revision}\n` : `${revision}\n`;
   }
 
   async upload(): Promise<void> {
@@ -204,10 +251,11 @@ const READ_ONLY_LOCAL = [
   /^command -v [\w-]+$/,
 ];
 
-/** Read-only probes run; the build clone's commands run and are recorded; the rest is recorded and succeeds. */
+/** Read-only probes run; the rest is recorded and succeeds. Commands on the build clone say so. */
 export function localDecision(command: string, clones: string = join(tmpdir(), "kamal-clones")): LocalDecision {
-  if (isReadOnly(command)) return { run: true, record: false };
-  if (onlyTouches(command, clones)) return { run: true, record: true };
+  const onClone = command.includes(shellEscape(clones)) && onlyTouches(command, clones);
+  if (isReadOnly(command)) return { run: true, record: false, ...(onClone ? { clone: "read" as const } : {}) };
+  if (onClone) return { run: false, record: true, clone: "write" };
   return { run: false, record: true };
 }
 

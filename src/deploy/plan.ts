@@ -5,7 +5,8 @@
 import type { CommandContext } from "../cli/context.js";
 import { Output, type SayColor } from "../output/index.js";
 import type { DeployOptions } from "./deploy.js";
-import { PlanLocalTransport, PlanRecorder, PlanTransport, PLANNED_CONTAINER_ID, cleanServers, localDecision, type LocalDecision, type PlannedCommand, type Reply } from "./plan-transport.js";
+import { describeResolution, type PlanResolution } from "./plan-resolution.js";
+import { PlanLocalState, PlanLocalTransport, PlanRecorder, PlanTransport, PLANNED_CONTAINER_ID, cleanServers, localDecision, type LocalDecision, type PlannedCommand, type Reply } from "./plan-transport.js";
 import { Run } from "./run.js";
 
 export type PlannedFlow = "deploy" | "setup" | "redeploy";
@@ -16,7 +17,7 @@ export const PLAN_ASSUMPTIONS: readonly string[] = [
   "no kamal-proxy, app or accessory container exists yet, so nothing old is stopped, renamed or skipped",
   "Docker is installed on every host and every command succeeds",
   `new containers are shown as ${PLANNED_CONTAINER_ID}; they are assumed healthy at once`,
-  "hooks are listed, not run; nothing is built, pushed or logged into (locally only read-only probes run, and the build clone in $TMPDIR/kamal-clones is refreshed)",
+  "hooks are listed, not run; nothing is built, pushed or logged into, and the build clone is not touched (locally only read-only probes run)",
 ];
 
 export interface PlanPhase {
@@ -31,6 +32,8 @@ export interface Plan {
   readonly phases: readonly PlanPhase[];
   /** Round trips per host (`localhost`: local commands), as the real run would make them. */
   readonly roundTrips: Readonly<Record<string, number>>;
+  /** What was read on this machine and how (files, version, secrets, the build clone). */
+  readonly resolved: readonly string[];
   readonly assumptions: readonly string[];
 }
 
@@ -39,6 +42,8 @@ export interface PlanInputs {
   readonly remote?: (host: string, command: string) => Reply;
   /** What to do with local commands (default: see plan-transport.ts). */
   readonly local?: (command: string) => LocalDecision;
+  /** Collects what the configuration load met (contextForPlan); the plan adds the build clone. */
+  readonly resolution?: PlanResolution;
 }
 
 /** Output that records headings as phases and shows nothing. */
@@ -62,17 +67,22 @@ class PlanOutput extends Output {
 export async function makePlan(context: CommandContext, flow: PlannedFlow, options: DeployOptions, inputs: PlanInputs = {}): Promise<Plan> {
   const recorder = new PlanRecorder();
   const planContext: CommandContext = { ...context, output: new PlanOutput(recorder) };
+  const local = new PlanLocalState(context.cwd);
   const run = await Run.create(planContext, {
+    fileExists: (path) => local.fileExists(path),
     remote: () => new PlanTransport(recorder, inputs.remote ?? ((_host, command) => cleanServers(command))),
-    local: ({ cwd, env }) => new PlanLocalTransport(recorder, { cwd, env }, inputs.local ?? ((command) => localDecision(command))),
+    local: ({ cwd, env }) => new PlanLocalTransport(recorder, { cwd, env }, inputs.local ?? ((command) => localDecision(command)), local),
   });
   const flows = await import("./deploy.js");
   await flows[flow](run, options);
+  const resolution = inputs.resolution;
+  if (resolution !== undefined) resolution.clone = local.clone;
   return {
     command: flow,
     version: run.config.version,
     phases: phasesOf(recorder),
     roundTrips: Object.fromEntries([...new Set(recorder.commands.map((command) => command.host))].map((host) => [host, recorder.roundTripsOn(host)])),
+    resolved: resolution === undefined ? [] : describeResolution(context, run.config, resolution),
     assumptions: PLAN_ASSUMPTIONS,
   };
 }
@@ -110,6 +120,7 @@ function phaseOf(recorder: PlanRecorder, title: string): PlanPhase {
 /** Phase → host → commands, each with its round trip on that host (`~` when its failure is tolerated). */
 export function renderPlan(plan: Plan): string {
   const lines = [`Plan for berth ${plan.command}, version ${plan.version}: nothing was run on the servers.`, ""];
+  if (plan.resolved.length > 0) lines.push("Read on this machine:", ...plan.resolved.map((line) => `  - ${line}`), "");
   for (const phase of plan.phases) {
     if (phase.hosts.length === 0 && phase.notes.length === 0) continue;
     lines.push(phase.title);

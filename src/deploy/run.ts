@@ -4,6 +4,7 @@
 // Its cleanup (SSH masters closed) is registered with the CLI's cleanup registry, so it runs
 // however the command ends, Ctrl-C included.
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { userInfo } from "node:os";
 import type { CommandContext } from "../cli/context.js";
@@ -29,6 +30,7 @@ import {
 import { BerthError } from "../util/errors.js";
 import { DisplayBridge } from "./display.js";
 import { dockerApiOf, runApiStep } from "./docker-api.js";
+import { Reachability } from "./reachability.js";
 
 /** How local commands are run (replaced in tests). */
 export type LocalTransportFactory = (options: { cwd: string; env: NodeJS.ProcessEnv; display: DisplayBridge }) => Transport;
@@ -41,6 +43,8 @@ export interface RunInputs {
   readonly now?: () => Date;
   /** Who deploys, instead of asking git (tests). */
   readonly identity?: Identity;
+  /** Whether a local file exists (a plan answers for the build clone it did not make). */
+  readonly fileExists?: (path: string) => boolean;
 }
 
 export interface Identity {
@@ -70,6 +74,10 @@ export interface LocalOptions extends ExecOptions {
   readonly cwd?: string;
   /** Shown in output instead of the command (the hook's path). */
   readonly shown?: string;
+  /** Stops the command when aborted (see RunOptions.signal). */
+  readonly signal?: AbortSignal;
+  /** Its processes end with Berth's, even when Berth is killed (builds and pushes). */
+  readonly dieWithParent?: boolean;
 }
 
 export class Run {
@@ -89,6 +97,8 @@ export class Run {
    * parent deploy already holds it), as Kamal's Commander#reset does.
    */
   holdingLock: boolean;
+  /** Hosts found unreachable in this run: not tried again. */
+  readonly reachability = new Reachability();
 
   private remoteTransport: Transport | undefined;
   /** The transport being made: concurrent first callers must share it, not make one each. */
@@ -132,6 +142,26 @@ export class Run {
     return this.context.onExit(handler);
   }
 
+  // Signals --------------------------------------------------------------------------------
+
+  /** Aborted (reason: an InterruptedError) when Ctrl-C or SIGTERM asks the command to stop. */
+  get interrupted(): AbortSignal {
+    return this.context.interrupted;
+  }
+
+  /** Throws an InterruptedError when a signal asked the command to stop. */
+  throwIfInterrupted(): void {
+    this.context.interrupted.throwIfAborted();
+  }
+
+  /**
+   * Declares that this command stops by itself at a signal, between its steps, instead of being
+   * cut off by the cleanup (see CleanupRegistry.windDownOnSignals); returns the undo.
+   */
+  windDownOnSignals(): () => void {
+    return this.context.windDownOnSignals();
+  }
+
   // Who, when ----------------------------------------------------------------------------
 
   identity(): Promise<Identity> {
@@ -170,14 +200,29 @@ export class Run {
   /** Runs a command on a host (the first remote command of the run triggers `pre-connect`). */
   async exec(host: string, command: Cmd, options: ExecOptions = {}): Promise<RunResult> {
     const transport = await this.remote();
-    this.display.expect(host, render(command), { level: options.level ?? "info" });
-    return transport.run(host, command, {
-      ...(options.allowFailure ? { allowFailure: true } : {}),
-      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-      ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
-      ...(options.loginShell ? { loginShell: true } : {}),
-      ...streaming(options),
+    return this.reachability.guard(host, () => {
+      this.display.expect(host, render(command), { level: options.level ?? "info" });
+      return transport.run(host, command, {
+        ...(options.allowFailure ? { allowFailure: true } : {}),
+        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+        ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
+        ...(options.loginShell ? { loginShell: true } : {}),
+        ...streaming(options),
+      });
     });
+  }
+
+  /**
+   * Whether the host's connection was lost (after a failure that didn't come from a command, e.g.
+   * a forwarded socket's): the error saying so, and the host is then unreachable for this run.
+   */
+  async connectionLost(host: string): Promise<Error | undefined> {
+    const known = this.reachability.failure(host);
+    if (known !== undefined) return known;
+    const transport = await this.remoteTransportMade?.catch(() => undefined);
+    const lost = await transport?.checkConnection?.(host).catch((error: unknown) => error as Error);
+    if (lost !== undefined) this.reachability.markLost(host, lost);
+    return lost;
   }
 
   /**
@@ -233,8 +278,10 @@ export class Run {
     const batch = batching.batch(steps, { nonce: randomBytes(8).toString("hex") });
     const transport = await this.remote();
     const shown = batch.steps.map((step) => render(step.command)).join(" ; ");
-    this.display.expect(host, render(batch.command), { level: options.level ?? "info", shown, hideLinesWith: batch.marker });
-    const result = await transport.run(host, batch.command, { allowFailure: true, ...(options.loginShell ? { loginShell: true } : {}) });
+    const result = await this.reachability.guard(host, () => {
+      this.display.expect(host, render(batch.command), { level: options.level ?? "info", shown, hideLinesWith: batch.marker });
+      return transport.run(host, batch.command, { allowFailure: true, ...(options.loginShell ? { loginShell: true } : {}) });
+    });
     const results = batching.parseBatch(batch, result);
     const failure = batching.firstFailure(results, batch);
     if (failure !== undefined) {
@@ -249,7 +296,7 @@ export class Run {
 
   async upload(host: string, body: Buffer | Redacted, remotePath: string, options: { mode?: number; owner?: string } = {}): Promise<void> {
     const transport = await this.remote();
-    await transport.upload(host, body, remotePath, options);
+    await this.reachability.guard(host, () => transport.upload(host, body, remotePath, options));
   }
 
   /** Whether the transport can forward sockets (SSH can; --plan's can't). */
@@ -260,7 +307,7 @@ export class Run {
   /** A local socket forwarded to `remotePath` on the host, or undefined where the transport has none. */
   async forwardSocket(host: string, remotePath: string): Promise<string | undefined> {
     const transport = await this.remote();
-    return transport.forwardUnixSocket?.(host, remotePath);
+    return this.reachability.guard(host, async () => transport.forwardUnixSocket?.(host, remotePath));
   }
 
   /**
@@ -284,6 +331,11 @@ export class Run {
 
   // Local commands ------------------------------------------------------------------------
 
+  /** Whether a file exists on this machine. */
+  fileExists(path: string): boolean {
+    return (this.inputs.fileExists ?? existsSync)(path);
+  }
+
   /** Runs a command on this machine (builds, registry login, hooks). */
   async local(command: Cmd, options: LocalOptions = {}): Promise<RunResult> {
     const env: NodeJS.ProcessEnv = { ...processEnvironment(this.env), ...(options.env ?? {}) };
@@ -295,6 +347,8 @@ export class Run {
       ...(options.allowFailure ? { allowFailure: true } : {}),
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
       ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(options.dieWithParent ? { dieWithParent: true } : {}),
     });
   }
 
@@ -321,7 +375,7 @@ export class Run {
     // key_data names secrets: only then are the secrets read for the connection.
     const secrets = raw.key_data !== undefined ? await this.secrets() : undefined;
     return new SshTransport({
-      ssh: sshSettingsFromKamal(raw, secrets),
+      ssh: sshSettingsFromKamal(raw, secrets, { cwd: this.cwd }),
       sshkit: sshkitSettingsFromKamal((this.config.raw.sshkit ?? {}) as KamalSshkitConfig),
       observers: [this.display],
       env: processEnvironment(this.env),

@@ -15,6 +15,7 @@ export function contextForVersion(context: CommandContext, version: string): Com
       cwd: context.cwd,
       env: context.env,
       onSecrets: (values) => context.output.registerSecrets(values),
+      ...(context.signal ? { signal: context.signal } : {}),
     }));
   return {
     ...context,
@@ -23,6 +24,7 @@ export function contextForVersion(context: CommandContext, version: string): Com
     secrets: async (): Promise<SecretsLookup> => {
       const secrets = (await load()).secrets;
       if (secrets === undefined) throw new BerthError("The configuration provides no secrets");
+      await secrets.preload?.(context.signal);
       return secrets;
     },
     onExit: (handler) => context.onExit(handler),

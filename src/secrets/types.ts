@@ -9,4 +9,9 @@ export interface SecretsLookup {
   all(): Readonly<Record<string, string>>;
   /** The files read, in order (later ones override earlier ones). */
   readonly files: readonly string[];
+  /**
+   * Reads the secrets now, their commands running while the event loop keeps going (so Ctrl-C
+   * and SIGTERM, which abort `signal`, stop them at once). The synchronous reads then use the result.
+   */
+  preload?(signal?: AbortSignal): Promise<void>;
 }

@@ -2,6 +2,7 @@
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
 import { StringDecoder } from "node:string_decoder";
+import { BerthError } from "../util/errors.js";
 
 export interface ChildRequest {
   command: string;
@@ -19,7 +20,23 @@ export interface ChildRequest {
    * that may hold inherited pipes open.
    */
   settleOnExit?: boolean;
+  /**
+   * Its own process group (and session): a Ctrl-C at the terminal, which signals the whole
+   * foreground group, reaches Berth only, which then decides what to stop and when.
+   */
+  ownGroup?: boolean;
+  /** Ends the process group (SIGTERM, then SIGKILL a second later) when aborted; implies ownGroup. */
+  signal?: AbortSignal;
+  /**
+   * The process group ends when this process dies, even by SIGKILL: a watcher in the group reads
+   * a pipe from this process, whose end closes only when this process is gone (a finished command
+   * is told so first, and its watcher leaves quietly). Implies ownGroup.
+   */
+  dieWithParent?: boolean;
 }
+
+// sh: the watcher waits on fd 3 (the pipe); end of input without a line means Berth is gone.
+const PARENT_WATCH = '( read -r _ <&3 || kill -TERM 0 ) </dev/null >/dev/null 2>&1 & exec 3<&-; exec "$@"';
 
 export interface ChildOutcome {
   code: number;
@@ -38,13 +55,19 @@ export const TIMEOUT_EXIT_STATUS = 124;
 export function runChild(request: ChildRequest): Promise<ChildOutcome> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(request.command, request.args, {
+    if (request.signal?.aborted) return reject(abortError(request));
+    const watched = request.dieWithParent === true;
+    const child = spawn(watched ? "sh" : request.command, watched ? ["-c", PARENT_WATCH, "sh", request.command, ...request.args] : request.args, {
       env: request.env ?? process.env,
       cwd: request.cwd,
-      stdio: [request.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+      stdio: [request.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe", ...(watched ? (["pipe"] as const) : [])],
       // With a time limit, its own process group, so the limit also ends what a shell started.
-      detached: request.timeoutMs !== undefined,
+      detached: request.timeoutMs !== undefined || request.ownGroup === true || request.signal !== undefined || watched,
     });
+    const watch = watched ? (child.stdio[3] as NodeJS.WritableStream & { on(event: "error", listener: () => void): unknown }) : undefined;
+    watch?.on("error", () => undefined); // the watcher may be gone already
+    // Told "done" on exit: the watcher then leaves the group alone.
+    if (watch !== undefined) child.once("exit", () => watch.end("\n"));
     // Both are pipes (see stdio above); only stdin may be absent.
     const out = child.stdout!;
     const err = child.stderr!;
@@ -72,24 +95,35 @@ export function runChild(request: ChildRequest): Promise<ChildOutcome> {
         request.onStderr?.(text);
       }
     });
+    const stop = (): void => {
+      killGroup(child.pid, "SIGTERM");
+      // Whatever ignores SIGTERM (or holds our pipes) gets no more than a second.
+      setTimeout(() => {
+        killGroup(child.pid, "SIGKILL");
+        out.destroy();
+        err.destroy();
+      }, 1000).unref();
+    };
     const timer =
       request.timeoutMs === undefined
         ? undefined
         : setTimeout(() => {
             timedOut = true;
-            killGroup(child.pid, "SIGTERM");
-            // Whatever ignores SIGTERM (or holds our pipes) gets no more than a second.
-            setTimeout(() => {
-              killGroup(child.pid, "SIGKILL");
-              out.destroy();
-              err.destroy();
-            }, 1000).unref();
+            stop();
           }, request.timeoutMs);
+    let aborted = false;
+    const onAbort = (): void => {
+      aborted = true;
+      stop();
+    };
+    request.signal?.addEventListener("abort", onAbort, { once: true });
 
     const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
       if (settled) return;
       settled = true;
       if (timer) clearTimeout(timer);
+      request.signal?.removeEventListener("abort", onAbort);
+      if (aborted) return reject(abortError(request));
       const restOut = stdoutDecoder.end();
       if (restOut) {
         stdout += restOut;
@@ -111,6 +145,7 @@ export function runChild(request: ChildRequest): Promise<ChildOutcome> {
     };
     child.on("error", (error) => {
       if (timer) clearTimeout(timer);
+      request.signal?.removeEventListener("abort", onAbort);
       if (!settled) {
         settled = true;
         reject(error);
@@ -127,6 +162,13 @@ export function runChild(request: ChildRequest): Promise<ChildOutcome> {
       child.stdin.end(request.stdin);
     }
   });
+}
+
+/** The abort's reason when it is an Error (e.g. the deploy's own), else a user-facing "stopped". */
+function abortError(request: ChildRequest): Error {
+  const reason: unknown = request.signal?.reason;
+  if (reason instanceof Error) return reason;
+  return new BerthError(`${request.command} was stopped${reason === undefined ? "" : ` (${String(reason)})`}`, "Berth::Interrupted");
 }
 
 function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {

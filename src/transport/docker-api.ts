@@ -4,6 +4,7 @@
 // of a short command's time on a small server).
 import http from "node:http";
 import { describeCall, type DockerApiCall } from "../commands/docker-api.js";
+import { BerthError } from "../util/errors.js";
 
 export interface DockerApiReply {
   readonly status: number;
@@ -56,7 +57,7 @@ export class DockerApiClient {
   async json<T>(call: DockerApiCall): Promise<T | undefined> {
     const reply = await this.request(call);
     if (reply.status === 404) return undefined;
-    if (reply.status !== 200) throw new Error(daemonError(reply));
+    if (reply.status !== 200) throw new BerthError(daemonError(reply));
     return JSON.parse(reply.body) as T;
   }
 

@@ -71,6 +71,8 @@ export class LocalTransport implements Transport {
           ...(this.options.cwd === undefined ? {} : { cwd: this.options.cwd }),
           ...(this.options.env === undefined ? {} : { env: this.options.env }),
           ...(stdin === undefined ? {} : { stdin }),
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
+          ...(options.dieWithParent ? { dieWithParent: true } : {}),
           ...hooks,
         }),
     });

@@ -59,7 +59,8 @@ export class RemoteShell {
     env: NodeJS.ProcessEnv,
     private readonly idleTimeoutMs?: number,
   ) {
-    this.child = spawn(command, args, { env, stdio: ["pipe", "pipe", "pipe"] });
+    // Its own process group: a Ctrl-C at the terminal must not cut the command it runs (see child.ts, ownGroup).
+    this.child = spawn(command, args, { env, stdio: ["pipe", "pipe", "pipe"], detached: true });
     this.child.stdin!.on("error", () => undefined); // a dead shell is noticed on exit
     this.child.stdout!.on("data", (chunk: Buffer) => this.onOutput("stdout", chunk));
     this.child.stderr!.on("data", (chunk: Buffer) => this.onOutput("stderr", chunk));

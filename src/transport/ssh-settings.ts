@@ -1,4 +1,7 @@
 // Kamal's `ssh:` and `sshkit:` sections as the SSH transport needs them.
+import { accessSync, constants } from "node:fs";
+import { homedir } from "node:os";
+import { isAbsolute, resolve } from "node:path";
 import { Redacted } from "../commands/cmd.js";
 import type { SecretsLookup } from "../secrets/types.js";
 import { BerthError } from "../util/errors.js";
@@ -52,8 +55,21 @@ export interface KamalSshkitConfig {
   dns_retries?: number;
 }
 
-/** Maps deploy.yml's `ssh:`; `key_data` entries are secret names (inline PEM still works, as in Kamal). */
-export function sshSettingsFromKamal(raw: KamalSshConfig = {}, secrets?: SecretsLookup): SshSettings {
+/** Where deploy.yml's relative paths (`ssh.config`, `ssh.keys`) are resolved, and how files are checked. */
+export interface SshFiles {
+  /** The directory Berth runs in: Kamal resolves these paths against it (Ruby's File.expand_path). */
+  readonly cwd: string;
+  /** Whether a file can be read (replaced in tests). */
+  readonly readable?: (path: string) => boolean;
+}
+
+/**
+ * Maps deploy.yml's `ssh:`; `key_data` entries are secret names (inline PEM still works, as in
+ * Kamal). With `files`, the paths of `ssh.config` and `ssh.keys` are made absolute as Kamal does
+ * (`~` expanded, others against the working directory), and a config file that can't be read is an
+ * error: OpenSSH's `Include` would skip it without a word, and with it its host key settings.
+ */
+export function sshSettingsFromKamal(raw: KamalSshConfig = {}, secrets?: SecretsLookup, files?: SshFiles): SshSettings {
   const settings: SshSettings = {};
   if (raw.user !== undefined) settings.user = String(raw.user);
   if (raw.port !== undefined) settings.port = parsePort(raw.port, "ssh.port");
@@ -64,8 +80,8 @@ export function sshSettingsFromKamal(raw: KamalSshConfig = {}, secrets?: Secrets
     settings.logLevel = raw.log_level;
   }
   if (raw.keys_only !== undefined) settings.keysOnly = raw.keys_only;
-  if (raw.keys !== undefined) settings.keys = raw.keys;
-  if (raw.config !== undefined) settings.config = raw.config;
+  if (raw.keys !== undefined) settings.keys = files === undefined ? raw.keys : raw.keys.map((key) => absolutePath(key, files.cwd));
+  if (raw.config !== undefined) settings.config = files === undefined ? raw.config : configFiles(raw.config, files);
   if (raw.forward_agent !== undefined) settings.forwardAgent = raw.forward_agent;
   if (raw.key_data !== undefined) {
     settings.keyData = raw.key_data.map((entry, index) => {
@@ -75,6 +91,35 @@ export function sshSettingsFromKamal(raw: KamalSshConfig = {}, secrets?: Secrets
     });
   }
   return settings;
+}
+
+function configFiles(config: boolean | string | readonly string[], files: SshFiles): boolean | string[] {
+  if (typeof config === "boolean") return config;
+  const readable = files.readable ?? isReadable;
+  return (Array.isArray(config) ? config : [config]).map((path: string, index, all) => {
+    const absolute = absolutePath(path, files.cwd);
+    if (!readable(absolute)) {
+      const key = all.length > 1 ? `ssh.config[${index}]` : "ssh.config";
+      const resolved = absolute === path ? "" : ` (${absolute}, resolved against ${files.cwd} as Kamal does)`;
+      throw new BerthError(`${key}: cannot read the SSH config file ${path}${resolved}. Fix the path or remove the setting`);
+    }
+    return absolute;
+  });
+}
+
+/** Ruby's File.expand_path: `~` is the home directory, a relative path is under `cwd`. */
+function absolutePath(path: string, cwd: string): string {
+  if (path === "~" || path.startsWith("~/")) return `${homedir()}${path.slice(1)}`;
+  return isAbsolute(path) ? path : resolve(cwd, path);
+}
+
+function isReadable(path: string): boolean {
+  try {
+    accessSync(path, constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function sshkitSettingsFromKamal(raw: KamalSshkitConfig = {}): SshkitSettings {

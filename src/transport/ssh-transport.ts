@@ -188,6 +188,23 @@ export class SshTransport implements Transport {
     return forward;
   }
 
+  /**
+   * Whether the host's shared connection still works (`ssh -O check`): undefined when it does (or
+   * none is open), else the error saying it was lost. After a failure outside the commands (a
+   * forwarded socket reset, say), this tells a lost host from a failing request.
+   */
+  async checkConnection(host: string): Promise<Error | undefined> {
+    const state = this.state(host);
+    const opening = state.ready;
+    const invocation = opening === undefined ? undefined : await opening.catch(() => undefined);
+    if (invocation === undefined) return undefined;
+    const check = await this.ssh(sshControlArgs(invocation, "check"));
+    if (check.code === 0) return undefined;
+    if (state.ready === opening) state.ready = undefined; // reconnect on next use
+    // ssh's words here are about the control socket, not the host: say what happened instead.
+    return new SshConnectionError(host, "connection-lost", `The SSH connection to ${host} was lost: the host stopped answering, or closed it`, check.stderr.trim());
+  }
+
   async close(): Promise<void> {
     const open = [...this.hosts.values()].filter((state) => state.ready !== undefined);
     for (const state of this.hosts.values()) {
@@ -224,7 +241,7 @@ export class SshTransport implements Transport {
             if (this.usesShell(remote)) return this.shell(state, invocation).run(render(remote.command, { redact: false }), remote.stdin, hooks);
             // Its own ssh: the text goes to the login shell (on stdin when it holds secrets).
             const { text, stdin } = shellText(remote.command, remote.stdin);
-            return this.ssh(sshCommandArgs(invocation, text), { ...(stdin === undefined ? {} : { stdin }), ...hooks });
+            return this.ssh(sshCommandArgs(invocation, text), { ownGroup: true, ...(stdin === undefined ? {} : { stdin }), ...hooks });
           });
         } finally {
           state.running--;

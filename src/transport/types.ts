@@ -21,6 +21,13 @@ export interface RunOptions {
    * lines, e.g. `server exec`); otherwise a transport may run it with /bin/sh.
    */
   loginShell?: boolean;
+  /**
+   * Local commands: stops the command (its whole process group) when aborted; it then rejects
+   * with the abort's reason.
+   */
+  signal?: AbortSignal;
+  /** Local commands: its processes end when Berth does, even when Berth is killed (SIGKILL). */
+  dieWithParent?: boolean;
 }
 
 export interface RunResult {
@@ -71,6 +78,12 @@ export interface Transport {
    * rejects when the forward can't be set up.
    */
   forwardUnixSocket?(host: string, remotePath: string): Promise<string>;
+  /**
+   * Where the transport has connections: whether the host's still works. Undefined when it does
+   * (or there is nothing to check), else the error saying it was lost; the host then fails every
+   * later use at once.
+   */
+  checkConnection?(host: string): Promise<Error | undefined>;
   /** Closes every shared connection and helper process of this run. Safe to call twice. */
   close(): Promise<void>;
   /** Counters for the deploy note. */

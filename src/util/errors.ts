@@ -10,3 +10,13 @@ export class BerthError extends Error {
     this.kind = kind;
   }
 }
+
+/** The command stopped because a signal (Ctrl-C, SIGTERM) asked it to; the message says what was left how. */
+export class InterruptedError extends BerthError {
+  constructor(
+    readonly signal: string,
+    message: string,
+  ) {
+    super(message, "Berth::Interrupted");
+  }
+}

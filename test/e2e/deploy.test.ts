@@ -41,7 +41,7 @@ describe("berth setup and deploy", () => {
       expect((await httpGet(host, "/release")).body).toBe("v1");
       expect(await runningVersions(host, "web")).toEqual([v1]);
       // Berth's proxy, from the app's registry, with the label Kamal's proxy commands filter on.
-      expect(await sh(host, "docker inspect kamal-proxy --format '{{.Config.Image}}'")).toBe(`${bed.registry}/berth-test/berth-proxy:v0.9.2.0.1.1`);
+      expect(await sh(host, "docker inspect kamal-proxy --format '{{.Config.Image}}'")).toBe(`${bed.registry}/berth-test/berth-proxy:v0.9.2.0.1.2`);
       expect(await sh(host, "docker inspect kamal-proxy --format '{{index .Config.Labels \"org.opencontainers.image.title\"}}'")).toBe("kamal-proxy");
     }
     expect(await runningVersions(h2, "worker")).toEqual([v1]);

@@ -1,7 +1,7 @@
 // kamal-proxy's command line: the same verbs, flags, defaults and preRun checks, so Kamal's
 // `docker exec kamal-proxy kamal-proxy deploy …` works unchanged. All verbs but `run` are thin
 // clients of the control socket.
-import { callControl } from "../control/client.js";
+import { callControl, socketWaitMs } from "../control/client.js";
 import { certificatePath, socketPath } from "../control/protocol.js";
 import {
   ACME_STAGING_DIRECTORY_URL,
@@ -176,7 +176,7 @@ export function buildDeployArgs(flags: ParsedFlags, env: NodeJS.ProcessEnv): Dep
 }
 
 const client = (io: CliIo, command: Parameters<typeof callControl>[1], body: unknown): Promise<Record<string, unknown>> =>
-  callControl(socketPath(io.env), command, body);
+  callControl(socketPath(io.env), command, body, socketWaitMs(io.env));
 
 const COMMANDS: Command[] = [
   {

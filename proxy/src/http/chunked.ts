@@ -17,10 +17,17 @@ const enum State {
 
 export class ChunkedError extends Error {}
 
+/** Bytes of extensions on one chunk-size line (Node's parser allows 16 KiB since CVE-2024-22019). */
+export const MAX_CHUNK_EXTENSION = 16 * 1024;
+/** Bytes of trailer fields after the last chunk: as much as a head. */
+export const MAX_TRAILER = 64 * 1024;
+
 export class ChunkedScanner {
   private state = State.Size;
   private remaining = 0;
   private sizeDigits = 0;
+  /** Bytes of the current chunk extension, or of the trailer so far. */
+  private sideBytes = 0;
   /** Body bytes seen so far (chunk data only). */
   dataBytes = 0;
 
@@ -45,6 +52,7 @@ export class ChunkedScanner {
             this.state = State.SizeLf;
           } else if (c === 0x3b || c === 0x20 || c === 0x09) {
             this.state = State.Extension;
+            this.sideBytes = 0;
           } else {
             throw new ChunkedError("malformed chunk size");
           }
@@ -52,9 +60,14 @@ export class ChunkedScanner {
           break;
         }
         case State.Extension: {
-          const cr = buf.indexOf(0x0d, i);
-          if (cr === -1) return -1;
-          i = cr + 1;
+          // Extensions are skipped, but bounded and free of control characters: a bare LF here
+          // would end the line for a more lenient parser behind the proxy (request smuggling).
+          const end = scanLine(buf, i, this.sideBytes, MAX_CHUNK_EXTENSION, "chunk extension");
+          if (end === -1) {
+            this.sideBytes += length - i;
+            return -1;
+          }
+          i = end + 1;
           this.state = State.SizeLf;
           break;
         }
@@ -62,6 +75,7 @@ export class ChunkedScanner {
           if (buf[i] !== 0x0a) throw new ChunkedError("malformed chunk size line");
           i++;
           this.sizeDigits = 0;
+          this.sideBytes = 0;
           this.state = this.remaining === 0 ? State.TrailerStart : State.Data;
           break;
         case State.Data: {
@@ -92,9 +106,13 @@ export class ChunkedScanner {
           }
           break;
         case State.Trailer: {
-          const cr = buf.indexOf(0x0d, i);
-          if (cr === -1) return -1;
-          i = cr + 1;
+          const end = scanLine(buf, i, this.sideBytes, MAX_TRAILER, "trailer");
+          if (end === -1) {
+            this.sideBytes += length - i;
+            return -1;
+          }
+          this.sideBytes += end + 2 - i; // with its CRLF
+          i = end + 1;
           this.state = State.TrailerLf;
           break;
         }
@@ -113,6 +131,21 @@ export class ChunkedScanner {
     }
     return -1;
   }
+}
+
+/**
+ * Index of the CR ending a line that starts at `from` (-1 when not in `buf`), checking that the
+ * line has no control character but HTAB and that `seen` + its length stays within `max`.
+ */
+function scanLine(buf: Buffer, from: number, seen: number, max: number, what: string): number {
+  const limit = Math.min(buf.length, from + max - seen + 1);
+  for (let i = from; i < limit; i++) {
+    const c = buf[i]!;
+    if (c === 0x0d) return i;
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f) throw new ChunkedError(`malformed ${what}`);
+  }
+  if (limit < buf.length || seen + (buf.length - from) > max) throw new ChunkedError(`${what} too long`);
+  return -1;
 }
 
 function hexValue(c: number): number {

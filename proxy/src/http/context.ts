@@ -1,5 +1,6 @@
 // What the data path needs from the running server.
 import type { ServiceMap } from "../server/service-map.js";
+import type { ConnectionTimeouts } from "./client-connection.js";
 import type { JsonLogger } from "./access-log.js";
 import type { Metrics } from "./metrics.js";
 
@@ -12,4 +13,5 @@ export interface ProxyContext {
   /** Public HTTPS port, for redirects (omitted from the URL when 443). */
   httpsPort: number;
   readonly metrics: Metrics | null;
+  readonly timeouts: ConnectionTimeouts;
 }

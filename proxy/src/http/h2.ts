@@ -6,7 +6,7 @@ import http2 from "node:http2";
 import { Duplex } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import { ChunkedScanner, encodeChunk, LAST_CHUNK } from "./chunked.js";
-import { ClientConnection } from "./connection.js";
+import { ClientConnection } from "./client-connection.js";
 import type { ProxyContext } from "./context.js";
 import { findHeadEnd, parseResponseHead, type ResponseHead } from "./head.js";
 

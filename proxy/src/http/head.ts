@@ -2,6 +2,8 @@
 // of through node:http) so a proxied request costs one parse and one rebuilt head string.
 
 export const MAX_HEAD_BYTES = 64 * 1024;
+/** Header fields per head (Apache's LimitRequestFields is 100, HAProxy's maxhdr 101): 431 past it. */
+export const MAX_HEADER_FIELDS = 256;
 
 export class HeadError extends Error {
   constructor(
@@ -44,7 +46,9 @@ export interface ResponseHead {
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const HEADER_VALUE_BAD = /[\0\r\n]/;
+// Control characters other than HTAB (RFC 9110 §5.5): a target might read them differently.
+// eslint-disable-next-line no-control-regex -- rejecting control characters is the point
+const HEADER_VALUE_BAD = /[\x00-\x08\x0a-\x1f\x7f]/;
 // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
 const BAD_TARGET = /[\x00-\x20\x7f]/;
 
@@ -66,6 +70,9 @@ interface ParsedFields {
   host: string;
   expectContinue: boolean;
   transferEncoding: boolean;
+  /** How many times `chunked` is listed across Transfer-Encoding fields. */
+  chunkedCount: number;
+  hostCount: number;
 }
 
 function parseFields(lines: string[]): ParsedFields {
@@ -81,8 +88,11 @@ function parseFields(lines: string[]): ParsedFields {
     host: "",
     expectContinue: false,
     transferEncoding: false,
+    chunkedCount: 0,
+    hostCount: 0,
   };
   const headers = fields.headers;
+  if (lines.length > MAX_HEADER_FIELDS + 1) throw new HeadError("too many header fields", 431);
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!;
     if (line === "") continue;
@@ -98,6 +108,7 @@ function parseFields(lines: string[]): ParsedFields {
     switch (lower) {
       case "host":
         fields.host = value;
+        fields.hostCount++;
         break;
       case "expect":
         if (value.toLowerCase() === "100-continue") fields.expectContinue = true;
@@ -122,8 +133,9 @@ function parseFields(lines: string[]): ParsedFields {
       }
       case "transfer-encoding": {
         fields.transferEncoding = true;
-        const codings = value.toLowerCase().split(",");
-        fields.chunked = codings[codings.length - 1]!.trim() === "chunked";
+        const codings = value.toLowerCase().split(",").map((coding) => coding.trim());
+        for (const coding of codings) if (coding === "chunked") fields.chunkedCount++;
+        fields.chunked = codings[codings.length - 1] === "chunked";
         break;
       }
     }
@@ -152,8 +164,12 @@ export function parseRequestHead(buf: Buffer, end: number): RequestHead {
   if (target === "" || BAD_TARGET.test(target)) throw new HeadError("malformed request target");
   const minor = parseVersion(requestLine.slice(lastSpace + 1));
   const fields = parseFields(lines);
+  // Framing that two parsers could read differently is refused, never guessed (request smuggling).
   if (fields.transferEncoding && fields.contentLength !== -1) throw new HeadError("both Content-Length and Transfer-Encoding");
+  if (fields.transferEncoding && minor === 0) throw new HeadError("Transfer-Encoding in an HTTP/1.0 request");
+  if (fields.chunkedCount > 1) throw new HeadError("chunked applied more than once");
   if (fields.transferEncoding && !fields.chunked) throw new HeadError("unsupported Transfer-Encoding", 501);
+  if (fields.hostCount > 1) throw new HeadError("more than one Host header");
   if (target.charCodeAt(0) !== 47 /* / */) {
     if (target === "*" && method === "OPTIONS") {
       // kept as is
@@ -204,6 +220,7 @@ export function parseResponseHead(buf: Buffer, end: number): ResponseHead {
   } catch (error) {
     throw new HeadError((error as Error).message, 502);
   }
+  if (fields.chunkedCount > 1) throw new HeadError("chunked applied more than once", 502);
   return {
     status,
     reason,

@@ -1,6 +1,8 @@
 // Pooled keep-alive connections to one target. Each connection hands its bytes to whichever
-// exchange owns it; an idle connection that receives data or closes is dropped.
+// exchange owns it; an idle connection that receives data or closes is dropped. New connections
+// resolve the target's name through the NameResolver (off libuv's thread pool).
 import net from "node:net";
+import type { NameResolver } from "../server/name-resolver.js";
 
 export interface UpstreamOwner {
   /**
@@ -78,6 +80,7 @@ export class UpstreamPool {
   constructor(
     readonly host: string,
     readonly port: number,
+    private readonly resolver: NameResolver,
   ) {}
 
   /** An idle connection right away, or a new one once it connects. */
@@ -94,9 +97,16 @@ export class UpstreamPool {
       callback(null, connection);
       return;
     }
+    this.resolver.lookup(this.host, (error, address) => {
+      if (error !== null) callback(error, null);
+      else this.connect(address, owner, callback);
+    });
+  }
+
+  private connect(address: string, owner: UpstreamOwner, callback: (error: Error | null, connection: UpstreamConnection | null) => void): void {
     let connection: UpstreamConnection | null = null;
     const socket = net.connect({
-      host: this.host,
+      host: address,
       port: this.port,
       noDelay: true,
       onread: { buffer: READ_BUFFER, callback: (length: number, buffer: Uint8Array): boolean => connection!.onRead(length, buffer as Buffer) },
@@ -105,6 +115,7 @@ export class UpstreamPool {
     const created = connection;
     this.all.add(created);
     const onConnectError = (error: Error): void => {
+      this.resolver.forget(this.host);
       callback(error, null);
     };
     socket.once("error", onConnectError);

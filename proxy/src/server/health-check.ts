@@ -1,6 +1,7 @@
 // One target's health probe: GET <path> with User-Agent kamal-proxy; 2xx is healthy. Each
 // result is kept as a sentence so a failed deploy can say why ("GET /up returned 301 …").
 import http from "node:http";
+import type { NameResolver } from "./name-resolver.js";
 import type { HealthCheckConfig } from "./options.js";
 
 export interface ProbeResult {
@@ -11,36 +12,29 @@ export interface ProbeResult {
 
 const MAX_REDIRECTS = 5;
 
-export function probe(host: string, port: number, config: HealthCheckConfig, signal?: AbortSignal): Promise<ProbeResult> {
+/** One check; the name lookup counts towards the check's timeout. */
+export function probe(host: string, port: number, config: HealthCheckConfig, resolver: NameResolver): Promise<ProbeResult> {
   const checkPort = config.port > 0 ? config.port : port;
-  return probePath(host, checkPort, config, config.path, 0, signal);
+  return probePath(host, checkPort, config, config.path, 0, resolver);
 }
 
-function probePath(
-  host: string,
-  port: number,
-  config: HealthCheckConfig,
-  path: string,
-  redirects: number,
-  signal?: AbortSignal,
-): Promise<ProbeResult> {
+function probePath(host: string, port: number, config: HealthCheckConfig, path: string, redirects: number, resolver: NameResolver): Promise<ProbeResult> {
   const label = `GET ${path}`;
   return new Promise((resolve) => {
     let settled = false;
+    let request: http.ClientRequest | null = null;
     const finish = (result: ProbeResult): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       resolve(result);
     };
-    const headers: Record<string, string> = { "User-Agent": "kamal-proxy", Connection: "close" };
-    headers.Host = config.host !== "" ? config.host : port === 80 ? host : `${host}:${port}`;
-    const request = http.request({ host, port, path, method: "GET", headers, agent: false, signal });
     const timer = setTimeout(() => {
       finish({ healthy: false, detail: `${label} timed out after ${config.timeoutMs}ms` });
-      request.destroy();
+      request?.destroy();
     }, config.timeoutMs);
-    request.on("response", (response) => {
+
+    const onResponse = (response: http.IncomingMessage): void => {
       response.resume();
       const status = response.statusCode ?? 0;
       if (status >= 200 && status < 300) {
@@ -53,18 +47,29 @@ function probePath(
         if (next !== null && redirects < MAX_REDIRECTS) {
           clearTimeout(timer);
           settled = true;
-          void probePath(host, port, config, next, redirects + 1, signal).then(resolve);
+          void probePath(host, port, config, next, redirects + 1, resolver).then(resolve);
           return;
         }
         finish({ healthy: false, detail: `${label} returned ${status} (redirect to ${location})` });
         return;
       }
       finish({ healthy: false, detail: `${label} returned ${status}` });
+    };
+    const onError = (error: NodeJS.ErrnoException): void => finish({ healthy: false, detail: `${label} failed: ${describeError(error)}` });
+
+    resolver.lookup(host, (error, address) => {
+      if (settled) return;
+      if (error !== null) {
+        onError(error);
+        return;
+      }
+      const headers: Record<string, string> = { "User-Agent": "kamal-proxy", Connection: "close" };
+      headers.Host = config.host !== "" ? config.host : port === 80 ? host : `${host}:${port}`;
+      request = http.request({ host: address, port, path, method: "GET", headers, agent: false });
+      request.on("response", onResponse);
+      request.on("error", onError);
+      request.end();
     });
-    request.on("error", (error: NodeJS.ErrnoException) => {
-      finish({ healthy: false, detail: `${label} failed: ${describeError(error)}` });
-    });
-    request.end();
   });
 }
 
@@ -91,6 +96,8 @@ export function describeError(error: NodeJS.ErrnoException): string {
     case "ENOTFOUND":
     case "EAI_AGAIN":
       return `no such host (${error.message.split(" ").pop() ?? ""})`;
+    case "ETIMEOUT":
+      return `name lookup timed out (${error.message.split(" ").pop() ?? ""})`;
     case "EHOSTUNREACH":
       return "host unreachable";
     case "ETIMEDOUT":

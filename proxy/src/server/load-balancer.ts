@@ -23,6 +23,12 @@ export class LoadBalancer {
   private healthyWriters: Target[] = [];
   private healthyReaders: Target[] = [];
   private healthWaiters: Array<(healthy: boolean) => void> = [];
+  /**
+   * Until when (ms since epoch) a request that finds no healthy target waits for one instead of
+   * getting 503: set for targets restored at start, whose first health checks are still running.
+   */
+  warmUntil = 0;
+  private targetWaiters: Array<() => void> = [];
 
   constructor(
     readonly writers: Target[],
@@ -59,6 +65,7 @@ export class LoadBalancer {
     this.healthyReaders = this.readers.filter((target) => target.healthy);
     // One target: once healthy, checks stop (kamal-proxy: removing the only target cannot help).
     if (this.all.length === 1 && this.all[0]!.healthy) this.all[0]!.stopHealthChecks();
+    if (this.targetWaiters.length > 0 && (this.healthyWriters.length > 0 || this.healthyReaders.length > 0)) this.releaseTargetWaiters();
     if (this.allHealthy && this.healthWaiters.length > 0) {
       const waiters = this.healthWaiters;
       this.healthWaiters = [];
@@ -98,6 +105,34 @@ export class LoadBalancer {
     return writers[this.writerIndex++ % writers.length]!;
   }
 
+  /**
+   * While warming up, calls `retry` once a target turns healthy (or the warm-up ends) and returns
+   * a cancel function; null when there is nothing to wait for (the caller answers 503).
+   */
+  waitForTarget(retry: () => void): (() => void) | null {
+    const left = this.warmUntil - Date.now();
+    if (left <= 0) return null;
+    const timer = setTimeout(() => {
+      this.targetWaiters = this.targetWaiters.filter((waiter) => waiter !== done);
+      retry();
+    }, left);
+    const done = (): void => {
+      clearTimeout(timer);
+      retry();
+    };
+    this.targetWaiters.push(done);
+    return () => {
+      clearTimeout(timer);
+      this.targetWaiters = this.targetWaiters.filter((waiter) => waiter !== done);
+    };
+  }
+
+  private releaseTargetWaiters(): void {
+    const waiters = this.targetWaiters;
+    this.targetWaiters = [];
+    for (const waiter of waiters) waiter();
+  }
+
   isRead(request: PickRequest): boolean {
     if (request.isUpgrade) return this.readTargetsAcceptWebsockets;
     return request.method === "GET" || request.method === "HEAD";
@@ -123,6 +158,8 @@ export class LoadBalancer {
     for (const target of this.all) target.dispose();
     for (const waiter of this.healthWaiters) waiter(false);
     this.healthWaiters = [];
+    this.warmUntil = 0;
+    this.releaseTargetWaiters();
   }
 
   async drainAll(timeoutMs: number, closeTunnelsNow = false): Promise<void> {

@@ -4,6 +4,7 @@
 // connection pools stay attached to the same targets, and drains can be addressed by id.
 import type { ErrorPages } from "./error-pages.js";
 import { LoadBalancer } from "./load-balancer.js";
+import type { NameResolver } from "./name-resolver.js";
 import type { ServiceOptions, TargetOptions } from "./options.js";
 import type { PauseState } from "./pause.js";
 import { RolloutController } from "./rollout.js";
@@ -18,6 +19,7 @@ export interface BalancerSnapshot {
   readers: Array<{ name: string; healthy: boolean }>;
   writerAffinityTimeoutMs: number;
   readTargetsAcceptWebsockets: boolean;
+  warmUntil: number;
 }
 
 export interface ServiceSnapshot {
@@ -44,6 +46,7 @@ function balancerSnapshot(balancer: LoadBalancer | null): BalancerSnapshot | nul
     readers: balancer.readers.map(describe),
     writerAffinityTimeoutMs: balancer.writerAffinityTimeoutMs,
     readTargetsAcceptWebsockets: balancer.readTargetsAcceptWebsockets,
+    warmUntil: balancer.warmUntil,
   };
 }
 
@@ -68,6 +71,9 @@ export function takeSnapshot(router: Router): Snapshot {
 /** A worker thread's read-only copy of the router. */
 export class MirrorRouter {
   map = new ServiceMap([]);
+
+  constructor(private readonly resolver: NameResolver) {}
+
   private services = new Map<string, Service>();
   private balancers = new Map<number, LoadBalancer>();
 
@@ -106,13 +112,14 @@ export class MirrorRouter {
     let balancer = this.balancers.get(snapshot.id);
     if (balancer === undefined) {
       balancer = new LoadBalancer(
-        snapshot.writers.map((target) => new Target(target.name, targetOptions)),
-        snapshot.readers.map((target) => new Target(target.name, targetOptions)),
+        snapshot.writers.map((target) => new Target(target.name, targetOptions, this.resolver)),
+        snapshot.readers.map((target) => new Target(target.name, targetOptions, this.resolver)),
         snapshot.writerAffinityTimeoutMs,
         snapshot.readTargetsAcceptWebsockets,
         snapshot.id,
       );
     }
+    balancer.warmUntil = snapshot.warmUntil;
     const health = [...snapshot.writers, ...snapshot.readers];
     balancer.all.forEach((target, index) => target.setHealthy(health[index]?.healthy ?? false));
     out.set(snapshot.id, balancer);

@@ -6,6 +6,7 @@ import { normalizeServiceOptions, validateDeploy, type DeployArgs } from "./opti
 import { RolloutController } from "./rollout.js";
 import { buildLoadBalancer, Service } from "./service.js";
 import { ServiceMap } from "./service-map.js";
+import type { NameResolver } from "./name-resolver.js";
 import { loadState, saveState, type ServiceRecord } from "./state.js";
 import type { CertificateStoreLike, TlsServiceSettings } from "./tls-contract.js";
 
@@ -15,6 +16,8 @@ export class ProxyError extends Error {}
 export interface RouterOptions {
   statePath: string | null;
   certificates: CertificateStoreLike | null;
+  /** Resolves target names (health checks and upstream connections). */
+  resolver: NameResolver;
   /** ACME directory override (tests with pebble), replacing Let's Encrypt's. */
   acmeDirectoryOverride?: string;
   acmeCaBundlePath?: string;
@@ -69,7 +72,7 @@ export class Router {
     const errorPages = this.prepareErrorPages(args);
     this.options.log({ msg: "Deploying", service: args.service, hosts: args.serviceOptions.hosts, target: args.targets, tls: args.serviceOptions.tlsEnabled });
 
-    const balancer = buildLoadBalancer(args.targets, args.readers, args.serviceOptions, args.targetOptions);
+    const balancer = buildLoadBalancer(args.targets, args.readers, args.serviceOptions, args.targetOptions, this.options.resolver);
     balancer.start();
     if (!args.force && !(await balancer.waitUntilHealthy(args.deployTimeoutMs))) {
       const summary = balancer.unhealthySummary();
@@ -112,7 +115,7 @@ export class Router {
     if (args.targets.length === 0) throw new ProxyError("at least one target is required");
     const balancer = (() => {
       try {
-        return buildLoadBalancer(args.targets, args.readers, service.options, service.targetOptions);
+        return buildLoadBalancer(args.targets, args.readers, service.options, service.targetOptions, this.options.resolver);
       } catch (error) {
         throw new ProxyError((error as Error).message);
       }
@@ -189,7 +192,11 @@ export class Router {
     }));
   }
 
-  /** Restores saved services; each target is health-checked (up to 5 s) before listeners open. */
+  /**
+   * Restores saved services without waiting for their targets: health checks start now, and
+   * until a target passes its first check (up to 5 s) requests to it wait instead of getting 503,
+   * so the control socket and the listeners can open at once. Resolves when all are restored.
+   */
   async restore(): Promise<void> {
     if (this.options.statePath === null) return;
     let records: ServiceRecord[];
@@ -199,13 +206,14 @@ export class Router {
       this.options.log({ msg: "Failed to restore saved state", level: "ERROR", path: this.options.statePath, error: (error as Error).message });
       return;
     }
-    const waits: Array<Promise<boolean>> = [];
+    const restored: Array<{ service: Service; balancer: LoadBalancer }> = [];
+    const warmUntil = Date.now() + RESTORE_HEALTH_WAIT_MS;
     for (const record of records) {
       try {
         const service = new Service(record.name, record.options, record.targetOptions);
-        service.active = buildLoadBalancer(record.activeTargets, record.activeReaders, record.options, record.targetOptions);
+        service.active = buildLoadBalancer(record.activeTargets, record.activeReaders, record.options, record.targetOptions, this.options.resolver);
         if (record.rolloutTargets.length > 0) {
-          service.rollout = buildLoadBalancer(record.rolloutTargets, record.rolloutReaders, record.options, record.targetOptions);
+          service.rollout = buildLoadBalancer(record.rolloutTargets, record.rolloutReaders, record.options, record.targetOptions, this.options.resolver);
         }
         if (record.pause.state === "paused") service.pause.pause(record.pause.failAfterMs);
         if (record.pause.state === "stopped") service.pause.stop(record.pause.stopMessage);
@@ -219,26 +227,29 @@ export class Router {
         for (const balancer of [service.active, service.rollout]) {
           if (balancer === null) continue;
           this.watch(balancer);
+          balancer.warmUntil = warmUntil;
           balancer.start();
-          waits.push(balancer.waitUntilHealthy(RESTORE_HEALTH_WAIT_MS));
+          restored.push({ service, balancer });
         }
       } catch (error) {
         this.options.log({ msg: "Failed to restore service", level: "ERROR", service: record.name, error: (error as Error).message });
       }
     }
     this.rebuildMap();
-    await Promise.all(waits);
-    // Unlike kamal-proxy (which marks restored targets healthy unchecked), a target that is
-    // still failing is not served: its checks go on and it joins the rotation once it passes.
-    for (const service of this.services.values()) {
-      for (const balancer of [service.active, service.rollout]) {
-        if (balancer !== null && !balancer.allHealthy) {
-          this.options.log({ msg: "Restored targets not healthy yet", level: "WARN", service: service.name, targets: balancer.unhealthySummary() });
-        }
-      }
-    }
     this.changed();
     this.options.log({ msg: "Restored saved state", path: this.options.statePath, services: records.length });
+    void this.reportRestoredHealth(restored);
+  }
+
+  /** Unlike kamal-proxy (which marks restored targets healthy unchecked), failing targets are not served: say which. */
+  private async reportRestoredHealth(restored: ReadonlyArray<{ service: Service; balancer: LoadBalancer }>): Promise<void> {
+    const results = await Promise.all(restored.map(({ balancer }) => balancer.waitUntilHealthy(RESTORE_HEALTH_WAIT_MS)));
+    restored.forEach(({ service, balancer }, index) => {
+      const current = service.active === balancer || service.rollout === balancer;
+      if (!results[index] && current && !balancer.allHealthy) {
+        this.options.log({ msg: "Restored targets not healthy yet", level: "WARN", service: service.name, targets: balancer.unhealthySummary() });
+      }
+    });
   }
 
   dispose(): void {

@@ -5,10 +5,11 @@ import net from "node:net";
 import tls from "node:tls";
 import { ControlServer } from "../control/server.js";
 import { JsonLogger, stdoutSink, type LogSink } from "../http/access-log.js";
-import { ClientConnection } from "../http/connection.js";
+import { ClientConnection, DEFAULT_TIMEOUTS, type ConnectionTimeouts } from "../http/client-connection.js";
 import type { ProxyContext } from "../http/context.js";
 import { createH2Server, serveH2 } from "../http/h2.js";
 import { Metrics } from "../http/metrics.js";
+import { NameResolver } from "./name-resolver.js";
 import { takeSnapshot } from "./replication.js";
 import { Router } from "./router.js";
 import type { CertificateStoreLike } from "./tls-contract.js";
@@ -34,6 +35,8 @@ export interface ServerConfig {
   certificates: CertificateStoreLike | null;
   /** Worker threads sharing the plain-HTTP listener (needs the built JS); 0 = main thread only. */
   workers?: number;
+  /** Client timeouts (slowloris); tests shorten them. */
+  timeouts?: Partial<ConnectionTimeouts>;
 }
 
 export const SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -58,6 +61,7 @@ export class ProxyServer {
     const routerOptions: ConstructorParameters<typeof Router>[0] = {
       statePath: config.statePath,
       certificates: config.certificates,
+      resolver: new NameResolver(),
       log,
       onChange: () => this.pool?.changed(),
       remoteDrain: (balancerId, timeoutMs, closeTunnelsNow) => this.pool?.drain(balancerId, timeoutMs, closeTunnelsNow) ?? Promise.resolve(),
@@ -73,6 +77,7 @@ export class ProxyServer {
       httpChallenge: certificates === null ? null : (host, token, callback) => callback(certificates.httpChallenge(host, token)),
       httpsPort: config.httpsPort,
       metrics: this.metrics,
+      timeouts: { ...DEFAULT_TIMEOUTS, ...config.timeouts },
     };
   }
 
@@ -98,6 +103,8 @@ export class ProxyServer {
     const certificates = this.config.certificates;
     const alpn = dedupe(["h2", "http/1.1", ...(certificates?.alpnProtocols ?? [])]);
     const https = tls.createServer({
+      // A handshake gets as long as a request head (Node's default is 120 s).
+      handshakeTimeout: this.ctx.timeouts.headMs,
       ALPNProtocols: alpn,
       SNICallback: (servername, callback) => {
         if (certificates === null) callback(new Error("no certificates configured"));
@@ -129,6 +136,7 @@ export class ProxyServer {
         count: workers,
         fd,
         httpsPort: this.ctx.httpsPort,
+        timeouts: this.ctx.timeouts,
         debug: this.config.debug,
         tls: certificates !== null,
         metrics: this.metrics !== null,

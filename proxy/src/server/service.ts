@@ -2,6 +2,7 @@
 // pause and rollout controllers, and per-service data the request path reads.
 import { loadErrorPages, type ErrorPages } from "./error-pages.js";
 import { LoadBalancer } from "./load-balancer.js";
+import type { NameResolver } from "./name-resolver.js";
 import type { ServiceOptions, TargetOptions } from "./options.js";
 import { PauseController } from "./pause.js";
 import type { RolloutController } from "./rollout.js";
@@ -61,10 +62,11 @@ export function buildLoadBalancer(
   readers: readonly string[],
   options: ServiceOptions,
   targetOptions: TargetOptions,
+  resolver: NameResolver,
 ): LoadBalancer {
   return new LoadBalancer(
-    targets.map((address) => new Target(address, targetOptions)),
-    readers.map((address) => new Target(address, targetOptions)),
+    targets.map((address) => new Target(address, targetOptions, resolver)),
+    readers.map((address) => new Target(address, targetOptions, resolver)),
     options.writerAffinityTimeoutMs,
     options.readTargetsAcceptWebsockets,
   );

@@ -2,6 +2,7 @@
 // flight on it, so a deploy can drain exactly what the old target is still serving.
 import { UpstreamPool } from "../http/upstream.js";
 import { probe, type ProbeResult } from "./health-check.js";
+import type { NameResolver } from "./name-resolver.js";
 import { parseTargetAddress, type TargetOptions } from "./options.js";
 
 export type TargetState = "adding" | "healthy" | "unhealthy" | "draining";
@@ -40,12 +41,13 @@ export class Target {
   constructor(
     address: string,
     readonly options: TargetOptions,
+    private readonly resolver: NameResolver,
   ) {
     const parsed = parseTargetAddress(address);
     this.name = parsed.name;
     this.host = parsed.host;
     this.port = parsed.port;
-    this.pool = new UpstreamPool(this.host, this.port);
+    this.pool = new UpstreamPool(this.host, this.port, resolver);
   }
 
   get healthy(): boolean {
@@ -68,7 +70,7 @@ export class Target {
   private async check(): Promise<void> {
     this.timer = null;
     this.checking = true;
-    const result = await probe(this.host, this.port, this.options.healthCheck);
+    const result = await probe(this.host, this.port, this.options.healthCheck, this.resolver);
     this.checking = false;
     if (this.stopped) return;
     this.lastProbe = result;

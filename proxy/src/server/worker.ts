@@ -3,9 +3,10 @@
 import net from "node:net";
 import { parentPort, workerData } from "node:worker_threads";
 import { JsonLogger, stdoutSink } from "../http/access-log.js";
-import { ClientConnection } from "../http/connection.js";
+import { ClientConnection } from "../http/client-connection.js";
 import type { ProxyContext } from "../http/context.js";
 import { Metrics } from "../http/metrics.js";
+import { NameResolver } from "./name-resolver.js";
 import { MirrorRouter, type Snapshot } from "./replication.js";
 import type { ToMain, ToWorker, WorkerData } from "./workers.js";
 
@@ -13,7 +14,7 @@ const data = workerData as WorkerData;
 const port = parentPort!;
 const send = (message: ToMain): void => port.postMessage(message);
 
-const router = new MirrorRouter();
+const router = new MirrorRouter(new NameResolver());
 router.apply(data.snapshot as Snapshot);
 // Tests inject a log sink in the main thread; then lines travel there. Otherwise straight to fd 1.
 const logger = new JsonLogger(data.forwardLogs ? (text) => send({ type: "log", text }) : stdoutSink, data.debug);
@@ -24,6 +25,7 @@ const ctx: ProxyContext = {
   router,
   logger,
   httpsPort: data.httpsPort,
+  timeouts: data.timeouts,
   metrics: data.metrics ? new Metrics() : null,
   httpChallenge: data.tls
     ? (host, token, callback) => {

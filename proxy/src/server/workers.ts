@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import type { ConnectionTimeouts } from "../http/client-connection.js";
 import type { MetricsData } from "../http/metrics.js";
 import type { Snapshot } from "./replication.js";
 
@@ -18,6 +19,7 @@ export interface WorkerData {
   fd: number;
   snapshot: Snapshot;
   httpsPort: number;
+  timeouts: ConnectionTimeouts;
   debug: boolean;
   tls: boolean;
   forwardLogs: boolean;
@@ -48,6 +50,7 @@ export interface WorkerPoolOptions {
   count: number;
   fd: number;
   httpsPort: number;
+  timeouts: ConnectionTimeouts;
   debug: boolean;
   tls: boolean;
   metrics: boolean;
@@ -81,6 +84,7 @@ export class WorkerPool {
       fd: this.options.fd,
       snapshot: this.options.snapshot(),
       httpsPort: this.options.httpsPort,
+      timeouts: this.options.timeouts,
       debug: this.options.debug,
       tls: this.options.tls,
       forwardLogs: this.options.log !== undefined,

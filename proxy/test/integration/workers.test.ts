@@ -30,9 +30,10 @@ async function app(name: string, handler?: Parameters<typeof startApp>[1]): Prom
   return started;
 }
 
-async function runProxy(): Promise<{ port: number; cli: (...argv: string[]) => Promise<{ code: number; err: string }>; output: () => string }> {
+async function runProxy(
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-proxy-workers-")),
+): Promise<{ port: number; dir: string; cli: (...argv: string[]) => Promise<{ code: number; err: string }>; output: () => string }> {
   expect(fs.existsSync(bin), `${bin} is missing: run \`npm run build\` first`).toBe(true);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-proxy-workers-"));
   const env = { ...process.env, HOME: dir, KAMAL_PROXY_SOCKET: path.join(dir, "kamal-proxy.sock"), KAMAL_PROXY_WORKERS: "1" };
   // Ports the OS just handed out: a random one may be in use (e.g. by an outgoing connection).
   const port = await freePort();
@@ -49,7 +50,14 @@ async function runProxy(): Promise<{ port: number; cli: (...argv: string[]) => P
     const code = await main(argv, { out: () => undefined, err: (text) => (err += text), env, isTty: false });
     return { code, err };
   };
-  return { port, cli, output: () => output };
+  return { port, dir, cli, output: () => output };
+}
+
+async function stopProxy(): Promise<void> {
+  const exited = new Promise((resolve) => child!.once("exit", resolve));
+  child!.kill("SIGTERM");
+  await exited;
+  child = null;
 }
 
 describe("worker threads (built binary)", () => {
@@ -133,6 +141,28 @@ describe("pause across threads (built binary)", () => {
     expect((await proxy.cli("resume", "app")).code).toBe(0);
     const responses = await Promise.all(held);
     expect(responses.map((response) => response.body)).toEqual(Array(10).fill("a"));
+  });
+});
+
+describe("restart across threads (built binary)", () => {
+  it("holds requests on both threads until a restored target passes its first check, instead of answering 503", async () => {
+    let ready = true;
+    const booting = await app("booting", (req, res) => {
+      if (req.url === "/up") {
+        res.statusCode = ready ? 200 : 503;
+        res.end();
+        return;
+      }
+      res.end("booting");
+    });
+    const first = await runProxy();
+    expect((await first.cli("deploy", "app", `--target=${booting.address}`)).code).toBe(0);
+    await stopProxy();
+    ready = false; // as after a host reboot: the app is still starting when the proxy is back
+    const second = await runProxy(first.dir);
+    setTimeout(() => (ready = true), 500);
+    const responses = await Promise.all(Array.from({ length: 16 }, () => request(`http://127.0.0.1:${second.port}/`)));
+    expect(responses.map((response) => `${response.status} ${response.body}`)).toEqual(Array(16).fill("200 booting"));
   });
 });
 

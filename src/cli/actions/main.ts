@@ -1,6 +1,7 @@
 // Top-level server-side commands (Kamal's cli/main.rb): thin, the work is in src/deploy/.
 
 import type { CommandContext } from "../context.js";
+import { BerthError } from "../../util/errors.js";
 import { notImplemented, type NoOptions } from "./not-implemented.js";
 
 const orchestration = async () => ({ ...(await import("../../deploy/run.js")), ...(await import("../../deploy/deploy.js")) });
@@ -15,6 +16,8 @@ export interface DeployOptions {
 export interface DeployPlanOptions extends DeployOptions {
   /** --plan: print every command per host, run nothing. */
   readonly plan: boolean;
+  /** --resolve-commands: with --plan, run the commands of deploy.yml's ERB and of the secrets files. */
+  readonly resolveCommands: boolean;
 }
 
 export interface ConfirmedOptions {
@@ -28,30 +31,42 @@ export interface UpgradeOptions extends ConfirmedOptions {
 
 export async function setup(context: CommandContext, options: DeployPlanOptions): Promise<void> {
   if (options.plan) return printPlan(context, "setup", options);
+  if (options.resolveCommands) throw new BerthError("--resolve-commands goes with --plan", "Berth::UsageError");
   const { Run, setup: run } = await orchestration();
   await run(await Run.create(context), { skipPush: options.skipPush, noCache: !options.cache });
 }
 
 export async function deploy(context: CommandContext, options: DeployPlanOptions): Promise<void> {
   if (options.plan) return printPlan(context, "deploy", options);
+  if (options.resolveCommands) throw new BerthError("--resolve-commands goes with --plan", "Berth::UsageError");
   const { Run, deploy: run } = await orchestration();
   await run(await Run.create(context), { skipPush: options.skipPush, noCache: !options.cache });
 }
 
 export async function redeploy(context: CommandContext, options: DeployPlanOptions): Promise<void> {
   if (options.plan) return printPlan(context, "redeploy", options);
+  if (options.resolveCommands) throw new BerthError("--resolve-commands goes with --plan", "Berth::UsageError");
   const { Run, redeploy: run } = await orchestration();
   await run(await Run.create(context), { skipPush: options.skipPush, noCache: !options.cache });
 }
 
-/** `--plan`: every command per host and phase, nothing run on the servers (src/deploy/plan.ts). */
-async function printPlan(context: CommandContext, flow: "deploy" | "setup" | "redeploy", options: DeployOptions): Promise<void> {
-  const { printPlan: print } = await import("../../deploy/plan.js");
-  await print(context, flow, { skipPush: options.skipPush, noCache: !options.cache });
+/**
+ * `--plan`: every command per host and phase, nothing run on the servers (src/deploy/plan.ts), and
+ * locally nothing that could write (src/deploy/plan-resolution.ts).
+ */
+async function printPlan(context: CommandContext, flow: "deploy" | "setup" | "redeploy", options: DeployPlanOptions): Promise<void> {
+  const [{ printPlan: print }, { PlanResolution, contextForPlan }] = await Promise.all([import("../../deploy/plan.js"), import("../../deploy/plan-resolution.js")]);
+  const resolution = new PlanResolution(options.resolveCommands);
+  await print(contextForPlan(context, resolution), flow, { skipPush: options.skipPush, noCache: !options.cache }, { resolution });
 }
 
 export async function rollback(context: CommandContext, version: string, _options: NoOptions): Promise<void> {
-  const [{ Run, rollback: run }, { contextForVersion }] = await Promise.all([orchestration(), import("../../deploy/version-context.js")]);
+  const [{ Run, rollback: run }, { contextForVersion }, { checkVersion }] = await Promise.all([
+    orchestration(),
+    import("../../deploy/version-context.js"),
+    import("../../config/version.js"),
+  ]);
+  checkVersion(version, "rollback VERSION");
   await run(await Run.create(contextForVersion(context, version)), version);
 }
 

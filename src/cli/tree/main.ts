@@ -13,7 +13,8 @@ function deployOptions(command: Command): Command {
 
 /** Berth's --plan: print every command per phase and host, run nothing on the servers. */
 function planOption(command: Command): Command {
-  return flag(command, "--plan", "Print every command per phase and host without running anything on the servers");
+  flag(command, "--plan", "Print every command per phase and host without running anything on the servers, or anything locally that could write");
+  return flag(command, "--resolve-commands", "With --plan: run the commands deploy.yml's ERB and the secrets files call (without it they don't run and secrets show as placeholders)");
 }
 
 export function registerMainCommands(program: Command): void {

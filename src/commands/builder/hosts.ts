@@ -3,6 +3,7 @@ import type { Configuration } from "../../config/index.js";
 import { any, cmd, pipe } from "../cmd.js";
 import type { Cmd } from "../cmd.js";
 import { docker } from "../shared.js";
+import { REVISION_LABEL } from "./classic.js";
 
 /** `docker image rm --force repo:VER`: so the pull below fetches the registry's copy. */
 export function clean(config: Configuration): Cmd {
@@ -23,11 +24,13 @@ export function validateImage(config: Configuration): Cmd {
 }
 
 /**
- * `docker image inspect --format '{{.Id}} {{index .Config.Labels "service"}}' repo:VER`: the image
- * a store holds under this version's tag and its service label; prints nothing when it has none.
+ * `docker image inspect --format '{{.Id}} {{index .Config.Labels "service"}} {{index .Config.Labels "org.opencontainers.image.revision"}}' repo:VER`:
+ * the image a store holds under this version's tag, its service label and the commit it was built
+ * from (classic.ts's label); prints nothing when it has none.
  */
 export function imageIdentity(config: Configuration): Cmd {
-  return cmd(docker("image", "inspect", "--format", `'{{.Id}} {{index .Config.Labels "service"}}'`, config.absoluteImage), "2>/dev/null", "||", "true");
+  const format = `'{{.Id}} {{index .Config.Labels "service"}} {{index .Config.Labels "${REVISION_LABEL}"}}'`;
+  return cmd(docker("image", "inspect", "--format", format, config.absoluteImage), "2>/dev/null", "||", "true");
 }
 
 export interface ImageIdentity {
@@ -35,6 +38,8 @@ export interface ImageIdentity {
   readonly id: string;
   /** Its `service` label, "" without one. */
   readonly service: string;
+  /** The commit it was built from (its revision label), where that was read and the image has one. */
+  readonly revision?: string;
 }
 
 /** An image's ID and `service` label as a docker template printed them (`<no value>`: no label). */
@@ -44,8 +49,11 @@ export function imageIdentityOf(id: string, service: string): ImageIdentity {
 
 /** `imageIdentity`'s output, or undefined when the store has no image under the tag. */
 export function parseImageIdentity(output: string): ImageIdentity | undefined {
-  const [id = "", ...rest] = output.trim().split(" ");
-  return id.startsWith("sha256:") ? imageIdentityOf(id, rest.join(" ")) : undefined;
+  const match = /^(sha256:\S+)(?: (<no value>|\S*))?(?: (<no value>|\S*))?/.exec(output.trim());
+  if (match === null) return undefined;
+  const [, id = "", service = "", revision = ""] = match;
+  const identity = imageIdentityOf(id, service);
+  return revision === "" || revision === "<no value>" ? identity : { ...identity, revision };
 }
 
 /** `docker info --format '{{index .RegistryConfig.Mirrors 0}}'`: hosts behind one mirror pull one at a time first. */

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { documented, hashOf, list, section, str, withHint } from "./meta.js";
 import type { PathSegment, ValidationContext } from "./meta.js";
+import { suggestKey } from "../errors.js";
 
 const SPECIAL_KEYS = ["clear", "secret", "tags"] as const;
 
@@ -31,7 +32,13 @@ function validateEnv(value: unknown, path: readonly PathSegment[], context: Vali
   const keys = Object.keys(value);
   const structured = keys.some((key) => (SPECIAL_KEYS as readonly string[]).includes(key));
   if (!structured) {
-    for (const key of keys) context.check(value[key], str(), [...path, key]);
+    for (const key of keys) {
+      // `secrets:`/`clears:` with a list: a misspelt section rather than a variable.
+      const item = value[key];
+      const suggestion = typeof item === "object" && item !== null ? suggestKey(key, SPECIAL_KEYS) : undefined;
+      if (suggestion === undefined) context.check(item, str(), [...path, key]);
+      else context.report([...path, key], "should be a string", { suggestion });
+    }
     return;
   }
   for (const key of keys) {

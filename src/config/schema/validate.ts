@@ -116,21 +116,22 @@ function walkObject(value: unknown, schema: z.ZodType, def: Def, path: readonly 
   const known = Object.keys(shape);
   const allowExtensions = hintOf(schema)?.allowExtensions === true;
   for (const key of Object.keys(value)) {
-    if (key in shape || (allowExtensions && key.startsWith("x-"))) continue;
+    if (Object.hasOwn(shape, key) || (allowExtensions && key.startsWith("x-"))) continue;
     const suggestion = suggestKey(key, known);
     // Kamal names the map the key is in; the position is the key's own.
-    context.report(path, `unknown key: ${key}`, {
+    // An empty key (`~:` or `"":`) would otherwise read as no key at all.
+    context.report(path, `unknown key: ${key === "" ? '"" (an empty or null key)' : key}`, {
       at: "key",
       locate: [...path, key],
       ...(suggestion === undefined ? {} : { suggestion }),
     });
   }
   for (const [key, item] of Object.entries(value)) {
-    const field = shape[key];
+    const field = Object.hasOwn(shape, key) ? shape[key] : undefined;
     if (field) walk(item, field, [...path, key], context);
   }
   for (const [key, field] of Object.entries(shape)) {
-    if (key in value || isOptional(field)) continue;
+    if (Object.hasOwn(value, key) || isOptional(field)) continue;
     const missing = hintOf(unwrap(field))?.missing;
     const message = missing?.message ?? "is required";
     context.report(missing?.atParent ? path : [...path, key], message);

@@ -69,6 +69,37 @@ describe("exitOnSignals", () => {
     expect(exits).toEqual([143]);
   });
 
+  it("lets a command that winds down by itself stop at a signal; a second signal cleans up and exits", async () => {
+    const registry = new CleanupRegistry();
+    const released = vi.fn();
+    registry.onExit(released);
+    const { proc, listeners, exits } = fakeProcess();
+    const stopped = vi.fn();
+    exitOnSignals(registry, proc, stopped);
+    const windingDown = registry.windDownOnSignals();
+    listeners.get("SIGINT")!();
+    // The command sees the signal and winds down; nothing is cut off.
+    expect(registry.interrupted.aborted).toBe(true);
+    expect(registry.interruptedBy).toBe("SIGINT");
+    expect(released).not.toHaveBeenCalled();
+    expect(exits).toEqual([]);
+    expect(stopped).not.toHaveBeenCalled();
+    listeners.get("SIGINT")!();
+    await vi.waitFor(() => expect(exits).toEqual([130]));
+    expect(released).toHaveBeenCalledOnce();
+    windingDown();
+    expect(registry.windsDown).toBe(false);
+  });
+
+  it("cleans up anyway when a command that winds down hasn't within the grace period", async () => {
+    const registry = new CleanupRegistry();
+    registry.windDownOnSignals();
+    const { proc, listeners, exits } = fakeProcess();
+    exitOnSignals(registry, proc, () => {}, 20);
+    listeners.get("SIGTERM")!();
+    await vi.waitFor(() => expect(exits).toEqual([143]));
+  });
+
   it("removes its listeners when disposed", () => {
     const { proc, listeners } = fakeProcess();
     const dispose = exitOnSignals(new CleanupRegistry(), proc);

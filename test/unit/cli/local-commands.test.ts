@@ -20,7 +20,7 @@ const printSecrets = vi.fn();
 beforeEach(() => {
   vi.clearAllMocks();
   vi.mocked(configLayer.configModule).mockResolvedValue({
-    loadConfig: () => fakeConfiguration({}),
+    loadConfigAsync: async () => fakeConfiguration({}),
     docs: (section?: string) => {
       if (section === undefined) return "# Kamal configuration\nservice: app\n";
       if (section === "proxy") return "# Proxy\n";

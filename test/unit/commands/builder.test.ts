@@ -239,6 +239,13 @@ describe("classic build (no buildx)", () => {
     ]);
   });
 
+  it("records the commit of a build from the git clone in a label", () => {
+    const config = withBuilder("  arch: amd64\n");
+    expect(text(builder.buildCommands(config, "local", { buildx: false, localArch: LOCAL_ARCH, revision: "4f2e9c", noCache: true })[0]!)).toBe(
+      'docker build -t dhh/app:123 -t dhh/app:latest --label service="app" --file Dockerfile --label org.opencontainers.image.revision="4f2e9c" --no-cache .',
+    );
+  });
+
   it("leaves out what only buildx does, and says so", () => {
     const config = withBuilder("  arch:\n    - amd64\n    - arm64\n  cache:\n    type: gha\n  ssh: default\n  provenance: mode=max\n  sbom: true\n");
     expect(builder.buildCommands(config, "local", { buildx: false, localArch: LOCAL_ARCH, noCache: true }).map(text)).toEqual([
@@ -306,14 +313,19 @@ describe("on the app hosts", () => {
     ["pull", builder.pull(config), "docker pull dhh/app:123"],
     ["validate image", builder.validateImage(config), "docker inspect -f '{{ .Config.Labels.service }}' dhh/app:123 | grep -x app || (echo \"Image dhh/app:123 is missing the 'service' label\" && exit 1)"],
     ["first mirror", builder.firstMirror(), "docker info --format '{{index .RegistryConfig.Mirrors 0}}'"],
-    ["image identity", builder.imageIdentity(config), "docker image inspect --format '{{.Id}} {{index .Config.Labels \"service\"}}' dhh/app:123 2>/dev/null || true"],
+    [
+      "image identity",
+      builder.imageIdentity(config),
+      "docker image inspect --format '{{.Id}} {{index .Config.Labels \"service\"}} {{index .Config.Labels \"org.opencontainers.image.revision\"}}' dhh/app:123 2>/dev/null || true",
+    ],
   ])("%s", (_name, command, expected) => {
     expect(text(command)).toBe(expected);
   });
 
   it("reads an image's ID and service label, or nothing for a missing image", () => {
     expect(builder.parseImageIdentity("sha256:abc app\n")).toEqual({ id: "sha256:abc", service: "app" });
-    expect(builder.parseImageIdentity("sha256:abc <no value>\n")).toEqual({ id: "sha256:abc", service: "" });
+    expect(builder.parseImageIdentity("sha256:abc <no value> <no value>\n")).toEqual({ id: "sha256:abc", service: "" });
+    expect(builder.parseImageIdentity("sha256:abc app 4f2e9c\n")).toEqual({ id: "sha256:abc", service: "app", revision: "4f2e9c" });
     expect(builder.parseImageIdentity("")).toBeUndefined();
   });
 });

@@ -12,11 +12,11 @@ const SECRETS = { REGISTRY_PASSWORD: "registry-pw" };
 const sha13 = (pwd: string): string => createHash("sha256").update(pwd).digest("hex").slice(0, 13);
 
 /** This machine as the fake sees it: Docker without buildx, the project a git repository on commit abc123. */
-function machine(root: string, { built = false, dirty = "" }: { built?: boolean; dirty?: string } = {}) {
+function machine(root: string, { built = false, builtFrom = "abc123", dirty = "" }: { built?: boolean; builtFrom?: string; dirty?: string } = {}) {
   return (command: string): Reply | undefined => {
     if (command.startsWith("command -v docker")) return { stdout: "classic\n" };
     if (command.startsWith("docker info")) return { stdout: "x86_64\n" };
-    if (command.startsWith("docker image inspect")) return built ? { stdout: "sha256:5ca1ab1e app\n" } : { code: 0, stdout: "" };
+    if (command.startsWith("docker image inspect")) return built ? { stdout: `sha256:5ca1ab1e app ${builtFrom}\n` } : { code: 0, stdout: "" };
     if (command.startsWith("git rev-parse --show-toplevel HEAD")) return { stdout: `${root}\nabc123\n---\n${dirty}` };
     if (command.includes(" clone ")) {
       // The clone lands where Kamal puts it; give it the project's Dockerfile.
@@ -41,8 +41,9 @@ describe("build push without buildx", () => {
     const clone = commands.find((command) => command.includes(" clone "))!;
     expect(clone).toBe(`mkdir -p ${join(tmpdir(), "kamal-clones")}/app-${sha13(config.cwd)} && git -C ${join(tmpdir(), "kamal-clones")}/app-${sha13(config.cwd)} clone ${config.cwd} --recurse-submodules`);
     const build = local.recorded.find((entry) => entry.command.startsWith("docker build"))!;
+    // The commit goes into a label: a later deploy reuses the image only for that commit.
     expect(build.command).toBe(
-      'docker build -t registry.example:5000/team/app:999 -t registry.example:5000/team/app:latest --label service="app" --file Dockerfile .',
+      'docker build -t registry.example:5000/team/app:999 -t registry.example:5000/team/app:latest --label service="app" --file Dockerfile --label org.opencontainers.image.revision="abc123" .',
     );
     // Kamal's build directory: the clone's repository plus the project's path inside it ("" here, hence the slash).
     expect(build.cwd).toBe(`${join(tmpdir(), "kamal-clones", `app-${sha13(config.cwd)}`, basename(config.cwd))}/`);
@@ -67,6 +68,17 @@ describe("build push without buildx", () => {
     fresh.local.responder = machine(fresh.config.cwd, { built: true });
     await buildAndPush(fresh.run, { noCache: true });
     expect(fresh.local.recorded.some((entry) => entry.command.startsWith("docker build") && entry.command.includes("--no-cache"))).toBe(true);
+  });
+
+  it("rebuilds an image of this version's tag that was built from another commit (an explicit VERSION after new commits)", async () => {
+    for (const builtFrom of ["0ld0ld", "<no value>"]) {
+      const { run, local, stdout, config } = await harness(BASE_CONFIG, { secrets: SECRETS });
+      local.responder = machine(config.cwd, { built: true, builtFrom });
+      await buildAndPush(run);
+      const commands = local.recorded.map((entry) => entry.command);
+      expect(commands.filter((command) => command.startsWith("docker build"))).toHaveLength(1);
+      expect(stdout.text).not.toContain("was already built from this commit");
+    }
   });
 
   it("builds the working tree with builder.context, warning about uncommitted changes", async () => {

@@ -45,7 +45,7 @@ interface World {
 
 /** `docker inspect` lines for the host-state read: containers newest first, then the latest image. */
 function inspectLines(world: World): string {
-  const lines: string[] = ["container|/kamal-proxy|sha256:ffff|running|2026-01-01T00:00:00Z|registry.example:5000/team/berth-proxy:v0.9.2.0.1.1|"];
+  const lines: string[] = ["container|/kamal-proxy|sha256:ffff|running|2026-01-01T00:00:00Z|registry.example:5000/team/berth-proxy:v0.9.2.0.1.2|"];
   for (const [role, versions] of Object.entries(world.running ?? {})) {
     versions.forEach((version, index) => {
       lines.push(`container|/app-${role}-${version}|sha256:${version}aaaa|running|2026-01-01T0${9 - index}:00:00Z|registry.example:5000/team/app:${version}|${role}`);
@@ -91,10 +91,11 @@ describe("deploy (with -P: the image is pulled, not built)", () => {
     // The lock on the primary host, released at the end.
     expect(index("mkdir .kamal/lock-app && echo")).toBeGreaterThan(-1);
     expect(h1.at(-1)).toBe("rm .kamal/lock-app/details && rm -r .kamal/lock-app");
-    // Stale 997 stopped before the new container runs; the current 998 only after the switch.
-    expect(index("docker container ls --all --filter 'name=^app-web-997$' --quiet | xargs docker stop")).toBeLessThan(index("docker run --detach"));
+    // Stale 997 and the current 998 stopped once the proxy switched to the new container.
     expect(index("docker exec kamal-proxy kamal-proxy deploy app-web --target=\"4e5f6a7b8c9d:80\"")).toBeGreaterThan(index("docker run --detach"));
     expect(index("docker stop app-web-998")).toBeGreaterThan(index("docker exec kamal-proxy kamal-proxy deploy"));
+    expect(index("docker stop app-web-997")).toBeGreaterThan(index("docker exec kamal-proxy kamal-proxy deploy"));
+    expect(stdout.text).toContain("Stopping stale container for role web with version 997");
     // The proxy runs already: it isn't started again.
     expect(h1.some((command) => command.startsWith("docker container start kamal-proxy"))).toBe(false);
     expect(index("docker tag registry.example:5000/team/app:999 registry.example:5000/team/app:latest")).toBeGreaterThan(index("docker exec kamal-proxy kamal-proxy deploy"));
@@ -147,7 +148,9 @@ describe("deploy (with -P: the image is pulled, not built)", () => {
     local.responder = (command) => {
       if (command.startsWith("command -v docker")) return { stdout: "classic\n" };
       if (command.startsWith("docker info")) return { stdout: "x86_64\n" };
-      if (command.startsWith("docker image inspect")) return { stdout: `${pushed} app\n` };
+      // Built here from HEAD before: pushed as it is.
+      if (command.startsWith("docker image inspect")) return { stdout: `${pushed} app abc123\n` };
+      if (command.startsWith("git rev-parse --show-toplevel HEAD")) return { stdout: `${run.cwd}\nabc123\n---\n` };
       return undefined;
     };
     await deploy(run, { skipPush: false, noCache: false });
@@ -176,6 +179,24 @@ describe("deploy (with -P: the image is pulled, not built)", () => {
     const renamed = /app-web-(999_replaced_[0-9a-f]{16})$/.exec(rename)![1]!;
     expect(h1.indexOf(rename)).toBeLessThan(h1.findIndex((command) => command.startsWith("docker run")));
     expect(h1).toContain(`docker stop app-web-${renamed}`);
+  });
+
+  it("stops the containers of an interrupted deploy of the same version under their new names, once the new one serves", async () => {
+    // An earlier deploy of 999 was killed: its containers run beside the current 998's.
+    const { run, servers: fake } = await harness(CONFIG, { secrets: SECRETS, responder: servers({ running: { web: ["998", "999"], worker: ["998", "999"] } }) });
+    await deploy(run, { skipPush: true, noCache: false });
+    for (const [host, role] of [["10.0.0.1", "web"], ["10.0.0.2", "worker"]] as const) {
+      const commands = fake.commandsOn(host);
+      const rename = commands.find((command) => command.startsWith(`docker rename app-${role}-999 `))!;
+      const renamed = /(app-\w+-999_replaced_[0-9a-f]{16})$/.exec(rename)![1]!;
+      const started = commands.findIndex((command) => command.startsWith(`docker run --detach --restart unless-stopped --name app-${role}-999 `));
+      expect(commands.indexOf(rename)).toBeLessThan(started);
+      // Stopped by the name it has now, after the new container started.
+      const stop = (name: string): number => commands.findIndex((command) => command.startsWith("docker stop") && command.endsWith(` ${name}`));
+      expect(stop(renamed)).toBeGreaterThan(started);
+      expect(stop(`app-${role}-998`)).toBeGreaterThan(started);
+      expect(commands.some((command) => command.includes(`'name=^app-${role}-999$' --quiet | xargs docker stop`))).toBe(false);
+    }
   });
 
   it("when the new primary containers never become healthy: logs, health, stop, error; other roles don't boot", async () => {

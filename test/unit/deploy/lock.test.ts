@@ -56,7 +56,11 @@ describe("withLock", () => {
   it("fails with Kamal's message and the holder's details when the lock is held", async () => {
     const { run, servers, stdout } = await harness(BASE_CONFIG, { responder: lockHeld(HELD) });
     let ran = false;
-    await expect(withLock(run, async () => void (ran = true))).rejects.toThrow("Deploy lock found. Run 'berth lock help' for more information");
+    // Who holds it since when, and the command that clears a lock no deploy holds any more (one killed with SIGKILL, say).
+    await expect(withLock(run, async () => void (ran = true))).rejects.toThrow(
+      "Deploy lock found on 10.0.0.1, held by Someone since 2026-01-01T00:00:00Z (version 111: Automatic deploy lock). " +
+        "If no deploy is running any more (one was killed, say), release it with `berth lock release`; see 'berth lock help' for more information",
+    );
     expect(ran).toBe(false);
     expect(stdout.text).toContain("Deploy lock already in place!");
     expect(stdout.text).toContain("Message: Automatic deploy lock");

@@ -89,12 +89,20 @@ describe("logs, maintenance, stale containers, remove, upgrade, registry", () =>
 describe("--plan", () => {
   it("deploy, setup and redeploy print a plan instead of deploying, with -P and --no-cache", async () => {
     await run(["deploy", "--plan", "-P"], { configs });
-    expect(lastArgs(planModule.printPlan).slice(1)).toEqual(["deploy", { skipPush: true, noCache: false }]);
+    expect(lastArgs(planModule.printPlan).slice(1, 3)).toEqual(["deploy", { skipPush: true, noCache: false }]);
+    expect(lastArgs(planModule.printPlan)[3]).toMatchObject({ resolution: { runCommands: false } });
     vi.clearAllMocks();
-    await run(["setup", "--plan", "--no-cache"], { configs });
-    expect(lastArgs(planModule.printPlan).slice(1)).toEqual(["setup", { skipPush: false, noCache: true }]);
+    await run(["setup", "--plan", "--no-cache", "--resolve-commands"], { configs });
+    expect(lastArgs(planModule.printPlan).slice(1, 3)).toEqual(["setup", { skipPush: false, noCache: true }]);
+    expect(lastArgs(planModule.printPlan)[3]).toMatchObject({ resolution: { runCommands: true } });
     vi.clearAllMocks();
     await run(["redeploy", "--plan"], { configs });
-    expect(lastArgs(planModule.printPlan).slice(1)).toEqual(["redeploy", { skipPush: false, noCache: false }]);
+    expect(lastArgs(planModule.printPlan).slice(1, 3)).toEqual(["redeploy", { skipPush: false, noCache: false }]);
+  });
+
+  it("--resolve-commands without --plan is a usage error", async () => {
+    const result = await run(["deploy", "--resolve-commands"], { configs });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("--resolve-commands goes with --plan");
   });
 });

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
@@ -8,6 +8,8 @@ import { createContext, type CommandContext } from "../../../src/cli/context.js"
 import { DEFAULT_GLOBAL_OPTIONS, type GlobalOptions } from "../../../src/cli/globals.js";
 import { loadConfigFromSources } from "../../../src/config/index.js";
 import { makePlan, printPlan, renderPlan, type Plan } from "../../../src/deploy/plan.js";
+import { PlanResolution, contextForPlan } from "../../../src/deploy/plan-resolution.js";
+import { cloneDirectory } from "../../../src/commands/builder/clone.js";
 import { cleanServers, isReadOnly, localDecision, onlyTouches, parseBatchScript, type LocalDecision } from "../../../src/deploy/plan-transport.js";
 import { batching, cmd } from "../../../src/commands/index.js";
 import { Output } from "../../../src/output/index.js";
@@ -240,11 +242,12 @@ describe("plan transports", () => {
     expect(isReadOnly("git config user.email someone@example.com")).toBe(false);
   });
 
-  it("run read-only probes and the build clone's own commands locally, and only record the rest", () => {
+  it("run read-only probes locally and only record the rest, the build clone's own commands included", () => {
     const clones = "/tmp/kamal-clones";
     expect(localDecision("git rev-parse --show-toplevel HEAD && echo --- && git status --porcelain", clones)).toEqual({ run: true, record: false });
-    expect(localDecision("mkdir -p /tmp/kamal-clones/app-0123456789abc && git -C /tmp/kamal-clones/app-0123456789abc clone /src --recurse-submodules", clones)).toEqual({ run: true, record: true });
-    expect(localDecision("rm -rf /tmp/kamal-clones/app-0123456789abc", clones)).toEqual({ run: true, record: true });
+    expect(localDecision("mkdir -p /tmp/kamal-clones/app-0123456789abc && git -C /tmp/kamal-clones/app-0123456789abc clone /src --recurse-submodules", clones)).toEqual({ run: false, record: true, clone: "write" });
+    expect(localDecision("rm -rf /tmp/kamal-clones/app-0123456789abc", clones)).toEqual({ run: false, record: true, clone: "write" });
+    expect(localDecision("git -C /tmp/kamal-clones/app-0123456789abc/src/ status --porcelain && echo --- && git -C /tmp/kamal-clones/app-0123456789abc/src/ rev-parse HEAD", clones)).toEqual({ run: true, record: false, clone: "read" });
     expect(localDecision("docker build -t team/app:1 .", clones)).toEqual({ run: false, record: true });
     expect(localDecision("docker login registry.example -u [REDACTED] --password-stdin", clones)).toEqual({ run: false, record: true });
     expect(onlyTouches("rm -rf /tmp/kamal-clones/../../etc", clones)).toBe(false);
@@ -254,7 +257,7 @@ describe("plan transports", () => {
 });
 
 describe("deploy --plan with this machine's git", () => {
-  it("builds from a fresh clone of HEAD in the plan, cloned for real into the clone cache only", async () => {
+  it("builds from a fresh clone of HEAD in the plan, without making the clone", async () => {
     const cwd = project();
     const git = (...args: string[]): string => execFileSync("git", args, { cwd, encoding: "utf8" }).trim();
     git("init", "-q", "-b", "main");
@@ -273,11 +276,69 @@ describe("deploy --plan with this machine's git", () => {
       cleanup: new CleanupRegistry(),
       loadConfiguration: async () => config,
     });
-    const plan = await makePlan(context, "deploy", { skipPush: false, noCache: true });
+    const resolution = new PlanResolution(false);
+    const plan = await makePlan(context, "deploy", { skipPush: false, noCache: true }, { resolution });
     const local = commandsIn(plan, "Build and push app image...", "localhost");
     expect(local.some((command) => /git -C \S+kamal-clones\S+ clone /.test(command))).toBe(true);
-    // The clone's checks ran for real (read-only, so not listed) and passed: the build follows.
+    // The clone's checks (read-only, so not listed) were answered as a clone of HEAD: the build follows.
     expect(local.some((command) => command.includes(" status --porcelain"))).toBe(false);
     expect(local.some((command) => command.startsWith("docker build") || command.startsWith("docker buildx build"))).toBe(true);
+    // …and the clone was not made.
+    expect(existsSync(cloneDirectory(config, { tmpdir: tmpdir(), pwd: cwd }))).toBe(false);
+    expect(plan.resolved.join("\n")).toContain("build clone in $TMPDIR/kamal-clones: not cloned or reset");
+  });
+});
+
+describe("deploy --plan reading the project's own files", () => {
+  const SECRETS = "REGISTRY_PASSWORD=$(touch made-by-a-secret; echo pw)\nDB_PASSWORD=literal-value\n";
+
+  function planContext(cwd: string, stdout: MemoryStream): CommandContext {
+    return createContext({
+      globals: DEFAULT_GLOBAL_OPTIONS,
+      output: new Output({ stdout, stderr: stdout }),
+      cwd,
+      env: { PATH: process.env.PATH ?? "", VERSION: "abc1234" },
+      commandPath: ["deploy"],
+      cleanup: new CleanupRegistry(),
+      loadConfiguration: async () => {
+        throw new Error("a plan loads the configuration itself");
+      },
+    });
+  }
+
+  function projectWithSecrets(config = CONFIG): string {
+    const cwd = project();
+    writeFileSync(join(cwd, "config/deploy.yml"), config);
+    mkdirSync(join(cwd, ".kamal"));
+    writeFileSync(join(cwd, ".kamal/secrets"), SECRETS);
+    return cwd;
+  }
+
+  it("runs no command substitution of the secrets files: placeholders stand for them, and the plan says so", async () => {
+    const cwd = projectWithSecrets();
+    const stdout = new MemoryStream();
+    const resolution = new PlanResolution(false);
+    await printPlan(contextForPlan(planContext(cwd, stdout), resolution), "deploy", { skipPush: true, noCache: false }, { resolution, local: localProbes(cwd, []) });
+    expect(existsSync(join(cwd, "made-by-a-secret"))).toBe(false);
+    expect(stdout.text).toContain("Read on this machine:\n  - configuration: config/deploy.yml\n  - version abc1234: from $VERSION\n  - secrets: read from .kamal/secrets; values are never shown\n");
+    expect(stdout.text).toContain("  - secret REGISTRY_PASSWORD in .kamal/secrets: $(touch …) not run, a placeholder stands for it (--resolve-commands runs it)\n");
+    expect(stdout.text).not.toContain("literal-value");
+  });
+
+  it("runs them with --resolve-commands", async () => {
+    const cwd = projectWithSecrets();
+    const stdout = new MemoryStream();
+    const resolution = new PlanResolution(true);
+    await printPlan(contextForPlan(planContext(cwd, stdout), resolution), "deploy", { skipPush: true, noCache: false }, { resolution, local: localProbes(cwd, []) });
+    expect(existsSync(join(cwd, "made-by-a-secret"))).toBe(true);
+    expect(stdout.text).toContain("  - secret REGISTRY_PASSWORD in .kamal/secrets: $(touch …) run (--resolve-commands)\n");
+  });
+
+  it("refuses deploy.yml's ERB commands without --resolve-commands, naming the file, line and command", async () => {
+    const cwd = projectWithSecrets(CONFIG.replace("service: app", "service: <%= `touch made-by-erb; echo app` %>"));
+    const resolution = new PlanResolution(false);
+    const plan = printPlan(contextForPlan(planContext(cwd, new MemoryStream()), resolution), "deploy", { skipPush: true, noCache: false }, { resolution, local: localProbes(cwd, []) });
+    await expect(plan).rejects.toThrow("config/deploy.yml:1:14: ERB: command `touch made-by-erb; echo app` not run: --plan runs no local command without --resolve-commands");
+    expect(existsSync(join(cwd, "made-by-erb"))).toBe(false);
   });
 });

@@ -8,7 +8,7 @@ import { render } from "../../../src/commands/cmd.js";
 import * as proxyCommands from "../../../src/commands/proxy.js";
 import { BASE_CONFIG, harness } from "./fake.js";
 
-const PROXY_IMAGE = "registry.example:5000/team/berth-proxy:v0.9.2.0.1.1";
+const PROXY_IMAGE = "registry.example:5000/team/berth-proxy:v0.9.2.0.1.2";
 
 describe("Berth's proxy image", () => {
   it("is named after the app's registry and image namespace, with a tag Kamal's version check accepts", () => {
@@ -33,7 +33,7 @@ describe("Berth's proxy image", () => {
     // No proxy.run: the legacy boot files still win, with Berth's image as their default.
     const legacy = render(proxyCommands.startOrRun(proxyConfigView(config, "10.0.0.1"), "10.0.0.1"));
     expect(legacy).toContain('$(cat .kamal/proxy/image 2> /dev/null || echo "registry.example:5000/team/berth-proxy")');
-    expect(legacy).toContain('$(cat .kamal/proxy/image_version 2> /dev/null || echo "v0.9.2.0.1.1")');
+    expect(legacy).toContain('$(cat .kamal/proxy/image_version 2> /dev/null || echo "v0.9.2.0.1.2")');
 
     const withRun = await harness(`${BASE_CONFIG}proxy:\n  run:\n    http_port: 8080\n`);
     const run = render(proxyCommands.startOrRun(proxyConfigView(withRun.config, "10.0.0.1"), "10.0.0.1"));
@@ -68,7 +68,7 @@ describe("proxy version check (Kamal's Gem::Version comparison)", () => {
   it("accepts v0.9.2 and newer, refuses older and pre-releases of v0.9.2", () => {
     expect(olderVersion("v0.9.2", "v0.9.2")).toBe(false);
     expect(olderVersion("v0.10.0", "v0.9.2")).toBe(false);
-    expect(olderVersion("v0.9.2.0.1.1", "v0.9.2")).toBe(false);
+    expect(olderVersion("v0.9.2.0.1.2", "v0.9.2")).toBe(false);
     expect(olderVersion("v0.8.7", "v0.9.2")).toBe(true);
     expect(olderVersion("v0.9.2-berth", "v0.9.2")).toBe(true);
     expect(() => checkProxyVersion("10.0.0.1", "v0.8.7")).toThrow("kamal-proxy version v0.8.7 is too old on 10.0.0.1, run `berth proxy reboot`");
@@ -101,7 +101,7 @@ describe("proxy boot", () => {
       secrets: { REGISTRY_PASSWORD: "pw" },
       responder: (_host, command) => {
         if (command.startsWith("docker container start kamal-proxy ||") && attempts++ === 0) {
-          return { code: 125, stderr: "docker: Error response from daemon: manifest for registry.example:5000/team/berth-proxy:v0.9.2.0.1.1 not found: manifest unknown" };
+          return { code: 125, stderr: "docker: Error response from daemon: manifest for registry.example:5000/team/berth-proxy:v0.9.2.0.1.2 not found: manifest unknown" };
         }
         return undefined;
       },

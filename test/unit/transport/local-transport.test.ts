@@ -1,5 +1,7 @@
+import { spawn } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { build } from "esbuild";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redacted, cmd, shell } from "../../../src/commands/cmd.js";
@@ -107,4 +109,49 @@ describe("LocalTransport", () => {
     await expect(transport.upload("localhost", Buffer.from("x"), "missing-dir/file")).rejects.toThrow(CommandFailedError);
     expect(readdirSync(dir)).toEqual(["app.env"]);
   });
+
+  it("stops a command and everything it started when aborted, with the abort's reason", async () => {
+    const transport = new LocalTransport();
+    const stop = new AbortController();
+    const pids: number[] = [];
+    const running = transport.run("localhost", cmd("sleep 300 & echo $!; sleep 301 & echo $!; wait"), {
+      signal: stop.signal,
+      onStdout: (chunk) => pids.push(...chunk.split("\n").filter(Boolean).map(Number)),
+    });
+    await expect.poll(() => pids.length).toBe(2);
+    stop.abort(new Error("the deploy lock was refused"));
+    await expect(running).rejects.toThrow("the deploy lock was refused");
+    await expect.poll(() => pids.filter(alive)).toEqual([]);
+  });
+
+  it("ends a command's processes when Berth is killed (SIGKILL), and leaves a finished command's daemons alone", async () => {
+    const dir = tempDir();
+    // A small program that runs one command through child.ts with dieWithParent, and prints its pids.
+    await build({ entryPoints: [join(import.meta.dirname, "../../../src/transport/child.ts")], bundle: true, platform: "node", format: "esm", outfile: join(dir, "child.mjs"), logLevel: "silent" });
+    writeFileSync(
+      join(dir, "main.mjs"),
+      `import { runChild } from "./child.mjs";
+await runChild({ command: "sh", args: ["-c", "sleep 299 >/dev/null 2>&1 & echo $!"], dieWithParent: true, onStdout: (text) => process.stdout.write(text) });
+runChild({ command: "sh", args: ["-c", "sleep 300 & echo $!; sleep 301"], dieWithParent: true, onStdout: (text) => process.stdout.write(text) });
+`,
+    );
+    const parent = spawn(process.execPath, [join(dir, "main.mjs")], { stdio: ["ignore", "pipe", "inherit"] });
+    let printed = "";
+    parent.stdout.on("data", (chunk: Buffer) => (printed += chunk.toString()));
+    await expect.poll(() => printed.split("\n").filter(Boolean).length).toBe(2);
+    const [daemon, sleeping] = printed.split("\n").filter(Boolean).map(Number) as [number, number];
+    parent.kill("SIGKILL");
+    await expect.poll(() => alive(sleeping), { timeout: 5000 }).toBe(false);
+    expect(alive(daemon)).toBe(true);
+    process.kill(daemon, "SIGKILL");
+  });
 });
+
+/** Running (a zombie no one reaps yet counts as gone). */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+}

@@ -30,7 +30,8 @@ const SHARING = [
   "-o", "ControlMaster=auto",
   "-o", "ControlPath=/tmp/berth-ssh-x/0",
   "-o", "ControlPersist=60",
-  "-o", "ServerAliveInterval=30",
+  "-o", "ServerAliveInterval=5",
+  "-o", "ServerAliveCountMax=3",
   "-o", "ConnectTimeout=15",
 ];
 

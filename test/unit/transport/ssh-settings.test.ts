@@ -1,3 +1,4 @@
+import { homedir } from "node:os";
 import { describe, expect, it } from "vitest";
 import { Redacted } from "../../../src/commands/cmd.js";
 import type { SecretsLookup } from "../../../src/secrets/types.js";
@@ -27,6 +28,22 @@ describe("ssh settings from deploy.yml", () => {
     const settings = sshSettingsFromKamal({ key_data: ["SSH_KEY", pem] }, secrets({ SSH_KEY: "key-from-secrets" }));
     expect(settings.keyData?.map((key) => key.value)).toEqual(["key-from-secrets", pem]);
     expect(settings.keyData?.every((key) => key instanceof Redacted && String(key) === "[REDACTED]")).toBe(true);
+  });
+
+  it("resolves ssh.config and ssh.keys as Kamal does (against the working directory, ~ as home) and refuses a config file it can't read", () => {
+    const readable = (path: string): boolean => path === "/work/app/ssh_config" || path === `${homedir()}/.ssh/berth`;
+    const settings = sshSettingsFromKamal({ config: "ssh_config", keys: ["keys/deploy", "~/.ssh/id", "/etc/ci"] }, undefined, { cwd: "/work/app", readable });
+    expect(settings.config).toEqual(["/work/app/ssh_config"]);
+    expect(settings.keys).toEqual(["/work/app/keys/deploy", `${homedir()}/.ssh/id`, "/etc/ci"]);
+    expect(sshSettingsFromKamal({ config: ["~/.ssh/berth"] }, undefined, { cwd: "/work/app", readable }).config).toEqual([`${homedir()}/.ssh/berth`]);
+    expect(sshSettingsFromKamal({ config: false }, undefined, { cwd: "/work/app", readable }).config).toBe(false);
+    // A missing file would be skipped by OpenSSH's Include, and its StrictHostKeyChecking with it.
+    expect(() => sshSettingsFromKamal({ config: "missing_config" }, undefined, { cwd: "/work/app", readable })).toThrow(
+      "ssh.config: cannot read the SSH config file missing_config (/work/app/missing_config, resolved against /work/app as Kamal does). Fix the path or remove the setting",
+    );
+    expect(() => sshSettingsFromKamal({ config: ["ssh_config", "/etc/none"] }, undefined, { cwd: "/work/app", readable })).toThrow(
+      /^ssh\.config\[1\]: cannot read the SSH config file \/etc\/none\. /,
+    );
   });
 
   it("names the key that is wrong", () => {

@@ -76,7 +76,7 @@ describe("SshTransport (stand-in ssh)", () => {
     expect(ssh.stats()).toMatchObject({ connectionsOpened: 3, commandsRun: 15, hosts: { h2: { connectionsOpened: 1, commandsRun: 5 } } });
     const commands = argvLines().filter((line) => line.endsWith(" -T -- h2 echo 1"));
     expect(commands).toHaveLength(1);
-    expect(commands[0]).toMatch(/-o ControlMaster=auto -o ControlPath=\S+\/berth-ssh-\w+\/\d -o ControlPersist=60 -o ServerAliveInterval=30 -o ConnectTimeout=15/);
+    expect(commands[0]).toMatch(/-o ControlMaster=auto -o ControlPath=\S+\/berth-ssh-\w+\/\d -o ControlPersist=60 -o ServerAliveInterval=5 -o ServerAliveCountMax=3 -o ConnectTimeout=15/);
   });
 
   it("reports connections and commands to observers, the command redacted", async () => {

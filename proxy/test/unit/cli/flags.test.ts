@@ -125,12 +125,15 @@ describe("cli main", () => {
   const run = async (...argv: string[]): Promise<{ code: number; out: string; err: string }> => {
     let out = "";
     let err = "";
-    const code = await main(argv, { out: (t) => (out += t), err: (t) => (err += t), env: { KAMAL_PROXY_SOCKET: "/nonexistent/berth.sock" }, isTty: false });
+    const env = { KAMAL_PROXY_SOCKET: "/nonexistent/berth.sock", KAMAL_PROXY_SOCKET_WAIT: "300ms" };
+    const code = await main(argv, { out: (t) => (out += t), err: (t) => (err += t), env, isTty: false });
     return { code, out, err };
   };
 
-  it("exits non-zero with a clear message when no proxy is running", async () => {
+  it("exits non-zero with a clear message when no proxy is running, after waiting KAMAL_PROXY_SOCKET_WAIT for one", async () => {
+    const started = Date.now();
     const result = await run("deploy", "app", "--target=a:80");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(280);
     expect(result.code).toBe(1);
     expect(result.err).toContain("Error: no kamal-proxy is running (nothing listening on /nonexistent/berth.sock)");
   });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { ChunkedScanner } from "../../../src/http/chunked.js";
+import { ChunkedScanner, MAX_CHUNK_EXTENSION, MAX_TRAILER } from "../../../src/http/chunked.js";
 import type { HeadError} from "../../../src/http/head.js";
 import { findHeadEnd, parseRequestHead, parseResponseHead } from "../../../src/http/head.js";
-import { cookieValue, hostWithoutPort } from "../../../src/http/connection.js";
+import { cookieValue, hostWithoutPort } from "../../../src/http/routing.js";
 
 const req = (text: string): ReturnType<typeof parseRequestHead> => {
   const buf = Buffer.from(text, "latin1");
@@ -47,6 +47,35 @@ describe("request heads", () => {
     expect(status("GET /a\nLocation:x HTTP/1.1\r\nHost: x\r\n\r\n")).toBe(400);
     expect(status("GET /a b HTTP/1.1\r\nHost: x\r\n\r\n")).toBe(400);
   });
+
+  it("refuses framing two parsers could read differently, and header fields a target could misread", () => {
+    const status = (text: string): number | string => {
+      try {
+        req(text);
+        return 0;
+      } catch (error) {
+        return `${(error as HeadError).status} ${(error as Error).message}`;
+      }
+    };
+    expect(status("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n")).toBe("400 Transfer-Encoding in an HTTP/1.0 request");
+    expect(status("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, chunked\r\n\r\n")).toBe("400 chunked applied more than once");
+    expect(status("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n")).toBe("400 chunked applied more than once");
+    expect(status("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n\r\n")).toBe("501 unsupported Transfer-Encoding");
+    expect(status("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5, 5\r\n\r\n")).toBe("400 malformed Content-Length");
+    expect(status("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: +5\r\n\r\n")).toBe("400 malformed Content-Length");
+    expect(status("POST / HTTP/1.1\r\nHost: x\r\nContent-Length : 5\r\n\r\n")).toBe('400 malformed header name "Content-Length "');
+    expect(status("GET / HTTP/1.1\r\nHost: a.test\r\nHost: b.test\r\n\r\n")).toBe("400 more than one Host header");
+    expect(status("GET / HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n folded\r\n\r\n")).toBe("400 malformed header line");
+    expect(status("GET / HTTP/1.1\r\nHost: x\r\nX-A: a\x0bb\r\n\r\n")).toBe("400 malformed header value");
+    expect(status("GET / HTTP/1.1\r\nHost: x\r\nX-A: a\x7f\r\n\r\n")).toBe("400 malformed header value");
+    expect(status("GET / HTTP/1.1\r\nHost: x\r\nX-A: a\tb\r\n\r\n")).toBe(0);
+  });
+
+  it("answers 431 past 256 header fields", () => {
+    const head = (count: number): string => `GET / HTTP/1.1\r\nHost: x\r\n${"X-A: 1\r\n".repeat(count - 1)}\r\n`;
+    expect(req(head(256)).names).toHaveLength(256);
+    expect(() => req(head(257))).toThrow("too many header fields");
+  });
 });
 
 describe("response heads", () => {
@@ -75,6 +104,24 @@ describe("chunked scanner", () => {
 
   it("rejects malformed sizes", () => {
     expect(() => new ChunkedScanner().scan(Buffer.from("zz\r\n"))).toThrow("malformed chunk size");
+  });
+
+  it("refuses control characters and unbounded lengths in chunk extensions and trailers", () => {
+    // A bare LF would end the size line for a lenient parser behind the proxy: what follows would be a second request to it.
+    expect(() => new ChunkedScanner().scan(Buffer.from("5;a\nGET /admin HTTP/1.1\r\nhello\r\n0\r\n\r\n"))).toThrow("malformed chunk extension");
+    expect(() => new ChunkedScanner().scan(Buffer.from("0\r\nX-T: a\nb\r\n\r\n"))).toThrow("malformed trailer");
+    expect(() => new ChunkedScanner().scan(Buffer.from(`1;${"e".repeat(MAX_CHUNK_EXTENSION + 1)}\r\nx\r\n0\r\n\r\n`))).toThrow("chunk extension too long");
+    // The limit holds across reads too.
+    const scanner = new ChunkedScanner();
+    const piece = Buffer.from("e".repeat(1024));
+    expect(scanner.scan(Buffer.from("1;"))).toBe(-1);
+    expect(() => {
+      for (let i = 0; i < 20; i++) scanner.scan(piece);
+    }).toThrow("chunk extension too long");
+    const trailers = `0\r\n${"X-T: 1234567890\r\n".repeat(MAX_TRAILER / 16)}\r\n`;
+    expect(() => new ChunkedScanner().scan(Buffer.from(trailers))).toThrow("trailer too long");
+    const fine = Buffer.from(`1;${"e".repeat(100)}\r\nx\r\n0\r\nX-T: 1\r\n\r\n`);
+    expect(new ChunkedScanner().scan(fine)).toBe(fine.length);
   });
 });
 
