@@ -69,6 +69,15 @@ async function underLoad(versions: readonly string[], work: () => Promise<void>)
   expect(answers.filter((answer) => answer.failedOver.length > 0)).toEqual([]);
 }
 
+// Berth's classic build labels the image with its commit (README: a later deploy reuses it only
+// for that commit); Kamal's doesn't. The container inherits the image's labels.
+const REVISION_LABEL = "org.opencontainers.image.revision";
+
+function withoutRevision(labels: unknown): Record<string, string> {
+  const { [REVISION_LABEL]: _revision, ...rest } = (labels ?? {}) as Record<string, string>;
+  return rest;
+}
+
 /** A container's settings as Docker reports them, with its version, hostname and id left out. */
 async function containerShape(host: TestHost, version: string): Promise<unknown> {
   const text = await sh(host, `docker inspect --format '{{json .Config}},{{json .HostConfig}},{{json .NetworkSettings.Networks}}' app-web-${version}`);
@@ -80,7 +89,7 @@ async function containerShape(host: TestHost, version: string): Promise<unknown>
   const random = (name: string): string => name.replace(/^[0-9a-f]{12}$/, "ID").replace(/-[0-9a-f]{12}$/, "-HEX");
   const tidy = (record: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(record).map(([key, value]) => [key, empty(value)]));
   return {
-    config: { ...tidy(config), Hostname: random(String(config.Hostname)), Env: [...(config.Env as string[])].sort() },
+    config: { ...tidy(config), Hostname: random(String(config.Hostname)), Env: [...(config.Env as string[])].sort(), Labels: withoutRevision(config.Labels) },
     hostConfig: tidy(hostConfig),
     networks: Object.fromEntries(Object.entries(networks).map(([name, network]) => [name, { Aliases: ((network.Aliases ?? []) as string[]).map(random), DriverOpts: network.DriverOpts, IPAMConfig: network.IPAMConfig }])),
   };
@@ -137,8 +146,11 @@ describe("Kamal and Berth in turn on the same servers", () => {
     const v3 = project.release("v3");
     await underLoad([v2, v3], async () => ok(await berth(project, ["deploy"]), "berth deploy"));
     await expectServing(v3, "v3");
-    // The container Berth made is the one Kamal makes, but for the version.
-    for (const host of [h1, h2]) expect(await containerShape(host, v3)).toEqual(await containerShape(host, v2));
+    // The container Berth made is the one Kamal makes, but for the version (and the revision label).
+    for (const host of [h1, h2]) {
+      expect(await containerShape(host, v3)).toEqual(await containerShape(host, v2));
+      expect(await sh(host, `docker inspect -f '{{index .Config.Labels "${REVISION_LABEL}"}}' app-web-${v3}`)).toBe(v3);
+    }
 
     await underLoad([v2, v3], async () => ok(await kamal(["rollback", v2]), "kamal rollback"));
     await expectServing(v2, "v2");
