@@ -37,8 +37,8 @@ execFileSync(
   process.execPath,
   [
     path.join(root, "node_modules/typescript/bin/tsc"),
-    "--outDir", path.join(work, "testbed"),
-    "--rootDir", path.join(root, "testbed"),
+    "--outDir", work,
+    "--rootDir", root,
     "--module", "NodeNext", "--moduleResolution", "NodeNext", "--target", "ES2023",
     "--skipLibCheck", "--types", "node",
     path.join(root, "testbed/index.ts"),
@@ -48,6 +48,8 @@ execFileSync(
 // Files the test bed uses next to its modules (the host boot script), and its node_modules.
 fs.cpSync(path.join(root, "testbed/scripts"), path.join(work, "testbed/scripts"), { recursive: true });
 fs.symlinkSync(path.join(root, "node_modules"), path.join(work, "node_modules"));
+// The test bed finds its scripts from the package root (src/util/package-root.ts): this directory.
+fs.writeFileSync(path.join(work, "package.json"), JSON.stringify({ name: "berth", type: "module" }));
 const testbed = await import(pathToFileURL(path.join(work, "testbed/index.js")).href);
 
 const berthBin = path.join(root, "dist/bundle/berth.js");

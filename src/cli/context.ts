@@ -1,41 +1,11 @@
-// What every command action receives: the parsed global options, the output, and lazily loaded
-// configuration and secrets (loaded on first use, once, so `berth version` never touches them).
+// The CommandContext (src/core/context.ts) each action receives, made here: configuration and
+// secrets are loaded on first use, once, so `berth version` never touches them.
 
+import type { CommandContext, GlobalOptions } from "../core/context.js";
 import type { Output } from "../output/index.js";
-import type { SecretsLookup } from "../secrets/types.js";
 import { BerthError } from "../util/errors.js";
 import type { CleanupRegistry } from "./cleanup.js";
-import type { GlobalOptions } from "./globals.js";
 import type { Configuration } from "./layers/config.js";
-
-export interface CommandContext {
-  readonly globals: GlobalOptions;
-  readonly output: Output;
-  readonly cwd: string;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  /** The top-level command as Kamal names it for hooks and audit lines: `deploy`, `app`, … */
-  readonly command: string;
-  /** The subcommand under a group (`boot` in `berth app boot`), else undefined. */
-  readonly subcommand: string | undefined;
-  /** Aborted by Ctrl-C and SIGTERM (set by the executable; absent in tests). */
-  readonly signal?: AbortSignal;
-  /** Registers cleanup that runs however the command ends (including Ctrl-C). */
-  onExit(handler: () => void | Promise<void>): () => void;
-  /** Aborted (reason: an InterruptedError naming the signal) when Ctrl-C or SIGTERM asks the command to stop. */
-  readonly interrupted: AbortSignal;
-  /**
-   * Declares that the command stops by itself when interrupted (see CleanupRegistry); returns
-   * the undo.
-   */
-  windDownOnSignals(): () => void;
-  /** The configuration for -c/-d/--version, loaded on first call. */
-  config(): Promise<Configuration>;
-  /**
-   * The secrets, loaded on first call. Every value is registered with the output's masker, so
-   * call this before running anything that could print a secret.
-   */
-  secrets(): Promise<SecretsLookup>;
-}
 
 export interface ContextInputs {
   readonly globals: GlobalOptions;

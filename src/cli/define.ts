@@ -2,7 +2,7 @@
 // actions bound by loader so an action's module is imported only when that command runs.
 
 import { Argument, InvalidArgumentError, Option, type Command } from "commander";
-import type { CommandContext } from "./context.js";
+import type { CommandContext } from "../core/context.js";
 import { booleanOptions, parseNumber } from "./globals.js";
 
 /** An action: the context, then the command's arguments in order, then its own options. */

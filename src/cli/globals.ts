@@ -2,32 +2,10 @@
 // values given at different levels (`berth -d x app boot` vs `berth app boot -d x`) combine.
 
 import { InvalidArgumentError, Option, type Command } from "commander";
+import { DEFAULT_GLOBAL_OPTIONS, type GlobalOptions } from "../core/context.js";
 import type { OutputFormat } from "../output/index.js";
 
-export interface GlobalOptions {
-  /** `-c`: path of the main config file, default `config/deploy.yml`. */
-  readonly configFile: string;
-  /** `-d`: destination; also merges `config/deploy.<dest>.yml`. */
-  readonly destination: string | undefined;
-  readonly verbose: boolean;
-  readonly quiet: boolean;
-  /** `--version VER`: run against that app version (not Berth's version: see `berth version`). */
-  readonly version: string | undefined;
-  readonly primary: boolean;
-  /** `-h a,b`: host patterns (`*` wildcards), split on commas. */
-  readonly hosts: readonly string[] | undefined;
-  /** `-r a,b`: role patterns (`*` wildcards), split on commas. */
-  readonly roles: readonly string[] | undefined;
-  readonly skipHooks: boolean;
-  readonly lockWait: boolean;
-  /** Seconds. */
-  readonly lockWaitTimeout: number;
-  /** Seconds. */
-  readonly lockWaitInterval: number;
-  readonly output: OutputFormat;
-}
-
-export const GLOBAL_OPTION_KEYS = [
+const GLOBAL_OPTION_KEYS = [
   "configFile",
   "destination",
   "verbose",
@@ -43,21 +21,6 @@ export const GLOBAL_OPTION_KEYS = [
   "output",
 ] as const satisfies readonly (keyof GlobalOptions)[];
 
-export const DEFAULT_GLOBAL_OPTIONS: GlobalOptions = {
-  configFile: "config/deploy.yml",
-  destination: undefined,
-  verbose: false,
-  quiet: false,
-  version: undefined,
-  primary: false,
-  hosts: undefined,
-  roles: undefined,
-  skipHooks: false,
-  lockWait: false,
-  lockWaitTimeout: 900,
-  lockWaitInterval: 15,
-  output: "text",
-};
 
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ["text", "json"];
 
@@ -67,7 +30,7 @@ export function parseNumber(value: string): number {
   return number;
 }
 
-export function parseList(value: string): string[] {
+function parseList(value: string): string[] {
   return value
     .split(",")
     .map((item) => item.trim())

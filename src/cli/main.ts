@@ -9,13 +9,15 @@ import { resolve } from "node:path";
 import { CommanderError, type Command } from "commander";
 import { colorEnabled } from "../output/colors.js";
 import { Output, createOutput, type OutputFormat, type OutputStream } from "../output/index.js";
+import { shellSplit } from "../core/shellwords.js";
 import { BerthError } from "../util/errors.js";
 import { BERTH_VERSION } from "../version.js";
 import { endsWithValueFlag, expandHashOptions, findCommandWord, normalizeUnderscoreOptions, scanConfigSelection } from "./argv.js";
 import { CleanupRegistry } from "./cleanup.js";
 import { createContext } from "./context.js";
 import type { ActionLoader } from "./define.js";
-import { DEFAULT_GLOBAL_OPTIONS, OUTPUT_FORMATS, isGlobalOption, resolveGlobalOptions, type GlobalOptions } from "./globals.js";
+import { DEFAULT_GLOBAL_OPTIONS, type GlobalOptions } from "../core/context.js";
+import { OUTPUT_FORMATS, isGlobalOption, resolveGlobalOptions } from "./globals.js";
 import { aliasCommand, loadConfiguration, type Configuration } from "./layers/config.js";
 import { HASH_OPTION_FLAGS, buildProgram, commandPath, longOptionNames } from "./program.js";
 
@@ -39,7 +41,7 @@ export interface RunCliOptions {
 
 const MAX_ALIAS_DEPTH = 5;
 
-export function processIO(): CliIO {
+function processIO(): CliIO {
   return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
 }
 
@@ -184,15 +186,15 @@ async function expandAliases(
     const line = aliasCommand(configuration, word);
     if (line === undefined) return args;
     seen.push(word);
-    args = [...args.slice(0, commandIndex), ...(await splitAlias(word, line)), ...args.slice(commandIndex + 1)];
+    args = [...args.slice(0, commandIndex), ...splitAlias(word, line), ...args.slice(commandIndex + 1)];
   }
   throw new BerthError(`Aliases nest deeper than ${MAX_ALIAS_DEPTH}: ${seen.join(" -> ")}`, "Berth::ConfigurationError");
 }
 
-async function splitAlias(name: string, line: string): Promise<string[]> {
-  const { split } = await import("shellwords");
+/** Kamal splits an alias's command line with Ruby's Shellwords. */
+function splitAlias(name: string, line: string): string[] {
   try {
-    return split(line);
+    return shellSplit(line);
   } catch (error) {
     throw new BerthError(`Alias ${name} cannot be split into words (${(error as Error).message}): ${line}`, "Berth::ConfigurationError");
   }

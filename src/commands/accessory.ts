@@ -1,18 +1,18 @@
 // Commands for accessories (Kamal's Commands::Accessory): databases, caches and other services
 // run from their own image next to the app, one container `<service>-<name>` per host.
 import type { Accessory, AccessoryDirectory, AccessoryFile, Configuration, ProxyConfig } from "../config/index.js";
-import { argumentize, cmd, optionize } from "./cmd.js";
-import type { Cmd, Part } from "./cmd.js";
+import { argumentize, cmd, optionize } from "../core/cmd.js";
+import type { Cmd, Part } from "../core/cmd.js";
 import type { Interactive } from "./app/execution.js";
 import * as proxyExec from "./proxy/exec.js";
-import { containerIdFor, docker, grepDoubleQuoted, grepSingleQuoted, makeDirectory, makeDirectoryFor, pipeSome } from "./shared.js";
+import { changeMode, changeOwner, containerIdFor, docker, grepDoubleQuoted, grepSingleQuoted, makeDirectory, makeDirectoryFor, pipeSome } from "./shared.js";
 
 function serviceFilter(accessory: Accessory): Part[] {
   return ["--filter", `label=service=${accessory.serviceName}`];
 }
 
 /** `--env K="v" … --env-file .kamal/apps/<svc>/env/accessories/<name>.env` */
-export function envArgs(accessory: Accessory): Part[] {
+function envArgs(accessory: Accessory): Part[] {
   return [...argumentize("--env", accessory.resolvedEnv().clear), "--env-file", accessory.envFilePath];
 }
 
@@ -120,6 +120,16 @@ export function removeImage(accessory: Accessory): Cmd {
   return docker("image", "rm", "--force", accessory.image);
 }
 
+/** `rm -f <env file>`: the accessory's secrets don't stay behind (Berth; Kamal leaves the file). */
+export function removeEnvFile(accessory: Accessory): Cmd {
+  return cmd("rm", "-f", accessory.envFilePath);
+}
+
+/** `docker volume rm <name>`: a named volume of the accessory (Berth; fails harmlessly while another container uses it). */
+export function removeVolume(name: string): Cmd {
+  return docker("volume", "rm", name);
+}
+
 /** `rm -rf <svc>`: uploaded files and data directories. */
 export function removeServiceDirectory(accessory: Accessory): Cmd {
   return cmd("rm", "-rf", accessory.serviceName);
@@ -134,7 +144,7 @@ export function ensureEnvDirectory(accessory: Accessory): Cmd {
 export function fileCommands(file: AccessoryFile): { readonly before: Cmd[]; readonly after: Cmd[] } {
   return {
     before: [makeDirectoryFor(file.hostPath)],
-    after: [cmd("chmod", file.mode, file.hostPath), ...(file.owner === undefined ? [] : [cmd("chown", file.owner, file.hostPath)])],
+    after: [changeMode(file.hostPath, file.mode), ...(file.owner === undefined ? [] : [changeOwner(file.hostPath, file.owner)])],
   };
 }
 
@@ -142,8 +152,8 @@ export function fileCommands(file: AccessoryFile): { readonly before: Cmd[]; rea
 export function directoryCommands(directory: AccessoryDirectory): Cmd[] {
   return [
     makeDirectory(directory.hostPath),
-    ...(directory.mode === undefined ? [] : [cmd("chmod", directory.mode, directory.hostPath)]),
-    ...(directory.owner === undefined ? [] : [cmd("chown", directory.owner, directory.hostPath)]),
+    ...(directory.mode === undefined ? [] : [changeMode(directory.hostPath, directory.mode)]),
+    ...(directory.owner === undefined ? [] : [changeOwner(directory.hostPath, directory.owner)]),
   ];
 }
 

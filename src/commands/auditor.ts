@@ -1,15 +1,15 @@
 // The audit log on each host: one line per change, tagged with when, who, destination and role.
 // Lines may name versions, roles and commands but never secrets (they are kept on the hosts).
 import type { Configuration } from "../config/index.js";
-import { Redacted, append, cmd, combine, quote } from "./cmd.js";
-import type { Cmd } from "./cmd.js";
+import { Redacted, append, cmd, combine, quote } from "../core/cmd.js";
+import type { Cmd } from "../core/cmd.js";
 import { BerthError } from "../util/errors.js";
 import { makeDirectory } from "./shared.js";
 import { Tags } from "./tags.js";
 import type { TagContext, TagDetails } from "./tags.js";
 
 /** `[<recorded_at>] [<performer>] [<destination>] [<details…>] <line>` */
-export function auditLine(config: Configuration, context: TagContext, line: string, details: TagDetails = {}): string {
+function auditLine(config: Configuration, context: TagContext, line: string, details: TagDetails = {}): string {
   for (const value of [line, ...Object.values(details)]) {
     if ((value as unknown) instanceof Redacted) throw new BerthError("An audit line cannot contain a secret (a redacted value was given)");
   }

@@ -2,26 +2,24 @@
 // script and still attribute each step's stdout, stderr and exit status. Each step runs in its
 // own subshell between marker lines (on both streams) that carry a per-batch nonce, so no
 // output can be mistaken for a marker.
-import { cmd, singleQuote } from "./cmd.js";
-import type { Cmd, Part } from "./cmd.js";
-import type { DockerApiCall } from "./docker-api.js";
+import { singleQuote } from "../core/cmd.js";
+import type { Cmd, Part } from "../core/cmd.js";
+import type { Operation } from "./operation.js";
 
 export interface BatchStep {
-  readonly command: Cmd;
+  readonly command: Operation;
   /** Keep going when this step fails (Kamal's `raise_on_non_zero_exit: false`). */
   readonly allowFailure?: boolean;
   /** A name for messages, e.g. "lock acquire". */
   readonly label?: string;
-  /**
-   * The same step as Docker Engine API requests (sent in order), used instead of the command
-   * where the run reaches the host's Docker API (see src/deploy/docker-api.ts).
-   */
-  readonly api?: readonly DockerApiCall[];
 }
 
-export interface Batch {
-  /** The one command to run; its exit status is the first failing required step's (else 0). */
-  readonly command: Cmd;
+/**
+ * The one command that runs the steps; its exit status is the first failing required step's (else
+ * 0). A carrier that doesn't run shell scripts (--plan) takes the steps themselves.
+ */
+export interface Batch extends Cmd {
+  readonly kind: "batch";
   readonly marker: string;
   readonly steps: readonly BatchStep[];
 }
@@ -37,7 +35,8 @@ export interface BatchStepResult {
   readonly stderr: string;
 }
 
-const toStep = (step: Cmd | BatchStep): BatchStep => ("parts" in step ? { command: step } : step);
+/** A step given as its operation alone is a required step. */
+export const toStep = (step: Operation | BatchStep): BatchStep => ("parts" in step ? { command: step } : step);
 
 function printf(format: string, text: string, toStderr: boolean): Part[] {
   return ["printf", singleQuote(format), text, ...(toStderr ? [">&2"] : [])];
@@ -48,7 +47,7 @@ function printf(format: string, text: string, toStderr: boolean): Part[] {
  * failure. At most one step may carry stdin (the others read /dev/null). `nonce` is 8+ random
  * hex digits (`randomBytes(8).toString("hex")`).
  */
-export function batch(steps: readonly (Cmd | BatchStep)[], { nonce }: { nonce: string }): Batch {
+export function batch(steps: readonly (Operation | BatchStep)[], { nonce }: { nonce: string }): Batch {
   if (!/^[0-9a-f]{8,}$/.test(nonce)) throw new TypeError(`batch nonce must be 8 or more lowercase hex digits, got "${nonce}"`);
   if (steps.length === 0) throw new TypeError("a batch needs at least one step");
   const normalized = steps.map(toStep);
@@ -66,8 +65,8 @@ export function batch(steps: readonly (Cmd | BatchStep)[], { nonce }: { nonce: s
     if (!step.allowFailure) parts.push("[", "$berth_rc", "-eq", "0", "]", "||", "exit", "$berth_rc", ";");
   });
   parts.push("exit", "0");
-  const command: Cmd = withStdin[0]?.command.stdin === undefined ? cmd(parts) : { parts, stdin: withStdin[0].command.stdin };
-  return { command, marker, steps: normalized };
+  const stdin = withStdin[0]?.command.stdin;
+  return { kind: "batch", parts, ...(stdin === undefined ? {} : { stdin }), marker, steps: normalized };
 }
 
 interface Section {

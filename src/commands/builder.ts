@@ -2,8 +2,9 @@
 // of every kind, the classic `docker build` + `docker push` path for Docker without buildx, pack,
 // the local git clone, and the pull/label check on the app hosts.
 import type { Configuration } from "../config/index.js";
-import { Redacted, combine } from "./cmd.js";
-import type { Cmd } from "./cmd.js";
+import { Redacted, cmd, combine } from "../core/cmd.js";
+import type { Cmd } from "../core/cmd.js";
+import { probe, type Probe } from "./operation.js";
 import { BerthError } from "../util/errors.js";
 import { docker } from "./shared.js";
 import * as buildx from "./builder/buildx.js";
@@ -25,13 +26,28 @@ export function ensureInstalled(): Cmd {
 }
 
 /** `docker --version` (fails: "Docker is not installed locally"). */
-export function dockerVersion(): Cmd {
-  return docker("--version");
+export function dockerVersion(): Probe {
+  return probe(docker("--version"));
 }
 
 /** `docker buildx version`: its success picks the buildx path, its failure the classic one. */
-export function buildxVersion(): Cmd {
-  return docker("buildx", "version");
+export function buildxVersion(): Probe {
+  return probe(docker("buildx", "version"));
+}
+
+/** Docker here, in one process: prints `no-docker`, `buildx` (the plugin works) or `classic`. */
+export function localDockerTools(): Probe {
+  return probe(cmd("command -v docker >/dev/null || { echo no-docker; exit 0; }; docker buildx version >/dev/null 2>&1 && echo buildx || echo classic"));
+}
+
+/** `docker info --format '{{.Architecture}}'`: `x86_64`, `aarch64`… */
+export function localArchitecture(): Probe {
+  return probe(docker("info", "--format", "'{{.Architecture}}'"));
+}
+
+/** `docker version --format '{{.Server.Version}}'` */
+export function dockerServerVersion(): Probe {
+  return probe(docker("version", "--format", "'{{.Server.Version}}'"));
 }
 
 export interface BuildPlanOptions {

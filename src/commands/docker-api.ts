@@ -1,9 +1,8 @@
-// Docker Engine API requests for docker commands a deploy runs often, built as data beside the
-// commands themselves. A batch step may carry them (BatchStep.api): where the run reaches the
-// host's Docker API over its SSH connection, the requests replace the command; everywhere else
-// (--plan, a daemon on another socket, forwarding refused) the command runs as written.
-import { shellSplit } from "../secrets/shellwords.js";
-import { cmd, Redacted, render, type Cmd } from "./cmd.js";
+// Docker Engine API requests, as data. The operations in container.ts and host-state.ts render
+// themselves as these: where the run reaches the host's Docker API over its SSH connection, the
+// requests replace the command; everywhere else (--plan, a daemon on another socket, forwarding
+// refused) the command runs as written.
+import { cmd, type Cmd, type Redacted } from "../core/cmd.js";
 
 /** One request to the Docker Engine API. */
 export interface DockerApiCall {
@@ -33,7 +32,7 @@ export function succeeded(call: DockerApiCall, status: number): boolean {
 }
 
 /** A name or image reference as a path segment ("/" and ":" kept, as Docker's router expects them). */
-function segment(name: string): string {
+export function segment(name: string): string {
   return name.split("/").map((part) => encodeURIComponent(part).replace(/%3A/gi, ":")).join("/");
 }
 
@@ -85,7 +84,7 @@ export function listImages(label: string): DockerApiCall {
 }
 
 /** Where Docker's CLI looks for the daemon unless told otherwise. */
-export const DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock";
+const DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock";
 
 /**
  * What decides which daemon `docker` talks to on the host, in the environment the deploy's
@@ -119,90 +118,6 @@ export function socketFromProbe(output: string): string | undefined {
   if (current !== undefined && current !== "" && current !== "default") return undefined;
   if (host === "") return DEFAULT_DOCKER_SOCKET;
   return /^unix:\/\/(\/\S+)$/.exec(host)?.[1];
-}
-
-/**
- * `docker run --detach …` as a create and a start, or undefined when the command uses anything
- * this doesn't translate exactly (then it runs as the command). Translated: --restart, --name,
- * --network, --hostname, --env, --env-file (from `envFiles`, the content uploaded beside it),
- * --log-driver, --log-opt, --volume, --label, the image and its command. Only commands of plain
- * characters: no quoting or expansion the server's shell would do differently from this split.
- */
-export function runContainer(command: Cmd, envFiles: Readonly<Record<string, string>>): DockerApiCall[] | undefined {
-  const text = render(command, { redact: false });
-  if (!/^[A-Za-z0-9_\-.:=@%+,/" ]*$/.test(text)) return undefined;
-  let words: string[];
-  try {
-    words = shellSplit(text);
-  } catch {
-    return undefined; // an unmatched quote
-  }
-  if (words[0] !== "docker" || words[1] !== "run") return undefined;
-  let name: string | undefined;
-  let detached = false;
-  const fileEnv: string[] = [];
-  const env: string[] = [];
-  const labels: Record<string, string> = {};
-  const binds: string[] = [];
-  const hostConfig: {
-    RestartPolicy?: { Name: string; MaximumRetryCount?: number };
-    NetworkMode?: string;
-    LogConfig: { Type: string; Config: Record<string, string> };
-  } = {
-    LogConfig: { Type: "", Config: {} },
-  };
-  let hostname: string | undefined;
-  let index = 2;
-  const value = (): string | undefined => words[++index];
-  for (; index < words.length && words[index]!.startsWith("-"); index++) {
-    const flag = words[index]!;
-    if (flag === "--detach" || flag === "-d") {
-      detached = true;
-      continue;
-    }
-    const argument = value();
-    if (argument === undefined) return undefined;
-    if (flag === "--name") name = argument;
-    else if (flag === "--restart") {
-      const [policy = "", retries] = argument.split(":");
-      hostConfig.RestartPolicy = { Name: policy, ...(retries === undefined ? {} : { MaximumRetryCount: Number(retries) }) };
-    } else if (flag === "--network") hostConfig.NetworkMode = argument;
-    else if (flag === "--hostname") hostname = argument;
-    else if (flag === "--env" || flag === "-e") {
-      if (!argument.includes("=")) return undefined; // `--env NAME` reads the server's environment
-      env.push(argument);
-    } else if (flag === "--env-file") {
-      const lines = envFileLines(envFiles[argument]);
-      if (lines === undefined) return undefined;
-      fileEnv.push(...lines);
-    } else if (flag === "--log-driver") hostConfig.LogConfig.Type = argument;
-    else if (flag === "--log-opt") {
-      const equals = argument.indexOf("=");
-      if (equals < 1) return undefined;
-      hostConfig.LogConfig.Config[argument.slice(0, equals)] = argument.slice(equals + 1);
-    } else if (flag === "--volume" || flag === "-v") binds.push(argument);
-    else if (flag === "--label") {
-      const equals = argument.indexOf("=");
-      labels[equals === -1 ? argument : argument.slice(0, equals)] = equals === -1 ? "" : argument.slice(equals + 1);
-    } else return undefined;
-  }
-  const [image, ...cmdWords] = words.slice(index);
-  if (!detached || name === undefined || image === undefined) return undefined;
-  const body = {
-    Image: image,
-    ...(hostname === undefined ? {} : { Hostname: hostname }),
-    // The env files' lines first, then the --env ones, as the CLI sends them (it keeps no order among the latter).
-    Env: [...fileEnv, ...env],
-    Labels: labels,
-    ...(cmdWords.length > 0 ? { Cmd: cmdWords } : {}),
-    HostConfig: { ...hostConfig, ...(binds.length > 0 ? { Binds: binds } : {}) },
-    // The CLI names the network's endpoint too.
-    ...(hostConfig.NetworkMode === undefined ? {} : { NetworkingConfig: { EndpointsConfig: { [hostConfig.NetworkMode]: {} } } }),
-  };
-  return [
-    { method: "POST", path: "/containers/create", query: { name }, body: new Redacted(JSON.stringify(body)), printsId: true },
-    { method: "POST", path: `/containers/${segment(name)}/start`, afterSuccess: true },
-  ];
 }
 
 /** An env file's entries as Docker reads them: `KEY=rest of line`, literally; blank lines and `#` comments skipped. */

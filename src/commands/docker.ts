@@ -1,6 +1,6 @@
 // Docker on the hosts: is it there and running, may we install it, and the shared network.
-import { any, cmd, pipe, shell } from "./cmd.js";
-import type { Cmd } from "./cmd.js";
+import { any, cmd, pipe, shell } from "../core/cmd.js";
+import type { Cmd } from "../core/cmd.js";
 import { docker } from "./shared.js";
 
 /** `docker -v`: fails when Docker is not installed. */
@@ -49,6 +49,11 @@ export function install(): Cmd {
 /** `docker network create kamal` (an "already exists" failure is fine). */
 export function createNetwork(): Cmd {
   return docker("network", "create", "kamal");
+}
+
+/** `docker network rm kamal` (Berth's `remove` where no app is left; Kamal leaves the network). */
+export function removeNetwork(): Cmd {
+  return docker("network", "rm", "kamal");
 }
 
 /** Kamal's test for the harmless failure of `createNetwork`. */

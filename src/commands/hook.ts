@@ -1,9 +1,9 @@
 // Hooks: executables in `.kamal/hooks/` run on this machine. Their metadata goes in the
 // environment (never in the command text), secrets too for the hooks that get them.
 import type { Configuration } from "../config/index.js";
-import { cmd, singleQuote } from "./cmd.js";
+import { cmd, singleQuote } from "../core/cmd.js";
 import { fileJoin } from "./shared.js";
-import type { Cmd } from "./cmd.js";
+import type { Cmd } from "../core/cmd.js";
 import { Tags } from "./tags.js";
 import type { TagContext } from "./tags.js";
 

@@ -1,13 +1,12 @@
 // The command builders, one namespace per area: `app.run(config, role, …)`, `proxy.startOrRun(…)`,
-// `lock.acquire(…)`… Each returns a `Cmd` (see cmd.ts) and runs nothing.
-export * from "./cmd.js";
+// `lock.acquire(…)`… Each returns a `Cmd` (src/core/cmd.ts) and runs nothing.
+export * from "../core/cmd.js";
 export * as app from "./app.js";
 export * as accessory from "./accessory.js";
 export * as auditor from "./auditor.js";
 export * as batching from "./batch.js";
 export * as builder from "./builder.js";
 export * as docker from "./docker.js";
-export * as dockerApi from "./docker-api.js";
 export * as envFile from "./env-file.js";
 export * as hook from "./hook.js";
 export * as lock from "./lock.js";

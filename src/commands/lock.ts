@@ -1,8 +1,8 @@
 // The deploy lock: a directory on the primary host (mkdir is the atomic test-and-set) holding
 // a base64 `details` file, exactly as Kamal writes it so either tool honours the other's lock.
 import type { Configuration } from "../config/index.js";
-import { cmd, combine, pipe, write } from "./cmd.js";
-import type { Cmd } from "./cmd.js";
+import { cmd, combine, pipe, write } from "../core/cmd.js";
+import type { Cmd } from "../core/cmd.js";
 import { makeDirectory } from "./shared.js";
 
 export interface LockDetails {

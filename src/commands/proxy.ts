@@ -2,4 +2,5 @@
 // the calls apps and accessories make into it (`service.*`).
 export * from "./proxy/container.js";
 export * from "./proxy/boot-config.js";
+export * from "./proxy/image.js";
 export * as service from "./proxy/exec.js";

@@ -1,7 +1,8 @@
 // `kamal prune`: old app containers and images on each host, Kamal's exact pipelines.
 import type { Configuration } from "../config/index.js";
-import { cmd, pipe } from "./cmd.js";
-import type { Cmd, Part } from "./cmd.js";
+import { cmd, pipe } from "../core/cmd.js";
+import type { Cmd, Part } from "../core/cmd.js";
+import { containerRemove, imageRemove, type ContainerRemove, type ImageRemove } from "./container.js";
 import { docker } from "./shared.js";
 
 function serviceFilter(config: Configuration): Part[] {
@@ -38,11 +39,11 @@ export function appContainers(config: Configuration, retain: number = config.ret
 }
 
 /** `docker rm` of stopped containers a deploy worked out to prune (by name). */
-export function removeContainers(names: readonly string[]): Cmd {
-  return docker("rm", ...names);
+export function removeContainers(names: readonly string[]): ContainerRemove {
+  return containerRemove(names);
 }
 
 /** `docker rmi` of images a deploy worked out to prune (by reference, or by ID when untagged). */
-export function removeImages(references: readonly string[]): Cmd {
-  return docker("rmi", ...references);
+export function removeImages(references: readonly string[]): ImageRemove {
+  return imageRemove(references);
 }

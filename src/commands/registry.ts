@@ -1,12 +1,12 @@
 // Registry login/logout and the local registry container. Unlike Kamal (`-p <password>`), the
 // password goes on standard input (`--password-stdin`), so it never appears in a process list.
 import type { Configuration, Registry } from "../config/index.js";
-import { Redacted, any, combine, quote, withStdin } from "./cmd.js";
-import type { Cmd } from "./cmd.js";
+import { Redacted, any, combine, quote, withStdin } from "../core/cmd.js";
+import type { Cmd } from "../core/cmd.js";
 import { docker } from "./shared.js";
 
-export const LOCAL_REGISTRY_CONTAINER = "kamal-docker-registry";
-export const LOCAL_REGISTRY_IMAGE = "registry:3";
+const LOCAL_REGISTRY_CONTAINER = "kamal-docker-registry";
+const LOCAL_REGISTRY_IMAGE = "registry:3";
 
 /** `docker login [server] -u [REDACTED] --password-stdin`, the password in `stdin`. Secrets are looked up here. */
 export function login(registry: Registry): Cmd {

@@ -1,6 +1,6 @@
 // Small building blocks shared by the command builders (Kamal's Commands::Base helpers).
-import { cmd, optionize, pipe } from "./cmd.js";
-import type { Cmd, Part, PartInput } from "./cmd.js";
+import { cmd, optionize, pipe } from "../core/cmd.js";
+import type { Cmd, Part, PartInput } from "../core/cmd.js";
 
 /** `docker …` */
 export const docker = (...parts: PartInput[]): Cmd => cmd("docker", ...parts);
@@ -13,6 +13,12 @@ export const makeDirectory = (path: string): Cmd => cmd("mkdir", "-p", path);
 
 /** `mkdir -p <dirname of file>` */
 export const makeDirectoryFor = (file: string): Cmd => makeDirectory(dirname(file));
+
+/** `chmod <mode> <path>` */
+export const changeMode = (path: string, mode: string | number): Cmd => cmd("chmod", mode, path);
+
+/** `chown <owner> <path>` */
+export const changeOwner = (path: string, owner: string): Cmd => cmd("chown", owner, path);
 
 /** `rm -r <path>` */
 export const removeDirectory = (path: string): Cmd => cmd("rm", "-r", path);
@@ -69,10 +75,17 @@ export function proxyFlags(options: Readonly<Record<string, FlagValue>>): Part[]
   return optionize(normalized, { with: "=" });
 }
 
-/** Ruby's Shellwords.escape: a backslash before every character outside `[A-Za-z0-9_\-.,:+/@\n]`. */
-export function shellEscape(value: string): string {
-  if (value === "") return "''";
-  return value.replace(/[^A-Za-z0-9_\-.,:+/@\n]/g, (character) => `\\${character}`).replace(/\n/g, "'\n'");
+/**
+ * The same flags as the proxy's own CLI receives them once a shell has removed Kamal's quotes:
+ * `--key=value`, `true` → `--key`, `false` → `--key=false`, lists repeat the flag.
+ */
+export function proxyArgv(options: Readonly<Record<string, FlagValue>>): string[] {
+  const argv: string[] = [];
+  for (const [key, value] of Object.entries(options)) {
+    if (value === null || value === undefined) continue;
+    for (const item of Array.isArray(value) ? value : [value]) argv.push(item === true ? `--${key}` : `--${key}=${String(item)}`);
+  }
+  return argv;
 }
 
 /** Ruby's File.join: parts joined with one `/` between them (an empty last part leaves a trailing `/`). */

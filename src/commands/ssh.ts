@@ -2,8 +2,8 @@
 // commands (exec -i, logs -f). Berth's transport runs these itself; this is the line Kamal would
 // run, for showing and for handing a terminal over to plain ssh.
 import type { Configuration } from "../config/index.js";
-import { render } from "./cmd.js";
-import type { Cmd } from "./cmd.js";
+import { render } from "../core/cmd.js";
+import type { Cmd } from "../core/cmd.js";
 
 function configArgs(config: Configuration): string[] {
   const files = config.ssh.configFiles;

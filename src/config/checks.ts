@@ -7,7 +7,7 @@ import { isIP } from "node:net";
 import { join } from "node:path";
 import { BERTH_VERSION, KAMAL_COMPAT_VERSION } from "../version.js";
 import type { Configuration } from "./model/configuration.js";
-import type { ProxyRun } from "./model/proxy.js";
+import type { ProxyRun } from "./model/proxy-run.js";
 import { RESTART_POLICY } from "./model/role.js";
 import { deepMerge } from "./merge.js";
 import { isHash, present, text } from "./model/values.js";
@@ -23,7 +23,7 @@ export interface Finding {
 }
 
 /** Commands an alias may not shadow. */
-export const BUILT_IN_COMMANDS: readonly string[] = [
+const BUILT_IN_COMMANDS: readonly string[] = [
   "accessory", "app", "audit", "build", "config", "deploy", "details", "docs", "help", "init", "lock",
   "proxy", "prune", "redeploy", "registry", "remove", "rollback", "schema", "secrets", "server", "setup",
   "upgrade", "version",
@@ -291,7 +291,7 @@ function rolePath(config: Configuration, name: string): Path {
 }
 
 /** Compares dotted versions numerically (Gem::Version for plain releases). */
-export function compareVersions(a: string, b: string): number {
+function compareVersions(a: string, b: string): number {
   const parse = (version: string): (number | string)[] =>
     version
       .trim()

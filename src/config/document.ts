@@ -1,8 +1,24 @@
 // What `kamal config` prints: the resolved configuration summary, in Kamal's key order
 // (Configuration#to_h), with secret values redacted.
 import { Document, Scalar, visit } from "yaml";
-import type { Configuration } from "./model/configuration.js";
 import { RubySymbol } from "./model/values.js";
+
+/** What the document is made of: the Configuration (an interface, so the model's import of this file is no cycle). */
+export interface DocumentSource {
+  readonly raw: Readonly<Record<string, unknown>>;
+  readonly roles: readonly { readonly name: string }[];
+  readonly allHosts: readonly string[];
+  readonly primaryHost: string | undefined;
+  readonly version: string;
+  readonly repository: string;
+  readonly absoluteImage: string;
+  readonly serviceWithVersion: string;
+  readonly volumeArgs: readonly string[];
+  readonly ssh: { toH(): Readonly<Record<string, unknown>> };
+  readonly sshkit: { toH(): Readonly<Record<string, unknown>> };
+  readonly builder: { toH(): Readonly<Record<string, unknown>> };
+  readonly logging: { args(): readonly unknown[] };
+}
 
 export interface KamalDocument {
   readonly roles: readonly string[];
@@ -20,7 +36,7 @@ export interface KamalDocument {
   readonly logging: readonly string[];
 }
 
-export function toKamalDocument(config: Configuration): KamalDocument {
+export function toKamalDocument(config: DocumentSource): KamalDocument {
   const accessories = config.raw.accessories;
   return {
     roles: config.roles.map((role) => role.name),
@@ -52,7 +68,7 @@ function withSymbolKeys(document: KamalDocument): Record<string, unknown> {
 }
 
 /** The document as `kamal config` prints it (YAML, Ruby-style symbol keys). */
-export function toYaml(config: Configuration, options: { symbolKeys?: boolean } = {}): string {
+export function toYaml(config: DocumentSource, options: { symbolKeys?: boolean } = {}): string {
   const document = toKamalDocument(config);
   const value = options.symbolKeys === false ? document : withSymbolKeys(document);
   const symbols = new Set<Scalar>();
@@ -72,6 +88,6 @@ export function toYaml(config: Configuration, options: { symbolKeys?: boolean } 
   return yaml.toString({ indentSeq: false, directives: true, lineWidth: 0 });
 }
 
-export function toJson(config: Configuration): string {
+export function toJson(config: DocumentSource): string {
   return `${JSON.stringify(toKamalDocument(config), null, 2)}\n`;
 }

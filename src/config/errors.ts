@@ -19,7 +19,7 @@ export interface ConfigIssue {
 }
 
 /** One line per issue: `config/deploy.yml:4:5: servers/web: unknown key: hostz (did you mean "hosts"?)`. */
-export function formatIssue(issue: ConfigIssue): string {
+function formatIssue(issue: ConfigIssue): string {
   // Without a position (a missing file) the message names the file itself.
   const where = issue.line > 0 ? `${issue.file}:${issue.line}:${issue.column}: ` : "";
   const what = issue.path === "" ? issue.message : `${issue.path}: ${issue.message}`;
@@ -42,7 +42,7 @@ export class ConfigError extends BerthError {
 }
 
 /** Damerau-Levenshtein (optimal string alignment) distance: typos are mostly one edit or a swap. */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   const rows = a.length + 1;
   const cols = b.length + 1;
   const d: number[][] = Array.from({ length: rows }, (_, i) =>

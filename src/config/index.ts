@@ -2,7 +2,7 @@
 // validated, resolved Configuration with Kamal 2's semantics.
 export { loadConfig, loadConfigAsync, loadConfigFromSources, destinationConfigFile } from "./load.js";
 export type { LoadConfigOptions, LoadFromSourcesOptions, ConfigSource, ErbCommand } from "./load.js";
-export { ConfigError, formatIssue } from "./errors.js";
+export { ConfigError } from "./errors.js";
 export type { ConfigIssue } from "./errors.js";
 export { renderErb } from "./erb.js";
 export type { ErbOptions } from "./erb.js";
@@ -10,10 +10,12 @@ export { resolveVersion } from "./version.js";
 export type { ResolveVersionOptions } from "./version.js";
 export { Configuration } from "./model/configuration.js";
 export type { ConfigurationOptions, HooksOutput } from "./model/configuration.js";
-export { Role, DEFAULT_RESTART_POLICY } from "./model/role.js";
-export { Accessory, DEFAULT_ACCESSORY_NETWORK } from "./model/accessory.js";
+export { Role } from "./model/role.js";
+export { Accessory } from "./model/accessory.js";
 export type { AccessoryFile, AccessoryDirectory } from "./model/accessory.js";
-export { ProxyConfig, ProxyRun, ProxyBoot } from "./model/proxy.js";
+export { ProxyConfig } from "./model/proxy.js";
+export { ProxyRun } from "./model/proxy-run.js";
+export { ProxyBoot } from "./model/proxy-boot.js";
 export type { DeployOptionValue, Healthcheck, Buffering, CustomCertificate } from "./model/proxy.js";
 export { Registry } from "./model/registry.js";
 export { Builder } from "./model/builder.js";

@@ -2,10 +2,7 @@
 // maps merge key by key (recursively), anything else from the override replaces the base,
 // arrays included. Existing keys keep their position; new ones are appended.
 import { setKey } from "./yaml.js";
-
-function isHash(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+import { isHash } from "./model/values.js";
 
 export function deepMerge<T>(base: T, override: unknown): T {
   if (!isHash(base) || !isHash(override)) return override as T;

@@ -17,6 +17,14 @@ export const PROXY_CONTROL_SOCKET_NAME = "kamal-proxy.sock";
 export const DEFAULT_PROXY_HTTP_PORT = 80;
 export const DEFAULT_PROXY_HTTPS_PORT = 443;
 export const DEFAULT_PROXY_LOG_MAX_SIZE = "10m";
+/** The app's port in its container, which the proxy sends requests to. */
+export const DEFAULT_APP_PORT = 80;
+export const DEFAULT_HEALTHCHECK_PATH = "/up";
+/** Seconds between health checks, and each check's timeout. */
+export const DEFAULT_HEALTHCHECK_INTERVAL = 1;
+export const DEFAULT_HEALTHCHECK_TIMEOUT = 5;
+/** Whether the proxy buffers request and response bodies. */
+export const DEFAULT_BUFFERING = true;
 /** Request headers kamal-proxy logs unless `proxy.logging.request_headers` is set. */
 export const DEFAULT_LOG_REQUEST_HEADERS: readonly string[] = ["Cache-Control", "Last-Modified", "User-Agent"];
 
@@ -27,7 +35,7 @@ export const DEFAULT_LOG_REQUEST_HEADERS: readonly string[] = ["Cache-Control", 
 // `proxy.run.repository: basecamp/kamal-proxy` (and `version`).
 
 /** The image name next to the app's image: `<registry>/<image namespace>/berth-proxy`. */
-export const BERTH_PROXY_IMAGE_NAME = "berth-proxy";
+const BERTH_PROXY_IMAGE_NAME = "berth-proxy";
 /** The Berth proxy's own version (proxy/package.json); a test keeps the two equal. */
 export const BERTH_PROXY_VERSION = "0.1.2";
 /**

@@ -3,7 +3,7 @@
 import { accessory as accessoryCommands, auditor, envFile, type Cmd } from "../commands/index.js";
 import type { BatchStep } from "../commands/batch.js";
 import type { Accessory } from "../config/index.js";
-import { uploadCommand } from "../transport/upload-command.js";
+import { upload as uploadFile } from "../commands/upload.js";
 import { BerthError } from "../util/errors.js";
 import { checkExecOptions } from "./app-exec.js";
 import { batchAll, onEachHost, type RawRequest } from "./exec-output.js";
@@ -58,7 +58,7 @@ export async function execAccessory(run: Run, name: string, request: AccessoryEx
 }
 
 function envFileSteps(run: Run, accessory: Accessory): BatchStep[] {
-  const upload: Cmd = { ...uploadCommand(accessory.envFilePath, 0o600), stdin: envFile.accessoryEnvFile(run.config, accessory) };
+  const upload = uploadFile(accessory.envFilePath, envFile.accessoryEnvFile(run.config, accessory));
   return [
     { command: accessoryCommands.ensureEnvDirectory(accessory), label: "env directory" },
     { command: upload, label: "env file" },

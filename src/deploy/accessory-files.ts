@@ -3,7 +3,8 @@
 // env in ENV; every body travels on standard input (never in arguments or logs) into a file that
 // has its mode and owner before it appears under its name.
 import { readFileSync } from "node:fs";
-import { accessory as accessoryCommands, cmd, render, type Cmd } from "../commands/index.js";
+import { accessory as accessoryCommands, render, type Cmd } from "../commands/index.js";
+import { changeMode, changeOwner } from "../commands/shared.js";
 import type { BatchStep } from "../commands/batch.js";
 import { renderErb, type Accessory, type AccessoryFile } from "../config/index.js";
 import { BerthError } from "../util/errors.js";
@@ -60,8 +61,8 @@ export async function uploadFiles(run: Run, host: string, files: readonly Prepar
     const owner = file.owner !== undefined && /^[A-Za-z0-9._-]+(:[A-Za-z0-9._-]+)?$/.test(file.owner) ? file.owner : undefined;
     await run.upload(host, body, file.hostPath, { mode: mode ?? 0o600, ...(owner === undefined ? {} : { owner }) });
     const after: Cmd[] = [
-      ...(mode === undefined ? [cmd("chmod", file.mode, file.hostPath)] : []),
-      ...(file.owner !== undefined && owner === undefined ? [cmd("chown", file.owner, file.hostPath)] : []),
+      ...(mode === undefined ? [changeMode(file.hostPath, file.mode)] : []),
+      ...(file.owner !== undefined && owner === undefined ? [changeOwner(file.hostPath, file.owner)] : []),
     ];
     if (after.length > 0) await run.batch(host, after);
   }

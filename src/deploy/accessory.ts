@@ -3,9 +3,9 @@
 // deploy lock. Per host, independent steps travel in one round trip: the registry login, the
 // `kamal` network, the "is there a container already" check and the directories; then the audit
 // line, env file (0600, on stdin) and `docker run`.
-import { accessory as accessoryCommands, auditor, cmd, docker as dockerCommands, type Cmd } from "../commands/index.js";
+import { accessory as accessoryCommands, auditor, docker as dockerCommands, type Cmd } from "../commands/index.js";
 import type { BatchStep, BatchStepResult } from "../commands/batch.js";
-import { uploadCommand } from "../transport/upload-command.js";
+import { upload as uploadFile } from "../commands/upload.js";
 import { envFile } from "../commands/index.js";
 import type { Accessory } from "../config/index.js";
 import { BerthError } from "../util/errors.js";
@@ -79,7 +79,7 @@ async function bootAccessory(run: Run, accessory: Accessory, { prepare, within }
   const auditLine = await audit(run, `Booted ${accessory.name} accessory`);
   await run.on(bootHosts, async (host) => {
     await uploadCertificates(run, host, accessory);
-    const envUpload: Cmd = { ...uploadCommand(accessory.envFilePath, 0o600), stdin: envFile.accessoryEnvFile(run.config, accessory) };
+    const envUpload = uploadFile(accessory.envFilePath, envFile.accessoryEnvFile(run.config, accessory));
     const results = await run.batch(host, [
       { command: auditLine, label: "audit" },
       { command: accessoryCommands.ensureEnvDirectory(accessory), label: "env directory" },
@@ -278,8 +278,8 @@ export async function removeAccessory(run: Run, accessory: Accessory): Promise<v
     ...(await removeContainerSteps(run, accessory)),
     ...(await removeImageSteps(run, accessory)),
     { command: accessoryCommands.removeServiceDirectory(accessory), label: "remove service directory" },
-    { command: cmd("rm", "-f", accessory.envFilePath), label: "remove env file" },
-    ...namedVolumes(accessory).map((volume) => ({ command: cmd("docker", "volume", "rm", volume), allowFailure: true, label: "remove volume" })),
+    { command: accessoryCommands.removeEnvFile(accessory), label: "remove env file" },
+    ...namedVolumes(accessory).map((volume) => ({ command: accessoryCommands.removeVolume(volume), allowFailure: true, label: "remove volume" })),
   ];
   await withLock(run, () => run.on(accessoryHosts(run, accessory), (host) => run.batch(host, steps)));
 }

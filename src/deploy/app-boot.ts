@@ -14,17 +14,15 @@ import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
-import { app as appCommands, auditor, cmd, combine, dockerApi, envFile, type Cmd } from "../commands/index.js";
+import { app as appCommands, auditor, envFile } from "../commands/index.js";
 import type { BatchStep } from "../commands/batch.js";
-import { errorPagesVersionDirectory } from "../commands/app/error-pages.js";
+import { hostStateRead } from "../commands/host-state.js";
+import { upload } from "../commands/upload.js";
 import type { Role } from "../config/index.js";
 import { SshConnectionError } from "../transport/index.js";
-import { uploadCommand } from "../transport/upload-command.js";
 import { BerthError } from "../util/errors.js";
 import { Barrier, HealthcheckError, waitUntilHealthy } from "./health.js";
-import { dockerApiOf, hostStateLines } from "./docker-api.js";
-import { hostStateCommand, parseHostState, type HostState, type RoleState } from "./host-state.js";
-import { runProxyCommand } from "./proxy-control.js";
+import { parseHostState, type HostState, type RoleState } from "./host-state.js";
 import { runHook } from "./hooks.js";
 import type { StartedContainer } from "./put-back.js";
 import type { Run } from "./run.js";
@@ -72,16 +70,15 @@ const FORENSIC_LOG_LINES = 50;
  * first, or beside the read where it goes by the Docker API.
  */
 export async function readHostState(run: Run, host: string, version: string = run.config.version, before: readonly BatchStep[] = []): Promise<HostState> {
-  const api = await dockerApiOf(run, host);
-  let output: string;
-  if (api === undefined) {
-    const results = await run.batch(host, [...before, { command: hostStateCommand(run.config), label: "state" }], { level: "debug" });
-    output = results.at(-1)?.stdout ?? "";
+  const read: BatchStep = { command: hostStateRead(run.config), label: "state" };
+  let results;
+  if (before.length > 0 && (await run.services.dockerApi.carries(host, read.command))) {
+    // The read goes by the API: what would have shared its round trip runs beside it.
+    [results] = await Promise.all([run.batch(host, [read], { level: "debug" }), run.batch(host, before, { level: "debug" })]);
   } else {
-    // The read by the API; what ran before it in the same round trip runs beside it.
-    [output] = await Promise.all([hostStateLines(run, host, api), before.length > 0 ? run.batch(host, before, { level: "debug" }) : undefined]);
+    results = await run.batch(host, [...before, read], { level: "debug" });
   }
-  return parseHostState(`${output}\n`, run.selection.rolesOn(host), run.config, version);
+  return parseHostState(`${results.at(-1)?.stdout ?? ""}\n`, run.selection.rolesOn(host), run.config, version);
 }
 
 async function lookUpAll(run: Run, hosts: readonly string[], version: string): Promise<HostStates> {
@@ -137,7 +134,7 @@ export async function tagLatestSteps(run: Run): Promise<BatchStep[]> {
   const config = run.config;
   return [
     { command: auditor.record(config, await run.tags(), `Tagging ${config.absoluteImage} as the latest image`), label: "audit" },
-    { command: appCommands.tagLatestImage(config), label: "tag latest", api: [dockerApi.tagImage(config.absoluteImage, config.latestImage)] },
+    { command: appCommands.tagLatestImage(config), label: "tag latest" },
   ];
 }
 
@@ -157,8 +154,7 @@ function errorPagesArchive(run: Run): Buffer | undefined {
 async function prepareHost(run: Run, host: string, version: string, archive: Buffer | undefined, states: Map<string, RoleState> | undefined): Promise<void> {
   const config = run.config;
   if (archive !== undefined) {
-    const directory = errorPagesVersionDirectory(config, version);
-    await run.exec(host, combine(cmd("mkdir", "-p", directory), cmd("tar", "-x", "-C", directory)), { stdin: archive });
+    await run.exec(host, appCommands.extractErrorPages(config, archive, version));
   }
   for (const role of run.selection.rolesOn(host)) {
     const certificate = role.proxy?.customCertificate;
@@ -211,11 +207,7 @@ async function bootRole(run: Run, host: string, role: Role, version: string, sta
     renamed = appCommands.replacedVersion(version, randomBytes(8).toString("hex"));
     run.output.info(`Renaming container ${version} to ${renamed} as already deployed on ${host}`);
     // The rename first: where it goes by the Docker API, the shell steps then make one round trip.
-    steps.unshift({
-      command: appCommands.renameContainer(config, role, version, renamed),
-      label: "rename",
-      api: [dockerApi.renameContainer(role.containerName(version), role.containerName(renamed))],
-    });
+    steps.unshift({ command: appCommands.renameContainer(config, role, version, renamed), label: "rename" });
     steps.push({ command: auditor.record(config, tags, `Renaming container ${version} to ${renamed}`, { role: role.name }), label: "audit" });
     if (oldVersion === version) oldVersion = renamed;
   }
@@ -241,7 +233,7 @@ async function bootRole(run: Run, host: string, role: Role, version: string, sta
     run.output.info(`First ${primaryRole?.name} container is healthy on ${host}, booting ${role.name} on ${host}...`);
   }
 
-  const stopOldNow = [...stale.map((name) => stopStep(role, name, "stop stale")), ...(oldVersion === undefined ? [] : stopOldSteps(run, role, oldVersion))];
+  const stopOldNow = [...stale.map((name) => stopStep(run, role, name, "stop stale")), ...(oldVersion === undefined ? [] : stopOldSteps(run, role, oldVersion))];
   const stopOld = settings.deferred === undefined ? stopOldNow : [];
   // A signal stops the boot before anything of this role starts, and before the switch.
   run.throwIfInterrupted();
@@ -257,7 +249,7 @@ async function bootRole(run: Run, host: string, role: Role, version: string, sta
     run.throwIfInterrupted();
     if (role.runningProxy) {
       // The old container is stopped only once the proxy has switched to the new one.
-      await runProxyCommand(run, host, appCommands.proxy.deploy(config, role, containerId.slice(0, 12)));
+      await run.batch(host, [appCommands.proxy.deploy(config, role, containerId.slice(0, 12))]);
       started.serving = true;
       if (stopOld.length > 0) await run.batch(host, stopOld);
     } else {
@@ -301,29 +293,26 @@ async function bootRole(run: Run, host: string, role: Role, version: string, sta
 function startSteps(run: Run, host: string, role: Role, version: string, tags: Awaited<ReturnType<Run["tags"]>>): BatchStep[] {
   const config = run.config;
   const env = envFile.roleEnvFile(config, role, host);
-  const upload: Cmd = { ...uploadCommand(role.envFilePath, 0o600), stdin: env };
-  const dockerRun = appCommands.run(config, role, { host, hostname: appCommands.hostname(host, randomBytes(6).toString("hex")), version });
-  // Where the Docker API is open, `docker run` goes as a create and a start with the env file's
-  // entries (uploaded just before, as Kamal keeps it on the server); the command otherwise.
-  const api = dockerApi.runContainer(dockerRun, { [role.envFilePath]: env.value });
+  // The env file's content goes to the run too: where the Docker API takes it, the create passes
+  // the file's entries (the file is on the server all the same, as Kamal keeps it).
+  const hostname = appCommands.hostname(host, randomBytes(6).toString("hex"));
   return [
     { command: auditor.record(config, tags, `Booted app version ${version}`, { role: role.name }), label: "audit" },
     { command: appCommands.ensureEnvDirectory(role), label: "env directory" },
-    { command: upload, label: "env file" },
-    { command: dockerRun, label: "docker run", ...(api === undefined ? {} : { api }) },
+    { command: upload(role.envFilePath, env), label: "env file" },
+    { command: appCommands.run(config, role, { host, hostname, version, envFile: env }), label: "docker run" },
   ];
 }
 
 /** `docker stop` by name: the container is known (Kamal looks its id up first: one docker call more). */
-function stopStep(role: Role, version: string, label: string): BatchStep {
-  const name = role.containerName(version);
-  return { command: cmd("docker", "stop", appCommands.stopArgs(role), name), allowFailure: true, label, api: [dockerApi.stopContainer(name, role.stopTimeout)] };
+function stopStep(run: Run, role: Role, version: string, label: string): BatchStep {
+  return { command: appCommands.stopByName(run.config, role, version), allowFailure: true, label };
 }
 
 function stopOldSteps(run: Run, role: Role, oldVersion: string): BatchStep[] {
   const config = run.config;
   return [
-    stopStep(role, oldVersion, "stop old version"),
+    stopStep(run, role, oldVersion, "stop old version"),
     ...(role.assets ? [{ command: appCommands.cleanUpAssets(config, role), allowFailure: true, label: "clean up assets" }] : []),
     ...(config.errorPagesPath !== undefined ? [{ command: appCommands.cleanUpErrorPages(config), allowFailure: true, label: "clean up error pages" }] : []),
   ];

@@ -9,7 +9,7 @@ import { app as appCommands, auditor, envFile, type Cmd } from "../commands/inde
 import type { BatchStep } from "../commands/batch.js";
 import type { Interactive } from "../commands/app/execution.js";
 import type { Configuration, Role } from "../config/index.js";
-import { uploadCommand } from "../transport/upload-command.js";
+import { upload as uploadFile } from "../commands/upload.js";
 import { BerthError } from "../util/errors.js";
 import { batchAll, onEachHost, type RawRequest } from "./exec-output.js";
 import { runInteractively, type Spawner } from "./interactive.js";
@@ -103,7 +103,7 @@ export async function execApp(run: Run, request: AppExecRequest): Promise<void> 
 
 /** The env directory and the role's env file (mode 0600, body on stdin), before a new container. */
 function envFileSteps(run: Run, host: string, role: Role): BatchStep[] {
-  const upload: Cmd = { ...uploadCommand(role.envFilePath, 0o600), stdin: envFile.roleEnvFile(run.config, role, host) };
+  const upload = uploadFile(role.envFilePath, envFile.roleEnvFile(run.config, role, host));
   return [
     { command: appCommands.ensureEnvDirectory(role), label: "env directory" },
     { command: upload, label: "env file" },

@@ -3,7 +3,7 @@
 // cli/app.rb; `app boot` is app-boot.ts, `app exec` app-exec.ts, `app logs` logs.ts). Commands
 // that change hosts run under the deploy lock; per host, the steps of all its roles that don't
 // depend on each other's output go in one round trip.
-import { app as appCommands, auditor, cmd, server as serverCommands, type Cmd } from "../commands/index.js";
+import { app as appCommands, auditor, server as serverCommands, type Cmd } from "../commands/index.js";
 import type { BatchStep } from "../commands/batch.js";
 import type { Role } from "../config/index.js";
 import { BerthError } from "../util/errors.js";
@@ -79,7 +79,7 @@ export async function showAppDetails(run: Run): Promise<void> {
 }
 
 export async function showAppContainers(run: Run): Promise<void> {
-  const command = cmd("docker", "container", "ls", "--all", appCommands.containerFilterArgs(run.config, undefined));
+  const command = appCommands.listAllContainers(run.config);
   await showByHost(run, run.selection.appHosts, async (host) => [await run.capture(host, command)]);
 }
 

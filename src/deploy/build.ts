@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { auditor, builder as builderCommands, cmd, combine } from "../commands/index.js";
+import { auditor, builder as builderCommands } from "../commands/index.js";
 import type { BatchStep } from "../commands/batch.js";
 import type { BuilderKind } from "../commands/builder/kind.js";
 import type { ImageIdentity } from "../commands/builder/hosts.js";
@@ -38,35 +38,26 @@ export interface PushOptions {
   readonly stop?: AbortSignal;
 }
 
-const toolProbes = new WeakMap<Run, Promise<boolean>>();
-const archProbes = new WeakMap<Run, Promise<string>>();
-
 /**
- * Whether `docker buildx` works here (one docker process; `command -v` is the shell's). Throws when
- * Docker isn't installed.
+ * Whether `docker buildx` works here (one docker process; `command -v` is the shell's), asked once
+ * per run. Throws when Docker isn't installed.
  */
 export function hasBuildx(run: Run): Promise<boolean> {
-  let probe = toolProbes.get(run);
-  if (probe === undefined) {
-    probe = (async () => {
-      const tools = await run.local(cmd("command -v docker >/dev/null || { echo no-docker; exit 0; }; docker buildx version >/dev/null 2>&1 && echo buildx || echo classic"), { level: "debug" });
-      const kind = tools.stdout.trim();
-      if (kind === "no-docker") throw new BuildError("Docker is not installed locally");
-      return kind === "buildx";
-    })();
-    toolProbes.set(run, probe);
-  }
-  return probe;
+  run.services.once.localBuildx ??= (async () => {
+    const tools = await run.local(builderCommands.localDockerTools(), { level: "debug" });
+    const kind = tools.stdout.trim();
+    if (kind === "no-docker") throw new BuildError("Docker is not installed locally");
+    return kind === "buildx";
+  })();
+  return run.services.once.localBuildx;
 }
 
-/** This machine's Docker architecture (`amd64`/`arm64`, from `docker info`): asked only when a build or a remote builder needs it. */
+/** This machine's Docker architecture (`amd64`/`arm64`, from `docker info`): asked only when a build or a remote builder needs it, once. */
 export function localArch(run: Run): Promise<string> {
-  let probe = archProbes.get(run);
-  if (probe === undefined) {
-    probe = run.local(cmd("docker", "info", "--format", "'{{.Architecture}}'"), { level: "debug", allowFailure: true }).then((info) => dockerArch(info.stdout.trim()));
-    archProbes.set(run, probe);
-  }
-  return probe;
+  run.services.once.localArch ??= run
+    .local(builderCommands.localArchitecture(), { level: "debug", allowFailure: true })
+    .then((info) => dockerArch(info.stdout.trim()));
+  return run.services.once.localArch;
 }
 
 /** Docker here: with buildx or not, which architecture. */
@@ -90,7 +81,7 @@ interface GitState {
 }
 
 async function gitState(run: Run): Promise<GitState | undefined> {
-  const result = await run.local(cmd("git rev-parse --show-toplevel HEAD && echo --- && git status --porcelain"), { level: "debug", allowFailure: true });
+  const result = await run.local(builderCommands.gitState(), { level: "debug", allowFailure: true });
   if (result.code !== 0) return undefined;
   const [head, uncommitted = ""] = result.stdout.split("---\n");
   const [root = "", revision = ""] = (head ?? "").trim().split("\n");
@@ -117,7 +108,7 @@ export async function prepareBuildDirectory(run: Run, known?: { git: GitState | 
   } catch (error) {
     if (!(error instanceof BerthError)) throw error;
     run.output.error(`Error preparing clone: ${error.message}, deleting and retrying...`);
-    await run.local(cmd("rm", "-rf", builderCommands.cloneDirectory(run.config, context)), { level: "debug" });
+    await run.local(builderCommands.removeClone(run.config, context), { level: "debug" });
     await cloneFresh(run, context, buildDirectory);
     await validateClone(run, context, buildDirectory, git.revision);
   }
@@ -128,7 +119,7 @@ async function refreshClone(run: Run, context: CloneContext, buildDirectory: str
   if (!existsSync(join(buildDirectory, ".git")) && !existsSync(buildDirectory)) return cloneFresh(run, context, buildDirectory);
   if (await cloneIsAt(run, buildDirectory, revision)) return;
   run.output.info(`Resetting local clone as \`${buildDirectory}\` already exists...`);
-  const result = await run.local(combine(...builderCommands.cloneResetSteps(run.config, context, revision)), { allowFailure: true });
+  const result = await run.local(builderCommands.cloneReset(run.config, context, revision), { allowFailure: true });
   if (result.code !== 0) throw new BuildError(`Failed to clone repo: ${result.stderr.trim() || result.stdout.trim()}`);
 }
 
@@ -138,25 +129,18 @@ async function refreshClone(run: Run, context: CloneContext, buildDirectory: str
  */
 async function cloneIsAt(run: Run, buildDirectory: string, revision: string): Promise<boolean> {
   if (existsSync(join(buildDirectory, ".gitmodules"))) return false;
-  const check = cmd("git", "-C", singleQuoted(buildDirectory), "status", "--porcelain", "--ignored", "&&", "echo", "---", "&&", "git", "-C", singleQuoted(buildDirectory), "rev-parse", "HEAD");
-  const result = await run.local(check, { level: "debug", allowFailure: true });
+  const result = await run.local(builderCommands.cloneAt(buildDirectory), { level: "debug", allowFailure: true });
   const [status = "x", head = ""] = result.stdout.split("---\n");
   return result.code === 0 && status.trim() === "" && head.trim() === revision;
 }
 
-function singleQuoted(text: string): string {
-  return `'${text.replace(/'/g, "'\\''")}'`;
-}
-
 async function cloneFresh(run: Run, context: CloneContext, buildDirectory: string): Promise<void> {
   run.output.info(`Cloning repo into build directory \`${buildDirectory}\`...`);
-  const directory = builderCommands.cloneDirectory(run.config, context);
-  await run.local(combine(cmd("mkdir", "-p", directory), builderCommands.clone(run.config, context)));
+  await run.local(builderCommands.cloneFresh(run.config, context));
 }
 
 async function validateClone(run: Run, context: CloneContext, buildDirectory: string, revision: string): Promise<void> {
-  const check = cmd(builderCommands.cloneStatus(run.config, context), "&&", "echo", "---", "&&", builderCommands.cloneRevision(run.config, context));
-  const result = await run.local(check, { level: "debug", allowFailure: true });
+  const result = await run.local(builderCommands.cloneCheck(run.config, context), { level: "debug", allowFailure: true });
   if (result.code !== 0) throw new BuildError(`Clone in ${buildDirectory} can't be read: ${result.stderr.trim()}`);
   const [status = "", cloned = ""] = result.stdout.split("---\n");
   if (status.trim() !== "") throw new BuildError(`Clone in ${buildDirectory} is dirty, ${status.trim()}`);
@@ -333,7 +317,7 @@ export async function removeBuilder(run: Run): Promise<void> {
 export async function builderDetails(run: Run): Promise<void> {
   const docker = await localDocker(run);
   if (!docker.buildx) {
-    const version = await run.local(cmd("docker", "version", "--format", "'{{.Server.Version}}'"), { allowFailure: true });
+    const version = await run.local(builderCommands.dockerServerVersion(), { allowFailure: true });
     run.output.print(`Builder: classic docker build (no buildx plugin), Docker ${version.stdout.trim() || "unknown"}, ${docker.arch}`);
     return;
   }

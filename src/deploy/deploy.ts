@@ -4,7 +4,7 @@
 //     built and pushed here (Kamal takes it after the pull: a second deploy is refused before it
 //     builds instead of after);
 //   - beside the lock, each host's Docker API opened over its SSH connection (docker-api.ts): the
-//     state read, rename, stops, prune and tag below then go as requests, not CLI processes;
+//     state read, rename, run, stops, prune and tag below then go as requests, not CLI processes;
 //   - under the lock, one round trip per host: the pull's audit line, and what the host runs (every
 //     role's containers, the proxy) and holds under the version's tag;
 //   - once `repo:VER` is pushed: the pull (registry login + pull + label check), only on hosts that
@@ -21,13 +21,11 @@ import { prunePlan, type HostState } from "./host-state.js";
 import type { BatchStep } from "../commands/batch.js";
 import { bootAccessories } from "./accessory.js";
 import { pullAuditStep, pullUnlessPresent, shipBuild, type ShippedImage } from "./build.js";
-import { openDockerApi } from "./docker-api.js";
 import { timed } from "./finish.js";
 import { hookFile, runHook } from "./hooks.js";
 import { loginLocally } from "./login.js";
 import { withLock } from "./lock.js";
 import { checkProxyVersion, proxyBootSteps, runWithProxyBoot } from "./proxy.js";
-import { openProxyControl, runProxyCommand } from "./proxy-control.js";
 import * as proxyCommands from "../commands/proxy/exec.js";
 import { plannedPruneSteps } from "./prune.js";
 import { interruption, putBack, type Progress } from "./put-back.js";
@@ -85,7 +83,7 @@ async function shipAndDeploy(run: Run, options: DeployOptions, phases: Phases): 
   try {
     await run.beforeFirstConnection();
     await run.warmUp(run.selection.appHosts);
-    for (const host of run.selection.appHosts) openDockerApi(run, host);
+    for (const host of run.selection.appHosts) run.services.dockerApi.openOn(host);
     const refused = new AbortController();
     const shipping = shipImage(run, options, refused.signal);
     shipping.catch(() => undefined); // awaited below
@@ -126,7 +124,7 @@ async function deployUnderLock(run: Run, shipping: Promise<ShippedImage>, phases
     run.on(hosts, async (host) => {
       const state = await readHostState(run, host, undefined, before);
       states.set(host, state);
-      if (run.config.proxyHosts.includes(host)) openProxyControl(run, host, state.proxy);
+      if (run.config.proxyHosts.includes(host)) run.services.proxyControl.openOn(host, state.proxy);
     });
 
   // Once `repo:VER` is pushed, the pull where a host doesn't hold that image, and `latest` pushed.
@@ -221,7 +219,10 @@ async function deployUnderLock(run: Run, shipping: Promise<ShippedImage>, phases
 async function rolesInMaintenance(run: Run, host: string): Promise<string[]> {
   const roles = run.selection.rolesOn(host).filter((role) => role.runningProxy);
   if (roles.length === 0) return [];
-  const listed = await runProxyCommand(run, host, proxyCommands.list(), "debug").catch(() => "");
+  const listed = await run
+    .batch(host, [proxyCommands.list()], { level: "debug" })
+    .then(([result]) => result?.stdout ?? "")
+    .catch(() => "");
   const stopped = new Set(
     listed
       .split("\n")
@@ -271,7 +272,7 @@ async function bootAllAccessories(run: Run): Promise<void> {
 export async function rollback(run: Run, version: string): Promise<void> {
   let rolledBack = false;
   await timed(run, async () => {
-    for (const host of run.selection.appHosts) openDockerApi(run, host);
+    for (const host of run.selection.appHosts) run.services.dockerApi.openOn(host);
     await withLock(run, async () => {
       await requireContainers(run, version);
       await runHook(run, "pre-deploy", { secrets: true });

@@ -2,7 +2,7 @@
 // knows how it should look. Audit and lock commands are logged at DEBUG (as Kamal's
 // `verbosity: :debug`), and a batch is shown as its steps instead of the wrapper script, with the
 // step marker lines left out of its output.
-import type { Cmd } from "../commands/cmd.js";
+import type { Cmd } from "../core/cmd.js";
 import { newCommandId, type Level, type Output } from "../output/index.js";
 import type {
   CommandFinished,

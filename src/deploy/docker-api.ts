@@ -1,95 +1,129 @@
-// The host's Docker Engine API, reached over the run's SSH connection: ssh forwards a local socket
-// to the daemon's, and the deploy's docker commands (its state read, rename, run, stop, prune,
-// tag) go as HTTP requests instead of CLI processes on the server. A docker CLI process costs a
-// small server about 60 ms of CPU, the request only the daemon's own work.
-//
-// Only where the commands' `docker` would reach the same daemon: the host's environment is
-// probed first (DOCKER_HOST, DOCKER_CONTEXT, the CLI's current context); a TCP or ssh:// daemon,
-// a context, forwarding refused or a socket the SSH user can't open leave every command as the
-// docker CLI command it is. Opened by the deploys only (openDockerApi); --plan never opens it,
-// nor does BERTH_DOCKER_API=off (every command as the docker CLI command, as Kamal runs them).
-import type { BatchStep } from "../commands/batch.js";
-import { describeCall, endpointProbe, type DockerApiCall, inspectContainer, inspectImage, listContainers, listImages, socketFromProbe, succeeded } from "../commands/docker-api.js";
+// The host's Docker Engine API as a carrier of operations: a local socket forwarded by ssh over
+// the host's SSH connection to the daemon's socket, so a docker step costs a request instead of a
+// docker CLI process on the server. It takes the operations that render as requests
+// (src/commands/container.ts, host-state.ts) and shows each as the command it stands for. Opened
+// by the deploys only (open); --plan never opens it, nor does BERTH_DOCKER_API=off (every command
+// as the docker CLI command, as Kamal runs them).
+import { containerRequests, type ContainerOperation } from "../commands/container.js";
+import { describeCall, endpointProbe, inspectContainer, inspectImage, listContainers, listImages, socketFromProbe, succeeded, type DockerApiCall } from "../commands/docker-api.js";
+import { containerLine, imageLine, type ContainerInspect, type HostStateRead } from "../commands/host-state.js";
+import type { Operation } from "../commands/operation.js";
 import { PROXY_CONTAINER_NAME } from "../config/index.js";
 import type { Level } from "../output/index.js";
 import { DockerApiClient, daemonError, type DockerApiReply } from "../transport/docker-api.js";
 import { BerthError } from "../util/errors.js";
+import type { RunAccess, StepOutcome } from "./carrier.js";
 import { showAsCommand } from "./display.js";
-import { containerLine, hostStateCommand, imageLine, type ContainerInspect } from "./host-state.js";
-import type { Run } from "./run.js";
 
-interface RunApis {
-  readonly hosts: Map<string, Promise<DockerApiClient | undefined>>;
-  readonly open: DockerApiClient[];
-}
-
-const apis = new WeakMap<Run, RunApis>();
-
-function of(run: Run): RunApis {
-  let entry = apis.get(run);
-  if (entry === undefined) {
-    entry = { hosts: new Map(), open: [] };
-    apis.set(run, entry);
-    const opened = entry.open;
-    run.onExit(() => opened.forEach((client) => client.close()));
-  }
-  return entry;
-}
-
-/** Starts opening the host's Docker API in the background; commands keep the CLI until it answers. */
-export function openDockerApi(run: Run, host: string): void {
-  if (/^(off|false|0|no)$/i.test(run.env.BERTH_DOCKER_API ?? "")) return;
-  const entry = of(run);
-  if (entry.hosts.has(host)) return;
-  const opening = (async (): Promise<DockerApiClient | undefined> => {
-    if (!(await run.forwardsSockets())) return undefined;
-    const probe = await run.exec(host, endpointProbe(), { level: "debug", allowFailure: true });
-    const socket = probe.code === 0 ? socketFromProbe(probe.stdout) : undefined;
-    if (socket === undefined) return undefined;
-    const local = await run.forwardSocket(host, socket);
-    if (local === undefined) return undefined;
-    const client = new DockerApiClient(local);
-    entry.open.push(client);
-    if (await client.ping()) return client;
-    run.output.debug(`No Docker API answer through ${socket} on ${host}: using the docker CLI there`);
-    return undefined;
-  })().catch(() => undefined);
-  entry.hosts.set(host, opening);
-}
-
-/** The host's Docker API when this run opened it and it answers (waiting for the opening), else undefined. */
-export async function dockerApiOf(run: Run, host: string): Promise<DockerApiClient | undefined> {
-  return apis.get(run)?.hosts.get(host);
-}
-
-/** Requests sent to Docker APIs so far (for the run's figures). */
-export function dockerApiRequests(run: Run): number {
-  return apis.get(run)?.open.reduce((sum, client) => sum + client.requests, 0) ?? 0;
-}
+/** The operations this carrier can take. */
+export type ApiOperation = ContainerOperation | HostStateRead;
 
 const OVER_SSH = "(Docker API, over the SSH connection)";
 
-/** Runs a step's requests and shows them as the command they stand for. */
-export function runApiStep(run: Run, host: string, step: BatchStep, client: DockerApiClient, level: Level): Promise<{ code: number; stdout: string; stderr: string }> {
-  const calls = step.api ?? [];
-  return showAsCommand(run.output, { host, command: step.command, wrapped: `${calls.map(describeCall).join(" ; ")} ${OVER_SSH}`, level }, async (print) => {
-    // One after the other, as the docker CLI handles several names (`docker rmi a b`).
-    const replies: DockerApiReply[] = [];
-    for (const call of calls) {
-      const previous = replies.at(-1);
-      if (call.afterSuccess && previous !== undefined && !succeeded(calls[replies.length - 1]!, previous.status)) break;
-      replies.push(await client.request(call, { timeoutMs: requestTimeout(call) }).catch((error: unknown) => apiFailure(run, host, error)));
-    }
-    const failures = replies.filter((reply, index) => !succeeded(calls[index]!, reply.status)).map(daemonError);
-    const stdout = replies
-      .filter((reply, index) => calls[index]!.printsId === true && succeeded(calls[index]!, reply.status))
-      .map((reply) => `${(JSON.parse(reply.body) as { Id?: string }).Id ?? ""}\n`)
-      .join("");
-    const stderr = failures.map((line) => `${line}\n`).join("");
-    if (stdout !== "") print("stdout", stdout);
-    if (stderr !== "") print("stderr", stderr);
-    return { code: failures.length === 0 ? 0 : 1, stdout, stderr };
-  });
+export class DockerApis {
+  private readonly hosts = new Map<string, Promise<DockerApiClient | undefined>>();
+  private readonly open: DockerApiClient[] = [];
+
+  constructor(private readonly access: RunAccess) {}
+
+  /** Starts opening the host's Docker API in the background; operations keep the CLI until it answers. */
+  openOn(host: string): void {
+    if (/^(off|false|0|no)$/i.test(this.access.env.BERTH_DOCKER_API ?? "")) return;
+    if (this.hosts.has(host)) return;
+    const opening = (async (): Promise<DockerApiClient | undefined> => {
+      if (!(await this.access.forwardsSockets())) return undefined;
+      const probe = await this.access.exec(host, endpointProbe(), { level: "debug", allowFailure: true });
+      const socket = probe.code === 0 ? socketFromProbe(probe.stdout) : undefined;
+      if (socket === undefined) return undefined;
+      const local = await this.access.forwardSocket(host, socket);
+      if (local === undefined) return undefined;
+      const client = new DockerApiClient(local);
+      if (this.open.length === 0) this.access.onExit(() => this.open.forEach((opened) => opened.close()));
+      this.open.push(client);
+      if (await client.ping()) return client;
+      this.access.output.debug(`No Docker API answer through ${socket} on ${host}: using the docker CLI there`);
+      return undefined;
+    })().catch(() => undefined);
+    this.hosts.set(host, opening);
+  }
+
+  /** Whether the operation goes by the host's API (waiting for its opening), rather than as its command. */
+  async carries(host: string, operation: Operation): Promise<boolean> {
+    return (await this.clientFor(host, operation)) !== undefined;
+  }
+
+  /** Requests sent so far (for the run's figures). */
+  get requests(): number {
+    return this.open.reduce((sum, client) => sum + client.requests, 0);
+  }
+
+  /** Runs an operation this carrier takes (see carries), shown as the command it stands for. */
+  async carry(host: string, operation: ApiOperation, level: Level): Promise<StepOutcome> {
+    const client = await this.clientFor(host, operation);
+    if (client === undefined) throw new Error(`no Docker API on ${host} for ${operation.kind}`);
+    if (operation.kind === "host-state") return this.readState(host, client, operation);
+    const calls = containerRequests(operation) ?? [];
+    return showAsCommand(this.access.output, { host, command: operation, wrapped: `${calls.map(describeCall).join(" ; ")} ${OVER_SSH}`, level }, async (print) => {
+      // One after the other, as the docker CLI handles several names (`docker rmi a b`).
+      const replies: DockerApiReply[] = [];
+      for (const call of calls) {
+        const previous = replies.at(-1);
+        if (call.afterSuccess && previous !== undefined && !succeeded(calls[replies.length - 1]!, previous.status)) break;
+        replies.push(await client.request(call, { timeoutMs: requestTimeout(call) }).catch((error: unknown) => this.failure(host, error)));
+      }
+      const failures = replies.filter((reply, index) => !succeeded(calls[index]!, reply.status)).map(daemonError);
+      const stdout = replies
+        .filter((reply, index) => calls[index]!.printsId === true && succeeded(calls[index]!, reply.status))
+        .map((reply) => `${(JSON.parse(reply.body) as { Id?: string }).Id ?? ""}\n`)
+        .join("");
+      const stderr = failures.map((line) => `${line}\n`).join("");
+      if (stdout !== "") print("stdout", stdout);
+      if (stderr !== "") print("stderr", stderr);
+      return { code: failures.length === 0 ? 0 : 1, stdout, stderr };
+    });
+  }
+
+  /**
+   * A request that got no answer (the socket failed or time ran out): the host's lost connection
+   * when that is why, else a failure naming the host. Never a bare socket error.
+   */
+  private async failure(host: string, error: unknown): Promise<never> {
+    if (error instanceof BerthError) throw error;
+    const lost = await this.access.connectionLost(host);
+    throw lost ?? new BerthError(`The Docker API on ${host} did not answer: ${error instanceof Error ? error.message : String(error)}`);
+  }
+
+  private async clientFor(host: string, operation: Operation): Promise<DockerApiClient | undefined> {
+    const renders = operation.kind === "host-state" || (isContainerOperation(operation) && containerRequests(operation) !== undefined);
+    return renders ? this.hosts.get(host) : undefined;
+  }
+
+  /** The state read's lines from the API: the app's containers (each inspected), kamal-proxy, the `latest` and version images, the app's images. */
+  private readState(host: string, client: DockerApiClient, read: HostStateRead): Promise<StepOutcome> {
+    const service = `service=${read.service}`;
+    const list = listContainers(service);
+    const images = listImages(service);
+    const wrapped = `${describeCall(list)} ; ${describeCall(images)} ; … ${OVER_SSH}`;
+    return showAsCommand(this.access.output, { host, command: read, wrapped, level: "debug" }, async () => ({
+      code: 0,
+      stdout: await stateLines(client, read, list, images).catch((error: unknown) => this.failure(host, error)),
+      stderr: "",
+    }));
+  }
+}
+
+function isContainerOperation(operation: Operation): operation is ContainerOperation {
+  switch (operation.kind) {
+    case "container-run":
+    case "container-stop":
+    case "container-rename":
+    case "container-remove":
+    case "image-tag":
+    case "image-remove":
+      return true;
+    default:
+      return false;
+  }
 }
 
 /** A stop waits up to its timeout (`t`) before the daemon answers; other requests answer at once. */
@@ -110,39 +144,12 @@ interface ImageInspect {
   readonly RepoTags?: readonly string[] | null;
 }
 
-/**
- * hostStateCommand's output, from the API: the app's containers (each inspected), kamal-proxy,
- * the `latest` and version images and the app's images. Shown as the command it stands for.
- */
-export async function hostStateLines(run: Run, host: string, client: DockerApiClient): Promise<string> {
-  const config = run.config;
-  const service = `service=${config.service}`;
-  const list = listContainers(service);
-  const images = listImages(service);
-  const wrapped = `${describeCall(list)} ; ${describeCall(images)} ; … ${OVER_SSH}`;
-  const read = await showAsCommand(run.output, { host, command: hostStateCommand(config), wrapped, level: "debug" }, async () => ({
-    code: 0,
-    lines: await stateLines(client, config, list, images).catch((error: unknown) => apiFailure(run, host, error)),
-  }));
-  return read.lines;
-}
-
-/**
- * A request that got no answer (the socket failed or time ran out): the host's lost connection
- * when that is why, else a failure naming the host. Never a bare socket error.
- */
-async function apiFailure(run: Run, host: string, error: unknown): Promise<never> {
-  if (error instanceof BerthError) throw error;
-  const lost = await run.connectionLost(host);
-  throw lost ?? new BerthError(`The Docker API on ${host} did not answer: ${error instanceof Error ? error.message : String(error)}`);
-}
-
-async function stateLines(client: DockerApiClient, config: Run["config"], list: DockerApiCall, images: DockerApiCall): Promise<string> {
+async function stateLines(client: DockerApiClient, read: HostStateRead, list: DockerApiCall, images: DockerApiCall): Promise<string> {
   const [containers, proxy, latest, version, listed] = await Promise.all([
     client.json<{ Id: string }[]>(list),
     client.json<ContainerInspect>(inspectContainer(PROXY_CONTAINER_NAME)),
-    client.json<ImageInspect>(inspectImage(config.latestImage)),
-    client.json<ImageInspect>(inspectImage(config.absoluteImage)),
+    client.json<ImageInspect>(inspectImage(read.latestImage)),
+    client.json<ImageInspect>(inspectImage(read.versionImage)),
     client.json<ImageSummary[]>(images),
   ]);
   const inspected = await Promise.all((containers ?? []).map((container) => client.json<ContainerInspect>(inspectContainer(container.Id))));

@@ -1,7 +1,6 @@
 // Kamal's print_runtime: "  Finished all in X.X seconds", also when the work fails. Berth adds how
 // many SSH connections, remote commands and Docker API requests it took: with -v as a line,
 // always in the JSON `finish` event.
-import { dockerApiRequests } from "./docker-api.js";
 import type { Run } from "./run.js";
 
 export async function timed<T>(run: Run, work: () => Promise<T>): Promise<T> {
@@ -27,13 +26,13 @@ export function reportFinish(run: Run, ok: boolean): void {
       seconds: Number(seconds.toFixed(3)),
       connections: stats.connectionsOpened,
       commands: stats.commandsRun,
-      dockerApiRequests: dockerApiRequests(run),
+      dockerApiRequests: run.services.dockerApi.requests,
       hosts: stats.hosts,
     });
     return;
   }
   run.output.print(text);
-  const requests = dockerApiRequests(run);
+  const requests = run.services.dockerApi.requests;
   run.output.debug(
     `${stats.connectionsOpened} SSH connections, ${stats.commandsRun} remote commands (${describeHosts(stats.hosts)})` +
       (requests > 0 ? `, ${requests} Docker API requests` : ""),

@@ -4,10 +4,30 @@
 // (lock release, SSH close) still runs.
 import { accessSync, constants } from "node:fs";
 import { isAbsolute, join } from "node:path";
-import { hook as hookCommands } from "../commands/index.js";
-import { CommandFailedError } from "../transport/index.js";
+import { hook as hookCommands, type TagContext } from "../commands/index.js";
+import type { Configuration, Selection } from "../config/index.js";
+import type { Cmd } from "../core/cmd.js";
+import type { GlobalOptions } from "../core/context.js";
+import type { Level, Output, SayColor } from "../output/index.js";
+import type { SecretsLookup } from "../secrets/types.js";
+import { CommandFailedError, type RunResult } from "../transport/index.js";
 import { BerthError } from "../util/errors.js";
-import type { Run } from "./run.js";
+
+/** What a hook needs of the run (an interface: the run runs `pre-connect` itself, so this module can't import it). */
+export interface HookRun {
+  readonly config: Configuration;
+  readonly globals: GlobalOptions;
+  readonly selection: Selection;
+  readonly cwd: string;
+  readonly output: Output;
+  readonly holdingLock: boolean;
+  readonly command: string;
+  readonly subcommand: string | undefined;
+  tags(): Promise<TagContext>;
+  secrets(): Promise<SecretsLookup>;
+  say(message: string, color?: SayColor): void;
+  local(command: Cmd, options?: { readonly env?: Readonly<Record<string, string>>; readonly level?: Level }): Promise<RunResult>;
+}
 
 export interface HookOptions {
   /** Hosts for KAMAL_HOSTS (default: the run's hosts). */
@@ -25,7 +45,7 @@ export class HookError extends BerthError {
 }
 
 /** The hook's path, or undefined when there is no executable file there. */
-export function hookFile(run: Run, name: string): string | undefined {
+export function hookFile(run: Pick<HookRun, "config" | "cwd">, name: string): string | undefined {
   const relative = hookCommands.hookPath(run.config, name);
   const path = isAbsolute(relative) ? relative : join(run.cwd, relative);
   try {
@@ -36,7 +56,7 @@ export function hookFile(run: Run, name: string): string | undefined {
   }
 }
 
-export async function runHook(run: Run, name: string, options: HookOptions = {}): Promise<void> {
+export async function runHook(run: HookRun, name: string, options: HookOptions = {}): Promise<void> {
   if (run.globals.skipHooks) return;
   if (hookFile(run, name) === undefined) return;
 
@@ -66,7 +86,7 @@ export async function runHook(run: Run, name: string, options: HookOptions = {})
 }
 
 /** `-q`/`-v` win; otherwise `hooks_output` for the hook (or all hooks); otherwise the default lines. */
-function hookOutput(run: Run, name: string): "quiet" | "verbose" | "default" {
+function hookOutput(run: HookRun, name: string): "quiet" | "verbose" | "default" {
   if (run.globals.quiet) return "quiet";
   if (run.globals.verbose) return "verbose";
   return run.config.hooksOutputFor(name) ?? "default";

@@ -1,8 +1,7 @@
-// What a host runs and holds, read with three docker calls for all roles, the proxy and the images
-// at once, instead of Kamal's five per role (clashing container, running versions, and the
-// current-version pipeline of three), its pull check and its prune's five: `docker ps -aq` for the
-// app's containers and `docker image ls -q` for its images, then one `docker inspect` of them, of
-// kamal-proxy, and of the `latest` and version images. From it:
+// What a host runs and holds, from one read for all roles, the proxy and the images (the
+// host-state operation, src/commands/host-state.ts: three docker calls, or Docker API requests)
+// instead of Kamal's five per role (clashing container, running versions, and the current-version
+// pipeline of three), its pull check and its prune's five. From it:
 // - clash: a container named `<prefix>-<version>` exists (any state);
 // - running: versions of running or restarting containers;
 // - current: the newest running/restarting container made from the `latest` image, else the
@@ -11,10 +10,8 @@
 //   doesn't pull an image the host holds already;
 // - every container and image of the app (all destinations, as Kamal's prune sees them), from
 //   which a deploy works out what its prune removes (prunePlan) without asking Docker again.
-import { cmd, quote, type Cmd } from "../commands/index.js";
 import { imageIdentityOf, type ImageIdentity } from "../commands/builder/hosts.js";
-import { docker } from "../commands/shared.js";
-import { PROXY_CONFIG_CONTAINER_DIRECTORY, PROXY_CONTAINER_NAME, type Configuration, type Role } from "../config/index.js";
+import { PROXY_CONTAINER_NAME, type Configuration, type Role } from "../config/index.js";
 
 /** What a role has on a host before the boot. */
 export interface RoleState {
@@ -67,73 +64,12 @@ export interface HostState {
   readonly images: readonly AppImage[];
 }
 
-// `docker inspect` formats containers and images alike; `index` reads a key an object may lack
-// (a plain `.Key` would fail the whole call for it).
-const CONTAINER_FIELDS =
-  'container|{{index . "Name"}}|{{index . "Image"}}|{{with index . "State"}}{{index . "Status"}}{{end}}|{{index . "Created"}}|' +
-  '{{with index . "Config"}}{{index . "Image"}}|{{with index . "Labels"}}{{index . "role"}}|{{index . "destination"}}{{end}}{{end}}|' +
-  `{{range index . "Mounts"}}{{if eq (index . "Destination") "${PROXY_CONFIG_CONTAINER_DIRECTORY}"}}{{index . "Source"}}{{end}}{{end}}`;
-const IMAGE_FIELDS = 'image|{{index . "Id"}}|{{with index . "Config"}}{{with index . "Labels"}}{{index . "service"}}{{end}}{{end}}|{{range index . "RepoTags"}}{{.}} {{end}}';
-const FORMAT = `{{if index . "State"}}${CONTAINER_FIELDS}{{else}}${IMAGE_FIELDS}{{end}}`;
-
-/** One command printing a line per app container and image, the proxy, and the latest and version images. */
-export function hostStateCommand(config: Configuration): Cmd {
-  const service = ["--filter", `label=service=${config.service}`];
-  return cmd(
-    "docker",
-    "inspect",
-    "--format",
-    quote(FORMAT),
-    `$(${docker("ps", "-aq", service).parts.join(" ")})`,
-    PROXY_CONTAINER_NAME,
-    config.latestImage,
-    config.absoluteImage,
-    `$(${docker("image", "ls", "-q", "--no-trunc", service).parts.join(" ")})`,
-    "2>/dev/null",
-    ";",
-    "true",
-  );
-}
-
-/** The parts of Docker's container inspect JSON the state read uses. */
-export interface ContainerInspect {
-  readonly Name?: string;
-  readonly Image?: string;
-  readonly State?: { readonly Status?: string } | null;
-  readonly Created?: string;
-  readonly Config?: { readonly Image?: string; readonly Labels?: Readonly<Record<string, string>> | null } | null;
-  readonly Mounts?: readonly { readonly Source?: string; readonly Destination?: string }[] | null;
-}
-
-/** hostStateCommand's line for a container, from the inspect JSON the Docker API answers with. */
-export function containerLine(container: ContainerInspect): string {
-  const labels = container.Config?.Labels ?? {};
-  const proxyConfig = (container.Mounts ?? []).filter((mount) => mount.Destination === PROXY_CONFIG_CONTAINER_DIRECTORY).map((mount) => mount.Source ?? "").join("");
-  return [
-    "container",
-    container.Name ?? "",
-    container.Image ?? "",
-    container.State?.Status ?? "",
-    container.Created ?? "",
-    container.Config?.Image ?? "",
-    labels.role ?? "",
-    labels.destination ?? "",
-    proxyConfig,
-  ].join("|");
-}
-
-/** hostStateCommand's line for an image: its ID, service label and tags (Docker's `<none>:<none>` is no tag). */
-export function imageLine(id: string, labels: Readonly<Record<string, string>> | null | undefined, tags: readonly string[] | null | undefined): string {
-  const named = (tags ?? []).filter((tag) => tag !== "<none>:<none>");
-  return `image|${id}|${labels?.service ?? ""}|${named.map((tag) => `${tag} `).join("")}`;
-}
-
 /** `repo:tag` as Docker lists it in RepoTags (Docker Hub's implicit prefixes dropped). */
 function normalizedReference(reference: string): string {
   return reference.replace(/^(?:docker\.io|index\.docker\.io|registry-1\.docker\.io)\//, "").replace(/^library\//, "");
 }
 
-/** The state of `roles` (and the proxy) from `hostStateCommand`'s output. */
+/** The state of `roles` (and the proxy) from the state read's lines (src/commands/host-state.ts). */
 export function parseHostState(
   output: string,
   roles: readonly Role[],

@@ -31,7 +31,6 @@ async function details(run: Run, message: string): Promise<LockDetails> {
 export async function withLock<T>(run: Run, work: () => Promise<T>): Promise<T> {
   if (run.holdingLock) return work();
   await acquireLock(run, lockCommands.AUTOMATIC_LOCK_MESSAGE);
-  owners.add(run);
   // The work may have released it already: then holdingLock is false.
   const release = async (): Promise<void> => {
     if (run.holdingLock) await releaseLock(run);
@@ -128,15 +127,6 @@ export async function releaseLock(run: Run): Promise<void> {
   run.say("Releasing the deploy lock...");
   await run.exec(lockHost(run), lockCommands.release(run.config), { level: "debug" });
   run.holdingLock = false;
-  owners.delete(run);
-}
-
-/** Runs that took the lock themselves (not inherited through KAMAL_LOCK) and still hold it. */
-const owners = new WeakSet<Run>();
-
-/** True when this run took the lock and may give it back in its last round trip. */
-export function ownsLock(run: Run): boolean {
-  return owners.has(run) && run.holdingLock;
 }
 
 // `berth lock status|acquire|release` -------------------------------------------------------

@@ -7,25 +7,24 @@ import { registry as registryCommands, type Cmd } from "../commands/index.js";
 import { BerthError } from "../util/errors.js";
 import type { Run } from "./run.js";
 
-const localLogins = new WeakMap<Run, Promise<void>>();
-
 /**
  * `docker login` on this machine, once per run (callers at the same time share it). Skipped when
  * Docker's config file already holds these very credentials for the registry: the login would
  * write the same entry again, and the push checks them with the registry anyway.
  */
 export function loginLocally(run: Run): Promise<void> {
-  let login = localLogins.get(run);
-  if (login === undefined) {
-    const registry = run.config.registry;
-    if (registry.local) login = Promise.reject(localRegistryUnsupported(run));
-    else if (holdsCredentials(dockerConfigFile(run.env), registry.server, registry.username().value, registry.password().value)) {
-      run.output.info(`Logged in to ${registry.server ?? "Docker Hub"} already (Docker's config holds these credentials), not logging in again`);
-      login = Promise.resolve();
-    } else login = run.local(registryCommands.login(registry)).then(() => undefined);
-    localLogins.set(run, login);
+  run.services.once.localLogin ??= loginHere(run);
+  return run.services.once.localLogin;
+}
+
+function loginHere(run: Run): Promise<void> {
+  const registry = run.config.registry;
+  if (registry.local) return Promise.reject(localRegistryUnsupported(run));
+  if (holdsCredentials(dockerConfigFile(run.env), registry.server, registry.username().value, registry.password().value)) {
+    run.output.info(`Logged in to ${registry.server ?? "Docker Hub"} already (Docker's config holds these credentials), not logging in again`);
+    return Promise.resolve();
   }
-  return login;
+  return run.local(registryCommands.login(registry)).then(() => undefined);
 }
 
 /** Docker's config.json for this environment (`$DOCKER_CONFIG`, else `~/.docker`), if it can be told. */
@@ -66,13 +65,6 @@ export function remoteLoginCommand(run: Run): Cmd | null {
   const registry = run.config.registry;
   if (registry.local) return null;
   return registryCommands.login(registry);
-}
-
-/** `docker login` on each host. */
-export async function loginOnHosts(run: Run, hosts: readonly string[]): Promise<void> {
-  const login = remoteLoginCommand(run);
-  if (login === null) return;
-  await run.on(hosts, (host) => run.exec(host, login));
 }
 
 function localRegistryUnsupported(run: Run): BerthError {

@@ -1,11 +1,10 @@
 // What `--plan` reads on this machine, and how it says so. A plan runs nothing that could write:
 // deploy.yml's ERB commands are refused and the secrets files' `$(…)` (vault CLIs included) are not
-// run, their values shown as placeholders, unless --resolve-commands lets them run. The plan then
-// lists what it resolved and how: the files, the version's source, each secret command, the clone.
-import type { CommandContext } from "../cli/context.js";
-import { loadConfiguration, type Configuration } from "../cli/layers/config.js";
-import type { SecretsLookup } from "../secrets/types.js";
-import { BerthError } from "../util/errors.js";
+// run, their values shown as placeholders, unless --resolve-commands lets them run (the CLI loads
+// the configuration so: src/cli/plan-context.ts). The plan then lists what it resolved and how: the
+// files, the version's source, each secret command, the clone.
+import type { Configuration } from "../config/index.js";
+import type { CommandContext } from "../core/context.js";
 import type { CommandEvent, CommandPolicy } from "../util/local-commands.js";
 
 /** What a plan learns while it loads: the commands met, and whether the secrets were read. */
@@ -20,37 +19,6 @@ export class PlanResolution {
   get policy(): CommandPolicy {
     return { run: this.runCommands, onCommand: (event) => void this.commands.push(event) };
   }
-}
-
-/** The command's context with the configuration loaded under the plan's command policy. */
-export function contextForPlan(context: CommandContext, resolution: PlanResolution): CommandContext {
-  let config: Promise<Configuration> | undefined;
-  const load = (): Promise<Configuration> =>
-    (config ??= loadConfiguration({
-      configFile: context.globals.configFile,
-      destination: context.globals.destination,
-      version: context.globals.version,
-      cwd: context.cwd,
-      env: context.env,
-      onSecrets: (values) => {
-        resolution.secretsRead = true;
-        context.output.registerSecrets(values);
-      },
-      commands: resolution.policy,
-      ...(context.signal ? { signal: context.signal } : {}),
-    }));
-  return {
-    ...context,
-    config: load,
-    secrets: async (): Promise<SecretsLookup> => {
-      const secrets = (await load()).secrets;
-      if (secrets === undefined) throw new BerthError("The configuration provides no secrets");
-      await secrets.preload?.(context.signal);
-      context.output.registerSecrets(Object.values(secrets.all()));
-      return secrets;
-    },
-    onExit: (handler) => context.onExit(handler),
-  };
 }
 
 function versionSource(context: CommandContext): string {

@@ -1,20 +1,21 @@
-// The transports of a plan (`deploy --plan`): they record every command instead of running it and
-// answer with what a first deploy on clean servers would see, so the real flow runs to the end.
-// Batches are taken apart into their steps. Nothing reaches the servers. Locally only read-only
+// The transports of a plan (`deploy --plan`): they record every operation (as its command) instead
+// of running it and answer with what a first deploy on clean servers would see, so the real flow
+// runs to the end. A batch is recorded as its steps. Nothing reaches the servers. Locally only
 // probes run (git state, Docker's version and architecture, whether the image exists), with git's
 // optional locks off so not even git's index is refreshed. The build clone in $TMPDIR/kamal-clones
-// is not touched: its clone or reset is recorded, and later probes of it are answered as if it
+// is not touched: its clone or reset is recorded, and later checks of it are answered as if it
 // had been done (a clean clone at HEAD).
 import { AsyncLocalStorage } from "node:async_hooks";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cmd, render, type Cmd, type Redacted } from "../commands/index.js";
-import { shellEscape } from "../commands/shared.js";
-import { CommandFailedError, LocalTransport } from "../transport/index.js";
+import { builder, render, type Redacted } from "../commands/index.js";
+import type { Batch } from "../commands/batch.js";
+import type { Operation } from "../commands/operation.js";
+import { formatMode, type Upload } from "../commands/upload.js";
+import { CommandFailedError, LOCAL_HOST, LocalTransport } from "../transport/index.js";
 import type { RunOptions, RunResult, Transport, TransportObserver, TransportStats, UploadOptions } from "../transport/index.js";
-import { formatMode } from "../transport/upload-command.js";
 
 /** One recorded command, as logs would show it (secrets redacted, stdin never shown). */
 export interface PlannedCommand {
@@ -111,26 +112,26 @@ export class PlanTransport implements Transport {
     return () => void this.observers.splice(this.observers.indexOf(observer), 1);
   }
 
-  async run(host: string, command: Cmd, options: RunOptions = {}): Promise<RunResult> {
-    const text = render(command);
+  async run(host: string, command: Operation | Batch, options: RunOptions = {}): Promise<RunResult> {
     const roundTrip = this.recorder.nextRoundTrip(host);
     this.commandsRun++;
-    const batch = parseBatchScript(text);
-    if (batch === undefined) {
-      this.recorder.record(host, describe(text), roundTrip, options.allowFailure ?? false);
+    if (command.kind !== "batch") {
+      const text = render(command);
+      this.recorder.record(host, describe(command), roundTrip, options.allowFailure ?? false);
       const reply = this.answer(host, text);
       const code = reply.code ?? 0;
       if (code !== 0 && !options.allowFailure) throw new CommandFailedError(host, text, code, reply.stdout ?? "", "");
       return result(host, code, reply.stdout ?? "");
     }
+    // The batch's own steps, answered one by one in the output shape its script would print.
     let stdout = "";
     let stderr = "";
-    for (const step of batch.steps) {
-      this.recorder.record(host, describe(step.command), roundTrip, step.allowFailure);
-      const reply = this.answer(host, step.command);
+    for (const [index, step] of command.steps.entries()) {
+      this.recorder.record(host, describe(step.command), roundTrip, step.allowFailure ?? false);
+      const reply = this.answer(host, render(step.command));
       const code = reply.code ?? 0;
-      stdout += `${batch.marker} ${step.index} begin\n${reply.stdout ?? ""}\n${batch.marker} ${step.index} end ${code}\n`;
-      stderr += `${batch.marker} ${step.index} begin\n\n${batch.marker} ${step.index} end ${code}\n`;
+      stdout += `${command.marker} ${index} begin\n${reply.stdout ?? ""}\n${command.marker} ${index} end ${code}\n`;
+      stderr += `${command.marker} ${index} begin\n\n${command.marker} ${index} end ${code}\n`;
       if (code !== 0 && !step.allowFailure) return { ...result(host, code, stdout), stderr };
     }
     return { ...result(host, 0, stdout), stderr };
@@ -191,9 +192,9 @@ export class PlanLocalState {
 }
 
 /**
- * Local commands: read-only probes run for real; everything else (clone, login, build, push,
- * hooks) is only recorded, under `localhost`. Once a change to the build clone was recorded, the
- * clone's probes are answered as a clean clone of HEAD would answer them.
+ * Local commands: probes run for real; everything else (clone, login, build, push, hooks) is only
+ * recorded, under `localhost`. Once a change to the build clone was recorded, the clone's checks
+ * are answered as a clean clone of HEAD would answer them.
  */
 export class PlanLocalTransport implements Transport {
   private readonly real: LocalTransport;
@@ -201,7 +202,8 @@ export class PlanLocalTransport implements Transport {
   constructor(
     private readonly recorder: PlanRecorder,
     options: { cwd: string; env: NodeJS.ProcessEnv },
-    private readonly decide: (command: string) => LocalDecision,
+    /** Told the command as logs show it, and the operation it is. */
+    private readonly decide: (command: string, operation: Operation) => LocalDecision,
     private readonly state: PlanLocalState = new PlanLocalState(options.cwd),
   ) {
     this.real = new LocalTransport({ cwd: options.cwd, env: { ...options.env, GIT_OPTIONAL_LOCKS: "0" } });
@@ -211,23 +213,21 @@ export class PlanLocalTransport implements Transport {
     return () => undefined;
   }
 
-  async run(host: string, command: Cmd, options: RunOptions = {}): Promise<RunResult> {
+  async run(host: string, command: Operation, options: RunOptions = {}): Promise<RunResult> {
     const text = render(command);
-    const decision = this.decide(text);
-    if (decision.record) this.recorder.record("localhost", text, this.recorder.nextRoundTrip("localhost"), options.allowFailure ?? false);
+    const decision = this.decide(text, command);
+    if (decision.record) this.recorder.record(LOCAL_HOST, text, this.recorder.nextRoundTrip(LOCAL_HOST), options.allowFailure ?? false);
     if (decision.clone === "write") this.state.cloneChanged = true;
     if (decision.clone === "read") this.state.cloneChecked = true;
-    if (decision.clone === "read" && this.state.cloneChanged) return result(host, 0, await this.cloneAnswer(host, text));
+    if (decision.clone === "read" && this.state.cloneChanged) return result(host, 0, await this.cloneAnswer(host));
     if (decision.run) return this.real.run(host, command, options);
     return result(host, decision.reply?.code ?? 0, decision.reply?.stdout ?? "");
   }
 
-  /** What `git -C <clone> status … && echo --- && git -C <clone> rev-parse HEAD` prints on a clean clone of HEAD. */
-  private async cloneAnswer(host: string, command: string): Promise<string> {
-    if (!command.includes("rev-parse HEAD")) return "";
-    this.state.head ??= this.real.run(host, cmd("git rev-parse HEAD"), { allowFailure: true }).then((head) => head.stdout.trim());
-    const revision = await this.state.head;
-    return command.includes("echo ---") ? `---\n${revision}\n` : `${revision}\n`;
+  /** What a clone check (status, `---`, revision) prints on a clean clone of HEAD. */
+  private async cloneAnswer(host: string): Promise<string> {
+    this.state.head ??= this.real.run(host, builder.headRevision(), { allowFailure: true }).then((head) => head.stdout.trim());
+    return `---\n${await this.state.head}\n`;
   }
 
   async upload(): Promise<void> {
@@ -241,96 +241,30 @@ export class PlanLocalTransport implements Transport {
   }
 }
 
-const READ_ONLY_LOCAL = [
-  /^git (-C \S+ )?(rev-parse|status)\b/,
-  /^git (-C \S+ )?config (--get )?[\w.-]+$/,
-  /^docker (--version|version|info|image inspect|buildx (version|inspect|ls))\b/,
-  /^echo\b/,
-  /^exit \d+$/,
-  /^true$/,
-  /^command -v [\w-]+$/,
-];
-
-/** Read-only probes run; the rest is recorded and succeeds. Commands on the build clone say so. */
-export function localDecision(command: string, clones: string = join(tmpdir(), "kamal-clones")): LocalDecision {
-  const onClone = command.includes(shellEscape(clones)) && onlyTouches(command, clones);
-  if (isReadOnly(command)) return { run: true, record: false, ...(onClone ? { clone: "read" as const } : {}) };
-  if (onClone) return { run: false, record: true, clone: "write" };
-  return { run: false, record: true };
-}
-
-/** The simple commands of a command line; single-quoted text is blanked first (it can hold `|`, `{`…). */
-function fragmentsOf(command: string): string[] {
-  return command
-    .replace(/'[^']*'/g, "''")
-    .replace(/2>&1|2?>\s*\/dev\/null/g, " ")
-    .split(/&&|\|\||[;|{}]/)
-    .map((fragment) => fragment.trim())
-    .filter((fragment) => fragment !== "");
-}
-
-/** No redirection, substitution, backtick or double quote (single-quoted text is already blank). */
-function plain(fragment: string): boolean {
-  return !/[<>`$"\\]/.test(fragment);
-}
-
-export function isReadOnly(command: string): boolean {
-  const fragments = fragmentsOf(command);
-  return fragments.length > 0 && fragments.every((fragment) => plain(fragment) && READ_ONLY_LOCAL.some((pattern) => pattern.test(fragment)));
-}
-
-/** Every part is a read-only probe, or git, mkdir or rm inside the clones directory (Berth's and Kamal's build cache). */
-export function onlyTouches(command: string, clones: string): boolean {
-  const root = shellEscape(clones);
-  const inside = (path: string | undefined): boolean => path !== undefined && (path === root || path.startsWith(`${root}/`)) && !path.includes("..");
-  const fragments = fragmentsOf(command);
-  return (
-    fragments.length > 0 &&
-    fragments.every((fragment) => {
-      if (!plain(fragment)) return false;
-      if (READ_ONLY_LOCAL.some((pattern) => pattern.test(fragment))) return true;
-      const words = fragment.split(/\s+/);
-      if (words[0] === "git" && words[1] === "-C") return inside(words[2]);
-      if (words[0] === "mkdir" && words[1] === "-p") return words.length === 3 && inside(words[2]);
-      if (words[0] === "rm" && words[1] === "-rf") return words.length === 3 && inside(words[2]);
-      return false;
-    })
-  );
-}
-
-interface ParsedStep {
-  readonly index: number;
-  readonly command: string;
-  readonly allowFailure: boolean;
-}
-
-/** A batch script (see commands/batch.ts) taken apart into its steps, or undefined for a plain command. */
-export function parseBatchScript(text: string): { marker: string; steps: ParsedStep[] } | undefined {
-  const marker = /__berth_batch_[0-9a-f]+__/.exec(text)?.[0];
-  if (marker === undefined) return undefined;
-  const steps: ParsedStep[] = [];
-  for (let index = 0; ; index++) {
-    const opening = `'${marker} ${index} begin' >&2 ; ( `;
-    const start = text.indexOf(opening);
-    if (start === -1) break;
-    const closing = ` ; berth_rc=$? ; printf '\\n%s\\n' "${marker} ${index} end $berth_rc"`;
-    const end = text.indexOf(closing, start);
-    if (end === -1) break;
-    const body = text.slice(start + opening.length, end).replace(/ \) <\/dev\/null$/, "").replace(/ \)$/, "");
-    const after = text.slice(end + closing.length, text.indexOf(`'${marker} ${index + 1} begin'`, end) === -1 ? undefined : text.indexOf(`'${marker} ${index + 1} begin'`, end));
-    steps.push({ index, command: body, allowFailure: !after.includes("|| exit $berth_rc") });
+/**
+ * Probes run; a check of the build clone runs too (and is answered once a change to the clone was
+ * recorded); the clone's own updates and the rest are recorded and succeed.
+ */
+export function localDecision(operation: Operation): LocalDecision {
+  switch (operation.kind) {
+    case "probe":
+      return { run: true, record: false };
+    case "clone-check":
+      return { run: true, record: false, clone: "read" };
+    case "clone":
+      return { run: false, record: true, clone: "write" };
+    default:
+      return { run: false, record: true };
   }
-  return { marker, steps };
 }
 
-const UPLOAD = /^sh -c 'set -e; tmp=\$\(mktemp .*' berth-upload '?([^' ]+)'? (\d{4}) (''|\S+)$/s;
+/** What a plan shows for an operation: its command, or what an upload writes (its content is never shown). */
+function describe(operation: Operation): string {
+  return operation.kind === "upload" ? describeUpload(operation) : render(operation);
+}
 
-/** Uploads through stdin read better as what they do. */
-function describe(command: string): string {
-  const upload = UPLOAD.exec(command);
-  if (upload === null) return command;
-  const owner = upload[3] === "''" ? "" : `, owner ${upload[3]}`;
-  return `upload to ${upload[1]} (mode ${upload[2]}${owner}, content on stdin)`;
+function describeUpload({ path, mode, owner }: Upload): string {
+  return `upload to ${path} (mode ${formatMode(mode)}${owner === undefined || owner === "" ? "" : `, owner ${owner}`}, content on stdin)`;
 }
 
 function result(host: string, code: number, stdout: string): RunResult {

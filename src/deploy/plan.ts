@@ -2,7 +2,8 @@
 // transports that record every command instead of running it, and the commands are printed per
 // phase (Berth's headings, "Acquiring the deploy lock..." …) and host, secrets redacted and
 // standard input never shown. Nothing is run on the servers; locally only read-only probes run.
-import type { CommandContext } from "../cli/context.js";
+import type { Operation } from "../commands/operation.js";
+import type { CommandContext } from "../core/context.js";
 import { Output, type SayColor } from "../output/index.js";
 import type { DeployOptions } from "./deploy.js";
 import { describeResolution, type PlanResolution } from "./plan-resolution.js";
@@ -40,8 +41,8 @@ export interface Plan {
 export interface PlanInputs {
   /** Answers for remote commands (default: clean servers). */
   readonly remote?: (host: string, command: string) => Reply;
-  /** What to do with local commands (default: see plan-transport.ts). */
-  readonly local?: (command: string) => LocalDecision;
+  /** What to do with local commands (default: see plan-transport.ts, localDecision). */
+  readonly local?: (command: string, operation: Operation) => LocalDecision;
   /** Collects what the configuration load met (contextForPlan); the plan adds the build clone. */
   readonly resolution?: PlanResolution;
 }
@@ -71,7 +72,7 @@ export async function makePlan(context: CommandContext, flow: PlannedFlow, optio
   const run = await Run.create(planContext, {
     fileExists: (path) => local.fileExists(path),
     remote: () => new PlanTransport(recorder, inputs.remote ?? ((_host, command) => cleanServers(command))),
-    local: ({ cwd, env }) => new PlanLocalTransport(recorder, { cwd, env }, inputs.local ?? ((command) => localDecision(command)), local),
+    local: ({ cwd, env }) => new PlanLocalTransport(recorder, { cwd, env }, inputs.local ?? ((_command, operation) => localDecision(operation)), local),
   });
   const flows = await import("./deploy.js");
   await flows[flow](run, options);

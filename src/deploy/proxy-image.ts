@@ -5,12 +5,11 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
-import { docker } from "../commands/shared.js";
+import { proxy as proxyCommands } from "../commands/index.js";
 import {
   BERTH_PROXY_BASE_IMAGE,
   BERTH_PROXY_BASE_IMAGE_ENV,
   BERTH_PROXY_TAG,
-  PROXY_IMAGE_TITLE_LABEL,
   ProxyRun,
   berthProxyRepository,
   type Configuration,
@@ -76,12 +75,14 @@ export function isMissingImageError(text: string): boolean {
   return /manifest unknown|manifest for .* not found|not found: manifest|pull access denied|repository does not exist|No such image/i.test(text);
 }
 
-const built = new WeakSet<Run>();
+/** Builds Berth's proxy image here and pushes it to the app's registry, once per run (hosts that need it at the same time share it). */
+export function buildAndPushProxyImage(run: Run): Promise<string> {
+  run.services.once.proxyImage ??= buildAndPush(run);
+  return run.services.once.proxyImage;
+}
 
-/** Builds Berth's proxy image here and pushes it to the app's registry (once per run). */
-export async function buildAndPushProxyImage(run: Run): Promise<string> {
+async function buildAndPush(run: Run): Promise<string> {
   const image = berthProxyImage(run.config);
-  if (built.has(run)) return image;
   const distEntry = join(PROXY_PACKAGE_DIRECTORY, "dist/bin/kamal-proxy.js");
   if (!existsSync(distEntry)) {
     throw new BerthError(`Can't build Berth's proxy image: ${distEntry} is missing (run npm run build, or set proxy.run.repository to an image the hosts can pull)`);
@@ -91,14 +92,11 @@ export async function buildAndPushProxyImage(run: Run): Promise<string> {
   await loginLocally(run);
   const stage = stageProxyContext();
   try {
-    await run.local(
-      docker("build", "--build-arg", `BASE=${base}`, "--label", PROXY_IMAGE_TITLE_LABEL, "-t", image, "-f", join(stage, "Dockerfile"), stage),
-    );
-    await run.local(docker("push", image));
+    await run.local(proxyCommands.buildImage({ image, base, dockerfile: join(stage, "Dockerfile"), context: stage }));
+    await run.local(proxyCommands.pushImage(image));
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }
-  built.add(run);
   return image;
 }
 

@@ -52,7 +52,7 @@ export async function runWithProxyBoot(run: Run, host: string, steps: readonly B
   } catch (error) {
     if (!(error instanceof CommandFailedError) || !isStartOrRun(run, host, error) || !runsBerthProxy(run.config, host)) throw error;
     if (!isMissingImageError(`${error.stderr}\n${error.stdout}`)) throw error;
-    await sharedProxyImageBuild(run);
+    await buildAndPushProxyImage(run);
     await run.exec(host, proxyCommands.startOrRun(proxyConfigView(run.config, host), host));
     // The steps after start-or-run (if any) still have to run.
     const rest = steps.slice(steps.findIndex((step) => step.label === PROXY_STEP_LABELS.startOrRun) + 1);
@@ -68,13 +68,6 @@ function isStartOrRun(run: Run, host: string, error: CommandFailedError): boolea
   return error.command === render(proxyCommands.startOrRun(proxyConfigView(run.config, host), host));
 }
 
-const imageBuilds = new WeakMap<Run, Promise<string>>();
-
-function sharedProxyImageBuild(run: Run): Promise<string> {
-  let build = imageBuilds.get(run);
-  if (build === undefined) imageBuilds.set(run, (build = buildAndPushProxyImage(run)));
-  return build;
-}
 
 /** Kamal refuses to run apps behind a proxy older than the contract it drives (v0.9.2). */
 export function checkProxyVersion(host: string, version: string): void {
@@ -146,7 +139,7 @@ async function runWithProxyReboot(run: Run, host: string, steps: BatchStep[]): P
     await run.batch(host, steps);
   } catch (error) {
     if (!(error instanceof CommandFailedError) || !runsBerthProxy(run.config, host) || !isMissingImageError(`${error.stderr}\n${error.stdout}`)) throw error;
-    await sharedProxyImageBuild(run);
+    await buildAndPushProxyImage(run);
     await run.exec(host, proxyCommands.run(proxyConfigView(run.config, host), host));
   }
 }

@@ -1,6 +1,6 @@
 // `prune all|images|containers` (Kamal's cli/prune.rb): stopped app containers beyond the newest
 // `retain_containers`, dangling app images, and tagged app images no container uses.
-import { auditor, dockerApi, prune as pruneCommands } from "../commands/index.js";
+import { auditor, prune as pruneCommands } from "../commands/index.js";
 import type { BatchStep } from "../commands/batch.js";
 import { BerthError } from "../util/errors.js";
 import type { PrunePlan } from "./host-state.js";
@@ -33,9 +33,9 @@ export async function plannedPruneSteps(run: Run, plan: PrunePlan): Promise<Batc
   // lines make one round trip.
   return [
     ...(plan.containers.length > 0
-      ? [{ command: pruneCommands.removeContainers(plan.containers), allowFailure: true, label: "prune containers", api: plan.containers.map(dockerApi.removeContainer) }]
+      ? [{ command: pruneCommands.removeContainers(plan.containers), allowFailure: true, label: "prune containers" }]
       : []),
-    ...(plan.images.length > 0 ? [{ command: pruneCommands.removeImages(plan.images), allowFailure: true, label: "prune images", api: plan.images.map(dockerApi.removeImage) }] : []),
+    ...(plan.images.length > 0 ? [{ command: pruneCommands.removeImages(plan.images), allowFailure: true, label: "prune images" }] : []),
     { command: auditor.record(run.config, tags, "Pruned containers"), label: "audit" },
     { command: auditor.record(run.config, tags, "Pruned images"), label: "audit" },
   ];

@@ -6,7 +6,6 @@
 // old version serves everywhere it did. A host that can't be reached is named, not waited for.
 import { app as appCommands } from "../commands/index.js";
 import type { Role } from "../config/index.js";
-import { runProxyCommand } from "./proxy-control.js";
 import type { Run } from "./run.js";
 import { InterruptedError } from "../util/errors.js";
 
@@ -71,7 +70,7 @@ async function switchBack(run: Run, entry: StartedContainer, oldVersion: string)
     const id = await run.capture(host, appCommands.containerIdForVersion(config, role, oldVersion, { onlyRunning: true }), { level: "debug" });
     if (id === "") throw new Error(`${role.containerName(oldVersion)} is not running`);
     run.output.info(`Switching ${role.name} on ${host} back to ${role.containerName(oldVersion)}`);
-    await runProxyCommand(run, host, appCommands.proxy.deploy(config, role, id.split("\n")[0]!.slice(0, 12)));
+    await run.batch(host, [appCommands.proxy.deploy(config, role, id.split("\n")[0]!.slice(0, 12))]);
   }
   run.output.info(`Stopping ${role.containerName(entry.version)} on ${host}`);
   await run.batch(host, [{ command: appCommands.stop(config, role, { version: entry.version }), allowFailure: true, label: "stop new version" }]);

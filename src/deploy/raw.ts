@@ -1,7 +1,7 @@
 // `--raw` (Kamal's with_raw_output): standard output carries the remote command's bytes and
 // nothing else, so it can be piped. The run gets an output of its own that shows only errors, on
 // standard error; the bytes go to the command's real output.
-import type { CommandContext } from "../cli/context.js";
+import type { CommandContext } from "../core/context.js";
 import { Output, type OutputStream } from "../output/index.js";
 
 const standardError: OutputStream = { write: (chunk) => process.stderr.write(chunk) };

@@ -2,7 +2,7 @@
 // every host (or start/stop Kamal's local registry container here). The password goes to
 // `docker login --password-stdin` on standard input, and since the username is a secret too the
 // whole command line travels on stdin: neither shows in any process list, here or on the hosts.
-import { cmd, registry as registryCommands } from "../commands/index.js";
+import { builder as builderCommands, registry as registryCommands } from "../commands/index.js";
 import { BerthError } from "../util/errors.js";
 import type { Run } from "./run.js";
 
@@ -14,7 +14,7 @@ export interface RegistryRequest {
 }
 
 async function ensureDockerInstalled(run: Run): Promise<void> {
-  const result = await run.local(cmd("docker", "--version"), { level: "debug", allowFailure: true });
+  const result = await run.local(builderCommands.dockerVersion(), { level: "debug", allowFailure: true });
   if (result.code !== 0) throw new BerthError("Docker is not installed locally", "Kamal::Cli::DependencyError");
 }
 

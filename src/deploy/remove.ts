@@ -1,10 +1,8 @@
 // `remove` (Kamal's cli/main.rb#remove): the app's containers, images and directories, then the
 // proxy where no other app is installed (container, image, `.kamal/proxy`, and the `kamal`
 // network, which Kamal leaves behind), the accessories, and the registry session on the hosts.
-import { app as appCommands, auditor, cmd, pipe, proxy as proxyCommands, registry as registryCommands, server as serverCommands } from "../commands/index.js";
+import { app as appCommands, auditor, docker as dockerCommands, proxy as proxyCommands, registry as registryCommands, server as serverCommands } from "../commands/index.js";
 import type { BatchStep } from "../commands/batch.js";
-import { containerFilterArgs } from "../commands/app/filters.js";
-import { docker, xargs } from "../commands/shared.js";
 import { removeAccessories } from "./accessory.js";
 import { confirm } from "./confirm.js";
 import { withLock } from "./lock.js";
@@ -21,7 +19,7 @@ export async function appRemovalSteps(run: Run, host: string): Promise<BatchStep
     steps.push({ command: auditor.record(config, tags, "Stopped app", { role: role.name }), label: "audit" });
     if (role.runningProxy) steps.push({ command: appCommands.proxy.remove(config, role), allowFailure: true, label: "proxy remove service" });
     // Every running container of the role, not only the current one: nothing may be left behind.
-    steps.push({ command: pipe(docker("ps", "--quiet", containerFilterArgs(config, role)), xargs(docker("stop", appCommands.stopArgs(role)))), allowFailure: true, label: "stop" });
+    steps.push({ command: appCommands.stopAll(config, role), allowFailure: true, label: "stop" });
     steps.push({ command: auditor.record(config, tags, "Removed all app containers", { role: role.name }), label: "audit" });
     steps.push({ command: appCommands.removeContainers(config, role), label: "remove containers" });
   }
@@ -30,7 +28,7 @@ export async function appRemovalSteps(run: Run, host: string): Promise<BatchStep
   steps.push({ command: auditor.record(config, tags, `Removed ${config.appDirectory}`), label: "audit" });
   steps.push({ command: serverCommands.removeAppDirectory(config), allowFailure: true, label: "remove app directory" });
   steps.push({ command: appCommands.proxy.removeProxyAppDirectory(config), allowFailure: true, label: "remove proxy app directory" });
-  steps.push({ command: cmd("ls", "-A", config.appsDirectory, "2>/dev/null", "|", "wc", "-l"), allowFailure: true, label: APP_COUNT_LABEL });
+  steps.push({ command: serverCommands.remainingAppCount(config), allowFailure: true, label: APP_COUNT_LABEL });
   return steps;
 }
 
@@ -63,7 +61,7 @@ export async function removeAll(run: Run, { confirmed }: { confirmed: boolean })
           { command: auditor.record(config, tags, "Removed proxy image"), label: "audit" },
           { command: proxyCommands.removeImage(), label: "proxy remove image" },
           { command: proxyCommands.removeProxyDirectory(config), allowFailure: true, label: "proxy remove directory" },
-          { command: docker("network", "rm", "kamal"), allowFailure: true, label: "network remove" },
+          { command: dockerCommands.removeNetwork(), allowFailure: true, label: "network remove" },
         );
       } else if (config.proxyHosts.includes(host)) {
         run.say(`Not removing the proxy on ${host}, as other applications are installed there`, "yellow");

@@ -3,82 +3,35 @@
 // (-h/-r/-p), the deploy lock state, who is deploying (for audit lines and hooks) and the output.
 // Its cleanup (SSH masters closed) is registered with the CLI's cleanup registry, so it runs
 // however the command ends, Ctrl-C included.
-import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { randomBytes } from "node:crypto";
-import { userInfo } from "node:os";
-import type { CommandContext } from "../cli/context.js";
-import type { GlobalOptions } from "../cli/globals.js";
+import type { CommandContext } from "../core/context.js";
+import type { GlobalOptions } from "../core/context.js";
 import { batching, iso8601, render, type Cmd, type Redacted, type TagContext } from "../commands/index.js";
 import type { BatchStep, BatchStepResult } from "../commands/batch.js";
+import type { Operation } from "../commands/operation.js";
 import type { Configuration, Selection } from "../config/index.js";
 import type { Level, Output, SayColor } from "../output/index.js";
 import type { SecretsLookup } from "../secrets/types.js";
 import {
   CommandFailedError,
-  LocalTransport,
+  LOCAL_HOST,
   SshTransport,
   onHosts,
-  sshSettingsFromKamal,
-  sshkitSettingsFromKamal,
-  type KamalSshConfig,
-  type KamalSshkitConfig,
   type RunResult,
   type Transport,
   type TransportStats,
 } from "../transport/index.js";
 import { BerthError } from "../util/errors.js";
+import { sshSettings, sshkitSettings } from "./connection.js";
 import { DisplayBridge } from "./display.js";
-import { dockerApiOf, runApiStep } from "./docker-api.js";
+import { runHook } from "./hooks.js";
 import { Reachability } from "./reachability.js";
+import type { ExecOptions, Identity, LocalOptions, RunInputs } from "./run-options.js";
+import { defaultLocal, isInteractive, localIdentity, processEnvironment, streaming } from "./run-support.js";
+import { RunServices } from "./services.js";
 
-/** How local commands are run (replaced in tests). */
-export type LocalTransportFactory = (options: { cwd: string; env: NodeJS.ProcessEnv; display: DisplayBridge }) => Transport;
-
-export interface RunInputs {
-  /** Replaces the SSH transport (tests). It must report its events to `display`. */
-  readonly remote?: (display: DisplayBridge) => Transport;
-  readonly local?: LocalTransportFactory;
-  /** Overrides the clock (tests). */
-  readonly now?: () => Date;
-  /** Who deploys, instead of asking git (tests). */
-  readonly identity?: Identity;
-  /** Whether a local file exists (a plan answers for the build clone it did not make). */
-  readonly fileExists?: (path: string) => boolean;
-}
-
-export interface Identity {
-  /** `git config user.email`, else the login name (Kamal's performer). */
-  readonly performer: string;
-  /** `git config user.name`, else "Unknown" (Kamal's "Locked by"). */
-  readonly userName: string;
-}
-
-export interface ExecOptions {
-  readonly level?: Level;
-  readonly allowFailure?: boolean;
-  readonly timeoutMs?: number;
-  readonly stdin?: Buffer | Redacted;
-  /** Keep stdout's exact bytes in `RunResult.stdoutBytes` (`exec --raw`). */
-  readonly raw?: boolean;
-  /** Output as it arrives (followed logs, `--raw` piping). */
-  readonly onStdout?: (chunk: string) => void;
-  readonly onStdoutBytes?: (chunk: Buffer) => void;
-  /** Run it with the user's login shell (a command line the user typed, e.g. `server exec`). */
-  readonly loginShell?: boolean;
-}
-
-export interface LocalOptions extends ExecOptions {
-  /** Added to the environment of the process (builder secrets, hook metadata). */
-  readonly env?: Readonly<Record<string, string>>;
-  readonly cwd?: string;
-  /** Shown in output instead of the command (the hook's path). */
-  readonly shown?: string;
-  /** Stops the command when aborted (see RunOptions.signal). */
-  readonly signal?: AbortSignal;
-  /** Its processes end with Berth's, even when Berth is killed (builds and pushes). */
-  readonly dieWithParent?: boolean;
-}
+export type { ExecOptions, Identity, LocalOptions, LocalTransportFactory, RunInputs } from "./run-options.js";
 
 export class Run {
   readonly globals: GlobalOptions;
@@ -99,6 +52,8 @@ export class Run {
   holdingLock: boolean;
   /** Hosts found unreachable in this run: not tried again. */
   readonly reachability = new Reachability();
+  /** Per-run state: the carriers beside the shell, and work done once per run. */
+  readonly services: RunServices;
 
   private remoteTransport: Transport | undefined;
   /** The transport being made: concurrent first callers must share it, not make one each. */
@@ -127,6 +82,7 @@ export class Run {
       primaryOnly: this.globals.primary,
     });
     if (inputs.identity) this.identityPromise = Promise.resolve(inputs.identity);
+    this.services = new RunServices(this);
   }
 
   /** Loads the configuration and registers the run's cleanup with the CLI. */
@@ -165,9 +121,7 @@ export class Run {
   // Who, when ----------------------------------------------------------------------------
 
   identity(): Promise<Identity> {
-    this.identityPromise ??= Promise.all([git(this.cwd, ["config", "user.email"]), git(this.cwd, ["config", "user.name"])]).then(
-      ([email, name]) => ({ performer: email || loginName(), userName: name || "Unknown" }),
-    );
+    this.identityPromise ??= localIdentity(this.cwd);
     return this.identityPromise;
   }
 
@@ -242,31 +196,32 @@ export class Run {
 
   /**
    * Runs several steps in one round trip. Throws for the first required step that failed, with
-   * SSHKit's message naming that step; returns every step's result otherwise. Where the run has
-   * the host's Docker API open, steps that carry API requests go by the API instead.
+   * SSHKit's message naming that step; returns every step's result otherwise. An operation that
+   * an open carrier takes (the host's Docker API, the proxy's control socket) goes by it; the
+   * others go in shell batches between them, in order.
    */
   async batch(
     host: string,
-    steps: readonly (Cmd | BatchStep)[],
+    steps: readonly (Operation | BatchStep)[],
     options: { level?: Level; loginShell?: boolean } = {},
   ): Promise<BatchStepResult[]> {
     if (steps.length === 0) return [];
-    const normalized = steps.map((step): BatchStep => ("parts" in step ? { command: step } : step));
-    const api = normalized.some((step) => step.api !== undefined) ? await dockerApiOf(this, host) : undefined;
-    if (api === undefined) return this.shellBatch(host, normalized, options);
-    // Steps with Docker API requests go by the API, the others in shell batches between them.
+    const normalized = steps.map(batching.toStep);
+    const carriers = await Promise.all(normalized.map((step) => this.services.carrierFor(host, step.command)));
+    if (carriers.every((carrier) => carrier === undefined)) return this.shellBatch(host, normalized, options);
     const results: BatchStepResult[] = [];
     for (let index = 0; index < normalized.length; ) {
       const step = normalized[index]!;
-      if (step.api !== undefined) {
-        const outcome = await runApiStep(this, host, step, api, options.level ?? "info");
+      const carrier = carriers[index];
+      if (carrier !== undefined) {
+        const outcome = await carrier(options.level ?? "info");
         results.push({ index, label: step.label, ran: true, ...outcome });
         if (outcome.code !== 0 && !step.allowFailure) throw new CommandFailedError(host, render(step.command), outcome.code, outcome.stdout, outcome.stderr);
         index++;
         continue;
       }
       let end = index;
-      while (end < normalized.length && normalized[end]!.api === undefined) end++;
+      while (end < normalized.length && carriers[end] === undefined) end++;
       const offset = index;
       results.push(...(await this.shellBatch(host, normalized.slice(index, end), options)).map((result) => ({ ...result, index: result.index + offset })));
       index = end;
@@ -279,8 +234,8 @@ export class Run {
     const transport = await this.remote();
     const shown = batch.steps.map((step) => render(step.command)).join(" ; ");
     const result = await this.reachability.guard(host, () => {
-      this.display.expect(host, render(batch.command), { level: options.level ?? "info", shown, hideLinesWith: batch.marker });
-      return transport.run(host, batch.command, { allowFailure: true, ...(options.loginShell ? { loginShell: true } : {}) });
+      this.display.expect(host, render(batch), { level: options.level ?? "info", shown, hideLinesWith: batch.marker });
+      return transport.run(host, batch, { allowFailure: true, ...(options.loginShell ? { loginShell: true } : {}) });
     });
     const results = batching.parseBatch(batch, result);
     const failure = batching.firstFailure(results, batch);
@@ -342,8 +297,8 @@ export class Run {
     const factory = this.inputs.local ?? defaultLocal;
     const transport = factory({ cwd: options.cwd ?? this.cwd, env, display: this.display });
     const text = render(command);
-    this.display.expect("localhost", text, { level: options.level ?? "info", ...(options.shown === undefined ? {} : { shown: options.shown }) });
-    return transport.run("localhost", command, {
+    this.display.expect(LOCAL_HOST, text, { level: options.level ?? "info", ...(options.shown === undefined ? {} : { shown: options.shown }) });
+    return transport.run(LOCAL_HOST, command, {
       ...(options.allowFailure ? { allowFailure: true } : {}),
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
       ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
@@ -356,7 +311,7 @@ export class Run {
 
   /** Runs the `pre-connect` hook once, before the first SSH connection (or before a build). */
   beforeFirstConnection(): Promise<void> {
-    this.preConnect ??= import("./hooks.js").then(({ runHook }) => runHook(this, "pre-connect", { secrets: true }));
+    this.preConnect ??= runHook(this, "pre-connect", { secrets: true });
     return this.preConnect;
   }
 
@@ -371,12 +326,11 @@ export class Run {
   }
 
   private async sshTransport(): Promise<Transport> {
-    const raw = (this.config.raw.ssh ?? {}) as KamalSshConfig;
     // key_data names secrets: only then are the secrets read for the connection.
-    const secrets = raw.key_data !== undefined ? await this.secrets() : undefined;
+    if (this.config.ssh.keyDataEntries !== undefined) await this.secrets();
     return new SshTransport({
-      ssh: sshSettingsFromKamal(raw, secrets, { cwd: this.cwd }),
-      sshkit: sshkitSettingsFromKamal((this.config.raw.sshkit ?? {}) as KamalSshkitConfig),
+      ssh: sshSettings(this.config.ssh),
+      sshkit: sshkitSettings(this.config.sshkit),
       observers: [this.display],
       env: processEnvironment(this.env),
     });
@@ -419,51 +373,4 @@ export class Run {
   }
 }
 
-function streaming(options: ExecOptions): Pick<ExecOptions, "raw" | "onStdout" | "onStdoutBytes"> {
-  return {
-    ...(options.raw ? { raw: true } : {}),
-    ...(options.onStdout === undefined ? {} : { onStdout: options.onStdout }),
-    ...(options.onStdoutBytes === undefined ? {} : { onStdoutBytes: options.onStdoutBytes }),
-  };
-}
 
-interface InteractiveTransport extends Transport {
-  interactiveCommand(host: string, command: Cmd): Promise<{ command: string; args: string[] }>;
-}
-
-function isInteractive(transport: Transport): transport is InteractiveTransport {
-  return typeof (transport as Partial<InteractiveTransport>).interactiveCommand === "function";
-}
-
-/** A BerthError for a refused or impossible request, worded for the user. */
-export function fail(message: string, kind = "Berth::Error"): never {
-  throw new BerthError(message, kind);
-}
-
-function defaultLocal({ cwd, env, display }: { cwd: string; env: NodeJS.ProcessEnv; display: DisplayBridge }): Transport {
-  return new LocalTransport({ cwd, env, observers: [display] });
-}
-
-/** The environment for child processes: the CLI's (which is process.env outside tests). */
-function processEnvironment(env: Readonly<Record<string, string | undefined>>): NodeJS.ProcessEnv {
-  const result: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(env)) if (value !== undefined) result[key] = value;
-  // Tests pass a bare environment: keep PATH and HOME so ssh, git and docker are found.
-  result.PATH ??= process.env.PATH;
-  result.HOME ??= process.env.HOME;
-  return result;
-}
-
-function git(cwd: string, args: readonly string[]): Promise<string> {
-  return new Promise((resolve) => {
-    execFile("git", args, { cwd, encoding: "utf8" }, (error, stdout) => resolve(error ? "" : stdout.trim()));
-  });
-}
-
-function loginName(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return "unknown";
-  }
-}

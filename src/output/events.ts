@@ -7,7 +7,7 @@
 // `user`, `wrapped`) are for runners that know them.
 
 import { randomBytes } from "node:crypto";
-import type { Cmd } from "../commands/cmd.js";
+import type { Cmd } from "../core/cmd.js";
 
 /** SSHKit's log levels, lowest first. */
 export type Level = "debug" | "info" | "warn" | "error" | "fatal";

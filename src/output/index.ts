@@ -6,7 +6,7 @@ import { createColors } from "./colors.js";
 import type { LiveRenderer } from "./live.js";
 import { Output, type OutputFormat, type OutputStream, type Verbosity } from "./output.js";
 
-export { Output, describeError } from "./output.js";
+export { Output } from "./output.js";
 export type { OutputFormat, OutputOptions, OutputStream, SayColor, Verbosity } from "./output.js";
 export { newCommandId } from "./events.js";
 export type {

@@ -2,7 +2,7 @@
 // line through remote output, an error message or a hook. Every registered secret value is
 // replaced by [REDACTED] in every line before it is written.
 
-import { REDACTED, quote } from "../commands/cmd.js";
+import { REDACTED, quote } from "../core/cmd.js";
 
 /** Values shorter than this are not masked: masking "1" or "no" would garble every line. */
 export const MIN_MASKED_LENGTH = 4;

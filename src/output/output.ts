@@ -4,7 +4,7 @@
 // - JSON events, one object per line, for CI.
 // Every line passes the secret masker before it is written.
 
-import { render, type Cmd } from "../commands/cmd.js";
+import { render, type Cmd } from "../core/cmd.js";
 import { BerthError } from "../util/errors.js";
 import { createColors, type Colors } from "./colors.js";
 import type {
@@ -293,7 +293,7 @@ interface ErrorDescription {
 /** bin/kamal names a host failure by its cause: `ERROR (SSHKit::Command::Failed): Exception while…`. */
 const HOST_FAILURE_KIND = "SSHKit::Runner::ExecuteError";
 
-export function describeError(error: unknown): ErrorDescription {
+function describeError(error: unknown): ErrorDescription {
   if (error instanceof BerthError) {
     const cause = error.kind === HOST_FAILURE_KIND ? error.cause : undefined;
     if (cause instanceof BerthError) return { kind: cause.kind, message: error.message, stack: cause.stack, isBug: false };

@@ -5,7 +5,7 @@
 import { BerthError } from "../util/errors.js";
 import { lookupAdapter, type SecretValues } from "./adapters/index.js";
 import { createCommandRunner, type CommandRunner, type Environment } from "./runner.js";
-import { shellEscape } from "./shellwords.js";
+import { shellEscape } from "../core/shellwords.js";
 import type { SecretsLookup } from "./types.js";
 
 export interface FetchCommandOptions {

@@ -5,7 +5,7 @@
 
 import { BerthError } from "../util/errors.js";
 import { extract, fetch, type SecretsCommandContext } from "./cli.js";
-import { shellSplit } from "./shellwords.js";
+import { shellSplit } from "../core/shellwords.js";
 
 // Kamal matches `kamal secrets`; Berth also takes `berth` and a path such as `bin/kamal`.
 const INLINE_COMMAND = /^[ \t\n\v\f\r]*(?:[^ \t\n\v\f\r]*\/)?(?:kamal|berth)[ \t\n\v\f\r]+secrets[ \t\n\v\f\r]+/;

@@ -3,7 +3,7 @@
 // must not interleave with anything else. Secrets travel in `env` or `stdin`, never in `argv`.
 
 import { spawn, spawnSync } from "node:child_process";
-import { Redacted } from "../commands/cmd.js";
+import { Redacted } from "../core/cmd.js";
 import { InterruptedError } from "../util/local-commands.js";
 
 export type Environment = Readonly<Record<string, string | undefined>>;

@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Redacted } from "../commands/cmd.js";
+import type { Redacted } from "../core/cmd.js";
 import { BerthError } from "../util/errors.js";
 import { runChild } from "./child.js";
 

@@ -25,14 +25,6 @@ export {
   formatCommandFailure,
   type SshFailureReason,
 } from "./errors.js";
-export {
-  sshSettingsFromKamal,
-  sshkitSettingsFromKamal,
-  sshLogLevel,
-  type KamalSshConfig,
-  type KamalSshkitConfig,
-  type SshSettings,
-  type SshkitSettings,
-} from "./ssh-settings.js";
+export { sshLogLevel, type SshSettings, type SshkitSettings } from "./ssh-settings.js";
 export { sshCommandArgs, sshMasterArgs, sshOptionArgs, type SshInvocation } from "./ssh-args.js";
 export { parseHost, type ParsedHost } from "./host.js";

@@ -1,11 +1,11 @@
 // Commands on the deployer's own machine (builds, hooks, docker login locally), with the same
 // interface, events and errors as the SSH transport. Each command runs through `sh -c`.
-import { render, type Cmd, type Redacted } from "../commands/cmd.js";
+import { render, type Cmd, type Redacted } from "../core/cmd.js";
 import { runChild } from "./child.js";
 import { Observers, StatsCounter } from "./observers.js";
 import { runObserved } from "./observed-run.js";
 import { shellText, stdinBytes } from "./shell-text.js";
-import { describeUpload, uploadCommand } from "./upload-command.js";
+import { describeUpload, upload } from "../commands/upload.js";
 import type { CommandKind, RunOptions, RunResult, Transport, TransportObserver, TransportStats, UploadOptions } from "./types.js";
 
 /** The host name local commands report in events and errors. */
@@ -40,10 +40,9 @@ export class LocalTransport implements Transport {
   }
 
   async upload(host: string, body: Buffer | Redacted, path: string, options: UploadOptions = {}): Promise<void> {
-    const mode = options.mode ?? 0o600;
     const bytes = stdinBytes(body) ?? Buffer.alloc(0);
-    const command = uploadCommand(path, mode, options.owner);
-    await this.execute(host, "upload", describeUpload(path, bytes.length, mode), render(command), bytes, {});
+    const command = upload(path, bytes, options);
+    await this.execute(host, "upload", describeUpload(command), render(command), bytes, {});
     this.counters.uploaded(bytes.length);
   }
 

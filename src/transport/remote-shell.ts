@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { StringDecoder } from "node:string_decoder";
-import { singleQuote } from "../commands/cmd.js";
+import { singleQuote } from "../core/cmd.js";
 import { TIMEOUT_EXIT_STATUS, type ChildOutcome } from "./child.js";
 import type { OutputHooks } from "./observed-run.js";
 

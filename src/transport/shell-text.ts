@@ -1,7 +1,7 @@
 // How a Cmd reaches a shell. Normally its rendered text is the argument (of `sh -c` locally, or
 // the remote command of ssh). A command with Redacted parts would expose them to every local user
 // through /proc/*/cmdline, so its text travels on standard input instead, ahead of its own input.
-import { hasRedactedParts, render, singleQuote, type Cmd, type Redacted } from "../commands/cmd.js";
+import { hasRedactedParts, render, singleQuote, type Cmd, type Redacted } from "../core/cmd.js";
 
 export interface ShellText {
   /** The shell command line to pass as an argument. */

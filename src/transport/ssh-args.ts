@@ -2,6 +2,7 @@
 // Pure: golden tests pin it. Only what deploy.yml asks for (plus connection sharing, keepalive
 // and a connect timeout) is passed; everything else is left to the user's own ssh config.
 import { homedir } from "node:os";
+import { DEFAULT_SSH_USER } from "../config/defaults.js";
 import type { ParsedHost } from "./host.js";
 import { sshLogLevel, type SshSettings } from "./ssh-settings.js";
 
@@ -77,8 +78,6 @@ export function sshForwardArgs(invocation: SshInvocation, localSocket: string, r
   return [...sshOptionArgs(invocation), "-O", "forward", "-L", `${localSocket}:${remoteSocket}`, "--", invocation.host.hostname];
 }
 
-/** Kamal's user when neither the host string, deploy.yml nor the user's ssh config name one. */
-const KAMAL_DEFAULT_USER = "root";
 
 /**
  * The run's ssh config file: what ssh would read anyway (or what `ssh.config` names), then
@@ -93,7 +92,8 @@ export function sshConfigFileContent(config: SshSettings["config"]): string {
   return [
     ...includes.map((path) => `Include "${path}"`),
     "Host *",
-    `  User ${KAMAL_DEFAULT_USER}`,
+    // Kamal's user when neither the host string, deploy.yml nor the user's ssh config name one.
+    `  User ${DEFAULT_SSH_USER}`,
     "  StrictHostKeyChecking accept-new",
     "",
   ].join("\n");

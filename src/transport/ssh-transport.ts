@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pLimit, { type LimitFunction } from "p-limit";
-import { render, hasRedactedParts, type Cmd, type Redacted } from "../commands/cmd.js";
+import { render, hasRedactedParts, type Cmd, type Redacted } from "../core/cmd.js";
+import { DEFAULT_SSH_PORT, DEFAULT_SSH_USER, DEFAULT_SSHKIT_DNS_RETRIES, DEFAULT_SSHKIT_MAX_CONCURRENT_STARTS } from "../config/defaults.js";
 import { BerthError } from "../util/errors.js";
 import { PrivateAgent } from "./agent.js";
 import { runChild, type ChildOutcome, type ChildRequest } from "./child.js";
@@ -26,8 +27,8 @@ import {
   sshOptionArgs,
   type SshInvocation,
 } from "./ssh-args.js";
-import type { SshSettings, SshkitSettings } from "./ssh-settings.js";
-import { describeUpload, uploadCommand } from "./upload-command.js";
+import { sshLogLevel, type SshSettings, type SshkitSettings } from "./ssh-settings.js";
+import { describeUpload, upload } from "../commands/upload.js";
 import type { CommandKind, RunOptions, RunResult, Transport, TransportObserver, TransportStats, UploadOptions } from "./types.js";
 
 export interface SshTransportOptions {
@@ -54,8 +55,6 @@ export interface SshTransportOptions {
 
 const DEFAULT_CONNECT_TIMEOUT_SECONDS = 15;
 const DEFAULT_CONTROL_PERSIST_SECONDS = 60;
-const DEFAULT_MAX_CONCURRENT_STARTS = 30; // Kamal's sshkit default
-const DEFAULT_DNS_RETRIES = 3; // Kamal's sshkit default
 const DEFAULT_SESSIONS_PER_HOST = 8;
 /** Time allowed after connecting for authentication (an agent may ask its user to approve). */
 const AUTH_GRACE_MS = 60_000;
@@ -110,6 +109,7 @@ export class SshTransport implements Transport {
 
   constructor(options: SshTransportOptions = {}) {
     this.settings = options.ssh ?? {};
+    if (this.settings.logLevel !== undefined) sshLogLevel(this.settings.logLevel); // an unknown level is refused now, not at the first connection
     this.sshkit = options.sshkit ?? {};
     this.connectTimeoutSeconds = options.connectTimeoutSeconds ?? DEFAULT_CONNECT_TIMEOUT_SECONDS;
     this.batchMode = options.batchMode ?? !process.stdin.isTTY;
@@ -117,7 +117,7 @@ export class SshTransport implements Transport {
     this.env = options.env ?? process.env;
     this.persistentShells = options.persistentShells ?? true;
     this.observers = new Observers(options.observers);
-    this.starts = pLimit(this.sshkit.maxConcurrentStarts ?? DEFAULT_MAX_CONCURRENT_STARTS);
+    this.starts = pLimit(this.sshkit.maxConcurrentStarts ?? DEFAULT_SSHKIT_MAX_CONCURRENT_STARTS);
   }
 
   observe(observer: TransportObserver): () => void {
@@ -147,10 +147,9 @@ export class SshTransport implements Transport {
   }
 
   async upload(host: string, body: Buffer | Redacted, remotePath: string, options: UploadOptions = {}): Promise<void> {
-    const mode = options.mode ?? 0o600;
     const bytes = stdinBytes(body) ?? Buffer.alloc(0);
-    const command = uploadCommand(remotePath, mode, options.owner);
-    await this.execute(host, { kind: "upload", shown: describeUpload(remotePath, bytes.length, mode), command, stdin: bytes, loginShell: false }, {});
+    const command = upload(remotePath, bytes, options);
+    await this.execute(host, { kind: "upload", shown: describeUpload(command), command, stdin: bytes, loginShell: false }, {});
     this.counters.uploaded(bytes.length);
   }
 
@@ -334,7 +333,7 @@ export class SshTransport implements Transport {
     const host = state.parsed.original;
     try {
       const invocation = await this.resolveInvocation(state);
-      const retries = this.sshkit.dnsRetries ?? DEFAULT_DNS_RETRIES;
+      const retries = this.sshkit.dnsRetries ?? DEFAULT_SSHKIT_DNS_RETRIES;
       for (let attempt = 0; ; attempt++) {
         const outcome = await this.ssh(sshMasterArgs(invocation), {
           settleOnExit: true,
@@ -392,8 +391,8 @@ export class SshTransport implements Transport {
       return {
         host: state.parsed.original,
         hostname: effective.get("hostname") ?? state.parsed.hostname,
-        port: Number(effective.get("port") ?? state.parsed.port ?? this.settings.port ?? 22),
-        user: state.parsed.user ?? this.settings.user ?? effective.get("user") ?? "root",
+        port: Number(effective.get("port") ?? state.parsed.port ?? this.settings.port ?? DEFAULT_SSH_PORT),
+        user: state.parsed.user ?? this.settings.user ?? effective.get("user") ?? DEFAULT_SSH_USER,
         connectTimeoutSeconds: this.connectTimeoutSeconds,
       };
     })();

@@ -1,6 +1,8 @@
 // The contract between orchestration and the machinery that runs commands. Orchestration only
 // sees `Transport`, so an SSH run, a local run and a --plan dry run are interchangeable.
-import type { Cmd, Redacted } from "../commands/cmd.js";
+import type { Batch } from "../commands/batch.js";
+import type { Operation } from "../commands/operation.js";
+import type { Redacted } from "../core/cmd.js";
 
 export interface RunOptions {
   /** Standard input for the command, overriding `cmd.stdin`. Never logged. */
@@ -61,8 +63,12 @@ export interface TransportStats extends HostStats {
 }
 
 export interface Transport {
-  /** Runs one command on a host; throws `CommandFailedError` on a non-zero exit unless `allowFailure`. */
-  run(host: string, command: Cmd, options?: RunOptions): Promise<RunResult>;
+  /**
+   * Runs one operation (or a batch of them) on a host as its command; throws `CommandFailedError`
+   * on a non-zero exit unless `allowFailure`. A shell runs the command text; --plan records the
+   * operations themselves.
+   */
+  run(host: string, command: Operation | Batch, options?: RunOptions): Promise<RunResult>;
   /**
    * Writes `body` to `remotePath` (relative paths are relative to the login directory) through
    * standard input, atomically, with `mode` from the start. The body never appears in arguments.

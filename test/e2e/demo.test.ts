@@ -22,6 +22,7 @@ import {
   type KeptBedRecord,
   type MachineLock,
 } from "../../testbed/index.js";
+import { BERTH_PROXY_TAG } from "../../src/config/proxy-defaults.js";
 import { isAlive } from "../../testbed/cleanup.js";
 import { execInHost } from "../../testbed/host.js";
 import { packAndInstall, type InstalledPackage } from "../support/package.js";
@@ -147,7 +148,7 @@ describe("berth demo", () => {
     expect(jobsDone).toBeGreaterThan(0);
     expect(await sh(record, 1, "docker ps --format '{{.Names}}' --filter label=role=worker")).toMatch(new RegExp(`^hello-worker-${firstAfter}`));
     // The proxy image was built from the installed package and pushed beside the app's.
-    expect(await sh(record, 0, "docker inspect kamal-proxy --format '{{.Config.Image}}'")).toBe("10.210.0.1:5555/berth-demo/berth-proxy:v0.9.2.0.1.1");
+    expect(await sh(record, 0, "docker inspect kamal-proxy --format '{{.Config.Image}}'")).toBe(`10.210.0.1:5555/berth-demo/berth-proxy:${BERTH_PROXY_TAG}`);
 
     // And the user can go on from the app's directory.
     const version = await berth(["app", "version"], PROJECT);

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CleanupRegistry } from "../../src/cli/cleanup.js";
 import { createContext } from "../../src/cli/context.js";
-import { DEFAULT_GLOBAL_OPTIONS } from "../../src/cli/globals.js";
+import { DEFAULT_GLOBAL_OPTIONS } from "../../src/core/context.js";
 import { loadConfiguration } from "../../src/cli/layers/config.js";
 import { runCli } from "../../src/cli/main.js";
 import { execApp } from "../../src/deploy/app-exec.js";

@@ -3,7 +3,7 @@
 
 import type * as AccessoryModule from "../../deploy/accessory.js";
 import type { Run } from "../../deploy/run.js";
-import type { CommandContext } from "../context.js";
+import type { CommandContext } from "../../core/context.js";
 import type { LogsOptions } from "./app.js";
 import type { NoOptions } from "./not-implemented.js";
 import type { ConfirmedOptions, UpgradeOptions } from "./main.js";

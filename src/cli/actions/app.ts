@@ -2,7 +2,7 @@
 
 import type * as AppModule from "../../deploy/app.js";
 import type { Run } from "../../deploy/run.js";
-import type { CommandContext } from "../context.js";
+import type { CommandContext } from "../../core/context.js";
 import type { NoOptions } from "./not-implemented.js";
 
 export interface AppExecOptions {

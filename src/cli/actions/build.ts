@@ -1,6 +1,6 @@
 // `berth build …` (Kamal's cli/build.rb): thin, the work is in src/deploy/build.ts.
 
-import type { CommandContext } from "../context.js";
+import type { CommandContext } from "../../core/context.js";
 import type { NoOptions } from "./not-implemented.js";
 
 export interface BuildPushOptions {

@@ -2,9 +2,9 @@
 // secret values redacted; `--output json` prints the same document as one line of JSON. The
 // document itself is the configuration layer's (Configuration#toKamalDocument/toYaml).
 
-import { Redacted } from "../../commands/cmd.js";
+import { Redacted } from "../../core/cmd.js";
+import type { CommandContext } from "../../core/context.js";
 import { RubySymbol } from "../../config/model/values.js";
-import type { CommandContext } from "../context.js";
 import type { NoOptions } from "./not-implemented.js";
 
 export async function config(context: CommandContext, _options: NoOptions): Promise<void> {
@@ -15,7 +15,7 @@ export async function config(context: CommandContext, _options: NoOptions): Prom
 }
 
 /** Plain data for YAML and JSON: Redacted values become `[REDACTED]`, Maps become objects. */
-export function plainDocument(value: unknown): unknown {
+function plainDocument(value: unknown): unknown {
   if (value instanceof Redacted) return value.shown;
   if (value instanceof RubySymbol) return value.name;
   if (Array.isArray(value)) return value.map(plainDocument);

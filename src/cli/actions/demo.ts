@@ -2,7 +2,7 @@
 
 import { delimiter } from "node:path";
 import { BerthError } from "../../util/errors.js";
-import type { CommandContext } from "../context.js";
+import type { CommandContext } from "../../core/context.js";
 
 export interface DemoOptions {
   readonly down: boolean;

@@ -1,7 +1,7 @@
 // `berth docs [SECTION]` and `berth schema`: documentation and JSON Schema of the configuration,
 // both owned by the configuration layer; no config file is needed.
 
-import type { CommandContext } from "../context.js";
+import type { CommandContext } from "../../core/context.js";
 import { configModule } from "../layers/config.js";
 import type { NoOptions } from "./not-implemented.js";
 

@@ -6,7 +6,7 @@ import { chmod, copyFile, mkdir, readFile, readdir, stat, writeFile } from "node
 import { dirname, join, relative, sep } from "node:path";
 import { BerthError } from "../../util/errors.js";
 import { packageRoot } from "../../util/package-root.js";
-import type { CommandContext } from "../context.js";
+import type { CommandContext } from "../../core/context.js";
 
 export interface InitOptions {
   /** Kamal's --bundle (Gemfile + binstub); accepted for compatibility, nothing to do for Berth. */
@@ -14,7 +14,7 @@ export interface InitOptions {
 }
 
 /** templates/init/ of the Berth package: two levels above src/cli/actions and dist/cli/actions. */
-export const DEFAULT_TEMPLATE_DIR = join(packageRoot(), "templates", "init");
+const DEFAULT_TEMPLATE_DIR = join(packageRoot(), "templates", "init");
 
 const DEPLOY_FILE = join("config", "deploy.yml");
 

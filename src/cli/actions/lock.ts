@@ -1,6 +1,6 @@
 // `berth lock …` (Kamal's cli/lock.rb): the deploy lock on the primary host.
 
-import type { CommandContext } from "../context.js";
+import type { CommandContext } from "../../core/context.js";
 import type { NoOptions } from "./not-implemented.js";
 
 export interface LockAcquireOptions {

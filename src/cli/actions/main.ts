@@ -1,6 +1,6 @@
 // Top-level server-side commands (Kamal's cli/main.rb): thin, the work is in src/deploy/.
 
-import type { CommandContext } from "../context.js";
+import type { CommandContext } from "../../core/context.js";
 import { BerthError } from "../../util/errors.js";
 import { notImplemented, type NoOptions } from "./not-implemented.js";
 
@@ -52,10 +52,14 @@ export async function redeploy(context: CommandContext, options: DeployPlanOptio
 
 /**
  * `--plan`: every command per host and phase, nothing run on the servers (src/deploy/plan.ts), and
- * locally nothing that could write (src/deploy/plan-resolution.ts).
+ * locally nothing that could write (src/deploy/plan-resolution.ts, src/cli/plan-context.ts).
  */
 async function printPlan(context: CommandContext, flow: "deploy" | "setup" | "redeploy", options: DeployPlanOptions): Promise<void> {
-  const [{ printPlan: print }, { PlanResolution, contextForPlan }] = await Promise.all([import("../../deploy/plan.js"), import("../../deploy/plan-resolution.js")]);
+  const [{ printPlan: print }, { PlanResolution }, { contextForPlan }] = await Promise.all([
+    import("../../deploy/plan.js"),
+    import("../../deploy/plan-resolution.js"),
+    import("../plan-context.js"),
+  ]);
   const resolution = new PlanResolution(options.resolveCommands);
   await print(contextForPlan(context, resolution), flow, { skipPush: options.skipPush, noCache: !options.cache }, { resolution });
 }
@@ -63,7 +67,7 @@ async function printPlan(context: CommandContext, flow: "deploy" | "setup" | "re
 export async function rollback(context: CommandContext, version: string, _options: NoOptions): Promise<void> {
   const [{ Run, rollback: run }, { contextForVersion }, { checkVersion }] = await Promise.all([
     orchestration(),
-    import("../../deploy/version-context.js"),
+    import("../version-context.js"),
     import("../../config/version.js"),
   ]);
   checkVersion(version, "rollback VERSION");

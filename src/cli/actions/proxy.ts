@@ -2,7 +2,7 @@
 
 import type * as ProxyModule from "../../deploy/proxy.js";
 import type { Run } from "../../deploy/run.js";
-import type { CommandContext } from "../context.js";
+import type { CommandContext } from "../../core/context.js";
 import type { LogsOptions } from "./app.js";
 import type { UpgradeOptions } from "./main.js";
 import type { NoOptions } from "./not-implemented.js";

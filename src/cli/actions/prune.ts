@@ -1,6 +1,6 @@
 // `berth prune …` (Kamal's cli/prune.rb): thin, the work is in src/deploy/prune.ts.
 
-import type { CommandContext } from "../context.js";
+import type { CommandContext } from "../../core/context.js";
 import type { NoOptions } from "./not-implemented.js";
 
 export interface PruneContainersOptions {

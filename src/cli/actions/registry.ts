@@ -2,7 +2,7 @@
 
 import type * as RegistryModule from "../../deploy/registry.js";
 import type { Run } from "../../deploy/run.js";
-import type { CommandContext } from "../context.js";
+import type { CommandContext } from "../../core/context.js";
 
 export interface RegistryOptions {
   /** -L: skip the local login (or local registry). */

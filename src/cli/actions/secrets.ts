@@ -1,7 +1,7 @@
 // `berth secrets fetch|extract|print`: helpers used from `.kamal/secrets` (`$(kamal secrets …)`)
 // and for debugging. They print secret values on purpose, so they bypass the output's masker.
 
-import type { CommandContext } from "../context.js";
+import type { CommandContext } from "../../core/context.js";
 import { secretsCliModule } from "../layers/secrets.js";
 import type { NoOptions } from "./not-implemented.js";
 

@@ -1,6 +1,6 @@
 // `berth server …`: stubs, filled in by the orchestration (Kamal's cli/server.rb).
 
-import type { CommandContext } from "../context.js";
+import type { CommandContext } from "../../core/context.js";
 import type { NoOptions } from "./not-implemented.js";
 
 export interface ServerExecOptions {

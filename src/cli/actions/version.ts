@@ -1,5 +1,5 @@
 import { BERTH_VERSION } from "../../version.js";
-import type { CommandContext } from "../context.js";
+import type { CommandContext } from "../../core/context.js";
 import type { NoOptions } from "./not-implemented.js";
 
 /** `berth version`: Berth's own version (the global `--version VER` is the app version). */

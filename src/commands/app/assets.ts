@@ -1,8 +1,8 @@
 // Asset bridging: the image's assets are copied out and merged with the previous version's, so
 // requests for old fingerprinted files keep working while both versions serve traffic.
 import type { Configuration, Role } from "../../config/index.js";
-import { chain, cmd, combine } from "../cmd.js";
-import type { Cmd } from "../cmd.js";
+import { chain, cmd, combine } from "../../core/cmd.js";
+import type { Cmd } from "../../core/cmd.js";
 import { dirname, docker, makeDirectory } from "../shared.js";
 
 function requireAssets(role: Role): string {

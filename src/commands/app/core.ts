@@ -1,12 +1,13 @@
 // The app container's life: run, start, stop, status and the lookups the deploy flow needs
 // (Kamal's Commands::App).
 import type { Configuration, Role } from "../../config/index.js";
-import { argumentize, optionize, pipe, quote } from "../cmd.js";
-import type { Cmd, Part } from "../cmd.js";
+import { argumentize, pipe } from "../../core/cmd.js";
+import type { Cmd, Part, Redacted } from "../../core/cmd.js";
+import { containerRun, containerStop, type ContainerRun, type ContainerStop } from "../container.js";
 import { containerIdFor, docker, makeDirectory, requireHex, xargs } from "../shared.js";
 import { containerFilterArgs, currentRunningContainer, extractVersionFromName } from "./filters.js";
 
-export const DOCKER_HEALTH_STATUS_FORMAT = "'{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}'";
+const DOCKER_HEALTH_STATUS_FORMAT = "'{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}'";
 
 /** The version to act on: the configured one unless given. */
 function versionOf(config: Configuration, version: string | undefined): string {
@@ -26,58 +27,40 @@ export function envArgs(role: Role, host: string): Part[] {
   return [...argumentize("--env", role.env(host).clear), "--env-file", role.envFilePath];
 }
 
-/** `--label service="app" --label role="web" --label destination …` */
-export function labelArgs(role: Role): Part[] {
-  return argumentize("--label", role.labels);
-}
-
-export function optionArgs(role: Role): Part[] {
-  return optionize(role.options);
-}
-
 export interface RunOptions {
   /** The host the container runs on (`KAMAL_HOST`, and the role's host tags). */
   readonly host: string;
   /** From `hostname(host, random)`; Kamal always sets one when booting. */
   readonly hostname?: string;
   readonly version?: string;
+  /** The role's env file content (`env-file.ts`), uploaded just before: the API rendering passes its entries. */
+  readonly envFile?: Redacted;
 }
 
 /** `docker run --detach --restart … --name <svc-role[-dest]-version> --network kamal …` */
-export function run(config: Configuration, role: Role, { host, hostname: name, version }: RunOptions): Cmd {
+export function run(config: Configuration, role: Role, { host, hostname: name, version, envFile }: RunOptions): ContainerRun {
   const containerName = role.containerName(versionOf(config, version));
-  const image = version === undefined ? config.absoluteImage : `${config.repository}:${version}`;
-  return docker(
-    "run",
-    "--detach",
-    "--restart",
-    role.restartPolicy,
-    "--name",
-    containerName,
-    "--network",
-    "kamal",
-    name === undefined ? null : ["--hostname", name],
-    "--env",
-    `KAMAL_CONTAINER_NAME=${quote(containerName)}`,
-    "--env",
-    `KAMAL_VERSION=${quote(versionOf(config, version))}`,
-    "--env",
-    `KAMAL_HOST=${quote(host)}`,
-    config.destination === undefined ? null : ["--env", `KAMAL_DESTINATION=${quote(config.destination)}`],
-    envArgs(role, host),
-    role.logging.args(),
-    config.volumeArgs,
-    assetVolumeArgs(role, version),
-    labelArgs(role),
-    optionArgs(role),
-    image,
-    role.cmd ?? null,
-  );
-}
-
-function assetVolumeArgs(role: Role, version: string | undefined): Part[] {
-  const volume = role.assetVolume(version);
-  return volume ? ["--volume", volume.dockerArg] : [];
+  const assetVolume = role.assetVolume(version);
+  return containerRun({
+    name: containerName,
+    image: version === undefined ? config.absoluteImage : `${config.repository}:${version}`,
+    restart: role.restartPolicy,
+    network: "kamal",
+    ...(name === undefined ? {} : { hostname: name }),
+    env: [
+      ["KAMAL_CONTAINER_NAME", containerName],
+      ["KAMAL_VERSION", versionOf(config, version)],
+      ["KAMAL_HOST", host],
+      ...(config.destination === undefined ? [] : [["KAMAL_DESTINATION", config.destination] as const]),
+      ...Object.entries(role.env(host).clear),
+    ],
+    envFile: { path: role.envFilePath, ...(envFile === undefined ? {} : { content: envFile }) },
+    logging: role.logging,
+    volumes: [...config.volumes, ...(assetVolume ? [assetVolume.dockerArg] : [])],
+    labels: role.labels,
+    options: role.options,
+    ...(role.cmd === undefined ? {} : { cmd: role.cmd }),
+  });
 }
 
 /** `docker start <container>` */
@@ -94,6 +77,11 @@ export function stopArgs(role: Role): Part[] {
 export function stop(config: Configuration, role: Role, { version }: { version?: string } = {}): Cmd {
   const source = version === undefined ? currentRunningContainerId(config, role) : containerIdForVersion(config, role, version);
   return pipe(source, xargs(docker("stop", stopArgs(role))));
+}
+
+/** `docker stop [-t N] <svc-role[-dest]-version>`: a container the deploy knows by name (Kamal looks its id up first). */
+export function stopByName(_config: Configuration, role: Role, version: string): ContainerStop {
+  return containerStop(role.containerName(version), role.stopTimeout);
 }
 
 /** `… | xargs docker inspect --format '<health or state>'`: `healthy`, `running`, `exited`… */
@@ -137,4 +125,3 @@ export function ensureEnvDirectory(role: Role): Cmd {
   return makeDirectory(role.envDirectory);
 }
 
-export { ACTIVE_STATUSES, containerFilterArgs } from "./filters.js";

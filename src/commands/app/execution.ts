@@ -1,7 +1,7 @@
 // `kamal app exec`: a command in a fresh container of the app image, or in the running one.
 import type { Configuration, Role } from "../../config/index.js";
-import { argumentize, optionize } from "../cmd.js";
-import type { Cmd } from "../cmd.js";
+import { argumentize, optionize } from "../../core/cmd.js";
+import type { Cmd } from "../../core/cmd.js";
 import { docker, requireHex } from "../shared.js";
 import { envArgs } from "./core.js";
 

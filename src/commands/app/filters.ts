@@ -1,14 +1,14 @@
 // How app containers are found: by the `service`, `destination` and `role` labels every app
 // container carries (`label=destination=` matches the bare label of a deploy without destination).
 import type { Configuration, Role } from "../../config/index.js";
-import { argumentize, cmd, pipe, shell, chain } from "../cmd.js";
-import type { Cmd, Part } from "../cmd.js";
+import { argumentize, cmd, pipe, shell, chain } from "../../core/cmd.js";
+import type { Cmd, Part } from "../../core/cmd.js";
 import { docker } from "../shared.js";
 
 /** Statuses Kamal treats as "the current container". */
-export const ACTIVE_STATUSES: readonly string[] = ["running", "restarting"];
+const ACTIVE_STATUSES: readonly string[] = ["running", "restarting"];
 
-export function containerFilters(config: Configuration, role: Role | undefined, statuses: readonly string[] = []): string[] {
+function containerFilters(config: Configuration, role: Role | undefined, statuses: readonly string[] = []): string[] {
   return [
     `label=service=${config.service}`,
     `label=destination=${config.destination ?? ""}`,

@@ -1,6 +1,7 @@
 // The app's images on a host.
 import type { Configuration } from "../../config/index.js";
-import type { Cmd } from "../cmd.js";
+import type { Cmd } from "../../core/cmd.js";
+import { imageTag, type ImageTag } from "../container.js";
 import { docker } from "../shared.js";
 
 /** `docker image ls <repository>` */
@@ -14,6 +15,6 @@ export function removeImages(config: Configuration): Cmd {
 }
 
 /** `docker tag <repo:version> <repo:latest[-dest]>`: what `current` lookups prefer. */
-export function tagLatestImage(config: Configuration, version: string = config.version): Cmd {
-  return docker("tag", `${config.repository}:${version}`, config.latestImage);
+export function tagLatestImage(config: Configuration, version: string = config.version): ImageTag {
+  return imageTag(`${config.repository}:${version}`, config.latestImage);
 }

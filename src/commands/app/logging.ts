@@ -1,7 +1,7 @@
 // `kamal app logs`: the current container's logs (or a given container's), optionally grepped.
 import type { Configuration, Role } from "../../config/index.js";
-import { cmd } from "../cmd.js";
-import type { Cmd } from "../cmd.js";
+import { cmd } from "../../core/cmd.js";
+import type { Cmd } from "../../core/cmd.js";
 import { containerIdFor, docker, grepDoubleQuoted, grepSingleQuoted, pipeSome, xargs } from "../shared.js";
 import { currentRunningContainerId } from "./core.js";
 

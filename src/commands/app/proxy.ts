@@ -1,7 +1,7 @@
 // The app role's side of the proxy: register the new container, maintenance mode, TLS files.
 import type { Configuration, ProxyConfig, Role } from "../../config/index.js";
 import { PROXY_CONTAINER_NAME } from "../../config/index.js";
-import type { Cmd } from "../cmd.js";
+import type { Cmd } from "../../core/cmd.js";
 import * as proxyExec from "../proxy/exec.js";
 import { docker, makeDirectoryFor, removeDirectory } from "../shared.js";
 
@@ -12,7 +12,7 @@ function proxyOf(role: Role): ProxyConfig {
 }
 
 /** `docker exec kamal-proxy kamal-proxy deploy <svc-role[-dest]> --target="<container id>:<app_port>" …` */
-export function deploy(_config: Configuration, role: Role, targets: string | readonly string[]): Cmd {
+export function deploy(_config: Configuration, role: Role, targets: string | readonly string[]): proxyExec.ProxyCall {
   return proxyExec.deploy(role.containerPrefix, proxyOf(role), targets);
 }
 

@@ -1,13 +1,14 @@
 // The buildx path (Kamal's default): create/inspect/remove the builder for each kind, and the one
 // `docker buildx build --output=type=registry …` that builds and pushes every arch at once.
 import type { Configuration } from "../../config/index.js";
-import { any, argumentize, chain, cmd, combine, pipe } from "../cmd.js";
-import type { Cmd, Part } from "../cmd.js";
+import { any, argumentize, chain, cmd, combine, pipe } from "../../core/cmd.js";
+import type { Cmd, Part } from "../../core/cmd.js";
+import { probe } from "../operation.js";
 import { docker } from "../shared.js";
 import { builderName, platforms, remoteContextName } from "./kind.js";
 import type { BuilderKind } from "./kind.js";
 
-export const ENDPOINT_DOCKER_HOST_INSPECT = "'{{.Endpoints.docker.Host}}'";
+const ENDPOINT_DOCKER_HOST_INSPECT = "'{{.Endpoints.docker.Host}}'";
 
 export interface BuildOptions {
   /** `registry` pushes as it builds; `docker` loads into the local image store. */
@@ -125,7 +126,7 @@ export function inspectBuilder(config: Configuration, kind: BuilderKind): Cmd | 
   switch (kind) {
     case "local":
     case "cloud":
-      return config.builder.dockerDriver ? null : docker("buildx", "inspect", name);
+      return config.builder.dockerDriver ? null : probe(docker("buildx", "inspect", name));
     case "remote":
     case "hybrid": {
       const context = remoteContextName(config, kind);

@@ -1,7 +1,7 @@
 // The classic path for machines whose Docker has no buildx plugin (e.g. Debian's docker.io):
 // `docker build` into the local image store, then one `docker push` per tag. Single-arch only.
 import type { Configuration } from "../../config/index.js";
-import { argumentize, type Cmd } from "../cmd.js";
+import { argumentize, type Cmd } from "../../core/cmd.js";
 import { docker } from "../shared.js";
 import { buildOptions, tagArgs, tagNames } from "./buildx.js";
 

@@ -2,9 +2,11 @@
 // builds under `$TMPDIR/kamal-clones/<svc>-<sha256(pwd)[0,13]>/` (shared with Kamal).
 import { createHash } from "node:crypto";
 import type { Configuration } from "../../config/index.js";
-import { cmd } from "../cmd.js";
-import type { Cmd, PartInput } from "../cmd.js";
-import { fileJoin, shellEscape } from "../shared.js";
+import { cmd, combine } from "../../core/cmd.js";
+import type { Cmd, PartInput } from "../../core/cmd.js";
+import { shellEscape } from "../../core/shellwords.js";
+import { cloneCheck as checkOf, cloneUpdate, probe, type CloneCheck, type CloneUpdate, type Probe } from "../operation.js";
+import { fileJoin, makeDirectory } from "../shared.js";
 
 /** Facts about this machine the clone paths derive from (asked once by the orchestration). */
 export interface CloneContext {
@@ -57,4 +59,43 @@ export function cloneStatus(config: Configuration, context: CloneContext): Cmd {
 /** `git -C <build dir> rev-parse HEAD`: must equal the local revision. */
 export function cloneRevision(config: Configuration, context: CloneContext): Cmd {
   return git(shellEscape(buildDirectory(config, context)), "rev-parse", "HEAD");
+}
+
+/** `git rev-parse HEAD`: the local revision. */
+export function headRevision(): Probe {
+  return probe(cmd("git rev-parse HEAD"));
+}
+
+/** `git rev-parse --show-toplevel HEAD && echo --- && git status --porcelain`: the repository root, its revision, and what is uncommitted. */
+export function gitState(): Probe {
+  return probe(cmd("git rev-parse --show-toplevel HEAD && echo --- && git status --porcelain"));
+}
+
+/** `mkdir -p <clone dir> && git -C <clone dir> clone <repo root> --recurse-submodules` */
+export function cloneFresh(config: Configuration, context: CloneContext): CloneUpdate {
+  return cloneUpdate(combine(makeDirectory(cloneDirectory(config, context)), clone(config, context)));
+}
+
+/** The reset steps as one command (`&&`). */
+export function cloneReset(config: Configuration, context: CloneContext, revision: string): CloneUpdate {
+  return cloneUpdate(combine(...cloneResetSteps(config, context, revision)));
+}
+
+/** `rm -rf <clone dir>`: a clone that can't be brought up to date is cloned again. */
+export function removeClone(config: Configuration, context: CloneContext): CloneUpdate {
+  return cloneUpdate(cmd("rm", "-rf", cloneDirectory(config, context)));
+}
+
+/** `<status> && echo --- && <revision>`: whether the clone is clean and at the local revision, in one process. */
+export function cloneCheck(config: Configuration, context: CloneContext): CloneCheck {
+  return checkOf(cmd(cloneStatus(config, context), "&&", "echo", "---", "&&", cloneRevision(config, context)));
+}
+
+/**
+ * `git -C '<build dir>' status --porcelain --ignored && echo --- && git -C '<build dir>' rev-parse HEAD`:
+ * nothing modified, untracked or ignored, and the revision (then the reset would change nothing).
+ */
+export function cloneAt(buildDirectory: string): Probe {
+  const directory = `'${buildDirectory.replace(/'/g, "'\\''")}'`;
+  return probe(cmd("git", "-C", directory, "status", "--porcelain", "--ignored", "&&", "echo", "---", "&&", "git", "-C", directory, "rev-parse", "HEAD"));
 }

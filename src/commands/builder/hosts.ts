@@ -1,7 +1,8 @@
 // The image on the app hosts: pull it fresh, and refuse one that isn't labelled for this service.
 import type { Configuration } from "../../config/index.js";
-import { any, cmd, pipe } from "../cmd.js";
-import type { Cmd } from "../cmd.js";
+import { any, cmd, pipe } from "../../core/cmd.js";
+import type { Cmd } from "../../core/cmd.js";
+import { probe, type Probe } from "../operation.js";
 import { docker } from "../shared.js";
 import { REVISION_LABEL } from "./classic.js";
 
@@ -28,9 +29,9 @@ export function validateImage(config: Configuration): Cmd {
  * the image a store holds under this version's tag, its service label and the commit it was built
  * from (classic.ts's label); prints nothing when it has none.
  */
-export function imageIdentity(config: Configuration): Cmd {
+export function imageIdentity(config: Configuration): Probe {
   const format = `'{{.Id}} {{index .Config.Labels "service"}} {{index .Config.Labels "${REVISION_LABEL}"}}'`;
-  return cmd(docker("image", "inspect", "--format", format, config.absoluteImage), "2>/dev/null", "||", "true");
+  return probe(cmd(docker("image", "inspect", "--format", format, config.absoluteImage), "2>/dev/null", "||", "true"));
 }
 
 export interface ImageIdentity {

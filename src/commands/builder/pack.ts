@@ -1,7 +1,7 @@
 // Cloud Native Buildpacks (`builder.pack`): `pack build`, then a push per tag.
 import type { Configuration } from "../../config/index.js";
-import { argumentize, cmd, combine } from "../cmd.js";
-import type { Cmd } from "../cmd.js";
+import { argumentize, cmd, combine } from "../../core/cmd.js";
+import type { Cmd } from "../../core/cmd.js";
 import { BerthError } from "../../util/errors.js";
 import type { SecretsLookup } from "../../secrets/types.js";
 import { docker } from "../shared.js";

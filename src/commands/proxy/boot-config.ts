@@ -3,8 +3,8 @@
 import { isIP } from "node:net";
 import type { Configuration } from "../../config/index.js";
 import { DEFAULT_PROXY_HTTPS_PORT, DEFAULT_PROXY_HTTP_PORT, DEFAULT_PROXY_LOG_MAX_SIZE } from "../../config/index.js";
-import { optionize } from "../cmd.js";
-import type { Cmd } from "../cmd.js";
+import { optionize } from "../../core/cmd.js";
+import type { Cmd } from "../../core/cmd.js";
 import { BerthError } from "../../util/errors.js";
 import { ensureProxyDirectory, resetBootOptions, resetImage, resetImageVersion, resetRunCommand } from "./container.js";
 

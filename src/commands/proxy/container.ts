@@ -2,8 +2,8 @@
 // host, shared by every app deployed there, with its state in the `kamal-proxy-config` volume.
 import type { Configuration, ProxyRun } from "../../config/index.js";
 import { PROXY_CONFIG_VOLUME, PROXY_CONTAINER_NAME } from "../../config/index.js";
-import { any, argumentize, chain, cmd, combine, optionize, pipe } from "../cmd.js";
-import type { Cmd, Part } from "../cmd.js";
+import { any, argumentize, chain, cmd, combine, optionize, pipe } from "../../core/cmd.js";
+import type { Cmd, Part } from "../../core/cmd.js";
 import { containerIdFor, docker, grepDoubleQuoted, grepSingleQuoted, makeDirectory, pipeSome, removeDirectory, removeFile, xargs } from "../shared.js";
 
 const IMAGE_TITLE_FILTER = "label=org.opencontainers.image.title=kamal-proxy";
@@ -14,7 +14,7 @@ function dockerRunBase(): Part[] {
 }
 
 /** `--volume <apps-config> --publish … --log-opt max-size=… [--expose=M] [options]`, Kamal's order. */
-export function runDockerOptions(run: ProxyRun): Part[] {
+function runDockerOptions(run: ProxyRun): Part[] {
   return [
     "--volume",
     run.appsVolume,
@@ -26,7 +26,7 @@ export function runDockerOptions(run: ProxyRun): Part[] {
 }
 
 /** `kamal-proxy run [--debug] [--metrics-port "M"]` */
-export function runCommand(run: ProxyRun): Part[] {
+function runCommand(run: ProxyRun): Part[] {
   return ["kamal-proxy", "run", ...optionize(run.runCommandOptions())];
 }
 

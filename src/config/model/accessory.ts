@@ -1,17 +1,16 @@
 // An accessory: a supporting service (database, cache…) run from its own image next to the
 // app (Kamal's Configuration::Accessory).
 import { resolve as resolvePath } from "node:path";
-import type { Configuration } from "./configuration.js";
+import type { SecretsLookup } from "../../secrets/types.js";
 import { Env } from "./env.js";
 import type { ResolvedEnv } from "./env.js";
-import { ProxyConfig } from "./proxy.js";
+import { ProxyConfig, type ProxyContext } from "./proxy.js";
 import { Registry } from "./registry.js";
-import { splitRestartPolicy } from "./role.js";
+import { splitRestartPolicy, type Role } from "./role.js";
 import { isHash, optionalText, present, text, textList, textMap } from "./values.js";
 import type { DockerOptionValue } from "./values.js";
+import { DEFAULT_ACCESSORY_FILE_MODE, DEFAULT_ACCESSORY_NETWORK } from "../defaults.js";
 
-export const DEFAULT_ACCESSORY_NETWORK = "kamal";
-export const DEFAULT_ACCESSORY_FILE_MODE = "755";
 
 /** A local file uploaded to the host and mounted into the container. */
 export interface AccessoryFile {
@@ -63,6 +62,18 @@ function pathMapping(entry: unknown): PathMapping {
   return { local, remote, mode: undefined, owner: undefined, options: options.length > 0 ? options.join(":") : undefined };
 }
 
+/** What an accessory reads of the configuration around it (the Configuration, seen from below). */
+export interface AccessoryContext extends ProxyContext {
+  readonly service: string;
+  readonly raw: Readonly<Record<string, unknown>>;
+  readonly roles: readonly Role[];
+  role(name: string): Role | undefined;
+  readonly envDirectory: string;
+  /** Where relative local file paths are resolved from. */
+  readonly cwd: string;
+  readonly secretsLookup: SecretsLookup | undefined;
+}
+
 export class Accessory {
   private readonly settings: Readonly<Record<string, unknown>>;
   /** Env for the container (clear and secret; no tags). */
@@ -72,7 +83,7 @@ export class Accessory {
 
   constructor(
     readonly name: string,
-    private readonly config: Configuration,
+    private readonly config: AccessoryContext,
     accessoryConfig: unknown,
   ) {
     this.settings = isHash(accessoryConfig) ? accessoryConfig : {};

@@ -1,5 +1,6 @@
 // How the image is built (Kamal's Configuration::Builder).
 import { isHash, optionalText, present, text, textList, textMap } from "./values.js";
+import { DEFAULT_BUILDER_DRIVER, DEFAULT_DOCKERFILE } from "../defaults.js";
 
 export class Builder {
   constructor(
@@ -50,7 +51,7 @@ export class Builder {
   }
 
   get driver(): string {
-    return optionalText(this.config.driver) ?? "docker-container";
+    return optionalText(this.config.driver) ?? DEFAULT_BUILDER_DRIVER;
   }
 
   get dockerDriver(): boolean {
@@ -81,7 +82,7 @@ export class Builder {
   }
 
   get dockerfile(): string {
-    return optionalText(this.config.dockerfile) ?? "Dockerfile";
+    return optionalText(this.config.dockerfile) ?? DEFAULT_DOCKERFILE;
   }
 
   get target(): string | undefined {

@@ -10,8 +10,10 @@ import { Accessory } from "./accessory.js";
 import { Builder } from "./builder.js";
 import { Env, EnvTag } from "./env.js";
 import { Logging } from "./logging.js";
-import { ProxyBoot, ProxyConfig } from "./proxy.js";
-import type { ProxyContext, ProxyRun } from "./proxy.js";
+import { ProxyConfig } from "./proxy.js";
+import type { ProxyContext } from "./proxy.js";
+import { ProxyBoot } from "./proxy-boot.js";
+import type { ProxyRun } from "./proxy-run.js";
 import { Registry } from "./registry.js";
 import { Role } from "./role.js";
 import { select } from "./selection.js";
@@ -19,6 +21,15 @@ import type { SelectionOptions , Selection} from "./selection.js";
 import { Ssh } from "./ssh.js";
 import { Alias, Boot, Output, Sshkit } from "./small.js";
 import { isHash, optionalText, present, text, textList, textMap } from "./values.js";
+import {
+  DEFAULT_DEPLOY_TIMEOUT,
+  DEFAULT_DRAIN_TIMEOUT,
+  DEFAULT_HOOKS_PATH,
+  DEFAULT_PRIMARY_ROLE,
+  DEFAULT_READINESS_DELAY,
+  DEFAULT_RETAIN_CONTAINERS,
+  DEFAULT_SECRETS_PATH,
+} from "../defaults.js";
 
 export interface ConfigurationOptions {
   readonly destination?: string;
@@ -87,7 +98,7 @@ export class Configuration implements ProxyContext {
     this.roles = this.roleNames.map((name) => new Role(name, this, Array.isArray(raw.servers) ? raw.servers : isHash(raw.servers) ? raw.servers[name] : undefined));
     this.accessories = Object.entries(isHash(raw.accessories) ? raw.accessories : {}).map(([name, config]) => new Accessory(name, this, config));
     this.builder = new Builder(isHash(raw.builder) ? raw.builder : {}, this.image, this.registry.server);
-    this.ssh = new Ssh(isHash(raw.ssh) ? raw.ssh : {}, this.secretsLookup);
+    this.ssh = new Ssh(isHash(raw.ssh) ? raw.ssh : {}, this.secretsLookup, this.cwd);
     this.sshkit = new Sshkit(isHash(raw.sshkit) ? raw.sshkit : {});
     this.boot = new Boot(isHash(raw.boot) ? raw.boot : {}, this.allHosts.length);
     this.output = new Output(isHash(raw.output) ? raw.output : {});
@@ -171,7 +182,7 @@ export class Configuration implements ProxyContext {
 
   private get roleNames(): string[] {
     const servers = this.raw.servers;
-    if (Array.isArray(servers)) return ["web"];
+    if (Array.isArray(servers)) return [DEFAULT_PRIMARY_ROLE];
     if (isHash(servers)) return Object.keys(servers).sort();
     return [];
   }
@@ -185,7 +196,7 @@ export class Configuration implements ProxyContext {
   }
 
   get primaryRoleName(): string {
-    return optionalText(this.raw.primary_role) ?? "web";
+    return optionalText(this.raw.primary_role) ?? DEFAULT_PRIMARY_ROLE;
   }
 
   get primaryRole(): Role | undefined {
@@ -262,7 +273,7 @@ export class Configuration implements ProxyContext {
   }
 
   get retainContainers(): number {
-    return typeof this.raw.retain_containers === "number" ? this.raw.retain_containers : 5;
+    return typeof this.raw.retain_containers === "number" ? this.raw.retain_containers : DEFAULT_RETAIN_CONTAINERS;
   }
 
   get minimumVersion(): string | undefined {
@@ -270,15 +281,15 @@ export class Configuration implements ProxyContext {
   }
 
   get readinessDelay(): number {
-    return typeof this.raw.readiness_delay === "number" ? this.raw.readiness_delay : 7;
+    return typeof this.raw.readiness_delay === "number" ? this.raw.readiness_delay : DEFAULT_READINESS_DELAY;
   }
 
   get deployTimeout(): number {
-    return typeof this.raw.deploy_timeout === "number" ? this.raw.deploy_timeout : 30;
+    return typeof this.raw.deploy_timeout === "number" ? this.raw.deploy_timeout : DEFAULT_DEPLOY_TIMEOUT;
   }
 
   get drainTimeout(): number {
-    return typeof this.raw.drain_timeout === "number" ? this.raw.drain_timeout : 30;
+    return typeof this.raw.drain_timeout === "number" ? this.raw.drain_timeout : DEFAULT_DRAIN_TIMEOUT;
   }
 
   get stopTimeout(): number | undefined {
@@ -294,11 +305,11 @@ export class Configuration implements ProxyContext {
   }
 
   get hooksPath(): string {
-    return optionalText(this.raw.hooks_path) ?? ".kamal/hooks";
+    return optionalText(this.raw.hooks_path) ?? DEFAULT_HOOKS_PATH;
   }
 
   get secretsPath(): string {
-    return optionalText(this.raw.secrets_path) ?? ".kamal/secrets";
+    return optionalText(this.raw.secrets_path) ?? DEFAULT_SECRETS_PATH;
   }
 
   /** `quiet`/`verbose` for a hook when configured (globally or for that hook); undefined follows -v/-q. */

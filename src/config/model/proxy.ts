@@ -1,23 +1,20 @@
-// The proxy as one app sees it (routing and health options for `kamal-proxy deploy`), the
-// proxy container's run options (`proxy.run`), and where proxy files live on the hosts.
-import { isIP } from "node:net";
-import { Redacted } from "../../commands/cmd.js";
+// The proxy as one app sees it: routing and health options for `kamal-proxy deploy` (Kamal's
+// Configuration::Proxy). The container's run options are in proxy-run.ts, its files in proxy-boot.ts.
+import { Redacted } from "../../core/cmd.js";
 import type { SecretsLookup } from "../../secrets/types.js";
 import { BerthError } from "../../util/errors.js";
 import {
+  DEFAULT_APP_PORT,
+  DEFAULT_BUFFERING,
+  DEFAULT_HEALTHCHECK_INTERVAL,
+  DEFAULT_HEALTHCHECK_PATH,
+  DEFAULT_HEALTHCHECK_TIMEOUT,
   DEFAULT_LOG_REQUEST_HEADERS,
-  DEFAULT_PROXY_HTTPS_PORT,
-  DEFAULT_PROXY_HTTP_PORT,
-  DEFAULT_PROXY_LOG_MAX_SIZE,
-  DEFAULT_PROXY_REPOSITORY,
-  DEFAULT_PROXY_VERSION,
-  PROXY_APPS_CONTAINER_DIRECTORY,
-  PROXY_CONTAINER_NAME,
 } from "../proxy-defaults.js";
 import { deepMerge } from "../merge.js";
-import { Volume } from "./volume.js";
-import { dockerOptions, isHash, optionalText, present, text, textList } from "./values.js";
-import type { DockerOptions } from "./values.js";
+import type { ProxyBoot } from "./proxy-boot.js";
+import { ProxyRun } from "./proxy-run.js";
+import { booleanOrUndefined, isHash, numberOrUndefined, optionalText, present, text, textList } from "./values.js";
 
 /** What a proxy needs from the configuration around it. */
 export interface ProxyContext {
@@ -61,14 +58,6 @@ function seconds(value: unknown): string | undefined {
   return value === undefined || value === null ? undefined : `${text(value)}s`;
 }
 
-function numberOrUndefined(value: unknown): number | undefined {
-  return typeof value === "number" ? value : undefined;
-}
-
-function booleanOrUndefined(value: unknown): boolean | undefined {
-  return typeof value === "boolean" ? value : undefined;
-}
-
 /** Kamal's Configuration::Proxy. */
 export class ProxyConfig {
   /** The proxy container's run options, when `proxy.run` is set (else the legacy boot files apply). */
@@ -97,7 +86,7 @@ export class ProxyConfig {
   }
 
   get appPort(): number {
-    return numberOrUndefined(this.raw.app_port) ?? 80;
+    return numberOrUndefined(this.raw.app_port) ?? DEFAULT_APP_PORT;
   }
 
   /** True for automatic (Let's Encrypt) and custom certificates alike. */
@@ -133,17 +122,17 @@ export class ProxyConfig {
   get healthcheck(): Healthcheck {
     const config = isHash(this.raw.healthcheck) ? this.raw.healthcheck : {};
     return {
-      path: optionalText(config.path) ?? "/up",
-      interval: numberOrUndefined(config.interval) ?? 1,
-      timeout: numberOrUndefined(config.timeout) ?? 5,
+      path: optionalText(config.path) ?? DEFAULT_HEALTHCHECK_PATH,
+      interval: numberOrUndefined(config.interval) ?? DEFAULT_HEALTHCHECK_INTERVAL,
+      timeout: numberOrUndefined(config.timeout) ?? DEFAULT_HEALTHCHECK_TIMEOUT,
     };
   }
 
   get buffering(): Buffering {
     const config = isHash(this.raw.buffering) ? this.raw.buffering : {};
     return {
-      requests: booleanOrUndefined(config.requests) ?? true,
-      responses: booleanOrUndefined(config.responses) ?? true,
+      requests: booleanOrUndefined(config.requests) ?? DEFAULT_BUFFERING,
+      responses: booleanOrUndefined(config.responses) ?? DEFAULT_BUFFERING,
       maxRequestBody: numberOrUndefined(config.max_request_body),
       maxResponseBody: numberOrUndefined(config.max_response_body),
       memory: numberOrUndefined(config.memory),
@@ -239,170 +228,5 @@ export class ProxyConfig {
   private errorPagesDirectory(): string | undefined {
     if (this.context.errorPagesPath === undefined) return undefined;
     return `${this.context.proxyBoot.errorPagesContainerDirectory}/${this.context.version}`;
-  }
-}
-
-/** Kamal's Configuration::Proxy::Run: how the proxy container is started when `proxy.run` is set. */
-export class ProxyRun {
-  constructor(
-    readonly raw: Readonly<Record<string, unknown>>,
-    private readonly boot: ProxyBoot,
-  ) {}
-
-  get publish(): boolean {
-    return booleanOrUndefined(this.raw.publish) ?? true;
-  }
-
-  get httpPort(): number {
-    return numberOrUndefined(this.raw.http_port) ?? DEFAULT_PROXY_HTTP_PORT;
-  }
-
-  get httpsPort(): number {
-    return numberOrUndefined(this.raw.https_port) ?? DEFAULT_PROXY_HTTPS_PORT;
-  }
-
-  get bindIps(): string[] | undefined {
-    return this.raw.bind_ips === undefined || this.raw.bind_ips === null ? undefined : textList(this.raw.bind_ips);
-  }
-
-  /** `--publish` values: `[ip:]http:80` and `[ip:]https:443` per bind IP (IPv6 bracketed). */
-  get publishPorts(): string[] {
-    if (!this.publish) return [];
-    return (this.bindIps ?? [undefined]).flatMap((ip) => {
-      const bind = ip === undefined ? [] : [isIP(ip) === 6 && !ip.startsWith("[") ? `[${ip}]` : ip];
-      return [
-        [...bind, this.httpPort, DEFAULT_PROXY_HTTP_PORT].join(":"),
-        [...bind, this.httpsPort, DEFAULT_PROXY_HTTPS_PORT].join(":"),
-      ];
-    });
-  }
-
-  get logMaxSize(): string | undefined {
-    if ("log_max_size" in this.raw) return present(this.raw.log_max_size) ? text(this.raw.log_max_size) : undefined;
-    return DEFAULT_PROXY_LOG_MAX_SIZE;
-  }
-
-  get metricsPort(): number | undefined {
-    return numberOrUndefined(this.raw.metrics_port);
-  }
-
-  get debug(): boolean {
-    return this.raw.debug === true;
-  }
-
-  get registry(): string | undefined {
-    return optionalText(this.raw.registry);
-  }
-
-  get repository(): string {
-    return optionalText(this.raw.repository) ?? DEFAULT_PROXY_REPOSITORY;
-  }
-
-  get version(): string {
-    return optionalText(this.raw.version) ?? DEFAULT_PROXY_VERSION;
-  }
-
-  get image(): string {
-    return `${[this.registry, this.repository].filter((part) => part !== undefined).join("/")}:${this.version}`;
-  }
-
-  get containerName(): string {
-    return PROXY_CONTAINER_NAME;
-  }
-
-  /** Extra `docker run` options. */
-  get options(): DockerOptions {
-    return dockerOptions(this.raw.options);
-  }
-
-  /** Options of `kamal-proxy run` inside the container. */
-  runCommandOptions(): Record<string, string | number | true> {
-    const options: Record<string, string | number | true> = {};
-    if (this.debug) options.debug = true;
-    if (this.metricsPort !== undefined) options["metrics-port"] = this.metricsPort;
-    return options;
-  }
-
-  get appsVolume(): string {
-    return new Volume(this.boot.appsDirectory, PROXY_APPS_CONTAINER_DIRECTORY).dockerArg;
-  }
-
-  /** Kamal compares run settings as hashes: same keys and values, any order. */
-  equals(other: ProxyRun): boolean {
-    return stableJson(this.raw) === stableJson(other.raw);
-  }
-}
-
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
-  if (isHash(value)) {
-    const keys = Object.keys(value).sort();
-    return `{${keys.map((key) => `${JSON.stringify(key)}:${stableJson(value[key])}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
-}
-
-/** Kamal's Configuration::Proxy::Boot: the proxy's files on each host (relative to the SSH user's home). */
-export class ProxyBoot {
-  constructor(
-    private readonly runDirectory: string,
-    /** `<service>[-<destination>]`. */
-    private readonly serviceAndDestination: string,
-  ) {}
-
-  readonly containerName = PROXY_CONTAINER_NAME;
-  readonly imageDefault = DEFAULT_PROXY_REPOSITORY;
-  readonly minimumVersion = DEFAULT_PROXY_VERSION;
-
-  /** `--publish 80:80 --publish 443:443 --log-opt max-size=10m`, used when no `proxy.run` is set. */
-  get defaultBootOptions(): string[] {
-    return [
-      "--publish",
-      `${DEFAULT_PROXY_HTTP_PORT}:${DEFAULT_PROXY_HTTP_PORT}`,
-      "--publish",
-      `${DEFAULT_PROXY_HTTPS_PORT}:${DEFAULT_PROXY_HTTPS_PORT}`,
-      "--log-opt",
-      `max-size=${DEFAULT_PROXY_LOG_MAX_SIZE}`,
-    ];
-  }
-
-  get hostDirectory(): string {
-    return `${this.runDirectory}/proxy`;
-  }
-  get optionsFile(): string {
-    return `${this.hostDirectory}/options`;
-  }
-  get imageFile(): string {
-    return `${this.hostDirectory}/image`;
-  }
-  get imageVersionFile(): string {
-    return `${this.hostDirectory}/image_version`;
-  }
-  get runCommandFile(): string {
-    return `${this.hostDirectory}/run_command`;
-  }
-  get appsDirectory(): string {
-    return `${this.hostDirectory}/apps-config`;
-  }
-  get appsContainerDirectory(): string {
-    return PROXY_APPS_CONTAINER_DIRECTORY;
-  }
-  get appDirectory(): string {
-    return `${this.appsDirectory}/${this.serviceAndDestination}`;
-  }
-  get appContainerDirectory(): string {
-    return `${PROXY_APPS_CONTAINER_DIRECTORY}/${this.serviceAndDestination}`;
-  }
-  get errorPagesDirectory(): string {
-    return `${this.appDirectory}/error_pages`;
-  }
-  get errorPagesContainerDirectory(): string {
-    return `${this.appContainerDirectory}/error_pages`;
-  }
-  get tlsDirectory(): string {
-    return `${this.appDirectory}/tls`;
-  }
-  get tlsContainerDirectory(): string {
-    return `${this.appContainerDirectory}/tls`;
   }
 }

@@ -1,6 +1,6 @@
 // Registry credentials are looked up only when a command needs them (so `berth config` never
 // runs a vault CLI) and handed out as Redacted so they can't reach a log by accident.
-import { Redacted } from "../../commands/cmd.js";
+import { Redacted } from "../../core/cmd.js";
 import type { SecretsLookup } from "../../secrets/types.js";
 import { BerthError } from "../../util/errors.js";
 import { isHash, optionalText, text } from "./values.js";

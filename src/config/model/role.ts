@@ -1,19 +1,37 @@
 // A role: a group of hosts running the app with the same command and settings (Kamal's
 // Configuration::Role, with its derived names).
-import type { Configuration } from "./configuration.js";
+import type { SecretsLookup } from "../../secrets/types.js";
+import { DEFAULT_RESTART_POLICY } from "../defaults.js";
 import { Env } from "./env.js";
-import type { ResolvedEnv } from "./env.js";
+import type { EnvTag, ResolvedEnv } from "./env.js";
 import { Logging } from "./logging.js";
-import { ProxyConfig } from "./proxy.js";
+import { ProxyConfig, type ProxyContext } from "./proxy.js";
 import { dockerOptions, isHash, optionalText, present, text, textMap } from "./values.js";
 import type { DockerOptionValue } from "./values.js";
 import { Volume } from "./volume.js";
 
-export const DEFAULT_RESTART_POLICY = "unless-stopped";
+
+/** What a role reads of the configuration around it (the Configuration, seen from below). */
+export interface RoleContext extends ProxyContext {
+  readonly service: string;
+  readonly destination: string | undefined;
+  readonly primaryRoleName: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly logging: Logging;
+  /** The root `proxy` section, which a role's own merges over. */
+  readonly proxy: ProxyConfig;
+  readonly stopTimeout: number | undefined;
+  readonly env: Env;
+  envTag(name: string): EnvTag | undefined;
+  readonly envDirectory: string;
+  readonly assetPath: string | undefined;
+  readonly assetsDirectory: string;
+  readonly secretsLookup: SecretsLookup | undefined;
+}
 export const RESTART_POLICY = /^(?:no|always|unless-stopped|on-failure(?::\d+)?)$/;
 
 /** Host → its tags, in the order hosts are listed (a repeated host keeps its first place). */
-export function taggedHosts(entries: unknown): Map<string, string[]> {
+function taggedHosts(entries: unknown): Map<string, string[]> {
   const hosts = new Map<string, string[]>();
   if (!Array.isArray(entries)) return hosts;
   for (const entry of entries) {
@@ -49,7 +67,7 @@ export class Role {
 
   constructor(
     readonly name: string,
-    private readonly config: Configuration,
+    private readonly config: RoleContext,
     /** `servers.<name>` as written (a host list or a settings map); the host list for `servers: [...]`. */
     roleConfig: unknown,
   ) {

@@ -88,7 +88,7 @@ function splitList(value: readonly string[] | string | undefined): string[] | un
 }
 
 /** Kamal's Utils.filter_specific_items: matches in filter order, then item order, without repeats. */
-export function filterSpecificItems<T>(filters: readonly string[], items: readonly T[], nameOf: (item: T) => string): T[] {
+function filterSpecificItems<T>(filters: readonly string[], items: readonly T[], nameOf: (item: T) => string): T[] {
   const matches: T[] = [];
   for (const filter of filters) {
     for (const item of items) if (fnmatch(filter, nameOf(item)) && !matches.includes(item)) matches.push(item);

@@ -1,24 +1,42 @@
 // The small sections: SSH pool tuning, boot pacing, output sinks and aliases.
+import { BerthError } from "../../util/errors.js";
 import { isHash, optionalText, text } from "./values.js";
+import { DEFAULT_SSHKIT_DNS_RETRIES, DEFAULT_SSHKIT_MAX_CONCURRENT_STARTS, DEFAULT_SSHKIT_POOL_IDLE_TIMEOUT } from "../defaults.js";
 
 export class Sshkit {
   constructor(private readonly config: Readonly<Record<string, unknown>>) {}
 
+  /** SSH connections being opened at once, at most. */
   get maxConcurrentStarts(): number {
-    return typeof this.config.max_concurrent_starts === "number" ? this.config.max_concurrent_starts : 30;
+    return this.count("max_concurrent_starts", 1) ?? DEFAULT_SSHKIT_MAX_CONCURRENT_STARTS;
   }
 
   get poolIdleTimeout(): number {
-    return typeof this.config.pool_idle_timeout === "number" ? this.config.pool_idle_timeout : 900;
+    return this.configuredPoolIdleTimeout ?? DEFAULT_SSHKIT_POOL_IDLE_TIMEOUT;
   }
 
+  /** `pool_idle_timeout` as written, if it is (Berth's shared connections idle out sooner unless it is). */
+  get configuredPoolIdleTimeout(): number | undefined {
+    return this.count("pool_idle_timeout", 1);
+  }
+
+  /** Retries after a failed name lookup. */
   get dnsRetries(): number {
-    return typeof this.config.dns_retries === "number" ? this.config.dns_retries : 3;
+    return this.count("dns_retries", 0) ?? DEFAULT_SSHKIT_DNS_RETRIES;
   }
 
   /** The section as written (what `kamal config` prints). */
   toH(): Readonly<Record<string, unknown>> {
     return this.config;
+  }
+
+  private count(key: string, min: number): number | undefined {
+    const value = this.config[key];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
+      throw new BerthError(`sshkit.${key}: expected a whole number of at least ${min}, got ${JSON.stringify(value)}`);
+    }
+    return value;
   }
 }
 

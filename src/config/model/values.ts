@@ -28,6 +28,14 @@ export function textList(value: unknown): string[] {
 }
 
 /** ActiveSupport's `present?` for config values. */
+export function numberOrUndefined(value: unknown): number | undefined {
+  return typeof value === "number" ? value : undefined;
+}
+
+export function booleanOrUndefined(value: unknown): boolean | undefined {
+  return typeof value === "boolean" ? value : undefined;
+}
+
 export function present(value: unknown): boolean {
   if (value === undefined || value === null || value === false) return false;
   if (typeof value === "string") return value.trim() !== "";

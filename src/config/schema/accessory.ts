@@ -3,6 +3,7 @@ import { anyHash, documented, hashOf, list, oneOf, section, str } from "./meta.j
 import { envSchema } from "./env.js";
 import { proxySchema } from "./proxy.js";
 import { registrySchema } from "./registry.js";
+import { DEFAULT_ACCESSORY_FILE_MODE, DEFAULT_ACCESSORY_NETWORK } from "../defaults.js";
 
 /** `local:remote[:options]`, or a map with mode and owner. */
 function pathMapping(kind: "file" | "directory") {
@@ -17,7 +18,7 @@ function pathMapping(kind: "file" | "directory") {
       remote: documented(str(), { title: "Container path", description: "Where it is mounted in the container.", examples: [kind === "file" ? "remote: /etc/mysql/my.cnf" : "remote: /var/lib/mysql"] }),
       mode: documented(str(), {
         title: "Mode",
-        description: kind === "file" ? "File mode on the host (default 755)." : "Directory mode on the host.",
+        description: kind === "file" ? `File mode on the host (default ${DEFAULT_ACCESSORY_FILE_MODE}).` : "Directory mode on the host.",
         examples: [kind === "file" ? 'mode: "0640"' : 'mode: "0750"'],
       }).optional(),
       owner: documented(str(), { title: "Owner", description: "`user` or `user:group` on the host.", examples: ['owner: "999:999"'] }).optional(),
@@ -77,7 +78,7 @@ export const accessorySchema = documented(
       description: "Other mounts, passed to `--volume` as they are (nothing is created first).",
       examples: ["volumes:\n  - /var/lib/mysql-logs:/var/log/mysql"],
     }).optional(),
-    network: documented(str(), { title: "Network", description: "The Docker network the container joins.", examples: ["network: custom"], default: "kamal" }).optional(),
+    network: documented(str(), { title: "Network", description: "The Docker network the container joins.", examples: ["network: custom"], default: DEFAULT_ACCESSORY_NETWORK }).optional(),
     proxy: documented(proxySchema.optional(), {
       title: "Proxy",
       description: "Route traffic to the accessory through the proxy (same keys as the root `proxy`, not merged with it).",

@@ -1,5 +1,6 @@
 // `builder:` how the image is built.
 import { anyHash, bool, documented, list, oneOf, section, str, withHint } from "./meta.js";
+import { DEFAULT_BUILDER_DRIVER, DEFAULT_DOCKERFILE } from "../defaults.js";
 
 export const builderSchema = documented(
   withHint(
@@ -24,7 +25,7 @@ export const builderSchema = documented(
         title: "Driver",
         description: "The buildx driver. `docker` builds without a builder container (no multi-arch, cache or remote); `cloud org/name` uses Docker Build Cloud.",
         examples: ["driver: docker", "driver: cloud org-name/builder-name"],
-        default: "docker-container",
+        default: DEFAULT_BUILDER_DRIVER,
       }).optional(),
       pack: documented(
         section({
@@ -55,7 +56,7 @@ export const builderSchema = documented(
           "What to build from. Unset means a fresh clone of the committed git HEAD, so uncommitted changes are never shipped; `.` builds the working tree.",
         examples: ["context: ."],
       }).optional(),
-      dockerfile: documented(str(), { title: "Dockerfile", description: "The Dockerfile to build, relative to the context.", examples: ["dockerfile: Dockerfile.production"], default: "Dockerfile" }).optional(),
+      dockerfile: documented(str(), { title: "Dockerfile", description: "The Dockerfile to build, relative to the context.", examples: ["dockerfile: Dockerfile.production"], default: DEFAULT_DOCKERFILE }).optional(),
       target: documented(str(), { title: "Target stage", description: "The stage of a multi-stage Dockerfile to build.", examples: ["target: production"] }).optional(),
       args: documented(anyHash(), {
         title: "Build arguments",

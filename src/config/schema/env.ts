@@ -3,13 +3,10 @@
 import { z } from "zod";
 import { documented, hashOf, list, section, str, withHint } from "./meta.js";
 import type { PathSegment, ValidationContext } from "./meta.js";
+import { isHash } from "../model/values.js";
 import { suggestKey } from "../errors.js";
 
 const SPECIAL_KEYS = ["clear", "secret", "tags"] as const;
-
-function isHash(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 const clearSchema = documented(hashOf(str()), {
   title: "Clear values",

@@ -1,6 +1,18 @@
 // `proxy:` at the root, under a role (merged over the root one) or under an accessory.
 import { bool, documented, int, list, oneOf, section, str, anyHash } from "./meta.js";
-import { DEFAULT_PROXY_REPOSITORY, DEFAULT_PROXY_VERSION } from "../proxy-defaults.js";
+import {
+  DEFAULT_APP_PORT,
+  DEFAULT_BUFFERING,
+  DEFAULT_HEALTHCHECK_INTERVAL,
+  DEFAULT_HEALTHCHECK_PATH,
+  DEFAULT_HEALTHCHECK_TIMEOUT,
+  DEFAULT_LOG_REQUEST_HEADERS,
+  DEFAULT_PROXY_HTTPS_PORT,
+  DEFAULT_PROXY_HTTP_PORT,
+  DEFAULT_PROXY_LOG_MAX_SIZE,
+  DEFAULT_PROXY_REPOSITORY,
+  DEFAULT_PROXY_VERSION,
+} from "../proxy-defaults.js";
 
 const proxyRunSchema = documented(
   section({
@@ -8,13 +20,13 @@ const proxyRunSchema = documented(
       title: "HTTP port",
       description: "Host port the proxy listens on for HTTP.",
       examples: ["http_port: 8080"],
-      default: 80,
+      default: DEFAULT_PROXY_HTTP_PORT,
     }).optional(),
     https_port: documented(int(), {
       title: "HTTPS port",
       description: "Host port the proxy listens on for HTTPS.",
       examples: ["https_port: 8443"],
-      default: 443,
+      default: DEFAULT_PROXY_HTTPS_PORT,
     }).optional(),
     publish: documented(bool(), {
       title: "Publish ports",
@@ -43,7 +55,7 @@ const proxyRunSchema = documented(
       title: "Log size limit",
       description: "The proxy container's `max-size` log option.",
       examples: ['log_max_size: "50m"'],
-      default: "10m",
+      default: DEFAULT_PROXY_LOG_MAX_SIZE,
     }).optional(),
     registry: documented(str(), {
       title: "Proxy image registry",
@@ -106,7 +118,7 @@ export const proxySchema = documented(
       title: "App port",
       description: "The port the app listens on inside its container.",
       examples: ["app_port: 3000"],
-      default: 80,
+      default: DEFAULT_APP_PORT,
     }).optional(),
     ssl: documented(oneOf([bool(), sslCertificateSchema]), {
       title: "SSL",
@@ -148,9 +160,9 @@ export const proxySchema = documented(
     }).optional(),
     healthcheck: documented(
       section({
-        path: documented(str(), { title: "Path", description: "Requested until it answers 200.", examples: ["path: /health"], default: "/up" }).optional(),
-        interval: documented(int(), { title: "Interval", description: "Seconds between checks.", examples: ["interval: 3"], default: 1 }).optional(),
-        timeout: documented(int(), { title: "Timeout", description: "Seconds each check may take.", examples: ["timeout: 3"], default: 5 }).optional(),
+        path: documented(str(), { title: "Path", description: "Requested until it answers 200.", examples: ["path: /health"], default: DEFAULT_HEALTHCHECK_PATH }).optional(),
+        interval: documented(int(), { title: "Interval", description: "Seconds between checks.", examples: ["interval: 3"], default: DEFAULT_HEALTHCHECK_INTERVAL }).optional(),
+        timeout: documented(int(), { title: "Timeout", description: "Seconds each check may take.", examples: ["timeout: 3"], default: DEFAULT_HEALTHCHECK_TIMEOUT }).optional(),
       }),
       {
         title: "Healthcheck",
@@ -161,8 +173,8 @@ export const proxySchema = documented(
     ).optional(),
     buffering: documented(
       section({
-        requests: documented(bool(), { title: "Buffer requests", description: "Read whole request bodies before passing them on.", examples: ["requests: true"], default: true }).optional(),
-        responses: documented(bool(), { title: "Buffer responses", description: "Read whole response bodies before sending them.", examples: ["responses: true"], default: true }).optional(),
+        requests: documented(bool(), { title: "Buffer requests", description: "Read whole request bodies before passing them on.", examples: ["requests: true"], default: DEFAULT_BUFFERING }).optional(),
+        responses: documented(bool(), { title: "Buffer responses", description: "Read whole response bodies before sending them.", examples: ["responses: true"], default: DEFAULT_BUFFERING }).optional(),
         max_request_body: documented(int(), { title: "Largest request body", description: "In bytes; 0 for no limit.", examples: ["max_request_body: 40_000_000"] }).optional(),
         max_response_body: documented(int(), { title: "Largest response body", description: "In bytes; 0 for no limit.", examples: ["max_response_body: 0"] }).optional(),
         memory: documented(int(), { title: "Memory buffer", description: "Bytes kept in memory before buffering spills to disk.", examples: ["memory: 2_000_000"] }).optional(),
@@ -179,7 +191,7 @@ export const proxySchema = documented(
           title: "Request headers",
           description: "Request headers written to the access log.",
           examples: ["request_headers:\n  - Cache-Control\n  - X-Forwarded-Proto"],
-          default: ["Cache-Control", "Last-Modified", "User-Agent"],
+          default: DEFAULT_LOG_REQUEST_HEADERS,
         }).optional(),
         response_headers: documented(list(str()), {
           title: "Response headers",

@@ -13,6 +13,15 @@ import { registrySchema } from "./registry.js";
 import { serversSchema } from "./servers.js";
 import { sshSchema } from "./ssh.js";
 import { sshkitSchema } from "./sshkit.js";
+import {
+  DEFAULT_DEPLOY_TIMEOUT,
+  DEFAULT_DRAIN_TIMEOUT,
+  DEFAULT_HOOKS_PATH,
+  DEFAULT_PRIMARY_ROLE,
+  DEFAULT_READINESS_DELAY,
+  DEFAULT_RETAIN_CONTAINERS,
+  DEFAULT_SECRETS_PATH,
+} from "../defaults.js";
 
 const rootShape = {
   service: withHint(
@@ -51,7 +60,7 @@ const rootShape = {
     title: "Hooks path",
     description: "Directory of hook scripts (pre-deploy, post-deploy, …) run on this machine.",
     examples: ["hooks_path: bin/hooks"],
-    default: ".kamal/hooks",
+    default: DEFAULT_HOOKS_PATH,
   }).optional(),
   hooks_output: documented(withHint(oneOf([str(), hashOf(str())]), { expected: "a string or a hash" }), {
     title: "Hook output",
@@ -63,7 +72,7 @@ const rootShape = {
     title: "Secrets path",
     description: "Secrets are read from `<secrets_path>-common`, then `<secrets_path>` (or `<secrets_path>.<destination>`).",
     examples: ["secrets_path: config/secrets"],
-    default: ".kamal/secrets",
+    default: DEFAULT_SECRETS_PATH,
   }).optional(),
   error_pages_path: documented(str(), {
     title: "Error pages",
@@ -80,7 +89,7 @@ const rootShape = {
     title: "Primary role",
     description: "The role that is proxied by default, boots first and gives the primary host.",
     examples: ["primary_role: workers"],
-    default: "web",
+    default: DEFAULT_PRIMARY_ROLE,
   }).optional(),
   allow_empty_roles: documented(bool(), {
     title: "Allow empty roles",
@@ -92,7 +101,7 @@ const rootShape = {
     title: "Retained containers",
     description: "How many old containers (and their images) pruning keeps; at least 1.",
     examples: ["retain_containers: 3"],
-    default: 5,
+    default: DEFAULT_RETAIN_CONTAINERS,
   }).optional(),
   minimum_version: documented(str(), {
     title: "Minimum version",
@@ -103,19 +112,19 @@ const rootShape = {
     title: "Readiness delay",
     description: "Seconds a container without proxy or healthcheck must stay running before it counts as booted.",
     examples: ["readiness_delay: 4"],
-    default: 7,
+    default: DEFAULT_READINESS_DELAY,
   }).optional(),
   deploy_timeout: documented(int(), {
     title: "Deploy timeout",
     description: "Seconds a new container has to become healthy.",
     examples: ["deploy_timeout: 60"],
-    default: 30,
+    default: DEFAULT_DEPLOY_TIMEOUT,
   }).optional(),
   drain_timeout: documented(int(), {
     title: "Drain timeout",
     description: "Seconds in-flight requests get to finish before an old container is stopped.",
     examples: ["drain_timeout: 10"],
-    default: 30,
+    default: DEFAULT_DRAIN_TIMEOUT,
   }).optional(),
   stop_timeout: documented(int(), {
     title: "Stop timeout",

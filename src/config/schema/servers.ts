@@ -6,10 +6,8 @@ import type { PathSegment, ValidationContext } from "./meta.js";
 import { envSchema } from "./env.js";
 import { loggingSchema } from "./logging.js";
 import { roleProxySchema } from "./proxy.js";
-
-function isHash(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+import { DEFAULT_RESTART_POLICY } from "../defaults.js";
+import { isHash } from "../model/values.js";
 
 const tagSchema = str();
 const tagListSchema = list(str());
@@ -40,7 +38,7 @@ function validateHostList(value: unknown, path: readonly PathSegment[], context:
 }
 
 /** A list of hosts, optionally tagged. */
-export function hostList() {
+function hostList() {
   // Hosts and tags are "strings" as Kamal's validator counts them (numbers pass too).
   const schema = z.array(z.union([str(), z.record(z.string(), z.union([str(), z.array(str())]))]));
   return withHint(schema, { expected: "an array", custom: validateHostList });
@@ -62,7 +60,7 @@ export const roleSettingsSchema = section({
   options: documented(anyHash(), {
     title: "Docker options",
     description:
-      "Extra `docker run` options as `--key value` (`true` for a bare flag). `restart` sets the restart policy (default `unless-stopped`).",
+      `Extra \`docker run\` options as \`--key value\` (\`true\` for a bare flag). \`restart\` sets the restart policy (default \`${DEFAULT_RESTART_POLICY}\`).`,
     examples: ["options:\n  memory: 2g\n  cpus: 4"],
   }).optional(),
   logging: loggingSchema.optional(),

@@ -1,10 +1,11 @@
 // `ssh:` says how to reach the hosts.
 import { bool, documented, list, oneOf, section, str, withHint } from "./meta.js";
+import { DEFAULT_SSH_LOG_LEVEL, DEFAULT_SSH_PORT, DEFAULT_SSH_USER } from "../defaults.js";
 
 export const sshSchema = documented(
   section({
-    user: documented(str(), { title: "User", description: "The user to log in as.", examples: ["user: app"], default: "root" }).optional(),
-    port: documented(str(), { title: "Port", description: "The SSH port of every host.", examples: ['port: "2222"'], default: 22 }).optional(),
+    user: documented(str(), { title: "User", description: "The user to log in as.", examples: ["user: app"], default: DEFAULT_SSH_USER }).optional(),
+    port: documented(str(), { title: "Port", description: "The SSH port of every host.", examples: ['port: "2222"'], default: DEFAULT_SSH_PORT }).optional(),
     proxy: documented(str(), {
       title: "Jump host",
       description: "Connect through this host (`host` or `user@host`; the user defaults to root).",
@@ -19,7 +20,7 @@ export const sshSchema = documented(
       title: "Log level",
       description: "SSH client logging; `debug` helps with connection problems.",
       examples: ["log_level: debug"],
-      default: "fatal",
+      default: DEFAULT_SSH_LOG_LEVEL,
     }).optional(),
     keys_only: documented(bool(), {
       title: "Keys only",

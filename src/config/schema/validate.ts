@@ -6,6 +6,7 @@ import type { z } from "zod";
 import { suggestKey } from "../errors.js";
 import { hintOf, isOptional, unwrap } from "./meta.js";
 import type { PathSegment, ValidationContext } from "./meta.js";
+import { isHash } from "../model/values.js";
 
 export interface SchemaIssue {
   readonly path: readonly PathSegment[];
@@ -33,10 +34,6 @@ interface Def {
 
 function defOf(schema: z.ZodType): Def {
   return schema._zod.def as unknown as Def;
-}
-
-export function isHash(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** Validates a whole document; returns every issue in document order. */

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { createHash, randomBytes } from "node:crypto";
-import { Redacted, cmd } from "../../../src/commands/cmd.js";
+import { Redacted, cmd } from "../../../src/core/cmd.js";
 import { endpointProbe, inspectContainer, socketFromProbe } from "../../../src/commands/docker-api.js";
 import { DockerApiClient } from "../../../src/transport/docker-api.js";
 import { HostExecutionError, MultipleHostsError, SshConnectionError } from "../../../src/transport/errors.js";

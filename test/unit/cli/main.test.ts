@@ -6,8 +6,8 @@ import * as appActions from "../../../src/cli/actions/app.js";
 import * as buildActions from "../../../src/cli/actions/build.js";
 import * as mainActions from "../../../src/cli/actions/main.js";
 import * as proxyActions from "../../../src/cli/actions/proxy.js";
-import type { CommandContext } from "../../../src/cli/context.js";
-import { Redacted } from "../../../src/commands/cmd.js";
+import type { CommandContext } from "../../../src/core/context.js";
+import { Redacted } from "../../../src/core/cmd.js";
 import { BerthError } from "../../../src/util/errors.js";
 import { fakeConfiguration, run } from "./run.js";
 

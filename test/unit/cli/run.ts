@@ -1,7 +1,7 @@
 // Runs the CLI in-process with captured streams and a fake configuration loader.
 
 import { runCli } from "../../../src/cli/main.js";
-import type { GlobalOptions } from "../../../src/cli/globals.js";
+import type { GlobalOptions } from "../../../src/core/context.js";
 import type { Configuration } from "../../../src/cli/layers/config.js";
 import type { SecretsLookup } from "../../../src/secrets/types.js";
 import { BerthError } from "../../../src/util/errors.js";

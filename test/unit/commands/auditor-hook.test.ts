@@ -2,7 +2,7 @@
 // (hook_test.rb) and the tags both are built from.
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { Redacted } from "../../../src/commands/cmd.js";
+import { Redacted } from "../../../src/core/cmd.js";
 import * as auditor from "../../../src/commands/auditor.js";
 import * as hook from "../../../src/commands/hook.js";
 import { Tags, iso8601 } from "../../../src/commands/tags.js";

@@ -3,8 +3,8 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { batch, firstFailure, parseBatch } from "../../../src/commands/batch.js";
-import { Redacted, cmd, render, withStdin } from "../../../src/commands/cmd.js";
-import type { Cmd } from "../../../src/commands/cmd.js";
+import { Redacted, cmd, render, withStdin } from "../../../src/core/cmd.js";
+import type { Cmd } from "../../../src/core/cmd.js";
 import { shellText } from "../../../src/transport/shell-text.js";
 import { text } from "./helpers.js";
 
@@ -21,7 +21,7 @@ function runLocally(command: Cmd): { stdout: string; stderr: string; code: numbe
 describe("batch script", () => {
   it("wraps each step in markers on both streams", () => {
     const batched = batch([cmd("mkdir", "-p", ".kamal"), { command: cmd("docker", "network", "create", "kamal"), allowFailure: true }], { nonce: NONCE });
-    expect(text(batched.command)).toBe(
+    expect(text(batched)).toBe(
       [
         `printf '%s\\n' '${M} 0 begin' ; printf '%s\\n' '${M} 0 begin' >&2 ; ( mkdir -p .kamal ) </dev/null ; berth_rc=$? ;`,
         `printf '\\n%s\\n' "${M} 0 end $berth_rc" ; printf '\\n%s\\n' "${M} 0 end $berth_rc" >&2 ; [ $berth_rc -eq 0 ] || exit $berth_rc ;`,
@@ -63,7 +63,7 @@ describe("parsing batch output", () => {
 describe("running batches", () => {
   it("runs every step and splits their output", () => {
     const batched = batch([cmd("printf", "'a\\nb'"), cmd("echo", "err", ">&2"), cmd("echo", "'it''s'")], { nonce: NONCE });
-    const result = runLocally(batched.command);
+    const result = runLocally(batched);
     expect(result.code).toBe(0);
     expect(parseBatch(batched, result).map(({ code, stdout, stderr }) => ({ code, stdout, stderr }))).toEqual([
       { code: 0, stdout: "a\nb", stderr: "" },
@@ -77,7 +77,7 @@ describe("running batches", () => {
       [{ command: cmd("sh", "-c", "'exit 4'"), allowFailure: true }, cmd("sh", "-c", "'echo no >&2; exit 5'"), cmd("echo", "never")],
       { nonce: NONCE },
     );
-    const result = runLocally(batched.command);
+    const result = runLocally(batched);
     expect(result.code).toBe(5);
     const results = parseBatch(batched, result);
     expect(results.map((step) => [step.ran, step.code])).toEqual([
@@ -91,7 +91,7 @@ describe("running batches", () => {
 
   it("contains a step's exit to its subshell", () => {
     const batched = batch([{ command: cmd("exit", "7"), allowFailure: true }, cmd("echo", "after")], { nonce: NONCE });
-    const result = runLocally(batched.command);
+    const result = runLocally(batched);
     expect(parseBatch(batched, result).map((step) => step.stdout)).toEqual(["", "after\n"]);
     expect(result.code).toBe(0);
   });
@@ -100,8 +100,8 @@ describe("running batches", () => {
     const reading = withStdin(cmd("cat"), new Redacted("the password"));
     const hidden = cmd("echo", new Redacted("visible-only-when-run", "[REDACTED]"));
     const batched = batch([cmd("cat"), reading, hidden], { nonce: NONCE });
-    expect(render(batched.command)).toContain("echo [REDACTED]");
-    const result = runLocally(batched.command);
+    expect(render(batched)).toContain("echo [REDACTED]");
+    const result = runLocally(batched);
     expect(parseBatch(batched, result).map((step) => step.stdout)).toEqual(["", "the password", "visible-only-when-run\n"]);
   });
 });

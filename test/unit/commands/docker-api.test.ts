@@ -8,14 +8,14 @@ import {
   removeContainer,
   removeImage,
   renameContainer,
-  runContainer,
   socketFromProbe,
   stopContainer,
   succeeded,
   tagImage,
 } from "../../../src/commands/docker-api.js";
-import { cmd, render } from "../../../src/commands/cmd.js";
+import { Redacted, render } from "../../../src/core/cmd.js";
 import * as app from "../../../src/commands/app.js";
+import { containerRequests, containerRunRequests, containerRemove, containerStop, imageRemove, imageTag } from "../../../src/commands/container.js";
 import { KAMAL_BASE, configFrom } from "./helpers.js";
 
 describe("Docker API calls for docker commands", () => {
@@ -66,17 +66,29 @@ describe("which daemon the host's docker uses", () => {
   });
 });
 
+describe("the Docker API rendering of container operations", () => {
+  it("renders each operation from the values its command is built from", () => {
+    expect(containerRequests(containerStop("app-web-1", 30))!.map(describeCall)).toEqual(["POST /containers/app-web-1/stop?t=30"]);
+    expect(render(containerStop("app-web-1", 30))).toBe("docker stop -t 30 app-web-1");
+    expect(containerRequests(containerRemove(["a", "b"]))!.map(describeCall)).toEqual(["DELETE /containers/a", "DELETE /containers/b"]);
+    expect(containerRequests(imageRemove(["team/app:1"]))!.map(describeCall)).toEqual(["DELETE /images/team/app:1"]);
+    expect(containerRequests(imageTag("team/app:2", "team/app:latest"))!.map(describeCall)).toEqual(["POST /images/team/app:2/tag?repo=team%2Fapp&tag=latest"]);
+  });
+});
+
 describe("docker run as a create and a start", () => {
-  const ENV_FILE = ".kamal/apps/app/env/roles/web.env";
-  const runOf = (extra = "", host = "1.1.1.1") => {
+  const runOf = (extra = "", envFile?: string, host = "1.1.1.1") => {
     const config = configFrom(`${KAMAL_BASE}${extra}`);
-    return app.run(config, config.requireRole("web"), { host, hostname: "1.1.1.1-0123456789ab" });
+    return app.run(config, config.requireRole("web"), { host, hostname: "1.1.1.1-0123456789ab", ...(envFile === undefined ? {} : { envFile: new Redacted(envFile) }) });
   };
-  const body = (calls: ReturnType<typeof runContainer>): Record<string, unknown> => JSON.parse(calls![0]!.body!.value) as Record<string, unknown>;
+  const body = (calls: ReturnType<typeof containerRunRequests>): Record<string, unknown> => JSON.parse(calls![0]!.body!.value) as Record<string, unknown>;
 
   it("carries everything Kamal's docker run sets: restart, network, hostname, env (file first), logging, volumes, labels, command", () => {
-    const command = runOf("volumes:\n  - /data/uploads:/rails/uploads\n  - cache:/cache:ro\nlogging:\n  driver: local\n  options:\n    max-size: 100m\nlabels:\n  team: platform\nenv:\n  clear:\n    MODE: production\n");
-    const calls = runContainer(command, { [ENV_FILE]: "# secrets\nSECRET_TOKEN=s3cr$t \"quoted\" \\n kept literally\n\nOTHER=x\r\n" })!;
+    const command = runOf(
+      "volumes:\n  - /data/uploads:/rails/uploads\n  - cache:/cache:ro\nlogging:\n  driver: local\n  options:\n    max-size: 100m\nlabels:\n  team: platform\nenv:\n  clear:\n    MODE: production\n",
+      "# secrets\nSECRET_TOKEN=s3cr$t \"quoted\" \\n kept literally\n\nOTHER=x\r\n",
+    );
+    const calls = containerRunRequests(command)!;
     expect(calls.map(describeCall)).toEqual(["POST /containers/create?name=app-web-999", "POST /containers/app-web-999/start"]);
     expect(calls[0]).toMatchObject({ printsId: true });
     expect(calls[1]).toMatchObject({ afterSuccess: true });
@@ -106,23 +118,22 @@ describe("docker run as a create and a start", () => {
 
   it("passes the role's command and a restart policy with retries", () => {
     const config = configFrom(`${KAMAL_BASE.replace("servers:\n  - 1.1.1.1\n", "primary_role: jobs\nservers:\n  jobs:\n    hosts:\n      - 1.1.1.2\n    cmd: bin/jobs --queue=default\n    options:\n      restart: on-failure:5\n")}`);
-    const command = app.run(config, config.requireRole("jobs"), { host: "1.1.1.2" });
+    const command = app.run(config, config.requireRole("jobs"), { host: "1.1.1.2", envFile: new Redacted("\n") });
     expect(render(command)).toContain("--restart on-failure:5");
-    const created = body(runContainer(command, { ".kamal/apps/app/env/roles/jobs.env": "\n" }));
+    const created = body(containerRunRequests(command));
     expect(created).toMatchObject({ Cmd: ["bin/jobs", "--queue=default"], Env: ["KAMAL_CONTAINER_NAME=app-jobs-999", "KAMAL_VERSION=999", "KAMAL_HOST=1.1.1.2"] });
     expect(created.HostConfig).toMatchObject({ RestartPolicy: { Name: "on-failure", MaximumRetryCount: 5 } });
   });
 
   it("leaves the command as it is for anything it doesn't translate exactly", () => {
-    const env = { [ENV_FILE]: "A=1\n" };
+    const env = "A=1\n";
     // Other docker run options (options:), the shell's $PWD (asset volumes), quoting, an env value the server's environment gives.
     const config = configFrom(KAMAL_BASE.replace("servers:\n  - 1.1.1.1\n", "servers:\n  web:\n    hosts:\n      - 1.1.1.1\n    options:\n      memory: 2g\n"));
-    expect(runContainer(app.run(config, config.requireRole("web"), { host: "1.1.1.1" }), env)).toBeUndefined();
-    expect(runContainer(runOf("asset_path: /public/assets\n"), env)).toBeUndefined();
-    expect(runContainer(runOf("env:\n  clear:\n    GREETING: it's fine\n"), env)).toBeUndefined();
-    expect(runContainer(runOf(), { [ENV_FILE]: "BARE_NAME\n" })).toBeUndefined();
-    expect(runContainer(runOf(), {})).toBeUndefined();
-    expect(runContainer(cmd("docker", "run", "--name", "x", "img"), env)).toBeUndefined(); // not detached
+    expect(containerRunRequests(app.run(config, config.requireRole("web"), { host: "1.1.1.1", envFile: new Redacted(env) }))).toBeUndefined();
+    expect(containerRunRequests(runOf("asset_path: /public/assets\n", env))).toBeUndefined();
+    expect(containerRunRequests(runOf("env:\n  clear:\n    GREETING: it's fine\n", env))).toBeUndefined();
+    expect(containerRunRequests(runOf("", "BARE_NAME\n"))).toBeUndefined();
+    expect(containerRunRequests(runOf())).toBeUndefined(); // the env file's content unknown
   });
 
   it("reads env files as Docker does: literal values, comments and blank lines skipped, one CR dropped", () => {

@@ -1,6 +1,6 @@
 // Golden tests for env files (Kamal's env_file_test.rb) and the role/accessory secret env files.
 import { describe, expect, it } from "vitest";
-import { Redacted } from "../../../src/commands/cmd.js";
+import { Redacted } from "../../../src/core/cmd.js";
 import { accessoryEnvFile, envFileContent, escapeEnvFileValue, roleEnvFile } from "../../../src/commands/env-file.js";
 import { BerthError } from "../../../src/util/errors.js";
 import { configFrom, fixtureConfig } from "./helpers.js";

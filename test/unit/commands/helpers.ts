@@ -3,8 +3,8 @@
 import { fileURLToPath } from "node:url";
 import { loadConfig, loadConfigFromSources } from "../../../src/config/index.js";
 import type { Configuration } from "../../../src/config/index.js";
-import type { Cmd } from "../../../src/commands/cmd.js";
-import { render } from "../../../src/commands/cmd.js";
+import type { Cmd } from "../../../src/core/cmd.js";
+import { render } from "../../../src/core/cmd.js";
 import { secretsOf } from "../../support/secrets.js";
 
 export const CONFIG_FIXTURES = fileURLToPath(new URL("../../fixtures/config/", import.meta.url));

@@ -1,7 +1,7 @@
 // Golden tests for registry commands (Kamal's test/commands/registry_test.rb), with Berth's one
 // deliberate difference: the password travels on stdin, never in the command line.
 import { describe, expect, it } from "vitest";
-import { Redacted, render } from "../../../src/commands/cmd.js";
+import { Redacted, render } from "../../../src/core/cmd.js";
 import * as registry from "../../../src/commands/registry.js";
 import { BerthError } from "../../../src/util/errors.js";
 import { configFrom, shown, text } from "./helpers.js";

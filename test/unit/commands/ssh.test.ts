@@ -1,7 +1,7 @@
 // Kamal's run_over_ssh lines (from app_test.rb's "run over ssh" cases).
 import { describe, expect, it } from "vitest";
 import * as app from "../../../src/commands/app.js";
-import { Redacted, cmd } from "../../../src/commands/cmd.js";
+import { Redacted, cmd } from "../../../src/core/cmd.js";
 import { overSsh } from "../../../src/commands/ssh.js";
 import { KAMAL_BASE, configFrom } from "./helpers.js";
 

@@ -1,7 +1,7 @@
 // Resolved values for each fixture, as Kamal 2.12 derives them.
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { Redacted, render, cmd } from "../../../src/commands/cmd.js";
+import { Redacted, render, cmd } from "../../../src/core/cmd.js";
 import { DEFAULT_PROXY_REPOSITORY, DEFAULT_PROXY_VERSION } from "../../../src/config/index.js";
 import { RubySymbol } from "../../../src/config/model/values.js";
 import { BASE, FIXTURES, fixture, fromText, secrets } from "./helpers.js";

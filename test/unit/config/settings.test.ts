@@ -78,7 +78,7 @@ describe("ssh", () => {
 
   it("looks key data up in secrets", () => {
     const config = fromText(`${BASE}ssh:\n  key_data:\n    - SSH_KEY\n`);
-    expect(() => config.ssh.keyData()).toThrow("ssh/key_data: secret SSH_KEY is needed but no secrets were loaded");
+    expect(() => config.ssh.keyData()).toThrow("ssh.key_data[0]: secret SSH_KEY needs .kamal/secrets, and none were read");
     const withSecrets = fromText(`${BASE}ssh:\n  key_data:\n    - SSH_KEY\n`, { secrets: secrets({ SSH_KEY: "-----BEGIN OPENSSH PRIVATE KEY-----" }) });
     const [key] = withSecrets.ssh.keyData()!;
     expect(key!.value).toBe("-----BEGIN OPENSSH PRIVATE KEY-----");

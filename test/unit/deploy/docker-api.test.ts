@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { cmd } from "../../../src/commands/cmd.js";
-import { renameContainer, stopContainer } from "../../../src/commands/docker-api.js";
-import { dockerApiOf, openDockerApi } from "../../../src/deploy/docker-api.js";
+import { cmd } from "../../../src/core/cmd.js";
+import { containerRename, containerStop } from "../../../src/commands/container.js";
 import { CommandFailedError } from "../../../src/transport/index.js";
 import { FakeDockerDaemon } from "./fake-docker-api.js";
 import { BASE_CONFIG, harness, type Harness, type HarnessOptions } from "./fake.js";
@@ -29,12 +28,12 @@ async function withDaemon(probe = "\n\n", options: HarnessOptions = {}): Promise
   return { ...setup, daemon, forwarded };
 }
 
-const rename = { command: cmd("docker", "rename", "a", "b"), label: "rename", api: [renameContainer("a", "b")] };
+const rename = { command: containerRename("a", "b"), label: "rename" };
 
 describe("run.batch with the host's Docker API open", () => {
   it("sends the steps that carry requests to the API and the others to the shell, in order", async () => {
     const { run, servers, daemon, forwarded } = await withDaemon();
-    openDockerApi(run, HOST);
+    run.services.dockerApi.openOn(HOST);
     const results = await run.batch(HOST, [cmd("echo", "before"), rename, cmd("echo", "after")]);
     expect(forwarded).toEqual(["/var/run/docker.sock"]);
     expect(daemon.requests).toEqual(["GET /_ping", "POST /containers/a/rename?name=b"]);
@@ -49,7 +48,7 @@ describe("run.batch with the host's Docker API open", () => {
   it("fails like the command would on a refused request, and runs nothing after it; a step allowed to fail goes on", async () => {
     const { run, servers, daemon } = await withDaemon();
     daemon.refusals.push([/POST \/containers\/a\/rename/, 409, 'Conflict. The container name "/b" is already in use']);
-    openDockerApi(run, HOST);
+    run.services.dockerApi.openOn(HOST);
     const error = await run.batch(HOST, [rename, cmd("echo", "after")]).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(CommandFailedError);
     expect((error as Error).message).toContain("docker rename a b");
@@ -57,7 +56,7 @@ describe("run.batch with the host's Docker API open", () => {
     expect(servers.commandsOn(HOST)).not.toContain("echo after");
 
     daemon.refusals.push([/POST \/containers\/gone\/stop/, 404, "No such container: gone"]);
-    const stop = { command: cmd("docker", "stop", "gone"), allowFailure: true, api: [stopContainer("gone")] };
+    const stop = { command: containerStop("gone"), allowFailure: true };
     const [stopped, after] = await run.batch(HOST, [stop, cmd("echo", "after")]);
     expect(stopped).toMatchObject({ code: 1, stderr: "Error response from daemon: No such container: gone\n" });
     expect(after).toMatchObject({ code: 0 });
@@ -66,21 +65,21 @@ describe("run.batch with the host's Docker API open", () => {
   it("keeps the docker commands where the host's docker uses another daemon, with BERTH_DOCKER_API=off, or without forwarding", async () => {
     for (const probe of ["tcp://10.0.0.9:2375\n\n", "\nremote\n", '\n\n"currentContext": "rootless"\n']) {
       const { run, servers, forwarded } = await withDaemon(probe);
-      openDockerApi(run, HOST);
+      run.services.dockerApi.openOn(HOST);
       await run.batch(HOST, [rename]);
       expect(forwarded).toEqual([]);
       expect(servers.commandsOn(HOST)).toContain("docker rename a b");
     }
 
     const off = await withDaemon("\n\n", { env: { BERTH_DOCKER_API: "off" } });
-    openDockerApi(off.run, HOST);
-    expect(await dockerApiOf(off.run, HOST)).toBeUndefined();
+    off.run.services.dockerApi.openOn(HOST);
+    expect(await off.run.services.dockerApi.carries(HOST, rename.command)).toBe(false);
     await off.run.batch(HOST, [rename]);
     expect(off.daemon.requests).toEqual([]);
     expect(off.servers.commandsOn(HOST)).toEqual(["docker rename a b"]);
 
     const plain = await harness(BASE_CONFIG, { secrets: { REGISTRY_PASSWORD: "pw" } });
-    openDockerApi(plain.run, HOST);
+    plain.run.services.dockerApi.openOn(HOST);
     await plain.run.batch(HOST, [rename]);
     expect(plain.servers.commandsOn(HOST)).toEqual(["docker rename a b"]);
   });

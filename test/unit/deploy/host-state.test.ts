@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { render } from "../../../src/commands/cmd.js";
-import { hostStateCommand, parseHostState, prunePlan } from "../../../src/deploy/host-state.js";
+import { render } from "../../../src/core/cmd.js";
+import { hostStateRead } from "../../../src/commands/host-state.js";
+import { parseHostState, prunePlan } from "../../../src/deploy/host-state.js";
 import { BASE_CONFIG, harness } from "./fake.js";
 
 const CONFIG = `${BASE_CONFIG.replace("servers:\n  - 10.0.0.1\n  - 10.0.0.2\n", "servers:\n  web:\n    - 10.0.0.1\n  worker:\n    hosts:\n      - 10.0.0.1\n")}`;
@@ -8,7 +9,7 @@ const CONFIG = `${BASE_CONFIG.replace("servers:\n  - 10.0.0.1\n  - 10.0.0.2\n", 
 describe("host state", () => {
   it("inspects every app container and image, the proxy, and the latest and version images, in one command", async () => {
     const { config } = await harness(CONFIG);
-    expect(render(hostStateCommand(config))).toBe(
+    expect(render(hostStateRead(config))).toBe(
       'docker inspect --format "{{if index . \\"State\\"}}container|{{index . \\"Name\\"}}|{{index . \\"Image\\"}}|{{with index . \\"State\\"}}{{index . \\"Status\\"}}{{end}}|' +
         '{{index . \\"Created\\"}}|{{with index . \\"Config\\"}}{{index . \\"Image\\"}}|{{with index . \\"Labels\\"}}{{index . \\"role\\"}}|{{index . \\"destination\\"}}{{end}}{{end}}|' +
         '{{range index . \\"Mounts\\"}}{{if eq (index . \\"Destination\\") \\"/home/kamal-proxy/.config/kamal-proxy\\"}}{{index . \\"Source\\"}}{{end}}{{end}}' +

@@ -4,14 +4,16 @@ import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { CleanupRegistry } from "../../../src/cli/cleanup.js";
-import { createContext, type CommandContext } from "../../../src/cli/context.js";
-import { DEFAULT_GLOBAL_OPTIONS, type GlobalOptions } from "../../../src/cli/globals.js";
+import { createContext } from "../../../src/cli/context.js";
+import { DEFAULT_GLOBAL_OPTIONS, type CommandContext, type GlobalOptions } from "../../../src/core/context.js";
 import { loadConfigFromSources } from "../../../src/config/index.js";
 import { makePlan, printPlan, renderPlan, type Plan } from "../../../src/deploy/plan.js";
-import { PlanResolution, contextForPlan } from "../../../src/deploy/plan-resolution.js";
+import { contextForPlan } from "../../../src/cli/plan-context.js";
+import { PlanResolution } from "../../../src/deploy/plan-resolution.js";
 import { cloneDirectory } from "../../../src/commands/builder/clone.js";
-import { cleanServers, isReadOnly, localDecision, onlyTouches, parseBatchScript, type LocalDecision } from "../../../src/deploy/plan-transport.js";
-import { batching, cmd } from "../../../src/commands/index.js";
+import { PlanRecorder, PlanTransport, cleanServers, localDecision, type LocalDecision } from "../../../src/deploy/plan-transport.js";
+import { batching, builder, cmd } from "../../../src/commands/index.js";
+import { upload } from "../../../src/commands/upload.js";
 import { Output } from "../../../src/output/index.js";
 import { MemoryStream } from "../output/streams.js";
 import { secretsOf } from "./fake.js";
@@ -207,15 +209,16 @@ describe("deploy --plan", () => {
 });
 
 describe("plan transports", () => {
-  it("take a batch script apart into its steps, with tolerated failures", () => {
-    const batch = batching.batch([cmd("mkdir", "-p", ".kamal"), { command: cmd("docker", "network", "create", "kamal"), allowFailure: true }, cmd("echo", "'a ) b'")], { nonce: "0123456789abcdef" });
-    const parsed = parseBatchScript(batch.command.parts.join(" "));
-    expect(parsed?.steps).toEqual([
-      { index: 0, command: "mkdir -p .kamal", allowFailure: false },
-      { index: 1, command: "docker network create kamal", allowFailure: true },
-      { index: 2, command: "echo 'a ) b'", allowFailure: false },
+  it("record a batch as its steps, with tolerated failures, and an upload as what it writes", async () => {
+    const recorder = new PlanRecorder();
+    const steps = [cmd("mkdir", "-p", ".kamal"), { command: cmd("docker", "network", "create", "kamal"), allowFailure: true }, upload(".kamal/x.env", Buffer.from("A=1\n"))];
+    const result = await new PlanTransport(recorder).run("10.0.0.1", batching.batch(steps, { nonce: "0123456789abcdef" }));
+    expect(recorder.commands.map(({ command, roundTrip, allowFailure }) => ({ command, roundTrip, allowFailure }))).toEqual([
+      { command: "mkdir -p .kamal", roundTrip: 1, allowFailure: false },
+      { command: "docker network create kamal", roundTrip: 1, allowFailure: true },
+      { command: "upload to .kamal/x.env (mode 0600, content on stdin)", roundTrip: 1, allowFailure: false },
     ]);
-    expect(parseBatchScript("docker ps")).toBeUndefined();
+    expect(result.code).toBe(0);
   });
 
   it("answer as clean servers: no lock, no proxy, a container id for docker run, healthy", () => {
@@ -225,34 +228,19 @@ describe("plan transports", () => {
     expect(cleanServers("docker ps -a -q --filter label=service=app-db")).toEqual({});
   });
 
-  it("treat only read-only local probes as safe to run", () => {
-    expect(isReadOnly("git rev-parse --show-toplevel HEAD && echo --- && git status --porcelain")).toBe(true);
-    expect(isReadOnly("docker --version >/dev/null 2>&1 || { echo 'no-docker'; exit 0; }; { docker buildx version >/dev/null 2>&1 && echo buildx || echo classic; }; docker info --format '{{.Architecture}}' 2>/dev/null || echo unknown")).toBe(true);
-    expect(isReadOnly("docker image inspect --format '{{ .Config.Labels.service }}' team/app:1")).toBe(true);
-    expect(isReadOnly("command -v docker >/dev/null || { echo no-docker; exit 0; }; docker buildx version >/dev/null 2>&1 && echo buildx || echo classic")).toBe(true);
-    expect(isReadOnly("docker image inspect --format '{{.Id}}' team/app:1 2>/dev/null || true")).toBe(true);
-    expect(isReadOnly("command -v docker; rm -rf /")).toBe(false);
-    expect(isReadOnly("docker build -t team/app:1 .")).toBe(false);
-    expect(isReadOnly("docker push team/app:1")).toBe(false);
-    expect(isReadOnly("git -C /tmp/x clone /src")).toBe(false);
-    expect(isReadOnly("git status && rm -rf /tmp/x")).toBe(false);
-    expect(isReadOnly("echo $(docker push x)")).toBe(false);
-    expect(isReadOnly("echo hi > /etc/passwd")).toBe(false);
-    expect(isReadOnly("git config user.email")).toBe(true);
-    expect(isReadOnly("git config user.email someone@example.com")).toBe(false);
-  });
-
-  it("run read-only probes locally and only record the rest, the build clone's own commands included", () => {
-    const clones = "/tmp/kamal-clones";
-    expect(localDecision("git rev-parse --show-toplevel HEAD && echo --- && git status --porcelain", clones)).toEqual({ run: true, record: false });
-    expect(localDecision("mkdir -p /tmp/kamal-clones/app-0123456789abc && git -C /tmp/kamal-clones/app-0123456789abc clone /src --recurse-submodules", clones)).toEqual({ run: false, record: true, clone: "write" });
-    expect(localDecision("rm -rf /tmp/kamal-clones/app-0123456789abc", clones)).toEqual({ run: false, record: true, clone: "write" });
-    expect(localDecision("git -C /tmp/kamal-clones/app-0123456789abc/src/ status --porcelain && echo --- && git -C /tmp/kamal-clones/app-0123456789abc/src/ rev-parse HEAD", clones)).toEqual({ run: true, record: false, clone: "read" });
-    expect(localDecision("docker build -t team/app:1 .", clones)).toEqual({ run: false, record: true });
-    expect(localDecision("docker login registry.example -u [REDACTED] --password-stdin", clones)).toEqual({ run: false, record: true });
-    expect(onlyTouches("rm -rf /tmp/kamal-clones/../../etc", clones)).toBe(false);
-    expect(onlyTouches("rm -rf /tmp", clones)).toBe(false);
-    expect(onlyTouches("git -C /tmp/kamal-clones/x push origin", clones)).toBe(true);
+  it("run local probes and checks of the build clone, and only record the rest, the clone's own updates included", () => {
+    const config = loadConfigFromSources({ base: { file: "config/deploy.yml", text: CONFIG }, cwd: "/src", env: {}, version: "abc1234", secrets: secretsOf({}) });
+    const clone = { tmpdir: "/tmp", pwd: "/src", gitRoot: "/src" };
+    for (const probe of [builder.gitState(), builder.localDockerTools(), builder.localArchitecture(), builder.imageIdentity(config), builder.cloneAt("/tmp/kamal-clones/x/src")]) {
+      expect(localDecision(probe)).toEqual({ run: true, record: false });
+    }
+    expect(localDecision(builder.cloneCheck(config, clone))).toEqual({ run: true, record: false, clone: "read" });
+    for (const update of [builder.cloneFresh(config, clone), builder.cloneReset(config, clone, "abc1234"), builder.removeClone(config, clone)]) {
+      expect(localDecision(update)).toEqual({ run: false, record: true, clone: "write" });
+    }
+    const [build] = builder.buildCommands(config, "local", { buildx: false, localArch: "amd64" });
+    expect(localDecision(build!)).toEqual({ run: false, record: true });
+    expect(localDecision(cmd("docker", "push", "team/app:1"))).toEqual({ run: false, record: true });
   });
 });
 

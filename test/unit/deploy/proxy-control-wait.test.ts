@@ -7,9 +7,8 @@ import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { cmd } from "../../../src/commands/cmd.js";
-import { BERTH_PROXY_TAG } from "../../../src/config/index.js";
-import { openProxyControl, runProxyCommand } from "../../../src/deploy/proxy-control.js";
+import { app as appCommands } from "../../../src/commands/index.js";
+import { BERTH_PROXY_TAG, type Configuration } from "../../../src/config/index.js";
 import { BASE_CONFIG, harness } from "./fake.js";
 
 const servers: http.Server[] = [];
@@ -33,30 +32,30 @@ function controlServerLater(socket: string, delayMs: number): string[] {
   return received;
 }
 
-const deployCommand = cmd("docker", "exec", "kamal-proxy", "kamal-proxy", "deploy", "app-web", "--target=0123456789ab:80");
+const deployOf = (config: Configuration) => appCommands.proxy.deploy(config, config.roles[0]!, "0123456789ab");
 
 describe("the proxy's control socket while the proxy starts", () => {
   it("waits for the socket of this Berth's proxy image, then switches through it", async () => {
-    const { run, servers: fake } = await harness(BASE_CONFIG);
+    const { run, servers: fake, config } = await harness(BASE_CONFIG);
     const socket = join(mkdtempSync(join(tmpdir(), "berth-control-")), "control.sock");
     fake.forwardUnixSocket = async () => socket;
     const received = controlServerLater(socket, 600);
     const started = Date.now();
-    openProxyControl(run, "10.0.0.1", { running: true, version: BERTH_PROXY_TAG, configDirectory: "/var/lib/docker/volumes/kamal-proxy-config/_data" });
-    await runProxyCommand(run, "10.0.0.1", deployCommand);
+    run.services.proxyControl.openOn("10.0.0.1", { running: true, version: BERTH_PROXY_TAG, configDirectory: "/var/lib/docker/volumes/kamal-proxy-config/_data" });
+    await run.batch("10.0.0.1", [deployOf(config)]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(550);
     expect(received).toEqual(["/version", "/deploy"]);
     expect(fake.commandsOn("10.0.0.1")).toEqual([]); // no docker exec
   });
 
   it("goes by docker exec at once for another proxy image with no socket there", async () => {
-    const { run, servers: fake } = await harness(BASE_CONFIG);
+    const { run, servers: fake, config } = await harness(BASE_CONFIG);
     const socket = join(mkdtempSync(join(tmpdir(), "berth-control-")), "control.sock");
     fake.forwardUnixSocket = async () => socket;
     const started = Date.now();
-    openProxyControl(run, "10.0.0.1", { running: true, version: "v0.9.2", configDirectory: "/var/lib/docker/volumes/kamal-proxy-config/_data" });
-    await runProxyCommand(run, "10.0.0.1", deployCommand);
+    run.services.proxyControl.openOn("10.0.0.1", { running: true, version: "v0.9.2", configDirectory: "/var/lib/docker/volumes/kamal-proxy-config/_data" });
+    await run.batch("10.0.0.1", [deployOf(config)]);
     expect(Date.now() - started).toBeLessThan(500);
-    expect(fake.commandsOn("10.0.0.1").join("\n")).toContain("docker exec kamal-proxy kamal-proxy deploy app-web --target=0123456789ab:80");
+    expect(fake.commandsOn("10.0.0.1").join("\n")).toContain('docker exec kamal-proxy kamal-proxy deploy app-web --target="0123456789ab:80"');
   });
 });

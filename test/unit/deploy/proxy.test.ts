@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { BERTH_PROXY_TAG, BERTH_PROXY_VERSION, berthProxyRepository } from "../../../src/config/index.js";
 import { bootProxy, checkProxyVersion, olderVersion, proxyBootSteps, rebootProxy, runWithProxyBoot } from "../../../src/deploy/proxy.js";
 import { PROXY_PACKAGE_DIRECTORY, berthProxyImage, isMissingImageError, proxyConfigView, runsBerthProxy } from "../../../src/deploy/proxy-image.js";
-import { render } from "../../../src/commands/cmd.js";
+import { render } from "../../../src/core/cmd.js";
 import * as proxyCommands from "../../../src/commands/proxy.js";
 import { BASE_CONFIG, harness } from "./fake.js";
 

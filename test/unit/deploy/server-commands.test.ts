@@ -6,7 +6,7 @@ import { rawContext } from "../../../src/deploy/raw.js";
 import { proxyLogs } from "../../../src/deploy/logs.js";
 import { createContext } from "../../../src/cli/context.js";
 import { CleanupRegistry } from "../../../src/cli/cleanup.js";
-import { DEFAULT_GLOBAL_OPTIONS } from "../../../src/cli/globals.js";
+import { DEFAULT_GLOBAL_OPTIONS } from "../../../src/core/context.js";
 import { Output } from "../../../src/output/index.js";
 import { MemoryStream } from "../output/streams.js";
 import { BASE_CONFIG, harness, type Responder } from "./fake.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cmd } from "../../../src/commands/cmd.js";
+import { cmd } from "../../../src/core/cmd.js";
 import { createColors } from "../../../src/output/colors.js";
 import { LiveView, type LiveRenderer } from "../../../src/output/live.js";
 import { Output } from "../../../src/output/index.js";

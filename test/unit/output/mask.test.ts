@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { quote } from "../../../src/commands/cmd.js";
+import { quote } from "../../../src/core/cmd.js";
 import { SecretMasker } from "../../../src/output/mask.js";
 
 describe("SecretMasker", () => {

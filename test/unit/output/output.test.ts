@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Redacted, cmd } from "../../../src/commands/cmd.js";
+import { Redacted, cmd } from "../../../src/core/cmd.js";
 import { createOutput, Output, wantsLiveView, type Verbosity } from "../../../src/output/index.js";
 import { BerthError } from "../../../src/util/errors.js";
 import { MemoryStream } from "./streams.js";

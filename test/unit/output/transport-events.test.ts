@@ -2,7 +2,7 @@
 // in Kamal's format with their output lines and secrets masked.
 
 import { describe, expect, it } from "vitest";
-import { Redacted, cmd } from "../../../src/commands/cmd.js";
+import { Redacted, cmd } from "../../../src/core/cmd.js";
 import { Output } from "../../../src/output/index.js";
 import { LocalTransport, type TransportObserver } from "../../../src/transport/index.js";
 import { MemoryStream } from "./streams.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Redacted } from "../../../src/commands/cmd.js";
+import { Redacted } from "../../../src/core/cmd.js";
 import { createCommandRunner, describeFailure } from "../../../src/secrets/runner.js";
 
 const run = createCommandRunner({ cwd: "/", env: { PATH: "/usr/bin:/bin", BASE: "base" } });

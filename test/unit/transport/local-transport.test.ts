@@ -4,7 +4,7 @@ import { build } from "esbuild";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Redacted, cmd, shell } from "../../../src/commands/cmd.js";
+import { Redacted, cmd, shell } from "../../../src/core/cmd.js";
 import { CommandFailedError } from "../../../src/transport/errors.js";
 import { LocalTransport } from "../../../src/transport/local-transport.js";
 import type { CommandFinished, CommandOutput, CommandStarted } from "../../../src/transport/types.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { homedir } from "node:os";
-import { Redacted } from "../../../src/commands/cmd.js";
+import { Redacted } from "../../../src/core/cmd.js";
 import { parseHost } from "../../../src/transport/host.js";
 import {
   sshCommandArgs,
@@ -10,7 +10,8 @@ import {
   sshOptionArgs,
   type SshInvocation,
 } from "../../../src/transport/ssh-args.js";
-import { sshSettingsFromKamal } from "../../../src/transport/ssh-settings.js";
+import { Ssh } from "../../../src/config/index.js";
+import { sshSettings } from "../../../src/deploy/connection.js";
 
 function invocation(overrides: Partial<SshInvocation> = {}): SshInvocation {
   return {
@@ -41,16 +42,20 @@ describe("ssh command line", () => {
   });
 
   it("maps every ssh: key of deploy.yml", () => {
-    const settings = sshSettingsFromKamal({
-      user: "app",
-      port: "2222",
-      proxy: "bastion.example.com",
-      log_level: "debug",
-      keys_only: true,
-      keys: ["~/.ssh/deploy", "/etc/keys/ci"],
-      config: "~/.ssh/berth_config",
-      forward_agent: true,
-    });
+    const ssh = new Ssh(
+      {
+        user: "app",
+        port: "2222",
+        proxy: "bastion.example.com",
+        log_level: "debug",
+        keys_only: true,
+        keys: ["~/.ssh/deploy", "/etc/keys/ci"],
+        config: "~/.ssh/berth_config",
+        forward_agent: true,
+      },
+      undefined,
+    );
+    const settings = sshSettings(ssh, () => true);
     expect(sshOptionArgs(invocation({ settings, batchMode: true }))).toEqual([
       ...SHARING,
       "-o", "BatchMode=yes",

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
-import { Redacted, cmd } from "../../../src/commands/cmd.js";
+import { Redacted, cmd } from "../../../src/core/cmd.js";
 import { CommandFailedError, SshConnectionError } from "../../../src/transport/errors.js";
 import { SshTransport, type SshTransportOptions } from "../../../src/transport/ssh-transport.js";
 

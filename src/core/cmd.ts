@@ -1,6 +1,6 @@
-// Commands as data. Every remote or local command Berth runs is built here first, as a
-// list of shell-safe parts, so it can be printed (redacted), golden-tested, planned
-// (--plan) and executed from the same value.
+// Commands as data, below every layer: a command is a list of shell-safe parts, so it can be
+// printed (redacted), golden-tested, planned (--plan) and executed from the same value. The
+// builders in src/commands make them; configuration, output and transports only read them.
 
 /** A value that may be run but never shown: logs, errors and plans print `[REDACTED]`. */
 export class Redacted {
@@ -115,34 +115,40 @@ const ASCII_ONLY = /^[\x00-\x7F]*$/;
  * Non-ASCII runs are kept raw between the quoted ASCII runs, as Kamal does.
  */
 export function quote(value: string | number | boolean): string {
-  const text = String(value);
-  const runs = text.match(ASCII_RUNS) ?? [""];
-  return runs
-    .map((run) => (ASCII_ONLY.test(run) ? dumpAscii(run) : run))
-    .join("");
+  return mapAsciiRuns(String(value), (run) => `"${rubyDumpAscii(run)}"`.replace(/`/g, "\\`").replace(DOLLAR_WITHOUT_EXPANSION, "\\$"));
 }
 
-function dumpAscii(run: string): string {
+/** `text` with each run of ASCII characters replaced by `ascii(run)`; other runs kept raw, as Kamal's escaping keeps them. */
+export function mapAsciiRuns(text: string, ascii: (run: string) => string): string {
+  return (text.match(ASCII_RUNS) ?? [""]).map((run) => (ASCII_ONLY.test(run) ? ascii(run) : run)).join("");
+}
+
+const NAMED_ESCAPES: Readonly<Record<string, string>> = {
+  '"': '\\"',
+  "\\": "\\\\",
+  "\n": "\\n",
+  "\t": "\\t",
+  "\r": "\\r",
+  "\f": "\\f",
+  "\v": "\\v",
+  "\b": "\\b",
+  "\x07": "\\a",
+  "\x1b": "\\e",
+};
+
+/** Ruby's String#dump of an ASCII string, without the surrounding quotes. */
+export function rubyDumpAscii(text: string): string {
   let out = "";
-  for (let i = 0; i < run.length; i++) {
-    const ch = run[i]!;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
     const code = ch.charCodeAt(0);
-    const next = run[i + 1];
-    if (ch === '"') out += '\\"';
-    else if (ch === "\\") out += "\\\\";
-    else if (ch === "\n") out += "\\n";
-    else if (ch === "\t") out += "\\t";
-    else if (ch === "\r") out += "\\r";
-    else if (ch === "\f") out += "\\f";
-    else if (ch === "\v") out += "\\v";
-    else if (code === 0x08) out += "\\b";
-    else if (code === 0x07) out += "\\a";
-    else if (code === 0x1b) out += "\\e";
+    const named = NAMED_ESCAPES[ch];
+    if (named !== undefined) out += named;
     else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).toUpperCase().padStart(2, "0")}`;
-    else if (ch === "#" && (next === "{" || next === "$" || next === "@")) out += "\\#";
+    else if (ch === "#" && (text[i + 1] === "{" || text[i + 1] === "$" || text[i + 1] === "@")) out += "\\#";
     else out += ch;
   }
-  return `"${out}"`.replace(/`/g, "\\`").replace(DOLLAR_WITHOUT_EXPANSION, "\\$");
+  return out;
 }
 
 /**

@@ -10,7 +10,7 @@ import {
   render,
   shell,
   singleQuote,
-} from "../../../src/commands/cmd.js";
+} from "../../../src/core/cmd.js";
 
 describe("quote (Kamal escape_shell_value)", () => {
   it("double-quotes like Ruby's String#dump", () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { shellEscape, shellSplit } from "../../../src/secrets/shellwords.js";
+import { shellEscape, shellSplit } from "../../../src/core/shellwords.js";
 import { BerthError } from "../../../src/util/errors.js";
 
 // Expected values were produced by Ruby's own Shellwords and JSON (see the fixture's "generator").

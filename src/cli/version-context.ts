@@ -1,7 +1,7 @@
 // A command context for another app version (`rollback VERSION`): the configuration is loaded
 // again with that version, so every name derived from it (containers, image, error pages) follows.
-import type { CommandContext } from "../cli/context.js";
-import { loadConfiguration, type Configuration } from "../cli/layers/config.js";
+import type { CommandContext } from "../core/context.js";
+import { loadConfiguration, type Configuration } from "./layers/config.js";
 import type { SecretsLookup } from "../secrets/types.js";
 import { BerthError } from "../util/errors.js";
 
