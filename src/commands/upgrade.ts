@@ -4,7 +4,7 @@
 // swaps Traefik for the proxy with its ports (src/deploy/upgrade.ts); these are its commands.
 import type { Configuration } from "../config/index.js";
 import { PROXY_CONFIG_VOLUME, PROXY_CONTAINER_NAME } from "../config/index.js";
-import { cmd, combine, pipe, substitute, type Cmd } from "./cmd.js";
+import { cmd, combine, pipe, substitute, type Cmd } from "../core/cmd.js";
 import { readImage, readImageVersion, readRunCommand, runCommand } from "./proxy/container.js";
 import { docker, xargs } from "./shared.js";
 

@@ -90,7 +90,7 @@ export async function remove(context: CommandContext, options: ConfirmedOptions)
 }
 
 export async function upgrade(context: CommandContext, options: UpgradeOptions): Promise<void> {
-  const [{ Run }, { upgrade: run }, { versionConfigs }] = await Promise.all([import("../../deploy/run.js"), import("../../deploy/upgrade.js"), import("../../deploy/version-context.js")]);
+  const [{ Run }, { upgrade: run }, { versionConfigs }] = await Promise.all([import("../../deploy/run.js"), import("../../deploy/upgrade.js"), import("../version-context.js")]);
   await run(await Run.create(context), { rolling: options.rolling, confirmed: options.confirmed, configFor: versionConfigs(context) });
 }
 

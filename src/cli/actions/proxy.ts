@@ -68,7 +68,7 @@ export async function reboot(context: CommandContext, options: UpgradeOptions): 
 }
 
 export async function upgrade(context: CommandContext, options: UpgradeOptions): Promise<void> {
-  const [{ Run }, { upgradeProxy }, { versionConfigs }] = await Promise.all([import("../../deploy/run.js"), import("../../deploy/upgrade.js"), import("../../deploy/version-context.js")]);
+  const [{ Run }, { upgradeProxy }, { versionConfigs }] = await Promise.all([import("../../deploy/run.js"), import("../../deploy/upgrade.js"), import("../version-context.js")]);
   await upgradeProxy(await Run.create(context), { rolling: options.rolling, confirmed: options.confirmed, configFor: versionConfigs(context) });
 }
 

@@ -2,7 +2,7 @@
 // halves of Kamal's `cleanup_traefik`; the staged proxy is the host's `proxy run` without its
 // ports, options and restart policy.
 import { describe, expect, it } from "vitest";
-import { chain } from "../../../src/commands/cmd.js";
+import { chain } from "../../../src/core/cmd.js";
 import * as proxy from "../../../src/commands/proxy.js";
 import * as upgrade from "../../../src/commands/upgrade.js";
 import { KAMAL_BASE, configFrom, text } from "./helpers.js";
