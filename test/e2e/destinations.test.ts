@@ -181,6 +181,8 @@ async function whileServing(watches: readonly Watch[], work: () => Promise<void>
   }
   watches.forEach((watch, index) => {
     const answers = results[index]!;
+    const failed = answers.filter((answer) => answer.status !== 200 || answer.failedOver.length > 0).length;
+    console.log(`${watch.host}: ${answers.length} requests, ${failed} failed or refused`);
     expect(answers.length, watch.host).toBeGreaterThan(5);
     expect(unexpected(answers, watch.bodies), watch.host).toEqual([]);
     expect(answers.filter((answer) => answer.failedOver.length > 0), watch.host).toEqual([]);

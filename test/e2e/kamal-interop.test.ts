@@ -54,7 +54,7 @@ async function runningWeb(host: TestHost): Promise<string[]> {
 }
 
 /** The loop through both proxies while `work` runs; every answer must be a 200 from one of `versions`. */
-async function underLoad(versions: readonly string[], work: () => Promise<void>): Promise<void> {
+async function underLoad(step: string, versions: readonly string[], work: () => Promise<void>): Promise<void> {
   const loop: ServingLoop = startServingLoop({ servers: [h1.ip, h2.ip], path: "/version", maxRequests: 20_000, maxDurationMs: 280_000 });
   let answers;
   try {
@@ -62,6 +62,8 @@ async function underLoad(versions: readonly string[], work: () => Promise<void>)
   } finally {
     answers = await loop.stop();
   }
+  const failed = answers.filter((answer) => answer.status !== 200 || answer.failedOver.length > 0).length;
+  console.log(`${step}: ${answers.length} requests, ${failed} failed or refused`);
   expect(answers.length).toBeGreaterThan(20);
   // The loop spanned the switch: both versions answered.
   expect(new Set(answers.map((answer) => answer.body))).toEqual(new Set(versions));
@@ -114,7 +116,7 @@ describe("Kamal and Berth in turn on the same servers", () => {
     }
 
     v2 = project.release("v2");
-    await underLoad([v1, v2], async () => ok(await kamal(["deploy"]), "kamal deploy"));
+    await underLoad("kamal deploy", [v1, v2], async () => ok(await kamal(["deploy"]), "kamal deploy"));
     await expectServing(v2, "v2");
     for (const host of [h1, h2]) {
       expect(await runningWeb(host)).toEqual([`app-web-${v2}`]);
@@ -123,7 +125,7 @@ describe("Kamal and Berth in turn on the same servers", () => {
       expect(await sh(host, `docker exec app-web-${v2} sh -c 'echo $SECRET_TOKEN'`)).toBe(SECRET);
     }
 
-    await underLoad([v1, v2], async () => ok(await berth(project, ["rollback", v1]), "berth rollback"));
+    await underLoad("berth rollback", [v1, v2], async () => ok(await berth(project, ["rollback", v1]), "berth rollback"));
     await expectServing(v1, "v1");
     for (const host of [h1, h2]) expect(await runningWeb(host)).toEqual([`app-web-${v1}`]);
   });
@@ -144,7 +146,7 @@ describe("Kamal and Berth in turn on the same servers", () => {
     }
 
     const v3 = project.release("v3");
-    await underLoad([v2, v3], async () => ok(await berth(project, ["deploy"]), "berth deploy"));
+    await underLoad("berth deploy", [v2, v3], async () => ok(await berth(project, ["deploy"]), "berth deploy"));
     await expectServing(v3, "v3");
     // The container Berth made is the one Kamal makes, but for the version (and the revision label).
     for (const host of [h1, h2]) {
@@ -152,12 +154,12 @@ describe("Kamal and Berth in turn on the same servers", () => {
       expect(await sh(host, `docker inspect -f '{{index .Config.Labels "${REVISION_LABEL}"}}' app-web-${v3}`)).toBe(v3);
     }
 
-    await underLoad([v2, v3], async () => ok(await kamal(["rollback", v2]), "kamal rollback"));
+    await underLoad("kamal rollback", [v2, v3], async () => ok(await kamal(["rollback", v2]), "kamal rollback"));
     await expectServing(v2, "v2");
     for (const host of [h1, h2]) expect(await runningWeb(host)).toEqual([`app-web-${v2}`]);
 
     // And Berth deploys again over Kamal's rollback.
-    await underLoad([v2, v3], async () => ok(await berth(project, ["deploy"]), "berth deploy after kamal rollback"));
+    await underLoad("berth deploy after kamal rollback", [v2, v3], async () => ok(await berth(project, ["deploy"]), "berth deploy after kamal rollback"));
     await expectServing(v3, "v3");
   });
 });

@@ -1,5 +1,5 @@
-// A small bounded request loop (a stand-in until the shared one in test/e2e/support/request-loop.ts
-// reaches main): GETs through the servers' proxies in rotation, each on a new connection, as a
+// A small bounded request loop for the Kamal-interop, upgrade and destinations tests:
+// GETs through the servers' proxies in rotation, each on a new connection, as a
 // load balancer would; a request whose connection can't be opened goes to the next server (and
 // counts as "failed over"). It stops by itself after `maxRequests` or `maxDurationMs`.
 import http from "node:http";
