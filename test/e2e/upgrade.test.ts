@@ -95,6 +95,7 @@ describe("berth upgrade from Kamal 1", () => {
     const loop = startServingLoop({ servers: [h1.ip, h2.ip], path: "/version", maxRequests: 20_000, maxDurationMs: 240_000 });
     let result;
     let answers: Answer[] = [];
+    const started = Date.now();
     try {
       result = await berth(project, ["upgrade", "--rolling", "-y"]);
     } finally {
@@ -106,7 +107,8 @@ describe("berth upgrade from Kamal 1", () => {
     expect(answers.length).toBeGreaterThan(50);
     expect(unexpected(answers, [v1])).toEqual([]);
     const outages = [h1, h2].map((host) => `${host.ip}: ${longestOutage(answers, host.ip)} ms`);
-    console.log(`berth upgrade --rolling: ${answers.length} requests, longest time each host refused connections: ${outages.join(", ")}`);
+    const failed = answers.filter((answer) => answer.status !== 200).length;
+    console.log(`berth upgrade --rolling: ${(Date.now() - started) / 1000} s, ${answers.length} requests, ${failed} failed, longest time each host refused connections: ${outages.join(", ")}`);
     // One host at a time: while one switched, the other answered.
     expect(answers.filter((answer) => answer.failedOver.length > 0 && answer.status !== 200)).toEqual([]);
 
