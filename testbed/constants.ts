@@ -10,6 +10,8 @@ export const REGISTRY = `${BRIDGE_IP}:${REGISTRY_PORT}`;
 /** Tag on the root namespace's iptables rule that lets hosts talk to each other over the bridge. */
 export const IPTABLES_COMMENT = "berth-testbed";
 export const MAX_HOSTS = 50;
+/** Fleet hosts (sshd only, see fleet.ts) are light: far more fit, up to the bridge's addresses. */
+export const MAX_FLEET_HOSTS = 200;
 
 /** Every bed lives under this directory; one bed at a time (machine-wide lock). */
 export const TESTBED_ROOT = process.env.BERTH_TESTBED_ROOT ?? "/tmp/berth-testbed";

@@ -3,15 +3,15 @@
 // (containers on 10.211.N.0/24) and its own sshd; a registry listens on the bridge address.
 // One bed runs at a time machine-wide; starting one first removes whatever an earlier bed left,
 // a kept bed (berth demo's, see kept.ts) included unless it is reused.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { acquireMachineLock, type MachineLock } from "./lock.js";
 import { bootHost, execInHost, prepareHostState, type BootedHost } from "./host.js";
 import { createBridge, createHostNetwork, setHostFilter } from "./network.js";
 import { killProcesses, removeLeftovers } from "./cleanup.js";
 import { startRegistry, type RunningRegistry } from "./registry.js";
-import { mustRun, type ProcessResult } from "./process.js";
+import { type ProcessResult } from "./process.js";
 import { keptBedAnswers, readKeptBed, runningKeptBeds, writeKeptBed, type KeptBedRecord } from "./kept.js";
+import { createClientFiles, writeKnownHostsAndConfig } from "./client.js";
 import { LOCK_FILE, MAX_HOSTS, REGISTRY, TESTBED_ROOT, hostBridgeCidr } from "./constants.js";
 
 export { ensureLocalDocker } from "./local-docker.js";
@@ -20,6 +20,7 @@ export { ensureRedisImage, REDIS_IMAGE } from "./redis-image.js";
 export { REGISTRY, BRIDGE, BRIDGE_IP, TESTBED_ROOT, LOCK_FILE } from "./constants.js";
 export { acquireMachineLock, lockHeldBy, LOCK_HOLDER_ENV, type MachineLock } from "./lock.js";
 export { readKeptBed, runningKeptBeds, type KeptBedRecord } from "./kept.js";
+export { startFleet, type Fleet, type FleetHost, type FleetOptions } from "./fleet.js";
 
 export interface TestHost {
   /** Hostname inside the host and name of its network namespace, e.g. "berth-h1". */
@@ -39,7 +40,7 @@ export interface TestHost {
 
 export interface Testbed {
   hosts: TestHost[];
-  /** "10.210.0.1:5555", plain HTTP; every host's dockerd trusts it. */
+  /** "10.210.0.1:5555", plain HTTP; every host's dockerd trusts it. (Nothing listens there with `registry: false`.) */
   registry: string;
   sshKeyPath: string;
   knownHostsPath: string;
@@ -79,6 +80,8 @@ export interface TestbedOptions {
   notice?: (text: string) => void;
   /** Called once the machine lock is taken (how long a start waited for other beds). */
   onLockAcquired?: () => void;
+  /** Start the bed's registry (default true); false for deploys that use none. Not with keepRunning. */
+  registry?: boolean;
 }
 
 export async function startTestbed(options: TestbedOptions): Promise<Testbed> {
@@ -87,6 +90,7 @@ export async function startTestbed(options: TestbedOptions): Promise<Testbed> {
     throw new Error(`test bed: hosts must be an integer from 1 to ${MAX_HOSTS}, got ${options.hosts}`);
   }
   const name = options.name ?? "default";
+  if (options.registry === false && options.keepRunning !== undefined) throw new Error("test bed: a kept bed has its registry");
   if (!/^[a-z0-9][a-z0-9_-]*$/.test(name)) throw new Error(`test bed: name must be a simple lowercase word, got "${name}"`);
   const lock = await acquireMachineLock(LOCK_FILE, options.lockTimeoutMs ?? 15 * 60_000, `test bed "${name}"`);
   options.onLockAcquired?.();
@@ -115,7 +119,7 @@ export async function startTestbed(options: TestbedOptions): Promise<Testbed> {
     await createBridge();
     await Promise.all(indices.map(createHostNetwork));
     const states = await Promise.all(indices.map((index) => prepareHostState(workDir, index, client.publicKey)));
-    const registryStarted = startRegistry(workDir, { detached }).then((started) => (registry = started));
+    const registryStarted = options.registry === false ? Promise.resolve() : startRegistry(workDir, { detached }).then((started) => (registry = started));
     await Promise.all([
       registryStarted,
       ...indices.map(async (index, i) => booted.push(await bootHost(index, states[i]!, { detached }))),
@@ -127,7 +131,7 @@ export async function startTestbed(options: TestbedOptions): Promise<Testbed> {
       keptBy: options.keepRunning ?? "",
       workDir,
       hosts: booted.map(({ index, name: hostName, ip, stateDir, hostPublicKey, initPid }) => ({ index, name: hostName, ip, stateDir, hostPublicKey, initPid })),
-      registryPid: registry!.pid,
+      registryPid: registry?.pid ?? 0,
       client: { keyPath: client.keyPath, knownHostsPath: client.knownHostsPath, configPath: client.configPath },
     };
     if (detached) writeKeptBed(record);
@@ -155,7 +159,7 @@ export async function removeTestbeds(options: { lockTimeoutMs?: number; purpose?
 
 /** The Testbed of a started (or reused) bed; `stopOnExit` ends its daemons if the process exits first. */
 function bedHandle(record: KeptBedRecord, lock: MachineLock, settings: { reused: boolean; stopOnExit: boolean }): Testbed {
-  const pids = [...record.hosts.map((host) => host.initPid), record.registryPid];
+  const pids = [...record.hosts.map((host) => host.initPid), record.registryPid].filter((pid) => pid > 0);
   const killOnExit = (): void => {
     for (const pid of pids) {
       try {
@@ -207,42 +211,4 @@ function toTestHost(host: KeptBedRecord["hosts"][number]): TestHost {
     hostPublicKey: host.hostPublicKey,
     exec: (command, options = {}) => execInHost(host.initPid, command, options.input),
   };
-}
-
-interface ClientFiles {
-  keyPath: string;
-  publicKey: string;
-  knownHostsPath: string;
-  configPath: string;
-}
-
-async function createClientFiles(workDir: string): Promise<ClientFiles> {
-  const dir = join(workDir, "client");
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const keyPath = join(dir, "id_ed25519");
-  await mustRun("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "berth-testbed-client", "-f", keyPath]);
-  return {
-    keyPath,
-    publicKey: readFileSync(`${keyPath}.pub`, "utf8"),
-    knownHostsPath: join(dir, "known_hosts"),
-    configPath: join(dir, "ssh_config"),
-  };
-}
-
-function writeKnownHostsAndConfig(client: ClientFiles, hosts: readonly BootedHost[]): void {
-  writeFileSync(client.knownHostsPath, hosts.map((host) => `${host.ip} ${host.hostPublicKey}\n`).join(""));
-  writeFileSync(
-    client.configPath,
-    [
-      "Host 10.210.0.*",
-      "  User root",
-      `  IdentityFile ${client.keyPath}`,
-      "  IdentitiesOnly yes",
-      `  UserKnownHostsFile ${client.knownHostsPath}`,
-      "  GlobalKnownHostsFile /dev/null",
-      "  StrictHostKeyChecking yes",
-      "  BatchMode yes",
-      "",
-    ].join("\n"),
-  );
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The `berth` executable. Kept tiny: the CLI lives in src/cli/main.ts, and `berth version` is
-// answered before anything else is loaded, so it starts as fast as Node itself.
+// The CLI's entry module. Kept tiny: the CLI lives in src/cli/main.ts. The installed executable is
+// the launcher (src/bin/launcher.cts), which answers `berth version` itself and imports this
+// (bundled) for everything else; `berth version` is answered here too, before anything else loads.
 
 const args = process.argv.slice(2);
 

@@ -119,6 +119,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO(), o
           : {}),
       },
       runner,
+      { globalOptions: "on-use" },
     );
     const known = new Set(program.commands.flatMap((command) => [command.name(), ...command.aliases()]));
     const expanded = await expandAliases([...argv], known, io.cwd, cachedLoad);

@@ -4,7 +4,7 @@
 
 import { Command } from "commander";
 import { actionLoaderOf, type ActionLoader } from "./define.js";
-import { addGlobalOptions } from "./globals.js";
+import { addGlobalOptions, isGlobalOption } from "./globals.js";
 import { registerAccessoryCommands } from "./tree/accessory.js";
 import { registerAppCommands } from "./tree/app.js";
 import { registerBuildCommands } from "./tree/build.js";
@@ -29,7 +29,19 @@ export interface ProgramIO {
   outputError?(text: string, write: (text: string) => void): void;
 }
 
-export function buildProgram(io: ProgramIO, runner: ActionRunner): Command {
+/** Takes no options, global ones included. */
+const HELP_COMMAND = "help";
+
+export interface BuildOptions {
+  /**
+   * "all" (default): every command gets the global options now, as tests and docs read the tree.
+   * "on-use": only the commands parsing reaches get them (see withGlobalOptions), which is what
+   * `berth` itself does: some 1,600 option objects fewer at every start.
+   */
+  readonly globalOptions?: "all" | "on-use";
+}
+
+export function buildProgram(io: ProgramIO, runner: ActionRunner, options: BuildOptions = {}): Command {
   const program = new Command("berth");
   program
     .description("Deploy web apps anywhere, with Kamal 2's files and commands")
@@ -53,11 +65,16 @@ export function buildProgram(io: ProgramIO, runner: ActionRunner): Command {
   registerSecretsCommands(program);
   registerServerCommands(program);
   registerLockCommands(program);
-  for (const command of allCommands(program)) {
-    // Added last so `--help` lists a command's own options first. `build push|dev` keep their
-    // own --output (buildx's export type), which also accepts text|json.
-    const ownOutput = command.options.some((option) => option.long === "--output");
-    addGlobalOptions(command, { withOutput: !ownOutput, helpGroup: command === program ? undefined : "Global options:" });
+  if (options.globalOptions === "on-use") {
+    withGlobalOptions(program);
+    for (const command of allCommands(program)) {
+      // Before a command parses its arguments, its parent hands it the global options; a help
+      // text shows them, and lists the subcommands as having options.
+      if (command.commands.length > 0) command.hook("preSubcommand", (_parent, sub) => void withGlobalOptions(sub));
+      command.on("beforeHelp", () => [command, ...command.commands].forEach(withGlobalOptions));
+    }
+  } else {
+    for (const command of allCommands(program)) withGlobalOptions(command);
   }
   for (const command of allCommands(program)) if (command.commands.length > 0) addHelpCommand(command);
 
@@ -78,7 +95,7 @@ export function buildProgram(io: ProgramIO, runner: ActionRunner): Command {
  */
 function addHelpCommand(parent: Command): void {
   parent
-    .command("help [command...]")
+    .command(`${HELP_COMMAND} [command...]`)
     .description("Describe available commands or one specific command")
     .action((names: string[]) => {
       let target: Command = parent;
@@ -89,6 +106,17 @@ function addHelpCommand(parent: Command): void {
       }
       target.outputHelp();
     });
+}
+
+/**
+ * Adds the global options to a command once (added last, so `--help` lists a command's own
+ * options first). `build push|dev` keep their own --output (buildx's export type), which also
+ * accepts text|json.
+ */
+export function withGlobalOptions(command: Command): Command {
+  if (command.name() === HELP_COMMAND || command.options.some(isGlobalOption)) return command;
+  const ownOutput = command.options.some((option) => option.long === "--output");
+  return addGlobalOptions(command, { withOutput: !ownOutput, helpGroup: command.parent === null ? undefined : "Global options:" });
 }
 
 export function allCommands(root: Command): Command[] {

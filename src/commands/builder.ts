@@ -65,16 +65,20 @@ export interface BuildPlanOptions {
  * The commands that build and push the image, run in order in the build directory: one buildx
  * command (it pushes as it builds), or `pack build … && docker push …`, or without buildx
  * `docker build` then a `docker push` per tag. Remote, hybrid and cloud builders need buildx.
+ * With a local registry (`localhost:PORT`) nothing is pushed: the image goes into this machine's
+ * Docker (`--output=type=docker`), from where Berth serves it to the hosts.
  */
 export function buildCommands(config: Configuration, kind: BuilderKind, options: BuildPlanOptions): Cmd[] {
   const { localArch, noCache = false, tagAsDirty = false } = options;
-  if (kind === "pack") return [pack.push(config, { localArch, noCache, tagAsDirty })];
-  if (options.buildx) return [buildx.push(config, kind, { noCache, tagAsDirty })];
+  const exportAction = config.registry.local ? "docker" : "registry";
+  if (kind === "pack") return [pack.push(config, { localArch, noCache, tagAsDirty, exportAction })];
+  if (options.buildx) return [buildx.push(config, kind, { noCache, tagAsDirty, exportAction })];
   if (kind !== "local") {
     throw new BerthError(`builder: a ${kind} builder needs the docker buildx plugin, which is not installed locally (docker buildx version failed)`);
   }
   const revision = options.revision === undefined ? {} : { revision: options.revision };
-  return [classic.build(config, { noCache, tagAsDirty, ...revision }), ...classic.pushTags(config, { tagAsDirty })];
+  const build = classic.build(config, { noCache, tagAsDirty, ...revision });
+  return config.registry.local ? [build] : [build, ...classic.pushTags(config, { tagAsDirty })];
 }
 
 /**

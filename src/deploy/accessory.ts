@@ -11,6 +11,7 @@ import type { Accessory } from "../config/index.js";
 import { BerthError } from "../util/errors.js";
 import { directorySteps, prepareFiles, uploadFiles } from "./accessory-files.js";
 import { confirm } from "./confirm.js";
+import { localRegistryImage, prepareImage, serveImagesTo } from "./image-delivery.js";
 import { withLock } from "./lock.js";
 import type { Run } from "./run.js";
 import { accessoriesNamed, accessoryHosts, allAccessoryHosts, loginCommand } from "./scope.js";
@@ -37,6 +38,13 @@ function checkNetwork(host: string, steps: readonly BatchStep[], results: readon
   }
 }
 
+/** An accessory image under a `localhost:PORT/` registry is served from this machine: the hosts' forwards opened, the image checked here. */
+async function serveAccessoryImage(run: Run, accessory: Accessory, hosts: readonly string[]): Promise<void> {
+  if (localRegistryImage(accessory.image) === undefined) return;
+  await serveImagesTo(run, hosts);
+  await prepareImage(run, accessory.image);
+}
+
 async function audit(run: Run, line: string): Promise<Cmd> {
   return auditor.record(run.config, await run.tags(), line);
 }
@@ -54,6 +62,7 @@ export async function bootAccessories(run: Run, name: string): Promise<void> {
 async function bootAccessory(run: Run, accessory: Accessory, { prepare, within }: { prepare: boolean; within?: readonly string[] }): Promise<void> {
   const hosts = narrowed(accessoryHosts(run, accessory), within);
   if (hosts.length === 0) return;
+  await serveAccessoryImage(run, accessory, hosts);
   const files = await prepareFiles(run, accessory);
 
   // One round trip per host: login, network, existing container, directories.
@@ -157,6 +166,7 @@ export async function rebootAccessories(run: Run, name: string, within?: readonl
   await withLock(run, async () => {
     for (const accessory of accessories) {
       const steps = [...prepareSteps(run, accessory), ...(await pullSteps(run, accessory)), ...(await stopSteps(run, accessory)), ...(await removeContainerSteps(run, accessory))];
+      await serveAccessoryImage(run, accessory, narrowed(accessoryHosts(run, accessory), within));
       await run.on(narrowed(accessoryHosts(run, accessory), within), async (host) => checkNetwork(host, steps, await run.batch(host, steps)));
       await bootAccessory(run, accessory, { prepare: false, ...(within === undefined ? {} : { within }) });
     }
@@ -219,7 +229,10 @@ export async function showAccessoryDetails(run: Run, name: string): Promise<void
 // pull_image, remove ----------------------------------------------------------------------------
 
 export async function pullAccessoryImages(run: Run, name: string): Promise<void> {
-  await accessoryStepsUnderLock(run, name, (accessory) => pullSteps(run, accessory));
+  await accessoryStepsUnderLock(run, name, async (accessory) => {
+    await serveAccessoryImage(run, accessory, accessoryHosts(run, accessory));
+    return pullSteps(run, accessory);
+  });
 }
 
 export async function removeAccessoryContainers(run: Run, name: string): Promise<void> {

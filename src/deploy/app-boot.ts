@@ -23,8 +23,9 @@ import { SshConnectionError } from "../transport/index.js";
 import { BerthError } from "../util/errors.js";
 import { Barrier, HealthcheckError, waitUntilHealthy } from "./health.js";
 import { parseHostState, type HostState, type RoleState } from "./host-state.js";
+import { reportFailedContainer } from "./forensics/index.js";
 import { runHook } from "./hooks.js";
-import type { StartedContainer } from "./put-back.js";
+import type { BootFailure, StartedContainer } from "./put-back.js";
 import type { Run } from "./run.js";
 
 export class BootError extends BerthError {
@@ -55,12 +56,13 @@ export interface BootOptions {
   readonly onStarted?: (host: string) => void;
   /** Filled as new containers start, for the caller to put things back if the deploy fails (put-back.ts). */
   readonly started?: StartedContainer[];
+  /** Filled with the hosts and roles whose boot failed, for the caller's report. */
+  readonly failures?: BootFailure[];
 }
 
 /** host → steps still to run there (see BootOptions.deferStopOld). */
 export type DeferredSteps = Map<string, BatchStep[]>;
 
-const FORENSIC_LOG_LINES = 50;
 
 // Step 1: what is there --------------------------------------------------------------------
 
@@ -104,7 +106,7 @@ export async function bootApp(run: Run, options: BootOptions = {}): Promise<Defe
   const primary = run.selection.primaryRole;
   const barrier = primary !== undefined && run.selection.roles.length > 1 && primary.primary ? new Barrier() : undefined;
   const deferred: DeferredSteps = new Map();
-  const settings = { barrier, stopStale: options.stopStale ?? false, deferred: options.deferStopOld ? deferred : undefined, onStarted: options.onStarted, started: options.started };
+  const settings = { barrier, stopStale: options.stopStale ?? false, deferred: options.deferStopOld ? deferred : undefined, onStarted: options.onStarted, started: options.started, failures: options.failures };
   for (const [index, group] of bootGroups(run, hosts).entries()) {
     await runHook(run, "pre-app-boot", { hosts: group });
     await run.on(group, (host) => bootHost(run, host, version, states.get(host), settings));
@@ -181,6 +183,7 @@ interface HostBootSettings {
   readonly deferred: DeferredSteps | undefined;
   readonly onStarted: ((host: string) => void) | undefined;
   readonly started: StartedContainer[] | undefined;
+  readonly failures: BootFailure[] | undefined;
 }
 
 async function bootHost(run: Run, host: string, version: string, states: Map<string, RoleState> | undefined, settings: HostBootSettings): Promise<void> {
@@ -274,6 +277,7 @@ async function bootRole(run: Run, host: string, role: Role, version: string, sta
     if (lost !== undefined) run.output.error(`Lost the connection to ${host} while booting ${role.name} there`);
     else if (interrupted) run.output.info(`Interrupted: stopping ${role.containerName(version)} on ${host} before it serves`);
     else run.output.error(`Failed to boot ${role.name} on ${host}`);
+    if (!interrupted) settings.failures?.push({ host, role: role.name });
     if (gatekeeper && settings.barrier!.close()) {
       run.output.info(`First ${role.name} container is unhealthy on ${host}, not booting any other roles`);
     }
@@ -318,23 +322,9 @@ function stopOldSteps(run: Run, role: Role, oldVersion: string): BatchStep[] {
   ];
 }
 
-/** The failed container's last log lines and health check results, then it is stopped. */
+/** Why the failed container isn't healthy (forensics/), then it is stopped, in one round trip. */
 async function reportAndStop(run: Run, host: string, role: Role, version: string): Promise<void> {
-  const config = run.config;
-  try {
-    const [logs, health] = await run.batch(host, [
-      { command: appCommands.failedContainerLogs(config, role, version, FORENSIC_LOG_LINES), allowFailure: true, label: "logs" },
-      { command: appCommands.containerHealthLog(config, role, version), allowFailure: true, label: "health" },
-      { command: appCommands.stop(config, role, { version }), allowFailure: true, label: "stop new version" },
-    ]);
-    const lines = (logs?.stdout ?? "").trimEnd();
-    run.output.error(`Last ${FORENSIC_LOG_LINES} log lines of ${role.containerName(version)} on ${host}:${lines === "" ? " (none)" : ""}`);
-    for (const line of lines === "" ? [] : lines.split("\n")) run.output.error(`  ${line}`);
-    const healthText = (health?.stdout ?? "").trim();
-    if (healthText !== "" && healthText !== "null") run.output.error(`Health of ${role.containerName(version)} on ${host}: ${healthText}`);
-  } catch (error) {
-    run.output.error(`Could not fetch logs for ${version} on ${host}: ${(error as Error).message}`);
-  }
+  await reportFailedContainer(run, host, role, version, [{ command: appCommands.stop(run.config, role, { version }), allowFailure: true, label: "stop new version" }]);
 }
 
 function sleep(ms: number): Promise<void> {

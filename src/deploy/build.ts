@@ -16,6 +16,7 @@ import { BerthError } from "../util/errors.js";
 import { settleAll } from "../util/settle.js";
 import { lockClone } from "./clone-lock.js";
 import { runHook } from "./hooks.js";
+import { prepareImage, serveImagesTo } from "./image-delivery.js";
 import { loginLocally, remoteLoginCommand } from "./login.js";
 import type { Run } from "./run.js";
 
@@ -178,18 +179,24 @@ export interface ShippedImage {
    * pushes without loading it). A host that holds the same ID under the tag has this very image.
    */
   readonly imageId: string | undefined;
-  /** The remaining pushes (`repo:latest`), still running: awaited before anything changes on the servers. */
-  readonly remainingPushes: Promise<void>;
+  /**
+   * Starts the remaining pushes (`repo:latest`) once, and waits for them. A deploy calls it after the
+   * hosts pulled and before anything changes on them: docker-registry rewrites the links a pull reads
+   * when the same manifest is pushed under another tag, and a pull that reads one then gets a 500.
+   */
+  readonly pushRest: () => Promise<void>;
+  /** The remaining pushes if started (settled, whatever their outcome), so nothing runs on past the run. */
+  readonly pushesSettled: () => Promise<void>;
 }
 
 /** `build push`: builds the image for this version and pushes it (`repo:VER` and `repo:latest`). */
 export async function buildAndPush(run: Run, options: PushOptions = {}): Promise<void> {
-  await (await shipBuild(run, options)).remainingPushes;
+  await (await shipBuild(run, options)).pushRest();
 }
 
 /**
  * Builds the image (unless this commit's image is here already) and pushes `repo:VER`; the push of
- * `repo:latest` is left running, as the hosts pull the version's tag only.
+ * `repo:latest` is left to the caller, as the hosts pull the version's tag only.
  */
 export async function shipBuild(run: Run, options: PushOptions = {}): Promise<ShippedImage> {
   await run.beforeFirstConnection();
@@ -217,7 +224,7 @@ export async function shipBuild(run: Run, options: PushOptions = {}): Promise<Sh
   let imageId = built?.id;
   if (reuse) {
     if (git !== undefined && git.uncommitted !== "") run.say(`Building from a local git clone, so ignoring these uncommitted changes:\n ${git.uncommitted}`, "yellow");
-    run.say(`Image ${config.absoluteImage} was already built from this commit, pushing it (--no-cache rebuilds it)`, "yellow");
+    run.say(`Image ${config.absoluteImage} was already built from this commit, ${config.registry.local ? "serving" : "pushing"} it (--no-cache rebuilds it)`, "yellow");
   } else {
     // The shared clone is this run's from its refresh to the end of the build (clone-lock.ts).
     const cloned = config.builder.usesGitClone ? await lockClone(run, builderCommands.cloneDirectory(config, { tmpdir: tmpdir(), pwd: run.cwd }), stop) : undefined;
@@ -230,18 +237,23 @@ export async function shipBuild(run: Run, options: PushOptions = {}): Promise<Sh
     } finally {
       cloned?.();
     }
-    imageId = docker.buildx ? undefined : (await identityHere(run))?.id;
+    // buildx pushes without loading the image here, except for a local registry (Berth serves it from here).
+    imageId = docker.buildx && !config.registry.local ? undefined : (await identityHere(run))?.id;
   }
   // Classic pushes, one per tag, one after the other: the second only sends a manifest. (In
   // parallel both upload the same layers, and docker-registry answers one of them with a 500.)
   const [first, ...rest] = pushes;
   stop.throwIfAborted();
   if (first !== undefined) await run.local(first, { cwd: directory, env, ...stoppable });
-  const remainingPushes = (async () => {
-    for (const push of rest) await run.local(push, { cwd: directory, env, ...stoppable });
-  })();
-  remainingPushes.catch(() => undefined); // the caller awaits it
-  return { imageId, remainingPushes };
+  let remainingPushes: Promise<void> | undefined;
+  const pushRest = (): Promise<void> =>
+    (remainingPushes ??= (async () => {
+      for (const push of rest) await run.local(push, { cwd: directory, env, ...stoppable });
+    })());
+  const pushesSettled = async (): Promise<void> => {
+    await remainingPushes?.catch(() => undefined);
+  };
+  return { imageId, pushRest, pushesSettled };
 }
 
 function warnUnsupported(run: Run, arch: string): void {
@@ -352,6 +364,8 @@ function fetchSteps(run: Run): BatchStep[] {
 
 /** `build pull`: login, audit, pull and label check on every selected app host, one round trip per host. */
 export async function pullOnHosts(run: Run): Promise<void> {
+  await serveImagesTo(run, run.selection.appHosts);
+  await prepareImage(run, run.config.absoluteImage);
   const steps = [...loginSteps(run), await pullAuditStep(run), ...fetchSteps(run)];
   await run.on(run.selection.appHosts, (host) => run.batch(host, steps));
 }
@@ -359,11 +373,15 @@ export async function pullOnHosts(run: Run): Promise<void> {
 /**
  * A deploy's pull on one host, which said what it holds under the tag (`present`): a host holding
  * the image just pushed (same image ID, a digest of the image's content) has nothing to pull and
- * needs no registry login; the others log in, pull and check the label.
+ * needs no registry login; the others log in, pull and check the label. (With a local registry,
+ * the deploy opened the host's forward already: serveImagesTo.)
  */
 export async function pullUnlessPresent(run: Run, host: string, present: ImageIdentity | undefined, pushedImageId: string | undefined): Promise<void> {
   const config = run.config;
-  if (pushedImageId === undefined || present?.id !== pushedImageId) return void (await run.batch(host, [...loginSteps(run), ...fetchSteps(run)]));
+  if (pushedImageId === undefined || present?.id !== pushedImageId) {
+    await prepareImage(run, config.absoluteImage);
+    return void (await run.batch(host, [...loginSteps(run), ...fetchSteps(run)]));
+  }
   if (present.service !== config.service) throw new BuildError(`Image ${config.absoluteImage} is missing the 'service' label`);
   run.output.info(`Image ${config.absoluteImage} on ${host} is the image just pushed (${present.id.slice(0, 19)}), not pulling it again`);
 }

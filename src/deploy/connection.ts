@@ -6,6 +6,14 @@ import type { SshSettings, SshkitSettings } from "../transport/index.js";
 
 /** What deploy.yml sets of `ssh:` (read by the Ssh model), for the transport: unset stays unset. */
 export function sshSettings(ssh: Ssh, readable?: (path: string) => boolean): SshSettings {
+  const settings = sshLookupSettings(ssh, readable);
+  const keyData = ssh.keyData();
+  if (keyData !== undefined) settings.keyData = keyData;
+  return settings;
+}
+
+/** The same without `key_data`: enough to look a host's key up, with no secrets read. */
+export function sshLookupSettings(ssh: Ssh, readable?: (path: string) => boolean): SshSettings {
   const settings: SshSettings = {};
   if (ssh.configuredUser !== undefined) settings.user = ssh.configuredUser;
   if (ssh.configuredPort !== undefined) settings.port = ssh.configuredPort;
@@ -14,8 +22,6 @@ export function sshSettings(ssh: Ssh, readable?: (path: string) => boolean): Ssh
   if (ssh.configuredLogLevel !== undefined) settings.logLevel = ssh.configuredLogLevel;
   if (ssh.keysOnly !== undefined) settings.keysOnly = ssh.keysOnly;
   if (ssh.keyFiles !== undefined) settings.keys = ssh.keyFiles;
-  const keyData = ssh.keyData();
-  if (keyData !== undefined) settings.keyData = keyData;
   if (ssh.configFiles !== true) settings.config = ssh.configFilePaths(readable);
   if (ssh.forwardAgent !== undefined) settings.forwardAgent = ssh.forwardAgent;
   return settings;

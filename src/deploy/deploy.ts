@@ -14,7 +14,6 @@
 //   - per role: stale stops + rename + audit + env file + docker run; then the proxy deploy,
 //     beside the host's prunes (see pruneAheadOfStops);
 //   - old containers stopped, beside audit + tag latest; then the lock released.
-import { BerthError } from "../util/errors.js";
 import { settleAll } from "../util/settle.js";
 import { bootApp, readHostState, tagLatestSteps, type DeferredSteps, type HostStates } from "./app-boot.js";
 import { prunePlan, type HostState } from "./host-state.js";
@@ -23,27 +22,44 @@ import { bootAccessories } from "./accessory.js";
 import { pullAuditStep, pullUnlessPresent, shipBuild, type ShippedImage } from "./build.js";
 import { timed } from "./finish.js";
 import { hookFile, runHook } from "./hooks.js";
+import { serveImagesTo } from "./image-delivery.js";
 import { loginLocally } from "./login.js";
 import { withLock } from "./lock.js";
 import { checkProxyVersion, proxyBootSteps, runWithProxyBoot } from "./proxy.js";
 import * as proxyCommands from "../commands/proxy/exec.js";
 import { plannedPruneSteps } from "./prune.js";
-import { interruption, putBack, type Progress } from "./put-back.js";
+import { failureReport, interruption, putBack, type Progress } from "./put-back.js";
+import { runRelease } from "./release.js";
+import type { ReleaseSettings } from "../config/index.js";
 import { bootstrapServers } from "./server.js";
 import type { Run } from "./run.js";
-import { app as appCommands } from "../commands/index.js";
 
 export interface DeployOptions {
   /** -P: pull the image on the hosts instead of building and pushing it. */
   readonly skipPush: boolean;
   /** --no-cache */
   readonly noCache: boolean;
+  /** --skip-release: don't run `x-berth.release.cmd`. */
+  readonly skipRelease?: boolean;
+  /** --atomic / --no-atomic, over `x-berth.atomic`. */
+  readonly atomic?: boolean;
 }
 
 interface Phases {
   readonly bootProxy: boolean;
   readonly bootAccessories: boolean;
   readonly prune: boolean;
+}
+
+/** Berth's own phases (`x-berth`, the flags over it): the release command, all-or-nothing. */
+interface BerthPhases {
+  readonly release: ReleaseSettings | undefined;
+  readonly atomic: boolean;
+}
+
+function berthPhases(run: Run, options: DeployOptions): BerthPhases {
+  const settings = run.config.berth.withFlags({ skipRelease: options.skipRelease, atomic: options.atomic });
+  return { release: settings.release, atomic: settings.atomic };
 }
 
 /** `deploy`: build, push and pull beside the lock; then under it: proxy, stale containers, app boot, prune. */
@@ -79,22 +95,28 @@ async function shipAndDeploy(run: Run, options: DeployOptions, phases: Phases): 
   // At Ctrl-C/SIGTERM the deploy stops at its next step and puts back what it changed (see
   // interruption below) instead of being cut off.
   const windingDown = run.windDownOnSignals();
-  const progress: Progress = { started: [], putBack: undefined, completed: false };
+  const progress: Progress = { started: [], failures: [], putBack: undefined, completed: false };
   try {
     await run.beforeFirstConnection();
     await run.warmUp(run.selection.appHosts);
     for (const host of run.selection.appHosts) run.services.dockerApi.openOn(host);
+    // A local registry's images are served from here: the hosts' forwards open beside the build.
+    const serving = serveImagesTo(run, run.selection.appHosts);
+    serving.catch(() => undefined); // awaited below
     const refused = new AbortController();
     const shipping = shipImage(run, options, refused.signal);
     shipping.catch(() => undefined); // awaited below
     try {
-      await withLock(run, () => deployUnderLock(run, shipping, phases, progress));
+      await withLock(run, async () => {
+        await serving;
+        await deployUnderLock(run, shipping, { ...phases, ...berthPhases(run, options) }, progress);
+      });
     } catch (error) {
       refused.abort(error); // the build or push under way is stopped
       throw error;
     } finally {
       const shipped = await shipping.catch(() => undefined);
-      await shipped?.remainingPushes.catch(() => undefined);
+      await shipped?.pushesSettled();
     }
   } catch (error) {
     throw run.interrupted.aborted ? interruption(run, progress) : error;
@@ -107,7 +129,7 @@ async function shipAndDeploy(run: Run, options: DeployOptions, phases: Phases): 
 
 /** Phase A: login here, build and push `repo:VER` (nothing with -P, where the hosts pull what the registry has). */
 async function shipImage(run: Run, options: DeployOptions, stop: AbortSignal): Promise<ShippedImage> {
-  if (options.skipPush) return { imageId: undefined, remainingPushes: Promise.resolve() };
+  if (options.skipPush) return { imageId: undefined, pushRest: () => Promise.resolve(), pushesSettled: () => Promise.resolve() };
   run.say("Log into image registry...");
   const loggedIn = loginLocally(run);
   loggedIn.catch(() => undefined); // shared with shipBuild, which awaits it
@@ -115,7 +137,7 @@ async function shipImage(run: Run, options: DeployOptions, stop: AbortSignal): P
   return shipBuild(run, { noCache: options.noCache, stop });
 }
 
-async function deployUnderLock(run: Run, shipping: Promise<ShippedImage>, phases: Phases, progress: Progress): Promise<void> {
+async function deployUnderLock(run: Run, shipping: Promise<ShippedImage>, phases: Phases & BerthPhases, progress: Progress): Promise<void> {
   run.throwIfInterrupted();
   const hosts = run.selection.appHosts;
   const audit = await pullAuditStep(run);
@@ -127,14 +149,12 @@ async function deployUnderLock(run: Run, shipping: Promise<ShippedImage>, phases
       if (run.config.proxyHosts.includes(host)) run.services.proxyControl.openOn(host, state.proxy);
     });
 
-  // Once `repo:VER` is pushed, the pull where a host doesn't hold that image, and `latest` pushed.
+  // Once `repo:VER` is pushed, the pull where a host doesn't hold that image, then `latest` pushed (see pushRest).
   const pullAll = async (): Promise<void> => {
     const shipped = await shipping;
     run.say("Pull app image...");
-    await settleAll(
-      run.on(hosts, (host) => pullUnlessPresent(run, host, states.get(host)?.image, shipped.imageId)),
-      shipped.remainingPushes,
-    );
+    await run.on(hosts, (host) => pullUnlessPresent(run, host, states.get(host)?.image, shipped.imageId));
+    await shipped.pushRest();
   };
 
   // A pre-deploy hook runs once the image is on every host, and before anything else is read or changed.
@@ -165,6 +185,9 @@ async function deployUnderLock(run: Run, shipping: Promise<ShippedImage>, phases
 
   if (phases.bootAccessories) await bootAllAccessories(run);
   run.throwIfInterrupted();
+  // Every host holds the image and nothing has switched: the release command, once.
+  if (phases.release !== undefined) await runRelease(run, phases.release);
+  run.throwIfInterrupted();
 
   const roleStates: HostStates = new Map([...states].map(([host, state]) => [host, state.roles]));
   const pruning = new Map<string, Promise<unknown>>();
@@ -177,13 +200,15 @@ async function deployUnderLock(run: Run, shipping: Promise<ShippedImage>, phases
       tagLatest: false,
       deferStopOld: true,
       started: progress.started,
+      failures: progress.failures,
       ...(pruneWhenStarted ? { onStarted: pruneWhenStarted } : {}),
     });
   } catch (error) {
     // No old container was stopped yet: hosts that switched go back, so no host runs both versions.
     await Promise.allSettled(pruning.values());
-    progress.putBack = await putBack(run, progress.started);
-    for (const note of progress.putBack.notes) run.output.warn(note);
+    progress.putBack = await putBack(run, progress.started, { atomic: phases.atomic });
+    if (phases.atomic) for (const line of failureReport(`The deploy of ${run.config.version}`, progress.failures, progress.putBack)) run.output.error(line);
+    else for (const note of progress.putBack.notes) run.output.warn(note);
     throw error;
   }
 
@@ -262,52 +287,4 @@ async function bootAllAccessories(run: Run): Promise<void> {
   if (run.config.accessories.length > 0) await bootAccessories(run, "all");
 }
 
-// rollback -----------------------------------------------------------------------------------
-
-/**
- * `rollback VERSION`: `run` must be for that version (its configuration's version is VERSION).
- * Checks that the version's container exists for every role on every host first, and names the
- * versions that do exist when it doesn't.
- */
-export async function rollback(run: Run, version: string): Promise<void> {
-  let rolledBack = false;
-  await timed(run, async () => {
-    for (const host of run.selection.appHosts) run.services.dockerApi.openOn(host);
-    await withLock(run, async () => {
-      await requireContainers(run, version);
-      await runHook(run, "pre-deploy", { secrets: true });
-      await bootApp(run, { version });
-      rolledBack = true;
-    });
-  });
-  if (rolledBack) await runHook(run, "post-deploy", { secrets: true, runtime: Math.round(run.elapsedSeconds) });
-}
-
-async function requireContainers(run: Run, version: string): Promise<void> {
-  const config = run.config;
-  const missing: string[] = [];
-  const available = new Set<string>();
-  await run.on(run.selection.appHosts, async (host) => {
-    const roles = run.selection.rolesOn(host);
-    const steps = roles.flatMap((role) => [
-      { command: appCommands.containerIdForVersion(config, role, version), allowFailure: true },
-      { command: appCommands.listContainerNames(config, role), allowFailure: true },
-    ]);
-    const results = await run.batch(host, steps);
-    roles.forEach((role, index) => {
-      if ((results[index * 2]?.stdout.trim() ?? "") === "") missing.push(`${role.name} on ${host}`);
-      for (const name of (results[index * 2 + 1]?.stdout ?? "").split("\n")) {
-        const prefix = `${role.containerPrefix}-`;
-        if (name.trim().startsWith(prefix)) available.add(name.trim().slice(prefix.length));
-      }
-    });
-  });
-  if (missing.length === 0) return;
-  const versions = [...available].filter((item) => !item.includes("_replaced_")).sort();
-  throw new BerthError(
-    `The app version '${version}' is not available as a container (missing for ${missing.join(", ")}). ` +
-      (versions.length > 0 ? `Versions available: ${versions.join(", ")}` : "No other versions are available") +
-      " (see `berth app containers`)",
-    "Berth::RollbackError",
-  );
-}
+export { rollback } from "./rollback.js";

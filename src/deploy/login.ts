@@ -1,10 +1,10 @@
 // Registry login: here (for pushing) and on the hosts (for pulling). The password travels on
 // standard input (`docker login --password-stdin`), never in arguments. A registry at
-// `localhost:PORT` is Kamal's local registry, which needs no login.
+// `localhost:PORT` is Kamal's local registry, which needs no login (Berth serves its images
+// itself: image-delivery.ts).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { registry as registryCommands, type Cmd } from "../commands/index.js";
-import { BerthError } from "../util/errors.js";
 import type { Run } from "./run.js";
 
 /**
@@ -19,7 +19,8 @@ export function loginLocally(run: Run): Promise<void> {
 
 function loginHere(run: Run): Promise<void> {
   const registry = run.config.registry;
-  if (registry.local) return Promise.reject(localRegistryUnsupported(run));
+  // Kamal's local registry needs no login: Berth serves it from here (image-delivery.ts).
+  if (registry.local) return Promise.resolve();
   if (holdsCredentials(dockerConfigFile(run.env), registry.server, registry.username().value, registry.password().value)) {
     run.output.info(`Logged in to ${registry.server ?? "Docker Hub"} already (Docker's config holds these credentials), not logging in again`);
     return Promise.resolve();
@@ -65,11 +66,4 @@ export function remoteLoginCommand(run: Run): Cmd | null {
   const registry = run.config.registry;
   if (registry.local) return null;
   return registryCommands.login(registry);
-}
-
-function localRegistryUnsupported(run: Run): BerthError {
-  return new BerthError(
-    `registry/server: ${run.config.registry.server} is a local registry, which Kamal reaches from the hosts through an SSH tunnel; ` +
-      "Berth doesn't open that tunnel yet. Use a registry the hosts can reach (for example one on your network).",
-  );
 }

@@ -56,6 +56,7 @@ export class PlanRecorder {
   }
 
   note(message: string): void {
+    if (!this.phases.includes(this.current)) this.phases.push(this.current);
     this.notes.push({ phase: this.current, message });
   }
 

@@ -1,7 +1,8 @@
 // Which proxy image a host runs, and Berth's own proxy image: by default (no image named in
 // `proxy.run`) it is `<registry>/<app image namespace>/berth-proxy:<tag>`, built here from the
 // package's proxy/ directory and pushed to the app's registry the first time the hosts can't pull
-// it. Naming an image in `proxy.run` (e.g. `repository: basecamp/kamal-proxy`) runs that instead.
+// it (with a local registry, `localhost:PORT`, it is only built: Berth serves it from here).
+// Naming an image in `proxy.run` (e.g. `repository: basecamp/kamal-proxy`) runs that instead.
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
@@ -75,7 +76,10 @@ export function isMissingImageError(text: string): boolean {
   return /manifest unknown|manifest for .* not found|not found: manifest|pull access denied|repository does not exist|No such image/i.test(text);
 }
 
-/** Builds Berth's proxy image here and pushes it to the app's registry, once per run (hosts that need it at the same time share it). */
+/**
+ * Builds Berth's proxy image here and pushes it to the app's registry (unless that is served from
+ * here), once per run (hosts that need it at the same time share it).
+ */
 export function buildAndPushProxyImage(run: Run): Promise<string> {
   run.services.once.proxyImage ??= buildAndPush(run);
   return run.services.once.proxyImage;
@@ -88,12 +92,14 @@ async function buildAndPush(run: Run): Promise<string> {
     throw new BerthError(`Can't build Berth's proxy image: ${distEntry} is missing (run npm run build, or set proxy.run.repository to an image the hosts can pull)`);
   }
   const base = run.env[BERTH_PROXY_BASE_IMAGE_ENV] ?? BERTH_PROXY_BASE_IMAGE;
+  const local = run.config.registry.local;
   run.say(`Building the Berth proxy image ${image} (from ${base})...`);
-  await loginLocally(run);
+  if (!local) await loginLocally(run);
   const stage = stageProxyContext();
   try {
     await run.local(proxyCommands.buildImage({ image, base, dockerfile: join(stage, "Dockerfile"), context: stage }));
-    await run.local(proxyCommands.pushImage(image));
+    // A local registry's images are served from this machine's Docker (image-delivery.ts): nothing to push.
+    if (!local) await run.local(proxyCommands.pushImage(image));
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }

@@ -10,6 +10,7 @@ import { CommandFailedError } from "../transport/index.js";
 import { BerthError } from "../util/errors.js";
 import { confirm } from "./confirm.js";
 import { runHook } from "./hooks.js";
+import { serveImagesTo } from "./image-delivery.js";
 import { remoteLoginCommand } from "./login.js";
 import { withLock } from "./lock.js";
 import { buildAndPushProxyImage, isMissingImageError, proxyConfigView, runsBerthProxy } from "./proxy-image.js";
@@ -103,6 +104,7 @@ export function olderVersion(version: string, minimum: string): boolean {
 /** `proxy boot`: the network on every selected host, and the proxy on the proxy hosts. */
 export async function bootProxy(run: Run): Promise<void> {
   await withLock(run, async () => {
+    await serveImagesTo(run, run.selection.proxyHosts);
     await run.on(run.selection.hosts, (host) => runWithProxyBoot(run, host, proxyBootSteps(run, host, { login: true })));
   });
 }
@@ -112,6 +114,7 @@ export async function rebootProxy(run: Run, { rolling, confirmed }: { rolling: b
   if (!(await confirm(run, "This will cause a brief outage on each host. Are you sure?", confirmed))) return;
   await withLock(run, async () => {
     const hosts = run.selection.proxyHosts;
+    await serveImagesTo(run, hosts);
     const groups = rolling ? hosts.map((host) => [host]) : [hosts];
     const tags = await run.tags();
     for (const group of groups) {

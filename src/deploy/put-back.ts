@@ -4,6 +4,8 @@
 // to the old container (which kept running) and the new one is stopped; an unproxied role's new
 // container is stopped (its old one kept running). No host is left running both versions, and the
 // old version serves everywhere it did. A host that can't be reached is named, not waited for.
+// All-or-nothing (`x-berth.atomic`, `deploy --atomic`, every `rollback`): a host where nothing
+// ran before doesn't keep the new version either, and the report names what failed and what went back.
 import { app as appCommands } from "../commands/index.js";
 import type { Role } from "../config/index.js";
 import type { Run } from "./run.js";
@@ -22,18 +24,39 @@ export interface StartedContainer {
   stopped: boolean;
 }
 
+/** A host and role whose boot failed (its new container never served). */
+export interface BootFailure {
+  readonly host: string;
+  readonly role: string;
+}
+
+/** One new container taken out of service: back to `to` (the old container), or stopped where nothing ran before. */
+export interface Reverted {
+  readonly host: string;
+  readonly role: string;
+  readonly from: string;
+  readonly to: string | undefined;
+}
+
 /** What was put back, for the final message: hosts switched back, and what couldn't be. */
 export interface PutBackOutcome {
   readonly switchedBack: readonly string[];
+  readonly reverted: readonly Reverted[];
   /** Sentences about hosts left as they were (unreachable, nothing to go back to, a failed step). */
   readonly notes: readonly string[];
 }
 
-export async function putBack(run: Run, started: readonly StartedContainer[]): Promise<PutBackOutcome> {
+export interface PutBackOptions {
+  /** All-or-nothing: also stop the new containers of hosts where nothing ran before. */
+  readonly atomic?: boolean;
+}
+
+export async function putBack(run: Run, started: readonly StartedContainer[], options: PutBackOptions = {}): Promise<PutBackOutcome> {
   const pending = started.filter((entry) => entry.serving && !entry.stopped);
   const switchedBack = new Set<string>();
+  const reverted: Reverted[] = [];
   const notes: string[] = [];
-  if (pending.length === 0) return { switchedBack: [], notes };
+  if (pending.length === 0) return { switchedBack: [], reverted, notes };
   run.say("Putting back the version that ran before...", "yellow");
   const hosts = [...new Set(pending.map((entry) => entry.host))];
   await Promise.all(
@@ -45,7 +68,7 @@ export async function putBack(run: Run, started: readonly StartedContainer[]): P
           notes.push(`${container} may still serve on ${host}, which can't be reached`);
           continue;
         }
-        if (entry.oldVersion === undefined) {
+        if (entry.oldVersion === undefined && !options.atomic) {
           notes.push(`${container} stays on ${host}: nothing ran there before`);
           continue;
         }
@@ -53,20 +76,37 @@ export async function putBack(run: Run, started: readonly StartedContainer[]): P
           await switchBack(run, entry, entry.oldVersion);
           entry.stopped = true;
           switchedBack.add(host);
+          reverted.push({ host, role: entry.role.name, from: container, to: entry.oldVersion === undefined ? undefined : entry.role.containerName(entry.oldVersion) });
         } catch (error) {
           notes.push(`${container} could not be put back on ${host}: ${(error as Error).message.split("\n")[0]}`);
         }
       }
     }),
   );
-  return { switchedBack: hosts.filter((host) => switchedBack.has(host)), notes };
+  return { switchedBack: hosts.filter((host) => switchedBack.has(host)), reverted, notes };
 }
 
-/** The proxy back to the old container (proxied roles), then the new container stopped. */
-async function switchBack(run: Run, entry: StartedContainer, oldVersion: string): Promise<void> {
+/**
+ * The report of a failed all-or-nothing deploy or rollback: which hosts and roles failed, what went
+ * back where, and what couldn't (the notes).
+ */
+export function failureReport(what: string, failures: readonly BootFailure[], outcome: PutBackOutcome | undefined): string[] {
+  const failed = failures.length === 0 ? "a step before the switch" : failures.map((failure) => `${failure.role} on ${failure.host}`).join(", ");
+  const lines = [`${what} failed: ${failed}.`];
+  const reverted = outcome?.reverted ?? [];
+  if (reverted.length === 0) lines.push("No host had switched to it: every host runs what it ran before.");
+  for (const entry of reverted) {
+    lines.push(entry.to === undefined ? `Reverted ${entry.role} on ${entry.host}: ${entry.from} stopped (nothing ran there before)` : `Reverted ${entry.role} on ${entry.host}: ${entry.from} -> ${entry.to}`);
+  }
+  for (const note of outcome?.notes ?? []) lines.push(`Not reverted: ${note}`);
+  return lines;
+}
+
+/** The proxy back to the old container (proxied roles), then the new container stopped; with no old container, only the stop. */
+async function switchBack(run: Run, entry: StartedContainer, oldVersion: string | undefined): Promise<void> {
   const { host, role } = entry;
   const config = run.config;
-  if (role.runningProxy) {
+  if (role.runningProxy && oldVersion !== undefined) {
     const id = await run.capture(host, appCommands.containerIdForVersion(config, role, oldVersion, { onlyRunning: true }), { level: "debug" });
     if (id === "") throw new Error(`${role.containerName(oldVersion)} is not running`);
     run.output.info(`Switching ${role.name} on ${host} back to ${role.containerName(oldVersion)}`);
@@ -79,6 +119,8 @@ async function switchBack(run: Run, entry: StartedContainer, oldVersion: string)
 /** How far the deploy got, for putting things back and for the message of an interrupted deploy. */
 export interface Progress {
   readonly started: StartedContainer[];
+  /** Hosts and roles whose boot failed. */
+  readonly failures: BootFailure[];
   putBack: PutBackOutcome | undefined;
   /** Every host switched; the old containers were stopped. */
   completed: boolean;

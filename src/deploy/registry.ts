@@ -1,5 +1,7 @@
 // `registry setup|remove|login|logout [-L] [-R]` (Kamal's cli/registry.rb): log in here and on
-// every host (or start/stop Kamal's local registry container here). The password goes to
+// every host. With a local registry (`localhost:PORT`) Kamal starts a `registry:3` container here;
+// Berth serves those images itself (image-delivery.ts), so setup has nothing to start, and
+// remove only removes a container Kamal left. The password goes to
 // `docker login --password-stdin` on standard input, and since the username is a secret too the
 // whole command line travels on stdin: neither shows in any process list, here or on the hosts.
 import { builder as builderCommands, registry as registryCommands } from "../commands/index.js";
@@ -22,7 +24,7 @@ export async function setupRegistry(run: Run, request: RegistryRequest): Promise
   const registry = run.config.registry;
   if (!request.skipLocal) await ensureDockerInstalled(run);
   if (registry.local) {
-    if (!request.skipLocal) await run.local(registryCommands.setupLocal(run.config));
+    run.say(`Nothing to set up: Berth serves the images of ${registry.server} to the hosts itself, from this machine's Docker over SSH`, "yellow");
     return;
   }
   if (!request.skipLocal) await run.local(registryCommands.login(registry));

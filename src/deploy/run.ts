@@ -265,6 +265,19 @@ export class Run {
     return this.reachability.guard(host, async () => transport.forwardUnixSocket?.(host, remotePath));
   }
 
+  /** Whether the transport can forward a port on the hosts to this machine (SSH can; --plan's can't). */
+  async forwardsPorts(): Promise<boolean> {
+    return (await this.remote()).forwardRemotePort !== undefined;
+  }
+
+  /** The host's loopback `remotePort` forwarded to a local unix socket for the rest of the run. */
+  async forwardPortHere(host: string, remotePort: number, localSocket: string): Promise<void> {
+    const transport = await this.remote();
+    const forward = transport.forwardRemotePort?.bind(transport);
+    if (forward === undefined) throw new BerthError("This transport can't forward ports from the hosts");
+    await this.reachability.guard(host, () => forward(host, remotePort, localSocket));
+  }
+
   /**
    * Opens the connections to `hosts` in the background, so that hosts whose first command comes
    * later (after the lock, say) don't wait for their SSH handshake then. Failures surface there.
@@ -370,6 +383,8 @@ export class Run {
     this.remoteTransport = undefined;
     this.remoteTransportMade = undefined;
     await transport?.close();
+    // After the connections (and their forwards): the registries serve until then.
+    await this.services.close();
   }
 }
 

@@ -1,10 +1,11 @@
 // Per-run state, owned by the run (run.services) instead of tables keyed by it: the carriers
-// beside the shell (and which operation each takes), and work done once per run whose callers
-// share the answer.
+// beside the shell (and which operation each takes), the images served to the hosts from here,
+// and work done once per run whose callers share the answer.
 import type { Operation } from "../commands/operation.js";
 import type { Level } from "../output/index.js";
 import type { RunAccess, StepOutcome } from "./carrier.js";
 import { DockerApis } from "./docker-api.js";
+import { ImageDelivery, type DeliveryAccess } from "./image-delivery.js";
 import { ProxyControl } from "./proxy-control.js";
 
 /** Work done at most once per run; concurrent callers share the promise. */
@@ -28,10 +29,24 @@ export class RunServices {
   /** The proxies' control sockets (opened by the deploys). */
   readonly proxyControl: ProxyControl;
   readonly once: RunOnce = {};
+  private delivery: ImageDelivery | undefined;
 
-  constructor(run: RunAccess) {
+  constructor(private readonly run: RunAccess & DeliveryAccess) {
     this.dockerApi = new DockerApis(run);
     this.proxyControl = new ProxyControl(run);
+  }
+
+  /** The images served to the hosts from this machine's Docker (`localhost:PORT` registries), made when first asked for. */
+  get imageDelivery(): ImageDelivery {
+    this.delivery ??= new ImageDelivery(this.run);
+    return this.delivery;
+  }
+
+  /** At the run's end, after its connections: says what the hosts were sent, stops serving. */
+  async close(): Promise<void> {
+    const delivery = this.delivery;
+    this.delivery = undefined;
+    await delivery?.close();
   }
 
   /** The carrier other than the shell that takes this operation on the host, if one is open (waiting for its opening). */

@@ -51,6 +51,18 @@ export class SshConnectionError extends BerthError {
   }
 }
 
+/** The server refused to listen on a port for this machine (`AllowTcpForwarding no`, or the port is in use there). */
+export class RemoteForwardRefused extends BerthError {
+  constructor(
+    readonly host: string,
+    readonly remotePort: number,
+    /** ssh's own words. */
+    readonly sshMessage: string,
+  ) {
+    super(`${host} refused to forward its port ${remotePort} to this machine: ${sshMessage || "no message from ssh"}`, "Berth::RemoteForwardRefused");
+  }
+}
+
 /** One host's failure inside a parallel run, prefixed like SSHKit's runner does. */
 export class HostExecutionError extends BerthError {
   constructor(

@@ -21,6 +21,7 @@ export {
   CommandFailedError,
   HostExecutionError,
   MultipleHostsError,
+  RemoteForwardRefused,
   SshConnectionError,
   formatCommandFailure,
   type SshFailureReason,

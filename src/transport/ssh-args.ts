@@ -78,6 +78,13 @@ export function sshForwardArgs(invocation: SshInvocation, localSocket: string, r
   return [...sshOptionArgs(invocation), "-O", "forward", "-L", `${localSocket}:${remoteSocket}`, "--", invocation.host.hostname];
 }
 
+/**
+ * `ssh -O forward -R 127.0.0.1:PORT:SOCKET`: the host's loopback port forwarded to a local unix
+ * socket, over the shared connection (as Kamal forwards its local registry's port, on 127.0.0.1).
+ */
+export function sshRemoteForwardArgs(invocation: SshInvocation, remotePort: number, localSocket: string): string[] {
+  return [...sshOptionArgs(invocation), "-O", "forward", "-R", `127.0.0.1:${remotePort}:${localSocket}`, "--", invocation.host.hostname];
+}
 
 /**
  * The run's ssh config file: what ssh would read anyway (or what `ssh.config` names), then

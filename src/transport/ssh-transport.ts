@@ -11,18 +11,20 @@ import { DEFAULT_SSH_PORT, DEFAULT_SSH_USER, DEFAULT_SSHKIT_DNS_RETRIES, DEFAULT
 import { BerthError } from "../util/errors.js";
 import { PrivateAgent } from "./agent.js";
 import { runChild, type ChildOutcome, type ChildRequest } from "./child.js";
-import { SshConnectionError, type SshFailureReason } from "./errors.js";
+import { RemoteForwardRefused, SshConnectionError, type SshFailureReason } from "./errors.js";
 import { parseHost, type ParsedHost } from "./host.js";
 import { Observers, StatsCounter } from "./observers.js";
 import { runObserved } from "./observed-run.js";
 import { MAX_SHELL_STDIN_BYTES, REMOTE_SHELL_COMMAND, RemoteShell } from "./remote-shell.js";
 import { shellText, stdinBytes } from "./shell-text.js";
 import { classifySshFailure, type FailureContext } from "./ssh-failure.js";
+import { muxRequest, type MuxRequest } from "./ssh-mux.js";
 import {
   sshCommandArgs,
   sshConfigFileContent,
   sshControlArgs,
   sshForwardArgs,
+  sshRemoteForwardArgs,
   sshMasterArgs,
   sshOptionArgs,
   type SshInvocation,
@@ -80,6 +82,8 @@ interface HostState {
   shells: RemoteShell[];
   /** Remote unix socket → the local socket forwarded to it over the shared connection. */
   forwards: Map<string, Promise<string>>;
+  /** Loopback ports on the host forwarded to local unix sockets: set up again on a new connection. */
+  remoteForwards: Map<number, string>;
 }
 
 /** One command, its own standard input and how it must run. */
@@ -177,7 +181,7 @@ export class SshTransport implements Transport {
       forward = (async () => {
         const invocation = await this.liveConnection(state);
         const local = join(this.ensurePrivateDir(), `${state.index}-${state.forwards.size}.sock`);
-        const result = await this.ssh(sshForwardArgs(invocation, local, remotePath));
+        const result = await this.control(invocation, { kind: "forward", localSocket: local, remoteSocket: remotePath });
         if (result.code !== 0) throw new BerthError(`Cannot forward ${remotePath} on ${host}: ${result.stderr.trim() || `ssh exited ${result.code}`}`);
         return local;
       })();
@@ -185,6 +189,36 @@ export class SshTransport implements Transport {
       state.forwards.set(remotePath, forward);
     }
     return forward;
+  }
+
+  /**
+   * The host's loopback port forwarded to a local unix socket over its shared connection
+   * (`ssh -O forward -R`). A connection opened again later (after ControlPersist idled the first
+   * one out) gets the forward again before its first command.
+   */
+  async forwardRemotePort(host: string, remotePort: number, localSocket: string): Promise<void> {
+    const state = this.state(host);
+    const invocation = await this.liveConnection(state);
+    await this.requestRemoteForward(state, invocation, remotePort, localSocket);
+    state.remoteForwards.set(remotePort, localSocket);
+  }
+
+  private async requestRemoteForward(state: HostState, invocation: SshInvocation, remotePort: number, localSocket: string): Promise<void> {
+    const result = await this.ssh(sshRemoteForwardArgs(invocation, remotePort, localSocket));
+    if (result.code !== 0) {
+      const message = result.stderr.split("\n").filter((line) => line.trim() !== "" && !/^muxclient: master forward request failed/.test(line)).join(" ").trim();
+      throw new RemoteForwardRefused(state.parsed.original, remotePort, message.replace(/^mux_client_forward: forwarding request failed: /, "") || `ssh exited ${result.code}`);
+    }
+  }
+
+  /** A new connection gets the forwards the host had; when one can't be had, the connection is closed again. */
+  private async restoreRemoteForwards(state: HostState, invocation: SshInvocation): Promise<void> {
+    try {
+      for (const [port, socket] of state.remoteForwards) await this.requestRemoteForward(state, invocation, port, socket);
+    } catch (error) {
+      await this.ssh(sshControlArgs(invocation, "exit")).catch(() => undefined);
+      throw error;
+    }
   }
 
   /**
@@ -215,7 +249,7 @@ export class SshTransport implements Transport {
       open.map(async (state) => {
         const invocation = await state.ready!.catch(() => undefined);
         state.ready = undefined;
-        if (invocation) await this.ssh(sshControlArgs(invocation, "exit")).catch(() => undefined);
+        if (invocation) await this.control(invocation, { kind: "exit" }).catch(() => undefined);
       }),
     );
     const agent = await this.agent?.catch(() => undefined);
@@ -275,7 +309,7 @@ export class SshTransport implements Transport {
     if (/mux_client|Session open refused|Control socket connect/.test(outcome.stderr)) {
       return classifySshFailure(outcome.stderr, context) ?? unexplained(host, "other", `SSH session to ${host} failed`, outcome.stderr);
     }
-    const check = await this.ssh(sshControlArgs(invocation, "check"));
+    const check = await this.control(invocation, { kind: "check" });
     if (check.code === 0) return undefined; // connection alive: the command itself exited 255
     state.ready = undefined; // reconnect on next use
     return (
@@ -293,7 +327,7 @@ export class SshTransport implements Transport {
     const invocation = await this.ready(state);
     const idleMs = performance.now() - state.idleSince;
     if (state.running > 0 || idleMs < invocation.controlPersistSeconds * 1000 - IDLE_CHECK_MARGIN_MS) return invocation;
-    state.rechecking ??= this.ssh(sshControlArgs(invocation, "check"))
+    state.rechecking ??= this.control(invocation, { kind: "check" })
       .then((check) => {
         if (check.code !== 0) state.ready = undefined;
         else state.idleSince = performance.now();
@@ -306,7 +340,7 @@ export class SshTransport implements Transport {
   private state(host: string): HostState {
     let state = this.hosts.get(host);
     if (!state) {
-      state = { parsed: parseHost(host), index: this.hosts.size, sessions: pLimit(this.sessionsPerHost), running: 0, idleSince: 0, shells: [], forwards: new Map() };
+      state = { parsed: parseHost(host), index: this.hosts.size, sessions: pLimit(this.sessionsPerHost), running: 0, idleSince: 0, shells: [], forwards: new Map(), remoteForwards: new Map() };
       this.hosts.set(host, state);
     }
     return state;
@@ -351,6 +385,7 @@ export class SshTransport implements Transport {
         }
         throw failure;
       }
+      await this.restoreRemoteForwards(state, invocation);
       state.idleSince = performance.now();
       this.counters.connectionOpened(host);
       this.observers.emit("connectionOpened", { host, durationMs: performance.now() - started });
@@ -415,6 +450,17 @@ export class SshTransport implements Transport {
       this.agent = keys.length === 0 ? Promise.resolve(undefined) : PrivateAgent.start(dir, keys);
     }
     return this.agent;
+  }
+
+  /**
+   * `ssh -O check|forward|exit` for the host's shared connection: said to its control socket
+   * directly (ssh-mux.ts), or by the ssh command where the master doesn't answer as expected.
+   */
+  private async control(invocation: SshInvocation, request: MuxRequest): Promise<{ code: number; stderr: string }> {
+    const answer = await muxRequest(invocation.controlPath, request);
+    if (answer !== undefined) return answer.ok ? { code: 0, stderr: "" } : { code: 255, stderr: `${answer.message}\n` };
+    const args = request.kind === "forward" ? sshForwardArgs(invocation, request.localSocket, request.remoteSocket) : sshControlArgs(invocation, request.kind);
+    return this.ssh(args);
   }
 
   private async ssh(args: string[], extra: Omit<ChildRequest, "command" | "args" | "env"> = {}): Promise<ChildOutcome> {

@@ -85,6 +85,12 @@ export interface Transport {
    */
   forwardUnixSocket?(host: string, remotePath: string): Promise<string>;
   /**
+   * The host's loopback port `remotePort` forwarded to a local unix socket, where the transport
+   * can (SSH): kept for the run, across reconnections. Rejects with `RemoteForwardRefused` when
+   * the server won't listen there.
+   */
+  forwardRemotePort?(host: string, remotePort: number, localSocket: string): Promise<void>;
+  /**
    * Where the transport has connections: whether the host's still works. Undefined when it does
    * (or there is nothing to check), else the error saying it was lost; the host then fails every
    * later use at once.

@@ -381,7 +381,7 @@ describe("configuration faults", () => {
     rmSync(`${keyFile}.pub`);
     execText("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "rebuilt", "-f", keyFile]);
     await sh(h2, "kill -HUP $(cat /run/sshd.pid)");
-    await sleep(300);
+    await serving(h2, readFileSync(`${keyFile}.pub`, "utf8").split(" ")[1] as string);
     const version = project.release("new-host-key");
     const started = performance.now();
     const deploy = await berth(project, ["deploy"]);
@@ -440,6 +440,21 @@ describe("configuration faults", () => {
     figures.push("deploy during app maintenance | 0 | - | warns the app stays in maintenance");
   });
 });
+
+/** Waits (bounded) until the host's sshd offers the new key: a loaded machine reloads sshd late. */
+async function serving(host: TestHost, publicKey: string): Promise<void> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    let offered = "";
+    try {
+      offered = execFileSync("ssh-keyscan", ["-T", "2", "-t", "ed25519", host.ip], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    } catch {
+      // not answering yet
+    }
+    if (offered.includes(publicKey)) return;
+    await sleep(200);
+  }
+  throw new Error(`sshd on ${host.ip} never offered the new host key`);
+}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -43,13 +43,17 @@ export interface MaintenanceOptions {
 }
 
 export async function boot(context: CommandContext, _options: NoOptions): Promise<void> {
-  const [{ Run }, { bootApp }, { withLock }] = await Promise.all([
+  const [{ Run }, { bootApp }, { withLock }, { serveImagesTo }] = await Promise.all([
     import("../../deploy/run.js"),
     import("../../deploy/app-boot.js"),
     import("../../deploy/lock.js"),
+    import("../../deploy/image-delivery.js"),
   ]);
   const run = await Run.create(context);
-  await withLock(run, () => bootApp(run));
+  await withLock(run, async () => {
+    await serveImagesTo(run, run.selection.appHosts);
+    await bootApp(run);
+  });
 }
 
 export async function start(context: CommandContext, _options: NoOptions): Promise<void> {

@@ -2,7 +2,7 @@
 
 import type { CommandContext } from "../../core/context.js";
 import { BerthError } from "../../util/errors.js";
-import { notImplemented, type NoOptions } from "./not-implemented.js";
+import type { NoOptions } from "./not-implemented.js";
 
 const orchestration = async () => ({ ...(await import("../../deploy/run.js")), ...(await import("../../deploy/deploy.js")) });
 
@@ -11,6 +11,14 @@ export interface DeployOptions {
   readonly skipPush: boolean;
   /** False with --no-cache: build without Docker's build cache. */
   readonly cache: boolean;
+  /** --skip-release: don't run x-berth.release.cmd. */
+  readonly skipRelease: boolean;
+  /** --atomic / --no-atomic; undefined leaves x-berth.atomic to decide. */
+  readonly atomic?: boolean;
+}
+
+function deployFlags(options: DeployOptions): { skipPush: boolean; noCache: boolean; skipRelease: boolean; atomic?: boolean } {
+  return { skipPush: options.skipPush, noCache: !options.cache, skipRelease: options.skipRelease, ...(options.atomic === undefined ? {} : { atomic: options.atomic }) };
 }
 
 export interface DeployPlanOptions extends DeployOptions {
@@ -33,21 +41,21 @@ export async function setup(context: CommandContext, options: DeployPlanOptions)
   if (options.plan) return printPlan(context, "setup", options);
   if (options.resolveCommands) throw new BerthError("--resolve-commands goes with --plan", "Berth::UsageError");
   const { Run, setup: run } = await orchestration();
-  await run(await Run.create(context), { skipPush: options.skipPush, noCache: !options.cache });
+  await run(await Run.create(context), deployFlags(options));
 }
 
 export async function deploy(context: CommandContext, options: DeployPlanOptions): Promise<void> {
   if (options.plan) return printPlan(context, "deploy", options);
   if (options.resolveCommands) throw new BerthError("--resolve-commands goes with --plan", "Berth::UsageError");
   const { Run, deploy: run } = await orchestration();
-  await run(await Run.create(context), { skipPush: options.skipPush, noCache: !options.cache });
+  await run(await Run.create(context), deployFlags(options));
 }
 
 export async function redeploy(context: CommandContext, options: DeployPlanOptions): Promise<void> {
   if (options.plan) return printPlan(context, "redeploy", options);
   if (options.resolveCommands) throw new BerthError("--resolve-commands goes with --plan", "Berth::UsageError");
   const { Run, redeploy: run } = await orchestration();
-  await run(await Run.create(context), { skipPush: options.skipPush, noCache: !options.cache });
+  await run(await Run.create(context), deployFlags(options));
 }
 
 /**
@@ -61,7 +69,7 @@ async function printPlan(context: CommandContext, flow: "deploy" | "setup" | "re
     import("../plan-context.js"),
   ]);
   const resolution = new PlanResolution(options.resolveCommands);
-  await print(contextForPlan(context, resolution), flow, { skipPush: options.skipPush, noCache: !options.cache }, { resolution });
+  await print(contextForPlan(context, resolution), flow, deployFlags(options), { resolution });
 }
 
 export async function rollback(context: CommandContext, version: string, _options: NoOptions): Promise<void> {
@@ -94,7 +102,18 @@ export async function upgrade(context: CommandContext, options: UpgradeOptions):
   await run(await Run.create(context), { rolling: options.rolling, confirmed: options.confirmed, configFor: versionConfigs(context) });
 }
 
+export interface DoctorOptions {
+  /** --min-free-disk-gb */
+  readonly minFreeDiskGb: number | undefined;
+  /** --max-clock-skew */
+  readonly maxClockSkew: number | undefined;
+}
+
 /** Berth's preflight: configuration, secrets, SSH, Docker, registry, ports, before any deploy. */
-export async function doctor(_context: CommandContext, _options: NoOptions): Promise<void> {
-  notImplemented("doctor");
+export async function doctor(context: CommandContext, options: DoctorOptions): Promise<void> {
+  const { runDoctor } = await import("../../doctor/index.js");
+  await runDoctor(context, {
+    ...(options.minFreeDiskGb === undefined ? {} : { minFreeDiskGb: options.minFreeDiskGb }),
+    ...(options.maxClockSkew === undefined ? {} : { maxClockSkew: options.maxClockSkew }),
+  });
 }

@@ -2,13 +2,17 @@
 // Kamal's where they describe Berth's behaviour too.
 
 import type { Command } from "commander";
-import { confirmedOption, flag, leaf } from "../define.js";
+import { confirmedOption, flag, leaf, numberOption } from "../define.js";
 
 const main = () => import("../actions/main.js");
 
 function deployOptions(command: Command): Command {
   flag(command, "-P, --skip-push", "Skip image build and push");
-  return command.option("--no-cache", "Build without using Docker's build cache");
+  command.option("--no-cache", "Build without using Docker's build cache");
+  flag(command, "--skip-release", "Don't run the release command (x-berth.release.cmd)");
+  // No default: unset leaves x-berth.atomic to decide.
+  command.option("--atomic", "All or nothing: if any host or role fails, every host that switched goes back to its previous container (x-berth.atomic)");
+  return command.option("--no-atomic", "Turn x-berth.atomic off for this deploy");
 }
 
 /** Berth's --plan: print every command per phase and host, run nothing on the servers. */
@@ -58,6 +62,13 @@ export function registerMainCommands(program: Command): void {
     "--rolling",
     "Upgrade one host at a time",
   );
-  leaf(program, "doctor", "Check configuration, secrets, servers and registry before a deploy", async () => (await main()).doctor);
+  const doctor = leaf(
+    program,
+    "doctor",
+    "Check this machine and every server before a deploy: configuration, secrets, Docker, builder, git, SSH, disk, registry, proxy, ports, clock, DNS",
+    async () => (await main()).doctor,
+  );
+  numberOption(doctor, "--min-free-disk-gb <n>", "Gigabytes that must be free under Docker's data root on each host (x-berth.doctor.min_free_disk_gb; default 5)");
+  numberOption(doctor, "--max-clock-skew <seconds>", "Seconds a host's clock may differ from this machine's (x-berth.doctor.max_clock_skew; default 5)");
   leaf(program, "version", "Show Berth version", async () => (await import("../actions/version.js")).version);
 }

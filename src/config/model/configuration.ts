@@ -7,6 +7,7 @@ import { toJson, toKamalDocument, toYaml } from "../document.js";
 import type { KamalDocument } from "../document.js";
 import { resolveVersion } from "../version.js";
 import { Accessory } from "./accessory.js";
+import { BerthSettings } from "./berth.js";
 import { Builder } from "./builder.js";
 import { Env, EnvTag } from "./env.js";
 import { Logging } from "./logging.js";
@@ -70,6 +71,8 @@ export class Configuration implements ProxyContext {
   readonly boot: Boot;
   readonly output: Output;
   readonly aliases: Readonly<Record<string, Alias>>;
+  /** Berth's own settings (`x-berth`); a command with flags reads `berth.withFlags(…)`. */
+  readonly berth: BerthSettings;
 
   private readonly explicitVersion: string | undefined;
   private readonly processEnv: Readonly<Record<string, string | undefined>>;
@@ -102,6 +105,7 @@ export class Configuration implements ProxyContext {
     this.sshkit = new Sshkit(isHash(raw.sshkit) ? raw.sshkit : {});
     this.boot = new Boot(isHash(raw.boot) ? raw.boot : {}, this.allHosts.length);
     this.output = new Output(isHash(raw.output) ? raw.output : {});
+    this.berth = BerthSettings.from(raw["x-berth"]);
     this.aliases = Object.fromEntries(Object.entries(isHash(raw.aliases) ? raw.aliases : {}).map(([name, command]) => [name, new Alias(name, text(command))]));
   }
 

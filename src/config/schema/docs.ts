@@ -4,6 +4,7 @@ import type { z } from "zod";
 import { BerthError } from "../../util/errors.js";
 import { accessorySchema } from "./accessory.js";
 import { aliasesSchema } from "./alias.js";
+import { berthSchema } from "./berth.js";
 import { bootSchema } from "./boot.js";
 import { builderSchema } from "./builder.js";
 import { envDocumentationShape, rootEnvSchema } from "./env.js";
@@ -44,7 +45,7 @@ const SECTIONS: Readonly<Record<string, SectionSpec>> = {
       },
       {
         title: "Extensions",
-        text: "Unknown keys are errors, but root keys starting with `x-` are ignored, so they can hold YAML anchors to reuse elsewhere.",
+        text: "Unknown keys are errors, but root keys starting with `x-` are ignored, so they can hold YAML anchors to reuse elsewhere. `x-berth` is the exception: it holds Berth's own settings (`berth docs x-berth`), checked like every other key; Kamal ignores it.",
         example: "x-web: &web\n  cmd: bin/web\nservers:\n  web:\n    <<: *web\n    hosts:\n      - 10.0.0.1",
       },
       {
@@ -124,6 +125,7 @@ const SECTIONS: Readonly<Record<string, SectionSpec>> = {
   },
   ssh: { schema: sshSchema, wrapper: ["ssh"], shape: shapeOf(sshSchema) },
   sshkit: { schema: sshkitSchema, wrapper: ["sshkit"], shape: shapeOf(sshkitSchema) },
+  "x-berth": { schema: berthSchema, wrapper: ["x-berth"], shape: shapeOf(berthSchema) },
 };
 
 /** Section names `berth docs` accepts (`root` is an alias of `configuration`). */
@@ -165,7 +167,11 @@ function formatDefault(value: unknown): string {
 function renderKey(key: string, schema: z.ZodType, indent: string): string[] {
   const doc = documentationOf(schema);
   if (!doc) return [`${indent}${key}: ...`];
-  const description = [doc.description, doc.default === undefined ? undefined : `Default: \`${formatDefault(doc.default)}\`.`]
+  const description = [
+    doc.description,
+    doc.default === undefined ? undefined : `Default: \`${formatDefault(doc.default)}\`.`,
+    doc.flag === undefined ? undefined : `Command line: \`${doc.flag}\`.`,
+  ]
     .filter((part) => part !== undefined)
     .join(" ");
   const lines = comment(doc.title, description || undefined, indent);
@@ -173,8 +179,25 @@ function renderKey(key: string, schema: z.ZodType, indent: string): string[] {
     lines.push(`${indent}#`, `${indent}# See \`berth docs ${doc.section}\`.`, `${indent}${key}:`, `${indent}  ...`);
     return lines;
   }
+  const nested = doc.examples === undefined ? nestedShape(schema) : undefined;
+  if (nested !== undefined) {
+    // A map documented key by key (x-berth's): its keys below it, each with its own comment.
+    lines.push(`${indent}${key}:`);
+    Object.entries(nested).forEach(([child, childSchema], index) => {
+      if (index > 0) lines.push("");
+      lines.push(...renderKey(child, childSchema, `${indent}  `));
+    });
+    return lines;
+  }
   for (const example of doc.examples ?? [`${key}: ...`]) lines.push(...indentBlock(example, indent));
   return lines;
+}
+
+/** The keys of a map whose every key is documented, else undefined. */
+function nestedShape(schema: z.ZodType): Readonly<Record<string, z.ZodType>> | undefined {
+  const def = unwrap(schema)._zod.def as unknown as { type: string; shape?: Record<string, z.ZodType> };
+  if (def.type !== "object" || def.shape === undefined) return undefined;
+  return Object.values(def.shape).every((child) => documentationOf(child) !== undefined) ? def.shape : undefined;
 }
 
 /** The documentation text for a section (default: the whole configuration). */

@@ -13,6 +13,8 @@ export interface KeyDocumentation {
   readonly section?: string;
   /** Kamal's default, shown in docs and the JSON Schema. */
   readonly default?: unknown;
+  /** The command line that overrides the setting (Berth's `x-berth` settings), e.g. `berth doctor --max-clock-skew <seconds>`. */
+  readonly flag?: string;
 }
 
 export interface JsonSchemaMetadata {

@@ -21,7 +21,7 @@ export const registrySchema = documented(
     server: documented(str(), {
       title: "Server",
       description:
-        "The registry host (Docker Hub when unset). `localhost:PORT` runs a registry on this machine and tunnels it to the hosts over SSH.",
+        "The registry host (Docker Hub when unset). `localhost:PORT` needs no registry: Berth serves the image from this machine's Docker to each host over its SSH connection, where the host pulls it from `localhost:PORT`.",
       examples: ["server: ghcr.io", "server: localhost:5555"],
     }).optional(),
     username: documented(credential(), {

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { accessoriesSchema } from "./accessory.js";
 import { aliasesSchema } from "./alias.js";
+import { berthSchema } from "./berth.js";
 import { bootSchema } from "./boot.js";
 import { builderSchema } from "./builder.js";
 import { rootEnvSchema } from "./env.js";
@@ -145,6 +146,7 @@ const rootShape = {
   logging: loggingSchema.optional(),
   output: outputSchema.optional(),
   aliases: aliasesSchema.optional(),
+  "x-berth": berthSchema.optional(),
 };
 
 // `x-` keys are allowed at the root (for YAML anchors), so zod passes unknown root keys through;
@@ -157,7 +159,7 @@ export const deploySchema = documented(
   {
     title: "Berth configuration (Kamal 2 deploy.yml)",
     description:
-      "Read from `config/deploy.yml`; with `-d NAME`, `config/deploy.NAME.yml` is merged over it (maps merge, everything else is replaced). ERB tags are rendered first. Keys starting with `x-` are ignored at the root, for YAML anchors.",
+      "Read from `config/deploy.yml`; with `-d NAME`, `config/deploy.NAME.yml` is merged over it (maps merge, everything else is replaced). ERB tags are rendered first. Other keys starting with `x-` are ignored at the root, for YAML anchors; `x-berth` holds Berth's own settings.",
     section: "configuration",
   },
 );

@@ -41,6 +41,8 @@ export interface ProjectSettings {
   readonly roles: Readonly<Record<string, readonly TestHost[]>>;
   /** Extra top-level YAML. */
   readonly extra?: string;
+  /** The image and registry lines (default: berth-test/app in the bed's registry, with credentials). */
+  readonly imageAndRegistry?: string;
 }
 
 export interface Project {
@@ -97,20 +99,21 @@ export function createProject(settings: ProjectSettings): Project {
   };
 }
 
-function deployYml({ bed, roles, extra = "" }: ProjectSettings): string {
+function deployYml({ bed, roles, extra = "", imageAndRegistry }: ProjectSettings): string {
   const servers = Object.entries(roles)
     .map(([role, hosts]) => {
       const list = hosts.map((host) => `      - ${host.ip}`).join("\n");
       return role === "web" ? `  web:\n    hosts:\n${list}` : `  ${role}:\n    hosts:\n${list}\n    cmd: sh /app/worker.sh\n    env:\n      clear:\n        ROLE_NAME: ${role}`;
     })
     .join("\n");
-  return `service: app
-image: berth-test/app
+  const registry = imageAndRegistry ?? `image: berth-test/app
 registry:
   server: ${bed.registry}
   username: e2e
   password:
-    - REGISTRY_PASSWORD
+    - REGISTRY_PASSWORD`;
+  return `service: app
+${registry}
 servers:
 ${servers}
 env:

@@ -140,10 +140,10 @@ describe("global options", () => {
 describe("command options", () => {
   it("passes deploy's options, accepting Thor's --skip_push spelling", async () => {
     await run(["deploy", "--skip_push", "--no-cache", "--plan", "--resolve-commands"]);
-    expect(deploy.mock.calls[0]![1]).toEqual({ skipPush: true, cache: false, plan: true, resolveCommands: true });
+    expect(deploy.mock.calls[0]![1]).toEqual({ skipPush: true, cache: false, plan: true, resolveCommands: true, skipRelease: false });
     deploy.mockClear();
     await run(["deploy", "-P"]);
-    expect(deploy.mock.calls[0]![1]).toEqual({ skipPush: true, cache: true, plan: false, resolveCommands: false });
+    expect(deploy.mock.calls[0]![1]).toEqual({ skipPush: true, cache: true, plan: false, resolveCommands: false, skipRelease: false });
   });
 
   it("passes app exec's command words, unknown options included, and Thor-style -e pairs", async () => {

@@ -4,6 +4,9 @@
 import type { Command, Option } from "commander";
 import { describe, expect, it } from "vitest";
 import { allCommands, buildProgram } from "../../../src/cli/program.js";
+import { berthSchema } from "../../../src/config/schema/berth.js";
+import { documentationOf, unwrap } from "../../../src/config/schema/meta.js";
+import type { z } from "zod";
 
 type OptionSpec = string; // "-P/--skip-push" (boolean) or "--output <value>" (takes a value)
 interface CommandSpec {
@@ -33,7 +36,7 @@ const KAMAL_COMMANDS: readonly CommandSpec[] = [
   { path: "upgrade", options: [CONFIRMED, "--rolling"] },
   { path: "version" },
   { path: "schema" },
-  { path: "doctor" },
+  { path: "doctor", options: ["--min-free-disk-gb <v>", "--max-clock-skew <v>"] },
   { path: "demo", options: ["--down"] },
 
   { path: "app boot" },
@@ -235,5 +238,28 @@ describe("the command tree has every Kamal 2 command", () => {
     const defaults = defaultsOf(bootConfig);
     expect(defaults).toMatchObject({ publish: true, httpPort: 80, httpsPort: 443, logMaxSize: "10m", debug: false, dockerOptions: [] });
     expect(find("setup")!.options.find((option) => option.long === "--skip-push")!.defaultValue).toBe(false);
+  });
+});
+
+describe("x-berth settings and their flags", () => {
+  /** Every documented `flag` of x-berth's settings, e.g. `berth doctor --max-clock-skew <seconds>`. */
+  function documentedFlags(schema: z.ZodType): string[] {
+    const doc = documentationOf(schema);
+    const def = unwrap(schema)._zod.def as unknown as { type: string; shape?: Record<string, z.ZodType> };
+    const own = doc?.flag === undefined ? [] : [doc.flag];
+    return [...own, ...Object.values(def.type === "object" ? (def.shape ?? {}) : {}).flatMap(documentedFlags)];
+  }
+
+  it("documents only flags that exist, on the command named, shown in its help", () => {
+    const flags = documentedFlags(berthSchema);
+    expect(flags.length).toBeGreaterThan(0);
+    for (const flag of flags) {
+      const words = flag.split(" ").filter((word) => word !== "berth" && !word.startsWith("<"));
+      const long = words.find((word) => word.startsWith("--"))!;
+      const command = find(words.filter((word) => !word.startsWith("-")).join(" "));
+      const option = command?.options.find((candidate) => candidate.long === long);
+      expect(option, flag).toBeDefined();
+      expect(option!.hidden, flag).toBe(false);
+    }
   });
 });

@@ -180,12 +180,17 @@ describe("builder management", () => {
     expect(builder.buildx.inspectBuilder(config, "local")).toBeNull();
   });
 
-  it("uses host networking with a local registry", () => {
+  it("uses host networking with a local registry, and loads the image here instead of pushing it (Berth serves it)", () => {
     const config = withBuilder("  arch: amd64\n", { registry: "  server: localhost:5000\n" });
     expect(kindOf(config)).toBe("local");
     expect(text(builder.buildx.create(config, "local", LOCAL_ARCH)!)).toBe("docker buildx create --name kamal-local-registry-docker-container --driver=docker-container --driver-opt network=host");
-    expect(pushOf(config)).toBe(
+    // Kamal's command pushes to its registry container …
+    expect(text(builder.buildx.push(config, "local", {}))).toBe(
       'docker buildx build --output=type=registry --platform linux/amd64 --builder kamal-local-registry-docker-container -t localhost:5000/dhh/app:123 -t localhost:5000/dhh/app:latest --label service="app" --file Dockerfile . 2>&1',
+    );
+    // … Berth's loads the image into this machine's Docker.
+    expect(pushOf(config)).toBe(
+      'docker buildx build --output=type=docker --platform linux/amd64 --builder kamal-local-registry-docker-container -t localhost:5000/dhh/app:123 -t localhost:5000/dhh/app:latest --label service="app" --file Dockerfile . 2>&1',
     );
   });
 
@@ -230,6 +235,13 @@ describe("builder management", () => {
 });
 
 describe("classic build (no buildx)", () => {
+  it("with a local registry builds only: nothing is pushed", () => {
+    const config = withBuilder("  arch: amd64\n", { registry: "  server: localhost:5555\n" });
+    expect(builder.buildCommands(config, "local", { buildx: false, localArch: LOCAL_ARCH }).map(text)).toEqual([
+      'docker build -t localhost:5555/dhh/app:123 -t localhost:5555/dhh/app:latest --label service="app" --file Dockerfile .',
+    ]);
+  });
+
   it("builds then pushes each tag", () => {
     const config = withBuilder("  arch: amd64\n  args:\n    a: 1\n  secrets:\n    - token\n  target: prod\n  context: ./app\n", { secrets: { token: "t" } });
     expect(builder.buildCommands(config, "local", { buildx: false, localArch: LOCAL_ARCH }).map(text)).toEqual([

@@ -90,9 +90,11 @@ describe("registry logout and the local registry", () => {
     expect(text(registry.logout(config.requireAccessory("db").registry!))).toBe("docker logout other.hub.docker.com");
   });
 
-  it("starts or creates the local registry on loopback", () => {
-    const config = configFrom(CONFIG.replace("  server: hub.docker.com\n  username: dhh\n  password: secret\n", "  server: localhost:5000\n"));
-    expect(text(registry.setupLocal(config))).toBe("docker start kamal-docker-registry || docker run --detach -p 127.0.0.1:5000:5000 --name kamal-docker-registry registry:3");
+  it("removes the local registry container Kamal starts (Berth starts none)", () => {
     expect(text(registry.removeLocal())).toBe("docker stop kamal-docker-registry && docker rm kamal-docker-registry");
+  });
+
+  it("reads the host's TCP sockets (why a forward was refused)", () => {
+    expect(text(registry.tcpSockets())).toBe("cat /proc/net/tcp /proc/net/tcp6 2>/dev/null");
   });
 });

@@ -306,6 +306,15 @@ const CASES: Case[] = [
     yaml: withServers("servers:\n  web:\n    hosts: [1.1.1.1]\n    x-notes: hi\n"),
     issues: (y) => [["servers/web: unknown key: x-notes", lineOf(y, "x-notes")]],
   },
+  {
+    name: "x-berth: a misspelled key, a wrong type, a release without its command",
+    yaml: `${BASE}x-berth:\n  atomic: "yes"\n  doctr: {}\n  release:\n    timeout: 60\n`,
+    issues: (y) => [
+      ["x-berth/atomic: should be a boolean", lineOf(y, "atomic:")],
+      ["x-berth: unknown key: doctr", lineOf(y, "doctr")],
+      ["x-berth/release/cmd: is required", lineOf(y, "release:")],
+    ],
+  },
   { name: "label value a map", yaml: `${BASE}labels:\n  team:\n    a: b\n`, issues: (y) => [["labels/team: should be a string", lineOf(y, "team:")]] },
   { name: "volumes a string", yaml: `${BASE}volumes: /a:/b\n`, issues: (y) => [["volumes: should be an array", lineOf(y, "volumes:")]] },
   {

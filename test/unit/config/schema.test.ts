@@ -56,6 +56,12 @@ function documentedKeys(schema: z.ZodType, path: string, out: DocumentedKey[], s
   return out;
 }
 
+/** A map whose keys are each documented (x-berth's sections): its keys are its examples. */
+function documentedKeyByKey(schema: z.ZodType): boolean {
+  const def = unwrap(schema)._zod.def as unknown as { type: string; shape?: Record<string, z.ZodType> };
+  return def.type === "object" && Object.values(def.shape ?? {}).every((child) => documentationOf(child)?.examples !== undefined);
+}
+
 describe("JSON Schema", () => {
   it("is committed in schema/deploy.schema.json exactly as generated (npm run schema)", () => {
     expect(readFileSync(SCHEMA_FILE, "utf8")).toBe(jsonSchemaText());
@@ -79,6 +85,14 @@ describe("JSON Schema", () => {
     expect(validate({ ...base, proxy: false })).toBe(false);
     const { builder: _builder, ...withoutBuilder } = base;
     expect(validate(withoutBuilder)).toBe(false);
+  });
+
+  it("checks x-berth like every other key", () => {
+    const base = parse(BASE) as Record<string, unknown>;
+    expect(validate({ ...base, "x-berth": { atomic: true, release: { cmd: "bin/migrate", timeout: 60 }, doctor: { max_clock_skew: 2 } } })).toBe(true);
+    expect(validate({ ...base, "x-berth": { atomic: "yes" } })).toBe(false);
+    expect(validate({ ...base, "x-berth": { releas: {} } })).toBe(false);
+    expect(validate({ ...base, "x-berth": { release: { timeout: 60 } } })).toBe(false);
   });
 
   it("describes keys with their docs, defaults and examples", () => {
@@ -105,7 +119,7 @@ describe("zod schema", () => {
     expect(keys.length).toBeGreaterThan(150);
     const undocumented = keys.filter(({ schema }) => {
       const doc = documentationOf(schema);
-      return !doc?.title || !doc.description || (!doc.examples && !doc.section);
+      return !doc?.title || !doc.description || (!doc.examples && !doc.section && !documentedKeyByKey(schema));
     });
     expect(undocumented.map(({ path }) => path)).toEqual([]);
   });
@@ -127,8 +141,18 @@ describe("docs", () => {
   it("documents each section Kamal documents", () => {
     expect(DOC_SECTIONS).toEqual([
       "configuration", "accessory", "alias", "boot", "builder", "env", "logging", "output", "proxy", "registry", "role",
-      "servers", "ssh", "sshkit",
+      "servers", "ssh", "sshkit", "x-berth",
     ]);
+  });
+
+  it("documents x-berth key by key, with defaults and the flags that override them", () => {
+    const text = docs("x-berth");
+    expect(text).toContain("\nx-berth:\n  # Release\n");
+    expect(text).toContain("  release:\n    # Release command\n");
+    expect(text).toContain("    timeout: 600\n");
+    expect(text).toContain("  atomic: true\n");
+    expect(text).toMatch(/Default: `5`\.\n {4}# Command line: `berth doctor --min-free-disk-gb <n>`\.\n {4}min_free_disk_gb: 5\n/);
+    expect(docs()).toContain("# See `berth docs x-berth`.\nx-berth:\n  ...\n");
   });
 
   it("renders a commented YAML example per section that parses as YAML", () => {

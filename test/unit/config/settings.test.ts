@@ -53,6 +53,29 @@ describe("root settings", () => {
   });
 });
 
+describe("x-berth", () => {
+  it("reads Berth's settings with their defaults", () => {
+    const none = fromText(BASE);
+    expect(none.berth.release).toBeUndefined();
+    expect(none.berth.atomic).toBe(false);
+    expect(none.berth.doctor).toEqual({ minFreeDiskGb: 5, maxClockSkewSeconds: 5 });
+    const set = fromText(`${BASE}x-berth:\n  release:\n    cmd: bin/rails db:migrate\n  atomic: true\n  doctor:\n    min_free_disk_gb: 20\n`);
+    expect(set.berth.release).toEqual({ cmd: "bin/rails db:migrate", timeoutSeconds: 600 });
+    expect(set.berth.atomic).toBe(true);
+    expect(set.berth.doctor).toEqual({ minFreeDiskGb: 20, maxClockSkewSeconds: 5 });
+  });
+
+  it("lets the command line's flags win, and leaves what they don't give", () => {
+    const config = fromText(`${BASE}x-berth:\n  release:\n    cmd: bin/migrate\n    timeout: 60\n  atomic: true\n  doctor:\n    max_clock_skew: 9\n`);
+    const flagged = config.berth.withFlags({ skipRelease: true, atomic: false, minFreeDiskGb: 1, maxClockSkew: undefined });
+    expect(flagged.release).toBeUndefined();
+    expect(flagged.atomic).toBe(false);
+    expect(flagged.doctor).toEqual({ minFreeDiskGb: 1, maxClockSkewSeconds: 9 });
+    expect(config.berth.withFlags({}).release).toEqual({ cmd: "bin/migrate", timeoutSeconds: 60 });
+    expect(fromText(BASE).berth.withFlags({ atomic: true }).atomic).toBe(true);
+  });
+});
+
 describe("ssh", () => {
   it("resolves SSH options and prints them as kamal config does, key data redacted", () => {
     const config = fromText(

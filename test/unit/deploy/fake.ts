@@ -78,6 +78,7 @@ export class FakeServers implements Transport {
     const marker = MARKER.exec(text);
     const reply = marker ? this.runBatch(host, text, marker[0], stdin) : this.answer(host, text, shown, stdin);
     const code = reply.code ?? 0;
+    if (reply.stdout) options.onStdout?.(reply.stdout);
     for (const observer of this.observers) {
       if (reply.stdout) observer.commandOutput?.({ id, host, stream: "stdout", chunk: reply.stdout });
       observer.commandFinished?.({ id, host, kind: "command", command: shown, exitStatus: code, durationMs: 1 });

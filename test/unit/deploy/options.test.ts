@@ -89,15 +89,21 @@ describe("logs, maintenance, stale containers, remove, upgrade, registry", () =>
 describe("--plan", () => {
   it("deploy, setup and redeploy print a plan instead of deploying, with -P and --no-cache", async () => {
     await run(["deploy", "--plan", "-P"], { configs });
-    expect(lastArgs(planModule.printPlan).slice(1, 3)).toEqual(["deploy", { skipPush: true, noCache: false }]);
+    expect(lastArgs(planModule.printPlan).slice(1, 3)).toEqual(["deploy", { skipPush: true, noCache: false, skipRelease: false }]);
     expect(lastArgs(planModule.printPlan)[3]).toMatchObject({ resolution: { runCommands: false } });
     vi.clearAllMocks();
     await run(["setup", "--plan", "--no-cache", "--resolve-commands"], { configs });
-    expect(lastArgs(planModule.printPlan).slice(1, 3)).toEqual(["setup", { skipPush: false, noCache: true }]);
+    expect(lastArgs(planModule.printPlan).slice(1, 3)).toEqual(["setup", { skipPush: false, noCache: true, skipRelease: false }]);
     expect(lastArgs(planModule.printPlan)[3]).toMatchObject({ resolution: { runCommands: true } });
     vi.clearAllMocks();
     await run(["redeploy", "--plan"], { configs });
-    expect(lastArgs(planModule.printPlan).slice(1, 3)).toEqual(["redeploy", { skipPush: false, noCache: false }]);
+    expect(lastArgs(planModule.printPlan).slice(1, 3)).toEqual(["redeploy", { skipPush: false, noCache: false, skipRelease: false }]);
+    vi.clearAllMocks();
+    await run(["deploy", "--plan", "--skip-release", "--atomic"], { configs });
+    expect(lastArgs(planModule.printPlan).slice(1, 3)).toEqual(["deploy", { skipPush: false, noCache: false, skipRelease: true, atomic: true }]);
+    vi.clearAllMocks();
+    await run(["deploy", "--plan", "--no-atomic"], { configs });
+    expect(lastArgs(planModule.printPlan).slice(1, 3)).toEqual(["deploy", { skipPush: false, noCache: false, skipRelease: false, atomic: false }]);
   });
 
   it("--resolve-commands without --plan is a usage error", async () => {

@@ -67,13 +67,13 @@ function project(): string {
   return dir;
 }
 
-function setup(options: { globals?: Partial<GlobalOptions>; format?: "text" | "json" } = {}): Setup {
+function setup(options: { globals?: Partial<GlobalOptions>; format?: "text" | "json"; yaml?: string } = {}): Setup {
   const cwd = project();
   const stdout = new MemoryStream();
   const output = new Output({ stdout, stderr: stdout, format: options.format ?? "text" });
   const secrets = secretsOf({ REGISTRY_PASSWORD, DB_PASSWORD: SECRET });
   output.registerSecrets([SECRET, REGISTRY_PASSWORD]);
-  const config = loadConfigFromSources({ base: { file: "config/deploy.yml", text: CONFIG }, cwd, env: {}, version: "abc1234", secrets });
+  const config = loadConfigFromSources({ base: { file: "config/deploy.yml", text: options.yaml ?? CONFIG }, cwd, env: {}, version: "abc1234", secrets });
   const context = createContext({
     globals: { ...DEFAULT_GLOBAL_OPTIONS, ...options.globals },
     output,
@@ -146,6 +146,18 @@ describe("deploy --plan", () => {
     // Every host was planned, the accessory only by setup.
     expect(Object.keys(plan.roundTrips).sort()).toEqual(["10.0.0.1", "10.0.0.2", "10.0.0.3", "localhost"]);
     expect(all.some((command) => command.includes("postgres:16"))).toBe(false);
+  });
+
+  it("with registry.server localhost:5555: no login, no push, the hosts pull the image from Berth over SSH (noted)", async () => {
+    const { context } = setup({ yaml: CONFIG.replace(/registry:\n( {2}.*\n)+/, "registry:\n  server: localhost:5555\n") });
+    const local: string[] = [];
+    const plan = await makePlan(context, "deploy", { skipPush: false, noCache: false }, { local: localProbes(context.cwd, local) });
+    const all = allCommands(plan);
+    expect(all.some((command) => command.startsWith("docker login"))).toBe(false);
+    expect(all.some((command) => command.startsWith("docker push"))).toBe(false);
+    expect(all.some((command) => command.startsWith("docker build -t localhost:5555/team/app:abc1234 -t localhost:5555/team/app:latest"))).toBe(true);
+    expect(all).toContain("docker pull localhost:5555/team/app:abc1234");
+    expect(plan.phases.flatMap((phase) => phase.notes)).toContain("The hosts pull localhost:PORT images from this machine's Docker, through a port forwarded over their SSH connection");
   });
 
   it("groups a batch's steps under one round trip and marks steps whose failure is tolerated", async () => {

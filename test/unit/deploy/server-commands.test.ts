@@ -48,12 +48,15 @@ describe("registry", () => {
     expect(localOnly.servers.recorded).toEqual([]);
   });
 
-  it("a local registry is started here by setup, and login/logout refuse it as Kamal does", async () => {
+  it("a local registry needs no container (Berth serves its images), remove clears Kamal's, and login/logout refuse it as Kamal does", async () => {
     const yaml = BASE_CONFIG.replace("server: registry.example:5000", "server: localhost:5555");
-    const { run, local, servers } = await setup(yaml);
+    const { run, local, servers, stdout } = await setup(yaml);
     await setupRegistry(run, { skipLocal: false, skipRemote: false });
-    expect(local.recorded.at(-1)?.command).toBe("docker start kamal-docker-registry || docker run --detach -p 127.0.0.1:5555:5000 --name kamal-docker-registry registry:3");
+    expect(local.recorded.map((entry) => entry.command)).not.toContain("docker start kamal-docker-registry || docker run --detach -p 127.0.0.1:5555:5000 --name kamal-docker-registry registry:3");
+    expect(stdout.text).toContain("Nothing to set up: Berth serves the images of localhost:5555 to the hosts itself");
     expect(servers.recorded).toEqual([]);
+    await removeRegistry(run, { skipLocal: false, skipRemote: false });
+    expect(local.recorded.at(-1)?.command).toBe("docker stop kamal-docker-registry && docker rm kamal-docker-registry");
     await expect(loginRegistry(run, { skipLocal: false, skipRemote: false })).rejects.toThrow("Cannot use login command with a local registry. Use `berth registry setup` instead.");
     await expect(logoutRegistry(run, { skipLocal: false, skipRemote: false })).rejects.toThrow("Cannot use logout command with a local registry. Use `berth registry remove` instead.");
   });
