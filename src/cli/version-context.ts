@@ -30,3 +30,13 @@ export function contextForVersion(context: CommandContext, version: string): Com
     onExit: (handler) => context.onExit(handler),
   };
 }
+
+/** The configuration for each app version, loaded once per version (`upgrade` boots what each host runs). */
+export function versionConfigs(context: CommandContext): (version: string) => Promise<Configuration> {
+  const loaded = new Map<string, Promise<Configuration>>();
+  return (version) => {
+    let config = loaded.get(version);
+    if (config === undefined) loaded.set(version, (config = contextForVersion(context, version).config()));
+    return config;
+  };
+}

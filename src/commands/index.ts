@@ -18,5 +18,6 @@ export * as registry from "./registry.js";
 export * as release from "./release.js";
 export * as server from "./server.js";
 export * as ssh from "./ssh.js";
+export * as upgrade from "./upgrade.js";
 export { Tags, iso8601 } from "./tags.js";
 export type { TagContext, TagDetails } from "./tags.js";

@@ -32,11 +32,16 @@ export function berthProxyImage(config: Configuration): string {
   return `${berthProxyRepositoryFor(config)}:${BERTH_PROXY_TAG}`;
 }
 
-/** True when the host's proxy image is Berth's: `proxy.run` names no image (or there is no `proxy.run`). */
+/**
+ * True when the host's proxy image is Berth's: `proxy.run` names no image (or there is no
+ * `proxy.run`), or names exactly Berth's own (as a config shared with Kamal does, for Kamal to
+ * boot Berth's proxy too): Berth then pushes it to the registry when the hosts can't pull it.
+ */
 export function runsBerthProxy(config: Configuration, host: string): boolean {
   const run = config.proxyRun(host);
   if (run === null) return true;
-  return run.raw.registry === undefined && run.raw.repository === undefined && run.raw.version === undefined;
+  if (run.raw.registry === undefined && run.raw.repository === undefined && run.raw.version === undefined) return true;
+  return run.image === berthProxyImage(config);
 }
 
 /**

@@ -354,6 +354,30 @@ export class Run {
     });
   }
 
+  /**
+   * This run acting on `hosts` only, and with `config` (another version's, say) in place of its
+   * own: Kamal's `with_specific_hosts` and `using_version`. It shares the connections, the lock,
+   * the output and who deploys with this run; what it selects is what `-h <hosts>` would.
+   */
+  scoped({ hosts, config = this.config }: { hosts: readonly string[]; config?: Configuration }): Run {
+    const selection = config.select({ ...(this.globals.roles === undefined ? {} : { roles: this.globals.roles }), hosts });
+    const view = Object.create(this) as Run;
+    // State that changes during the run stays this run's: the view reads and writes it here.
+    const state = this as unknown as Record<string, unknown>;
+    const shared = (key: string): PropertyDescriptor => ({ get: () => state[key], set: (value: unknown) => (state[key] = value) });
+    Object.defineProperties(view, {
+      config: { value: config },
+      selection: { value: selection },
+      globals: { value: { ...this.globals, hosts: [...hosts] } },
+      holdingLock: shared("holdingLock"),
+      remoteTransport: shared("remoteTransport"),
+      remoteTransportMade: shared("remoteTransportMade"),
+      preConnect: shared("preConnect"),
+      identityPromise: shared("identityPromise"),
+    });
+    return view;
+  }
+
   /** Connections opened and commands run on the servers so far. */
   stats(): TransportStats {
     return this.remoteTransport?.stats() ?? { connectionsOpened: 0, commandsRun: 0, uploads: 0, bytesUploaded: 0, hosts: {} };

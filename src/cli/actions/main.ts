@@ -2,7 +2,7 @@
 
 import type { CommandContext } from "../../core/context.js";
 import { BerthError } from "../../util/errors.js";
-import { notImplemented, type NoOptions } from "./not-implemented.js";
+import type { NoOptions } from "./not-implemented.js";
 
 const orchestration = async () => ({ ...(await import("../../deploy/run.js")), ...(await import("../../deploy/deploy.js")) });
 
@@ -97,8 +97,9 @@ export async function remove(context: CommandContext, options: ConfirmedOptions)
   await removeAll(await Run.create(context), { confirmed: options.confirmed });
 }
 
-export async function upgrade(_context: CommandContext, _options: UpgradeOptions): Promise<void> {
-  notImplemented("upgrade");
+export async function upgrade(context: CommandContext, options: UpgradeOptions): Promise<void> {
+  const [{ Run }, { upgrade: run }, { versionConfigs }] = await Promise.all([import("../../deploy/run.js"), import("../../deploy/upgrade.js"), import("../version-context.js")]);
+  await run(await Run.create(context), { rolling: options.rolling, confirmed: options.confirmed, configFor: versionConfigs(context) });
 }
 
 export interface DoctorOptions {

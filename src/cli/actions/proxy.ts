@@ -5,7 +5,7 @@ import type { Run } from "../../deploy/run.js";
 import type { CommandContext } from "../../core/context.js";
 import type { LogsOptions } from "./app.js";
 import type { UpgradeOptions } from "./main.js";
-import { notImplemented, type NoOptions } from "./not-implemented.js";
+import type { NoOptions } from "./not-implemented.js";
 
 type ProxyOrchestration = typeof ProxyModule;
 
@@ -67,8 +67,9 @@ export async function reboot(context: CommandContext, options: UpgradeOptions): 
   await withProxy(context, (proxy, run) => proxy.rebootProxy(run, { rolling: options.rolling, confirmed: options.confirmed }));
 }
 
-export async function upgrade(_context: CommandContext, _options: UpgradeOptions): Promise<void> {
-  notImplemented("proxy upgrade");
+export async function upgrade(context: CommandContext, options: UpgradeOptions): Promise<void> {
+  const [{ Run }, { upgradeProxy }, { versionConfigs }] = await Promise.all([import("../../deploy/run.js"), import("../../deploy/upgrade.js"), import("../version-context.js")]);
+  await upgradeProxy(await Run.create(context), { rolling: options.rolling, confirmed: options.confirmed, configFor: versionConfigs(context) });
 }
 
 export async function start(context: CommandContext, _options: NoOptions): Promise<void> {

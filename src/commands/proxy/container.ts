@@ -26,7 +26,7 @@ function runDockerOptions(run: ProxyRun): Part[] {
 }
 
 /** `kamal-proxy run [--debug] [--metrics-port "M"]` */
-function runCommand(run: ProxyRun): Part[] {
+export function runCommand(run: ProxyRun): Part[] {
   return ["kamal-proxy", "run", ...optionize(run.runCommandOptions())];
 }
 

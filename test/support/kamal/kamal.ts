@@ -41,6 +41,8 @@ export interface RunResult {
 export interface KamalOptions {
   readonly cwd: string;
   readonly env: Readonly<Record<string, string>>;
+  /** Default 60 s; deploys on the test servers take longer. */
+  readonly timeoutMs?: number;
 }
 
 // Kamal's error lines are coloured even off a TTY.
@@ -49,7 +51,7 @@ const uncolour = (text: string): string => text.replace(/\x1b\[[0-9;]*m/g, "");
 
 /** Runs real Kamal and waits for it. */
 export function kamal(args: readonly string[], options: KamalOptions): RunResult {
-  const result = spawnSync(kamalBin(), args, { cwd: options.cwd, env: options.env, encoding: "utf8", timeout: 60_000 });
+  const result = spawnSync(kamalBin(), args, { cwd: options.cwd, env: options.env, encoding: "utf8", timeout: options.timeoutMs ?? 60_000 });
   if (result.error) throw result.error;
   return { status: result.status ?? -1, stdout: uncolour(result.stdout), stderr: uncolour(result.stderr) };
 }
@@ -57,7 +59,7 @@ export function kamal(args: readonly string[], options: KamalOptions): RunResult
 /** Runs real Kamal without blocking, so several runs can share the machine's cores. */
 export function kamalAsync(args: readonly string[], options: KamalOptions): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(kamalBin(), args, { cwd: options.cwd, env: options.env, timeout: 60_000 });
+    const child = spawn(kamalBin(), args, { cwd: options.cwd, env: options.env, timeout: options.timeoutMs ?? 60_000 });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));

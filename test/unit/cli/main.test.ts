@@ -270,17 +270,21 @@ describe("aliases", () => {
 });
 
 describe("errors", () => {
+  const refused = (): BerthError => new BerthError("The app version 'x' is not available as a container", "Berth::RollbackError");
+
   it("prints a BerthError as Kamal does, without a stack", async () => {
-    const result = await run(["upgrade"]);
+    boot.mockRejectedValueOnce(refused());
+    const result = await run(["app", "boot"]);
     expect(result).toMatchObject({ code: 1, stdout: "" });
-    expect(result.stderr).toBe("  ERROR (Berth::NotImplemented): berth upgrade is not implemented yet\n");
+    expect(result.stderr).toBe("  ERROR (Berth::RollbackError): The app version 'x' is not available as a container\n");
   });
 
   it("adds the stack with -v", async () => {
-    const result = await run(["upgrade", "-v"]);
+    boot.mockRejectedValueOnce(refused());
+    const result = await run(["app", "boot", "-v"]);
     expect(result.code).toBe(1);
     const lines = result.stderr.trimEnd().split("\n");
-    expect(lines[0]).toBe("  ERROR (Berth::NotImplemented): berth upgrade is not implemented yet");
+    expect(lines[0]).toBe("  ERROR (Berth::RollbackError): The app version 'x' is not available as a container");
     expect(lines.length).toBeGreaterThan(1);
     expect(lines.slice(1).every((line) => /^\s+at /.test(line))).toBe(true);
   });
@@ -317,9 +321,10 @@ describe("errors", () => {
   });
 
   it("prints the error as a JSON event with --output json", async () => {
-    const result = await run(["upgrade", "--output", "json"]);
+    boot.mockRejectedValueOnce(refused());
+    const result = await run(["app", "boot", "--output", "json"]);
     expect(result.code).toBe(1);
-    expect(JSON.parse(result.stdout)).toMatchObject({ event: "error", kind: "Berth::NotImplemented" });
+    expect(JSON.parse(result.stdout)).toMatchObject({ event: "error", kind: "Berth::RollbackError" });
   });
 });
 

@@ -50,6 +50,13 @@ describe("Berth's proxy image", () => {
     expect(render(proxyCommands.run(proxyConfigView(config, "10.0.0.1"), "10.0.0.1"))).toContain(" basecamp/kamal-proxy:v0.9.2 kamal-proxy run");
   });
 
+  it("counts as Berth's own when proxy.run names exactly its image (a config shared with Kamal), so Berth pushes it when missing", async () => {
+    const named = `proxy:\n  run:\n    registry: registry.example:5000\n    repository: team/berth-proxy\n    version: ${BERTH_PROXY_TAG}\n`;
+    expect(runsBerthProxy((await harness(`${BASE_CONFIG}${named}`)).config, "10.0.0.1")).toBe(true);
+    const older = named.replace(BERTH_PROXY_TAG, "v0.9.2.0.0.9");
+    expect(runsBerthProxy((await harness(`${BASE_CONFIG}${older}`)).config, "10.0.0.1")).toBe(false);
+  });
+
   it("recognises a registry without the image", () => {
     expect(isMissingImageError("docker: Error response from daemon: manifest for r:5000/team/berth-proxy:v1 not found: manifest unknown: manifest unknown.")).toBe(true);
     expect(isMissingImageError("Unable to find image 'x' locally\ndocker: Error response from daemon: pull access denied for x, repository does not exist")).toBe(true);
