@@ -42,7 +42,10 @@ describe("init templates", () => {
     // Deployable as generated: no host name or certificate to arrange first.
     expect(config.role("web")!.proxy!.deployOptions()).toMatchObject({ host: [] });
     expect(config.role("web")!.proxy!.deployOptions().tls).toBeFalsy();
-    expect(config.registry.secretNameOf("password")).toBe("KAMAL_REGISTRY_PASSWORD");
+    // No registry to arrange either: the hosts pull from this machine over SSH.
+    expect(config.registry.local).toBe(true);
+    expect(config.registry.localPort).toBe(5555);
+    expect(config.registry.secretNameOf("password")).toBeUndefined();
     expect(config.builder.arches).toEqual(["amd64"]);
     expect(config.builder.usesGitClone).toBe(true);
     expect(config.retainContainers).toBe(5);
