@@ -83,6 +83,8 @@ export function toYaml(config: DocumentSource, options: { symbolKeys?: boolean }
   visit(yaml, {
     Scalar(key, node) {
       if (key !== "key" && typeof node.value === "string" && node.value.startsWith(":") && !symbols.has(node)) node.type = "QUOTE_DOUBLE";
+      // Psych quotes a string that starts like an octal number gone wrong (a commit like 0454…8…).
+      else if (typeof node.value === "string" && /^0[0-7]*[89]/.test(node.value) && node.type !== "QUOTE_DOUBLE") node.type = "QUOTE_SINGLE";
     },
   });
   return yaml.toString({ indentSeq: false, directives: true, lineWidth: 0 });

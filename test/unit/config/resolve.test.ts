@@ -118,6 +118,13 @@ describe("single host", () => {
     expect(JSON.parse(config.toJson()).absolute_image).toBe("dhh/app:999");
   });
 
+  it("quotes a version as Psych does when it starts like a broken octal number (a commit such as 0454…8…)", () => {
+    const commit = fixture("single-host", { version: "0454236782e00d1b82e9fbdfcae2e2cfa25a31e7" });
+    expect(commit.toYaml()).toContain(":version: '0454236782e00d1b82e9fbdfcae2e2cfa25a31e7'\n");
+    expect(commit.toYaml()).toContain(":absolute_image: dhh/app:0454236782e00d1b82e9fbdfcae2e2cfa25a31e7\n");
+    expect(fixture("single-host", { version: "0123abc" }).toYaml()).toContain(":version: 0123abc\n");
+  });
+
   it("resolves registry credentials lazily through secrets, as Redacted", () => {
     const withSecrets = fixture("single-host", { secrets: secrets({ KAMAL_REGISTRY_PASSWORD: "hunter2" }) });
     const password = withSecrets.registry.password();
