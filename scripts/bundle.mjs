@@ -4,13 +4,19 @@
 // Type checking stays with tsc; esbuild only strips the types and joins the modules.
 //
 //   dist/bundle/berth.js   the executable: a small CommonJS launcher (src/bin/launcher.cts) that
-//                          answers `berth version` itself and imports lib/berth.js for the rest
-//   dist/bundle/lib/       the CLI as ES modules (src/bin/berth.ts and its lazily loaded chunks)
+//                          answers `berth version` itself and runs cli.js for the rest
+//   dist/bundle/cli.js     the CLI (src/bin/cli.ts) as one CommonJS file: lazy imports stay lazy
+//                          (a module's code runs when its command needs it), and the launcher
+//                          compiles it through a V8 code cache, which Node 20 offers for CommonJS
+//                          scripts (vm.Script) but not for ES modules. Loading and linking the ES
+//                          module chunks and compiling them at every start cost ~80 ms of `berth
+//                          config`'s ~180 ms (bench/profiles/config-startup.txt).
 //
 // `node scripts/bundle.mjs <dir>` bundles into dist/<dir> instead (tests that run the executable
 // build their own, so they never race another test rebuilding dist/bundle).
 import { build } from "esbuild";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -18,10 +24,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const outdir = join(root, "dist", process.argv[2] ?? "bundle");
 if (!/^[\w.-]+$/.test(process.argv[2] ?? "bundle")) throw new Error(`bundle: ${process.argv[2]} is not a directory name under dist/`);
 rmSync(outdir, { recursive: true, force: true });
-mkdirSync(join(outdir, "lib"), { recursive: true });
-// The package is "type": "module"; the launcher alone is CommonJS.
+mkdirSync(outdir, { recursive: true });
+// The package is "type": "module"; the bundle is CommonJS.
 writeFileSync(join(outdir, "package.json"), `${JSON.stringify({ type: "commonjs" })}\n`);
-writeFileSync(join(outdir, "lib", "package.json"), `${JSON.stringify({ type: "module" })}\n`);
 
 /**
  * zod's namespace export carries every locale (~360 kB of the bundle, parsed at each start);
@@ -42,20 +47,21 @@ const zodEnglishOnly = {
 
 await build({
   absWorkingDir: root,
-  entryPoints: ["src/bin/berth.ts"],
-  outdir: join(outdir, "lib"),
+  entryPoints: ["src/bin/cli.ts"],
+  outfile: join(outdir, "cli.js"),
   bundle: true,
-  // Lazy imports stay lazy: each becomes a chunk loaded when its command needs it.
-  splitting: true,
-  format: "esm",
+  format: "cjs",
   platform: "node",
   target: "node20",
   sourcemap: true,
   plugins: [zodEnglishOnly],
-  // CommonJS dependencies (commander) call require() for Node's own modules.
-  banner: { js: 'import { createRequire as __berthCreateRequire } from "node:module"; const require = __berthCreateRequire(import.meta.url);' },
+  // CommonJS has no import.meta: src/util/package-root.ts gets the bundle's own URL instead.
+  define: { "import.meta.url": "__berthModuleUrl" },
+  banner: { js: 'var __berthModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: "warning",
 });
+// The code cache's key: a new build never runs with another build's cache.
+const bundleHash = createHash("sha256").update(readFileSync(join(outdir, "cli.js"))).digest("hex").slice(0, 16);
 await build({
   absWorkingDir: root,
   entryPoints: ["src/bin/launcher.cts"],
@@ -64,5 +70,6 @@ await build({
   format: "cjs",
   platform: "node",
   target: "node20",
+  define: { BERTH_BUNDLE_HASH: JSON.stringify(bundleHash) },
   logLevel: "warning",
 });

@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // The `berth` executable as installed: scripts/bundle.mjs makes it dist/bundle/berth.js, beside the
-// bundled CLI in dist/bundle/lib/. CommonJS on purpose: Node starts a CommonJS file without its ES
+// bundled CLI, dist/bundle/cli.js. CommonJS on purpose: Node starts a CommonJS file without its ES
 // module loader, so `berth version` costs no more than Node's own start; every other command
-// loads the CLI's ES modules.
+// runs the CLI bundle, compiled through a V8 code cache (code-cache.cts).
 /* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS module imports with require */
 import fs = require("node:fs");
 import path = require("node:path");
+import type CodeCache = require("./code-cache.cjs");
 /* eslint-enable @typescript-eslint/no-require-imports */
+
+declare const BERTH_BUNDLE_HASH: string;
 
 const args = process.argv.slice(2);
 
@@ -15,7 +18,11 @@ if (args.length === 1 && (args[0] === "version" || args[0] === "--version")) {
   const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8")) as { version?: unknown };
   process.stdout.write(`${typeof manifest.version === "string" ? manifest.version : "0.0.0"}\n`);
 } else {
-  // Relative to this file once bundled; a variable, so neither tsc nor esbuild resolve it here.
-  const cli = "./lib/berth.js";
-  void import(cli);
+  // Required here, not above: `berth version` needs none of it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
+  const codeCache = require("./code-cache.cjs") as typeof CodeCache;
+  // scripts/bundle.mjs defines the hash of the CLI bundle it built: the code cache's key.
+  const cli = codeCache.requireCached(path.join(__dirname, "cli.js"), codeCache.cacheFile(BERTH_BUNDLE_HASH));
+  const { main } = cli.exports as { main: (args: string[]) => Promise<void> };
+  void main(args).finally(cli.save);
 }

@@ -2,7 +2,7 @@
 // own files from there, as the modules did (package.json and templates here; the proxy package
 // goes through the same packageRoot()).
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,15 +11,21 @@ const root = join(import.meta.dirname, "../../..");
 const bin = join(root, "dist/bundle/berth.js");
 let project: string;
 
+let cacheHome: string;
+
 const berth = (...args: string[]): string =>
-  execFileSync(process.execPath, [bin, ...args], { cwd: project, env: { ...process.env, VERSION: "bundle-test" }, encoding: "utf8" });
+  execFileSync(process.execPath, [bin, ...args], { cwd: project, env: { ...process.env, VERSION: "bundle-test", XDG_CACHE_HOME: cacheHome }, encoding: "utf8" });
 
 beforeAll(() => {
   execFileSync(process.execPath, [join(root, "scripts/bundle.mjs")], { cwd: root, stdio: "inherit" });
   project = mkdtempSync(join(tmpdir(), "berth-bundle-"));
+  cacheHome = mkdtempSync(join(tmpdir(), "berth-bundle-cache-"));
 }, 60_000);
 
-afterAll(() => rmSync(project, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(project, { recursive: true, force: true });
+  rmSync(cacheHome, { recursive: true, force: true });
+});
 
 describe("the bundled berth executable", () => {
   it("is the package's bin", () => {
@@ -32,5 +38,28 @@ describe("the bundled berth executable", () => {
     expect(berth("init")).toContain("Created configuration file in config/deploy.yml");
     expect(readFileSync(join(project, "config/deploy.yml"), "utf8")).toBe(readFileSync(join(root, "templates/init/config/deploy.yml"), "utf8"));
     expect(berth("config")).toMatch(/^:service_with_version: my-app-bundle-test$/m);
+  });
+
+  it("keeps a V8 code cache for the CLI in the user's cache directory, private, and runs the same without it or with a broken one", () => {
+    berth("init");
+    const expected = berth("config");
+    const directory = join(cacheHome, "berth");
+    const [file, ...others] = readdirSync(directory);
+    expect(others).toEqual([]);
+    expect(file).toMatch(new RegExp(`^[0-9a-f]{16}-${process.version}-${process.arch}\\.v8cache$`));
+    const cache = join(directory, file!);
+    expect(statSync(directory).mode & 0o777).toBe(0o700);
+    expect(statSync(cache).mode & 0o777).toBe(0o600);
+    expect(statSync(cache).size).toBeGreaterThan(100_000);
+    expect(berth("config")).toBe(expected);
+    // Corrupt: V8 rejects it, the CLI compiles the bundle itself and writes a good cache again.
+    writeFileSync(cache, "not a code cache", { mode: 0o600 });
+    expect(berth("config")).toBe(expected);
+    expect(statSync(cache).size).toBeGreaterThan(100_000);
+    // Writable by others: not trusted (it becomes code), not read, replaced by a private one.
+    writeFileSync(cache, readFileSync(join(cacheHome, "berth", file!)));
+    chmodSync(cache, 0o666);
+    expect(berth("config")).toBe(expected);
+    expect(statSync(cache).mode & 0o777).toBe(0o600);
   });
 });

@@ -1,0 +1,84 @@
+// Runs the bundled CLI (dist/bundle/cli.js, CommonJS) with a V8 code cache, as v8-compile-cache does:
+// Node 20 has no compile cache of its own, and compiling the ~2 MB bundle costs more than Node's
+// whole start. The cache is V8's bytecode of the functions the last run compiled, stored per user
+// under $XDG_CACHE_HOME/berth (or ~/.cache/berth, 0700), one file per bundle build, Node version
+// and architecture. It is only an accelerator: a missing, unreadable, foreign, stale or corrupt
+// cache (V8 rejects what does not match its version, flags and the source) means a plain compile,
+// and failing to write one is ignored.
+/* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS module imports with require */
+import fs = require("node:fs");
+import Module = require("node:module");
+import os = require("node:os");
+import path = require("node:path");
+import vm = require("node:vm");
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+interface CachedScript {
+  /** The bundle's exports. */
+  exports: unknown;
+  /** Writes the cache if there was none or V8 rejected it; call once the command has run. */
+  save: () => void;
+}
+
+/** The cache file for this bundle build, or undefined if there is no home to keep it in. */
+function cacheFile(bundleHash: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const xdg = env.XDG_CACHE_HOME;
+  const base = xdg !== undefined && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), ".cache");
+  if (!path.isAbsolute(base)) return undefined;
+  return path.join(base, "berth", `${bundleHash}-${process.version}-${process.arch}.v8cache`);
+}
+
+/** The cache's bytes if the file is ours and nobody else may write it (it becomes code we run). */
+function readCache(file: string): Buffer | undefined {
+  try {
+    const fd = fs.openSync(file, "r");
+    try {
+      const stat = fs.fstatSync(fd);
+      const ours = process.getuid === undefined || stat.uid === process.getuid();
+      return stat.isFile() && ours && (stat.mode & 0o022) === 0 ? fs.readFileSync(fd) : undefined;
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+function writeCache(file: string, data: Buffer): void {
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    // Written aside and renamed: a concurrent berth never reads half a cache.
+    const temporary = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(temporary, data, { mode: 0o600 });
+    fs.renameSync(temporary, file);
+  } catch {
+    // No cache this time: the next run compiles again.
+  }
+}
+
+/** Compiles and runs a CommonJS file as require() would, through the code cache at `cache`. */
+function requireCached(filename: string, cache: string | undefined): CachedScript {
+  const source = fs.readFileSync(filename, "utf8");
+  const cachedData = cache === undefined ? undefined : readCache(cache);
+  const script = new vm.Script(Module.wrap(source), {
+    filename,
+    cachedData,
+    // import() in the bundle (the proxy's ES modules) goes to Node's own loader.
+    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  const module = { exports: {} as unknown };
+  (script.runInThisContext() as (...args: unknown[]) => void).call(
+    module.exports,
+    module.exports,
+    Module.createRequire(filename),
+    module,
+    filename,
+    path.dirname(filename),
+  );
+  const save = (): void => {
+    if (cache !== undefined && (cachedData === undefined || script.cachedDataRejected === true)) writeCache(cache, script.createCachedData());
+  };
+  return { exports: module.exports, save };
+}
+
+export = { cacheFile, requireCached };
