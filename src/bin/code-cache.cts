@@ -44,15 +44,25 @@ function readCache(file: string): Buffer | undefined {
   }
 }
 
+/** Other builds' caches older than this are removed when a cache is written (~1 MB each). */
+const STALE_MS = 24 * 60 * 60 * 1000;
+
 function writeCache(file: string, data: Buffer): void {
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    const directory = path.dirname(file);
+    fs.mkdirSync(directory, { recursive: true, mode: 0o700 });
     // Written aside and renamed: a concurrent berth never reads half a cache.
     const temporary = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(temporary, data, { mode: 0o600 });
     fs.renameSync(temporary, file);
+    // Rebuilds and upgrades leave old caches behind; a day's grace keeps two builds in use
+    // side by side (a benchmark's baseline, another Node) from deleting each other's.
+    for (const name of fs.readdirSync(directory)) {
+      const other = path.join(directory, name);
+      if (other !== file && /\.v8cache(\.\d+\.tmp)?$/.test(name) && Date.now() - fs.statSync(other).mtimeMs > STALE_MS) fs.rmSync(other, { force: true });
+    }
   } catch {
-    // No cache this time: the next run compiles again.
+    // No cache this time (or old ones left): the next run tries again.
   }
 }
 

@@ -2,9 +2,9 @@
 // own files from there, as the modules did (package.json and templates here; the proxy package
 // goes through the same packageRoot()).
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const root = join(import.meta.dirname, "../../..");
@@ -52,10 +52,17 @@ describe("the bundled berth executable", () => {
     expect(statSync(cache).mode & 0o777).toBe(0o600);
     expect(statSync(cache).size).toBeGreaterThan(100_000);
     expect(berth("config")).toBe(expected);
-    // Corrupt: V8 rejects it, the CLI compiles the bundle itself and writes a good cache again.
+    // Corrupt: V8 rejects it, the CLI compiles the bundle itself and writes a good cache again,
+    // removing other builds' caches older than a day (not a younger one: maybe still in use).
     writeFileSync(cache, "not a code cache", { mode: 0o600 });
+    const [old, recent] = [join(directory, "0000000000000000-v20.0.0-x64.v8cache"), join(directory, "1111111111111111-v20.0.0-x64.v8cache")];
+    writeFileSync(old, "old build");
+    writeFileSync(recent, "recent build");
+    utimesSync(old, new Date(Date.now() - 2 * 86_400_000), new Date(Date.now() - 2 * 86_400_000));
     expect(berth("config")).toBe(expected);
     expect(statSync(cache).size).toBeGreaterThan(100_000);
+    expect(readdirSync(directory).sort()).toEqual([basename(recent), file].sort());
+    rmSync(recent);
     // Writable by others: not trusted (it becomes code), not read, replaced by a private one.
     writeFileSync(cache, readFileSync(join(cacheHome, "berth", file!)));
     chmodSync(cache, 0o666);
