@@ -20,12 +20,23 @@ interface CachedScript {
   save: () => void;
 }
 
-/** The cache file for this bundle build, or undefined if there is no home to keep it in. */
-function cacheFile(bundleHash: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+/** FNV-1a, 32 bits: a short, cheap name for a path (node:crypto would cost more than it saves). */
+function pathHash(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < text.length; index++) hash = Math.imul(hash ^ text.charCodeAt(index), 0x01000193);
+  return (hash >>> 0).toString(16).padStart(8, "0");
+}
+
+/**
+ * The cache file for this bundle build at this path, or undefined if there is no home to keep it
+ * in. The path is part of the key: V8 restores the script's name from its cache, so a copy of the
+ * same build elsewhere would report the other path in its stack traces.
+ */
+function cacheFile(bundleHash: string, filename: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const xdg = env.XDG_CACHE_HOME;
   const base = xdg !== undefined && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), ".cache");
   if (!path.isAbsolute(base)) return undefined;
-  return path.join(base, "berth", `${bundleHash}-${process.version}-${process.arch}.v8cache`);
+  return path.join(base, "berth", `${bundleHash}-${pathHash(filename)}-${process.version}-${process.arch}.v8cache`);
 }
 
 /** The cache's bytes if the file is ours and nobody else may write it (it becomes code we run). */

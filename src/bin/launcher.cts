@@ -22,7 +22,8 @@ if (args.length === 1 && (args[0] === "version" || args[0] === "--version")) {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
   const codeCache = require("./code-cache.cjs") as typeof CodeCache;
   // scripts/bundle.mjs defines the hash of the CLI bundle it built: the code cache's key.
-  const cli = codeCache.requireCached(path.join(__dirname, "cli.js"), codeCache.cacheFile(BERTH_BUNDLE_HASH));
+  const bundle = path.join(__dirname, "cli.js");
+  const cli = codeCache.requireCached(bundle, codeCache.cacheFile(BERTH_BUNDLE_HASH, bundle));
   const { main } = cli.exports as { main: (args: string[]) => Promise<void> };
   void main(args).finally(cli.save);
 }

@@ -46,7 +46,7 @@ describe("the bundled berth executable", () => {
     const directory = join(cacheHome, "berth");
     const [file, ...others] = readdirSync(directory);
     expect(others).toEqual([]);
-    expect(file).toMatch(new RegExp(`^[0-9a-f]{16}-${process.version}-${process.arch}\\.v8cache$`));
+    expect(file).toMatch(new RegExp(`^[0-9a-f]{16}-[0-9a-f]{8}-${process.version}-${process.arch}\\.v8cache$`));
     const cache = join(directory, file!);
     expect(statSync(directory).mode & 0o777).toBe(0o700);
     expect(statSync(cache).mode & 0o777).toBe(0o600);
@@ -55,7 +55,7 @@ describe("the bundled berth executable", () => {
     // Corrupt: V8 rejects it, the CLI compiles the bundle itself and writes a good cache again,
     // removing other builds' caches older than a day (not a younger one: maybe still in use).
     writeFileSync(cache, "not a code cache", { mode: 0o600 });
-    const [old, recent] = [join(directory, "0000000000000000-v20.0.0-x64.v8cache"), join(directory, "1111111111111111-v20.0.0-x64.v8cache")];
+    const [old, recent] = [join(directory, "0000000000000000-00000000-v20.0.0-x64.v8cache"), join(directory, "1111111111111111-00000000-v20.0.0-x64.v8cache")];
     writeFileSync(old, "old build");
     writeFileSync(recent, "recent build");
     utimesSync(old, new Date(Date.now() - 2 * 86_400_000), new Date(Date.now() - 2 * 86_400_000));
