@@ -54,6 +54,9 @@ await build({
   platform: "node",
   target: "node20",
   sourcemap: true,
+  // 1.9 -> 1.4 MB to read at each start (~5 ms of `berth config`); names stay, for -v's traces.
+  minifyWhitespace: true,
+  minifySyntax: true,
   plugins: [zodEnglishOnly],
   // CommonJS has no import.meta: src/util/package-root.ts gets the bundle's own URL instead.
   define: { "import.meta.url": "__berthModuleUrl" },
