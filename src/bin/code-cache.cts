@@ -16,7 +16,10 @@ import vm = require("node:vm");
 interface CachedScript {
   /** The bundle's exports. */
   exports: unknown;
-  /** Writes the cache if there was none or V8 rejected it; call once the command has run. */
+  /**
+   * Writes the cache if there was none or V8 rejected it; call once the command has run, and only
+   * if it succeeded (a failure's cache would miss most of the command's functions).
+   */
   save: () => void;
 }
 
@@ -28,15 +31,18 @@ function pathHash(text: string): string {
 }
 
 /**
- * The cache file for this bundle build at this path, or undefined if there is no home to keep it
- * in. The path is part of the key: V8 restores the script's name from its cache, so a copy of the
- * same build elsewhere would report the other path in its stack traces.
+ * The cache file for this bundle build at this path and this command, or undefined if there is no
+ * home to keep it in. The path is part of the key: V8 restores the script's name from its cache,
+ * so a copy of the same build elsewhere would report the other path in its stack traces. So is the
+ * command: a cache holds the functions of the run that wrote it (written once, not at every run),
+ * so `berth init`'s would leave most of `berth config`'s to compile.
  */
-function cacheFile(bundleHash: string, filename: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+function cacheFile(bundleHash: string, filename: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const command = args[0] !== undefined && /^[a-z][a-z-]{0,30}$/.test(args[0]) ? args[0] : "_";
   const xdg = env.XDG_CACHE_HOME;
   const base = xdg !== undefined && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), ".cache");
   if (!path.isAbsolute(base)) return undefined;
-  return path.join(base, "berth", `${bundleHash}-${pathHash(filename)}-${process.version}-${process.arch}.v8cache`);
+  return path.join(base, "berth", `${bundleHash}-${pathHash(filename)}-${command}-${process.version}-${process.arch}.v8cache`);
 }
 
 /** The cache's bytes if the file is ours and nobody else may write it (it becomes code we run). */

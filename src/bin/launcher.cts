@@ -23,7 +23,9 @@ if (args.length === 1 && (args[0] === "version" || args[0] === "--version")) {
   const codeCache = require("./code-cache.cjs") as typeof CodeCache;
   // scripts/bundle.mjs defines the hash of the CLI bundle it built: the code cache's key.
   const bundle = path.join(__dirname, "cli.js");
-  const cli = codeCache.requireCached(bundle, codeCache.cacheFile(BERTH_BUNDLE_HASH, bundle));
+  const cli = codeCache.requireCached(bundle, codeCache.cacheFile(BERTH_BUNDLE_HASH, bundle, args));
   const { main } = cli.exports as { main: (args: string[]) => Promise<void> };
-  void main(args).finally(cli.save);
+  void main(args).then(() => {
+    if (process.exitCode === undefined || process.exitCode === 0) cli.save();
+  });
 }
