@@ -83,7 +83,9 @@ export function parseYaml(text: string, file: string): ParsedYaml {
     // The parser recurses: a stack overflow is nesting deeper than any limit would allow.
     const overflow = document.errors.find((error) => error.message.startsWith("Maximum call stack size exceeded"));
     if (overflow !== undefined) {
-      const position = overflow.linePos?.[0] ?? lineCounter.linePos(overflow.pos[0]);
+      // Where the stack ran out depends on the build's frame sizes: name the bracket past the limit.
+      const deepest = flowBracketPastLimit(text);
+      const position = deepest === undefined ? (overflow.linePos?.[0] ?? lineCounter.linePos(overflow.pos[0])) : lineCounter.linePos(deepest);
       throw new ConfigError([{ path: "", message: tooDeepMessage(), file, line: position?.line ?? 0, column: position?.col ?? 0 }]);
     }
     throw new ConfigError([yamlSyntaxIssue(text, document.errors, lineCounter, file)]);
@@ -92,6 +94,29 @@ export function parseYaml(text: string, file: string): ParsedYaml {
   const converter = new Converter(document, lineCounter, sourceMap);
   const value = document.contents === null ? null : converter.convert(document.contents, []);
   return { value, sourceMap };
+}
+
+/** The offset of the first `[` or `{` nested deeper than the limit (quotes and comments skipped), if any. */
+function flowBracketPastLimit(text: string): number | undefined {
+  let depth = 0;
+  let quote: string | undefined;
+  for (let offset = 0; offset < text.length; offset++) {
+    const char = text[offset];
+    if (quote !== undefined) {
+      if (char === quote) quote = undefined;
+      continue;
+    }
+    if (char === "'" || char === '"') quote = char;
+    else if (char === "#" && (offset === 0 || /\s/.test(text[offset - 1] as string))) {
+      const end = text.indexOf("\n", offset);
+      if (end === -1) return undefined;
+      offset = end;
+    } else if (char === "[" || char === "{") {
+      depth += 1;
+      if (depth > LIMITS.yamlDepth) return offset;
+    } else if ((char === "]" || char === "}") && depth > 0) depth -= 1;
+  }
+  return undefined;
 }
 
 function tooDeepMessage(): string {
