@@ -17,6 +17,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { commitAll, projectGit } from "./lib/git.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -174,15 +175,12 @@ ssh:
 drain_timeout: 2
 `,
   );
-  const git = (...command) => execFileSync("git", ["-c", "user.name=Bench", "-c", "user.email=bench@example.com", ...command], { cwd: dir, encoding: "utf8" }).trim();
   const release = (text) => {
     fs.writeFileSync(path.join(dir, "payload.bin"), randomBytes(1_000_000));
     fs.writeFileSync(path.join(dir, "release.txt"), text);
-    git("add", "-A");
-    git("commit", "-q", "-m", text);
-    return git("rev-parse", "HEAD");
+    return commitAll(dir, text);
   };
-  git("init", "-q", "-b", "main");
+  projectGit(dir)("init", "-q", "-b", "main");
   release("first");
   return { dir, release };
 }

@@ -22,6 +22,7 @@ import { writeSection } from "./lib/results.mjs";
 import { fmt, median, ratios, spread, table, verdict } from "./lib/stats.mjs";
 import { loadTestbed } from "./lib/testbed.mjs";
 import { berthSteps, kamalSteps } from "./lib/steps.mjs";
+import { commitAll } from "./lib/git.mjs";
 
 const SCENARIOS = {
   web1: { title: "1 host, web", service: "app1", roles: { web: [1] }, target: 0.25 },
@@ -142,11 +143,7 @@ function createProject(bed, scenario, work) {
       "",
     ].join("\n"),
   );
-  const git = (...args) => execFileSync("git", ["-c", "user.name=Bench", "-c", "user.email=bench@example.com", ...args], { cwd: dir, encoding: "utf8" }).trim();
-  git("init", "-q", "-b", "main");
-  git("add", "-A");
-  git("commit", "-q", "-m", "bench");
-  const version = git("rev-parse", "HEAD");
+  const version = commitAll(dir, "bench", { init: true });
   return {
     dir,
     /** Every web host answers through its proxy with this version. */

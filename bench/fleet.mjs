@@ -25,6 +25,7 @@ import { summariseProfiles } from "./lib/profile.mjs";
 import { writeSection } from "./lib/results.mjs";
 import { fmt, median, ratios, spread, table, verdict } from "./lib/stats.mjs";
 import { loadTestbed } from "./lib/testbed.mjs";
+import { commitAll } from "./lib/git.mjs";
 
 const opts = options({ rounds: 5, sizes: [1, 10, 50, 100], kamalSizes: [1, 10, 50, 100], baseline: "", profile: "" });
 const TARGET = 3;
@@ -150,11 +151,7 @@ function createProject(fleet, sizes) {
       ].join("\n"),
     );
   }
-  const git = (...args) => execFileSync("git", ["-c", "user.name=Bench", "-c", "user.email=bench@example.com", ...args], { cwd: dir, encoding: "utf8" }).trim();
-  git("init", "-q", "-b", "main");
-  git("add", "-A");
-  git("commit", "-q", "-m", "fleet");
-  return { dir, version: git("rev-parse", "HEAD"), config: (size) => `config/deploy.n${size}.yml` };
+  return { dir, version: commitAll(dir, "fleet", { init: true }), config: (size) => `config/deploy.n${size}.yml` };
 }
 
 /**

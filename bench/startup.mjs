@@ -15,6 +15,7 @@ import { options } from "./lib/options.mjs";
 import { BERTH_BIN, ROOT } from "./lib/paths.mjs";
 import { writeSection } from "./lib/results.mjs";
 import { fmt, median, ratios, summary, table, verdict } from "./lib/stats.mjs";
+import { commitAll } from "./lib/git.mjs";
 
 const opts = options({ rounds: 5, runs: 20, baseline: "" });
 const TARGETS = { version: 1.2, config: 2 };
@@ -57,10 +58,7 @@ function createProject() {
   );
   fs.mkdirSync(path.join(dir, ".kamal"));
   fs.writeFileSync(path.join(dir, ".kamal/secrets"), "REGISTRY_PASSWORD=bench\nSECRET_TOKEN=bench\n");
-  const git = (...args) => execFileSync("git", ["-c", "user.name=Bench", "-c", "user.email=bench@example.com", ...args], { cwd: dir, stdio: "ignore" });
-  git("init", "-q", "-b", "main");
-  git("add", "-A");
-  git("commit", "-q", "-m", "bench");
+  commitAll(dir, "bench", { init: true });
   return dir;
 }
 

@@ -9,6 +9,7 @@ import path from "node:path";
 import { BERTH_BIN, ROOT } from "../lib/paths.mjs";
 import { measure } from "../lib/measure.mjs";
 import { loadTestbed } from "../lib/testbed.mjs";
+import { commitAll } from "../lib/git.mjs";
 
 export const APP_HOST = "bench.test";
 
@@ -131,11 +132,7 @@ function createProject(bed, work, tls) {
       "",
     ].join("\n"),
   );
-  const git = (...args) => execFileSync("git", ["-c", "user.name=Bench", "-c", "user.email=bench@example.com", ...args], { cwd: dir, encoding: "utf8" }).trim();
-  git("init", "-q", "-b", "main");
-  git("add", "-A");
-  git("commit", "-q", "-m", "bench");
-  return { dir, version: git("rev-parse", "HEAD") };
+  return { dir, version: commitAll(dir, "bench", { init: true }) };
 }
 
 /**
