@@ -7,7 +7,8 @@
 //     state read, rename, run, stops, prune and tag below then go as requests, not CLI processes;
 //   - under the lock, one round trip per host: the pull's audit line, and what the host runs (every
 //     role's containers, the proxy) and holds under the version's tag;
-//   - once `repo:VER` is pushed: the pull (registry login + pull + label check), only on hosts that
+//   - with -P (nothing built), the pull beside the lock, as Kamal pulls before taking it;
+//   - otherwise, once `repo:VER` is pushed: the pull (registry login + pull + label check), only on hosts that
 //     don't hold the image just pushed (same image ID), beside the push of `latest` here; the
 //     proxy booted where it doesn't run. (With a pre-deploy hook, which must see the pulled image
 //     first, what the hosts run is read again after it.)
@@ -106,17 +107,20 @@ async function shipAndDeploy(run: Run, options: DeployOptions, phases: Phases): 
     const refused = new AbortController();
     const shipping = shipImage(run, options, refused.signal);
     shipping.catch(() => undefined); // awaited below
+    // With -P nothing is built: the hosts pull beside the lock, as Kamal pulls before taking it.
+    const pulling = options.skipPush ? serving.then(() => pullEverywhere(run)) : undefined;
+    pulling?.catch(() => undefined); // awaited under the lock
     try {
       await withLock(run, async () => {
         await serving;
-        await deployUnderLock(run, shipping, { ...phases, ...berthPhases(run, options) }, progress);
+        await deployUnderLock(run, { shipping, pulling }, { ...phases, ...berthPhases(run, options) }, progress);
       });
     } catch (error) {
       refused.abort(error); // the build or push under way is stopped
       throw error;
     } finally {
       const shipped = await shipping.catch(() => undefined);
-      await shipped?.pushesSettled();
+      await Promise.all([shipped?.pushesSettled(), pulling?.catch(() => undefined)]);
     }
   } catch (error) {
     throw run.interrupted.aborted ? interruption(run, progress) : error;
@@ -137,7 +141,20 @@ async function shipImage(run: Run, options: DeployOptions, stop: AbortSignal): P
   return shipBuild(run, { noCache: options.noCache, stop });
 }
 
-async function deployUnderLock(run: Run, shipping: Promise<ShippedImage>, phases: Phases & BerthPhases, progress: Progress): Promise<void> {
+/** The image on every app host: `-P`'s pull, which needs no build and so starts beside the lock. */
+async function pullEverywhere(run: Run): Promise<void> {
+  run.say("Pull app image...");
+  await run.on(run.selection.appHosts, (host) => pullUnlessPresent(run, host, undefined, undefined));
+}
+
+interface Delivery {
+  /** The build and the push of `repo:VER` (nothing to do with -P). */
+  readonly shipping: Promise<ShippedImage>;
+  /** -P's pull, under way since before the lock. */
+  readonly pulling: Promise<void> | undefined;
+}
+
+async function deployUnderLock(run: Run, { shipping, pulling }: Delivery, phases: Phases & BerthPhases, progress: Progress): Promise<void> {
   run.throwIfInterrupted();
   const hosts = run.selection.appHosts;
   const audit = await pullAuditStep(run);
@@ -151,6 +168,7 @@ async function deployUnderLock(run: Run, shipping: Promise<ShippedImage>, phases
 
   // Once `repo:VER` is pushed, the pull where a host doesn't hold that image, then `latest` pushed (see pushRest).
   const pullAll = async (): Promise<void> => {
+    if (pulling !== undefined) return pulling;
     const shipped = await shipping;
     run.say("Pull app image...");
     await run.on(hosts, (host) => pullUnlessPresent(run, host, states.get(host)?.image, shipped.imageId));
