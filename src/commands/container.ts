@@ -4,8 +4,9 @@
 // requests (or undefined, where only the command does exactly what it says).
 import type { Logging } from "../config/index.js";
 import { Redacted, argumentize, optionize, type Cmd } from "../core/cmd.js";
-import { envFileLines, removeContainer, removeImage, renameContainer, segment, stopContainer, tagImage, type DockerApiCall } from "./docker-api.js";
-import { docker } from "./shared.js";
+import { envFileLines, inspectContainer, removeContainer, removeImage, renameContainer, segment, stopContainer, tagImage, type DockerApiCall } from "./docker-api.js";
+import { containerIdFor, docker, xargs } from "./shared.js";
+import { pipe } from "../core/cmd.js";
 
 /** What `docker run --detach` starts, as values. */
 export interface ContainerSpec {
@@ -177,7 +178,19 @@ export function imageRemove(references: readonly string[]): ImageRemove {
   return { kind: "image-remove", references, parts: docker("rmi", ...references).parts };
 }
 
-export type ContainerOperation = ContainerRun | ContainerStop | ContainerRename | ContainerRemove | ImageTag | ImageRemove;
+export interface ContainerStatus extends Cmd {
+  readonly kind: "container-status";
+  readonly name: string;
+}
+
+const HEALTH_OR_STATE_FORMAT = "'{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}'";
+
+/** `docker container ls --all --filter name=^NAME$ --quiet | xargs docker inspect --format '<health, else state>'`: empty output when there is no such container. */
+export function containerStatus(name: string): ContainerStatus {
+  return { kind: "container-status", name, parts: pipe(containerIdFor(name), xargs(docker("inspect", "--format", HEALTH_OR_STATE_FORMAT))).parts };
+}
+
+export type ContainerOperation = ContainerRun | ContainerStop | ContainerRename | ContainerRemove | ImageTag | ImageRemove | ContainerStatus;
 
 /** The operation as Docker Engine API requests (sent in order), or undefined where only its command is exact. */
 export function containerRequests(operation: ContainerOperation): DockerApiCall[] | undefined {
@@ -195,5 +208,7 @@ export function containerRequests(operation: ContainerOperation): DockerApiCall[
       return [tagImage(operation.source, operation.target)];
     case "image-remove":
       return operation.references.map(removeImage);
+    case "container-status":
+      return [{ ...inspectContainer(operation.name), printsStatus: true }];
   }
 }

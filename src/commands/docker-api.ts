@@ -16,6 +16,8 @@ export interface DockerApiCall {
   readonly body?: Redacted;
   /** The reply's `Id` is the command's output (`docker run --detach` prints the new container's ID). */
   readonly printsId?: boolean;
+  /** The reply is a container's inspect: its health status (else its state) is the command's output, as `docker inspect --format` prints it. */
+  readonly printsStatus?: boolean;
   /** Sent only when the call before it succeeded (a start after its create); otherwise every call is sent, as `docker rm a b` tries each. */
   readonly afterSuccess?: boolean;
   /** Registry credentials for the daemon (the `X-Registry-Auth` header), as `docker pull`/`push` send them. */
@@ -116,6 +118,17 @@ export function progressError(body: string): string | undefined {
     }
   }
   return undefined;
+}
+
+/** A container inspect's health status, else its state (`running`, `exited`…); "" when the body isn't one. */
+export function healthOrState(body: string): string {
+  try {
+    const state = (JSON.parse(body) as { State?: { Status?: unknown; Health?: { Status?: unknown } | null } | null }).State;
+    const status = state?.Health ? state.Health.Status : state?.Status;
+    return typeof status === "string" ? status : "";
+  } catch {
+    return "";
+  }
 }
 
 /** The value of a label in an image's inspect (undefined when there is none or the body isn't one). */

@@ -243,8 +243,7 @@ async function bootRole(run: Run, host: string, role: Role, version: string, sta
   let started: StartedContainer | undefined;
   try {
     steps.push(...startSteps(run, host, role, version, tags));
-    const results = await run.batch(host, steps);
-    const containerId = results.at(-1)?.stdout.trim() ?? "";
+    const containerId = await startContainer(run, host, steps);
     if (containerId === "") throw new BootError(`Failed to get endpoint for ${role.name} on ${host}, did the container boot?`);
     started = { host, role, version, oldVersion, serving: false, stopped: false };
     settings.started?.push(started);
@@ -258,7 +257,8 @@ async function bootRole(run: Run, host: string, role: Role, version: string, sta
     } else {
       const status = (): Promise<string> => {
         run.throwIfInterrupted();
-        return run.capture(host, appCommands.status(config, role, version), { allowFailure: true, level: "debug" });
+        // By the Docker API where it is open: an inspect instead of two docker processes per poll.
+        return run.batch(host, [{ command: appCommands.status(config, role, version), allowFailure: true, label: "status" }], { level: "debug" }).then(([result]) => result?.stdout.trim() ?? "");
       };
       await waitUntilHealthy(status, {
         timeoutSeconds: config.deployTimeout,
@@ -291,6 +291,26 @@ async function bootRole(run: Run, host: string, role: Role, version: string, sta
   if (settings.deferred !== undefined && stopOldNow.length > 0) {
     settings.deferred.set(host, [...(settings.deferred.get(host) ?? []), ...stopOldNow]);
   }
+}
+
+/**
+ * Runs the start steps (the last one is `docker run`); returns the new container's id. Where the
+ * run goes by the Docker API it doesn't read the env file (the create passes its entries), so the
+ * shell round trip before it (audit, env file) goes beside it, after any rename.
+ */
+async function startContainer(run: Run, host: string, steps: readonly BatchStep[]): Promise<string> {
+  const dockerRun = steps.at(-1)!;
+  const renames = steps.filter((step) => step.label === "rename");
+  const shell = steps.slice(0, -1).filter((step) => step.label !== "rename");
+  if (shell.length === 0 || !(await run.services.dockerApi.carries(host, dockerRun.command))) {
+    return (await run.batch(host, steps)).at(-1)?.stdout.trim() ?? "";
+  }
+  await run.batch(host, renames);
+  // Both settle before a failure is reported: the caller stops whatever started.
+  const [started, written] = await Promise.allSettled([run.batch(host, [dockerRun]), run.batch(host, shell)]);
+  if (started.status === "rejected") throw started.reason;
+  if (written.status === "rejected") throw written.reason;
+  return started.value.at(-1)?.stdout.trim() ?? "";
 }
 
 /** Audit, env file (mode 0600, body on stdin) and `docker run` (its output is the container id). */

@@ -5,7 +5,7 @@
 // by the deploys only (open); --plan never opens it, nor does BERTH_DOCKER_API=off (every command
 // as the docker CLI command, as Kamal runs them).
 import { containerRequests, type ContainerOperation } from "../commands/container.js";
-import { describeCall, endpointProbe, inspectContainer, inspectImage, listContainers, listImages, socketFromProbe, succeeded, type DockerApiCall } from "../commands/docker-api.js";
+import { describeCall, endpointProbe, healthOrState, inspectContainer, inspectImage, listContainers, listImages, socketFromProbe, succeeded, type DockerApiCall } from "../commands/docker-api.js";
 import { containerLine, imageLine, type ContainerInspect, type HostStateRead } from "../commands/host-state.js";
 import { transferRequests, type ImageLabelCheck, type ImagePull } from "../commands/image-transfer.js";
 import type { Operation } from "../commands/operation.js";
@@ -85,8 +85,7 @@ export class DockerApis {
       }
       const failures = replies.filter((reply, index) => !succeeded(calls[index]!, reply.status)).map(daemonError);
       const stdout = replies
-        .filter((reply, index) => calls[index]!.printsId === true && succeeded(calls[index]!, reply.status))
-        .map((reply) => `${(JSON.parse(reply.body) as { Id?: string }).Id ?? ""}\n`)
+        .map((reply, index) => (succeeded(calls[index]!, reply.status) ? printed(calls[index]!, reply.body) : ""))
         .join("");
       const stderr = failures.map((line) => `${line}\n`).join("");
       if (stdout !== "") print("stdout", stdout);
@@ -133,10 +132,18 @@ function isContainerOperation(operation: Operation): operation is ContainerOpera
     case "container-remove":
     case "image-tag":
     case "image-remove":
+    case "container-status":
       return true;
     default:
       return false;
   }
+}
+
+/** What the command prints for a successful call: a created container's ID, a container's status. */
+function printed(call: DockerApiCall, body: string): string {
+  if (call.printsId === true) return `${(JSON.parse(body) as { Id?: string }).Id ?? ""}\n`;
+  if (call.printsStatus === true) return `${healthOrState(body)}\n`;
+  return "";
 }
 
 /** A stop waits up to its timeout (`t`) before the daemon answers; other requests answer at once. */

@@ -64,6 +64,7 @@ export class RunServices {
       case "container-remove":
       case "image-tag":
       case "image-remove":
+      case "container-status":
       case "image-pull":
       case "image-label-check":
       case "host-state":

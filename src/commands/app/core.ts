@@ -3,11 +3,9 @@
 import type { Configuration, Role } from "../../config/index.js";
 import { argumentize, pipe } from "../../core/cmd.js";
 import type { Cmd, Part, Redacted } from "../../core/cmd.js";
-import { containerRun, containerStop, type ContainerRun, type ContainerStop } from "../container.js";
+import { containerRun, containerStatus, containerStop, type ContainerRun, type ContainerStatus, type ContainerStop } from "../container.js";
 import { containerIdFor, docker, makeDirectory, requireHex, xargs } from "../shared.js";
 import { containerFilterArgs, currentRunningContainer, extractVersionFromName } from "./filters.js";
-
-const DOCKER_HEALTH_STATUS_FORMAT = "'{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}'";
 
 /** The version to act on: the configured one unless given. */
 function versionOf(config: Configuration, version: string | undefined): string {
@@ -85,8 +83,8 @@ export function stopByName(_config: Configuration, role: Role, version: string):
 }
 
 /** `… | xargs docker inspect --format '<health or state>'`: `healthy`, `running`, `exited`… */
-export function status(config: Configuration, role: Role, version: string): Cmd {
-  return pipe(containerIdForVersion(config, role, version), xargs(docker("inspect", "--format", DOCKER_HEALTH_STATUS_FORMAT)));
+export function status(config: Configuration, role: Role, version: string): ContainerStatus {
+  return containerStatus(role.containerName(versionOf(config, version)));
 }
 
 /** `docker ps --filter label=service=… --filter label=destination=… --filter label=role=…` */

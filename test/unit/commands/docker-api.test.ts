@@ -3,6 +3,7 @@ import {
   describeCall,
   endpointProbe,
   envFileLines,
+  healthOrState,
   imageLabel,
   inspectImage,
   progressError,
@@ -20,7 +21,7 @@ import {
 } from "../../../src/commands/docker-api.js";
 import { Redacted, render } from "../../../src/core/cmd.js";
 import * as app from "../../../src/commands/app.js";
-import { containerRequests, containerRunRequests, containerRemove, containerStop, imageRemove, imageTag } from "../../../src/commands/container.js";
+import { containerRequests, containerRunRequests, containerRemove, containerStatus, containerStop, imageRemove, imageTag } from "../../../src/commands/container.js";
 import { KAMAL_BASE, configFrom } from "./helpers.js";
 
 describe("Docker API calls for docker commands", () => {
@@ -105,6 +106,19 @@ describe("the Docker API rendering of container operations", () => {
     expect(containerRequests(containerRemove(["a", "b"]))!.map(describeCall)).toEqual(["DELETE /containers/a", "DELETE /containers/b"]);
     expect(containerRequests(imageRemove(["team/app:1"]))!.map(describeCall)).toEqual(["DELETE /images/team/app:1"]);
     expect(containerRequests(imageTag("team/app:2", "team/app:latest"))!.map(describeCall)).toEqual(["POST /images/team/app:2/tag?repo=team%2Fapp&tag=latest"]);
+    const status = containerStatus("app-worker-2");
+    expect(containerRequests(status)!.map(describeCall)).toEqual(["GET /containers/app-worker-2/json"]);
+    expect(containerRequests(status)![0]!.printsStatus).toBe(true);
+    expect(render(status)).toBe(
+      "docker container ls --all --filter 'name=^app-worker-2$' --quiet | xargs docker inspect --format '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}'",
+    );
+  });
+
+  it("prints a container's health, else its state, as the status command's format does", () => {
+    expect(healthOrState(JSON.stringify({ State: { Status: "running", Health: { Status: "starting" } } }))).toBe("starting");
+    expect(healthOrState(JSON.stringify({ State: { Status: "exited", Health: null } }))).toBe("exited");
+    expect(healthOrState(JSON.stringify({ State: { Status: "running" } }))).toBe("running");
+    expect(healthOrState("not json")).toBe("");
   });
 });
 

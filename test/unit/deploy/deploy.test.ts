@@ -289,6 +289,9 @@ describe("deploy where the hosts' Docker API answers over the SSH connection", (
         const audits = (commands: readonly string[]): string[] => commands.filter((command) => command.includes("app-audit.log")).map((command) => command.replace(/_replaced_[0-9a-f]{16}/g, "")).sort();
         expect(audits(shell)).toEqual(audits(cli.servers.commandsOn(host)));
       }
+      // The worker's health polls went as inspects, not as docker processes in the shell.
+      expect(daemons.get("10.0.0.2")!.requests).toContain("GET /containers/app-worker-999/json");
+      expect(api.servers.commandsOn("10.0.0.2").some((command) => command.includes("xargs docker inspect --format"))).toBe(false);
       // Shown as the commands they stand for, with the requests on the Command line.
       expect(api.stdout.text).toMatch(/Running docker stop app-web-998 on 10\.0\.0\.1/);
       expect(api.stdout.text).toContain("POST /containers/app-web-998/stop (Docker API, over the SSH connection)");

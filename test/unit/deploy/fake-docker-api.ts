@@ -97,7 +97,12 @@ export class FakeDockerDaemon {
       let body = "";
       request.on("data", (chunk: Buffer) => (body += chunk.toString()));
       request.on("end", () => {
-        this.created.push(JSON.parse(body) as Record<string, unknown>);
+        const created = JSON.parse(body) as Record<string, unknown>;
+        this.created.push(created);
+        // Inspectable by name from now on, running (the start that follows succeeds).
+        const name = url.searchParams.get("name") ?? CREATED_ID;
+        const labels = (created.Labels ?? {}) as Record<string, string>;
+        this.containers.push({ Id: name, Name: `/${name}`, Image: String(created.Image), State: { Status: "running" }, Created: "", Config: { Image: String(created.Image), Labels: labels }, Mounts: [] });
         send(201, { Id: CREATED_ID, Warnings: [] });
       });
       return;
