@@ -5,7 +5,7 @@ import type * as AccessoryModule from "../../deploy/accessory.js";
 import type { Run } from "../../deploy/run.js";
 import type { CommandContext } from "../../core/context.js";
 import type { LogsOptions } from "./app.js";
-import type { NoOptions } from "./not-implemented.js";
+import type { NoOptions } from "./no-options.js";
 import type { ConfirmedOptions, UpgradeOptions } from "./main.js";
 
 export interface AccessoryExecOptions {

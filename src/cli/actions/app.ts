@@ -3,7 +3,7 @@
 import type * as AppModule from "../../deploy/app.js";
 import type { Run } from "../../deploy/run.js";
 import type { CommandContext } from "../../core/context.js";
-import type { NoOptions } from "./not-implemented.js";
+import type { NoOptions } from "./no-options.js";
 
 export interface AppExecOptions {
   /** -i: run over `ssh -t` on the primary host, for consoles and shells. */

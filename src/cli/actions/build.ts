@@ -1,7 +1,7 @@
 // `berth build …` (Kamal's cli/build.rb): thin, the work is in src/deploy/build.ts.
 
 import type { CommandContext } from "../../core/context.js";
-import type { NoOptions } from "./not-implemented.js";
+import type { NoOptions } from "./no-options.js";
 
 export interface BuildPushOptions {
   /** buildx's export type (`registry` for push, `docker` for dev). */

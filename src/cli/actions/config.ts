@@ -5,7 +5,7 @@
 import { Redacted } from "../../core/cmd.js";
 import type { CommandContext } from "../../core/context.js";
 import { RubySymbol } from "../../config/model/values.js";
-import type { NoOptions } from "./not-implemented.js";
+import type { NoOptions } from "./no-options.js";
 
 export async function config(context: CommandContext, _options: NoOptions): Promise<void> {
   const configuration = await context.config();

@@ -3,7 +3,7 @@
 
 import type { CommandContext } from "../../core/context.js";
 import { configModule } from "../layers/config.js";
-import type { NoOptions } from "./not-implemented.js";
+import type { NoOptions } from "./no-options.js";
 
 export async function docs(context: CommandContext, section: string | undefined, _options: NoOptions): Promise<void> {
   // An unknown section is a BerthError naming the sections there are (Kamal only prints

@@ -1,7 +1,7 @@
 // `berth lock …` (Kamal's cli/lock.rb): the deploy lock on the primary host.
 
 import type { CommandContext } from "../../core/context.js";
-import type { NoOptions } from "./not-implemented.js";
+import type { NoOptions } from "./no-options.js";
 
 export interface LockAcquireOptions {
   readonly message: string;

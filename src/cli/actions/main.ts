@@ -2,7 +2,7 @@
 
 import type { CommandContext } from "../../core/context.js";
 import { BerthError } from "../../util/errors.js";
-import type { NoOptions } from "./not-implemented.js";
+import type { NoOptions } from "./no-options.js";
 
 const orchestration = async () => ({ ...(await import("../../deploy/run.js")), ...(await import("../../deploy/deploy.js")) });
 

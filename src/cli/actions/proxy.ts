@@ -5,7 +5,7 @@ import type { Run } from "../../deploy/run.js";
 import type { CommandContext } from "../../core/context.js";
 import type { LogsOptions } from "./app.js";
 import type { UpgradeOptions } from "./main.js";
-import type { NoOptions } from "./not-implemented.js";
+import type { NoOptions } from "./no-options.js";
 
 type ProxyOrchestration = typeof ProxyModule;
 

@@ -1,7 +1,7 @@
 // `berth prune …` (Kamal's cli/prune.rb): thin, the work is in src/deploy/prune.ts.
 
 import type { CommandContext } from "../../core/context.js";
-import type { NoOptions } from "./not-implemented.js";
+import type { NoOptions } from "./no-options.js";
 
 export interface PruneContainersOptions {
   /** --retain N; default the config's retain_containers (5). Must be at least 1. */

@@ -3,7 +3,7 @@
 
 import type { CommandContext } from "../../core/context.js";
 import { secretsCliModule } from "../layers/secrets.js";
-import type { NoOptions } from "./not-implemented.js";
+import type { NoOptions } from "./no-options.js";
 
 export interface FetchOptions {
   /** -a: the vault adapter (1password, bitwarden, aws_secrets_manager, …). */

@@ -1,7 +1,7 @@
 // `berth server …`: stubs, filled in by the orchestration (Kamal's cli/server.rb).
 
 import type { CommandContext } from "../../core/context.js";
-import type { NoOptions } from "./not-implemented.js";
+import type { NoOptions } from "./no-options.js";
 
 export interface ServerExecOptions {
   readonly interactive: boolean;
