@@ -65,6 +65,10 @@ export function checkSections(raw: Readonly<Record<string, unknown>>, options: {
   checkBuilder(raw.builder, add);
   checkBoot(raw.boot, add);
   if (isHash(raw.proxy)) checkProxy(raw.proxy, ["proxy"], add);
+  const release = isHash(raw["x-berth"]) ? raw["x-berth"].release : undefined;
+  if (isHash(release) && typeof release.timeout === "number" && release.timeout < 1) {
+    add(["x-berth", "release", "timeout"], "Must be at least 1 second");
+  }
 
   if (isHash(raw.servers)) {
     for (const [name, role] of Object.entries(raw.servers)) {

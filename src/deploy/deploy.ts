@@ -44,6 +44,8 @@ export interface DeployOptions {
   readonly skipRelease?: boolean;
   /** --atomic / --no-atomic, over `x-berth.atomic`. */
   readonly atomic?: boolean;
+  /** --release-timeout, over `x-berth.release.timeout`. */
+  readonly releaseTimeout?: number;
 }
 
 interface Phases {
@@ -59,7 +61,7 @@ interface BerthPhases {
 }
 
 function berthPhases(run: Run, options: DeployOptions): BerthPhases {
-  const settings = run.config.berth.withFlags({ skipRelease: options.skipRelease, atomic: options.atomic });
+  const settings = run.config.berth.withFlags({ skipRelease: options.skipRelease, atomic: options.atomic, releaseTimeout: options.releaseTimeout });
   return { release: settings.release, atomic: settings.atomic };
 }
 

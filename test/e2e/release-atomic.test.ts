@@ -23,6 +23,11 @@ echo "release of $KAMAL_VERSION on $KAMAL_HOST, secret of \${#SECRET_TOKEN} char
 echo "$KAMAL_VERSION" >> /flags/release.log
 sleep 1
 if [ -f /flags/fail-release ]; then echo "migration 42 failed" >&2; exit 3; fi
+if [ -f /flags/slow-release ]; then
+  trap 'echo "release interrupted" >> /flags/release.log; exit 143' TERM
+  echo "a long migration"
+  sleep 60 & wait
+fi
 echo "migrations done"
 `;
 
@@ -97,6 +102,28 @@ describe("the release phase", () => {
       await servesEverywhere(v1);
     } finally {
       await sh(h1, "rm -f /root/flags/fail-release");
+    }
+  });
+
+  it("times out: stopped at --release-timeout (SIGTERM first), nothing switched, the old version serves, the lock released", async () => {
+    await sh(h1, "touch /root/flags/slow-release");
+    try {
+      const v1b = project.release("v1b");
+      const started = performance.now();
+      const deploy = await berth(project, ["deploy", "--release-timeout", "3"]);
+      const seconds = (performance.now() - started) / 1000;
+      expect(deploy.code, deploy.output).toBe(1);
+      expect(deploy.stderr).toContain(`The release command \`sh /app/release.sh\` did not finish within x-berth.release.timeout (3s) and was stopped on ${h1.ip}; no host was switched to ${v1b}`);
+      expect(deploy.stdout).toContain(`release ${h1.ip}| a long migration`);
+      expect(seconds).toBeLessThan(30);
+      // The container got SIGTERM (its trap ran) and is gone; no new version started anywhere.
+      expect(await releaseLog(h1)).toContain("release interrupted");
+      expect(await sh(h1, "docker ps -a --filter name=app-web-release- -q")).toBe("");
+      for (const host of [h1, h2]) expect(await sh(host, `docker ps -a --filter name=app-web-${v1b} -q`)).toBe("");
+      expect(await sh(h1, "grep -c 'Release command did not finish within x-berth.release.timeout (3s) and was stopped' /root/.kamal/app-audit.log")).toBe("1");
+      await servesEverywhere(v1);
+    } finally {
+      await sh(h1, "rm -f /root/flags/slow-release /root/flags/release.log");
     }
   });
 

@@ -13,12 +13,20 @@ export interface DeployOptions {
   readonly cache: boolean;
   /** --skip-release: don't run x-berth.release.cmd. */
   readonly skipRelease: boolean;
+  /** --release-timeout, over x-berth.release.timeout. */
+  readonly releaseTimeout?: number;
   /** --atomic / --no-atomic; undefined leaves x-berth.atomic to decide. */
   readonly atomic?: boolean;
 }
 
-function deployFlags(options: DeployOptions): { skipPush: boolean; noCache: boolean; skipRelease: boolean; atomic?: boolean } {
-  return { skipPush: options.skipPush, noCache: !options.cache, skipRelease: options.skipRelease, ...(options.atomic === undefined ? {} : { atomic: options.atomic }) };
+function deployFlags(options: DeployOptions): { skipPush: boolean; noCache: boolean; skipRelease: boolean; atomic?: boolean; releaseTimeout?: number } {
+  return {
+    skipPush: options.skipPush,
+    noCache: !options.cache,
+    skipRelease: options.skipRelease,
+    ...(options.atomic === undefined ? {} : { atomic: options.atomic }),
+    ...(options.releaseTimeout === undefined ? {} : { releaseTimeout: options.releaseTimeout }),
+  };
 }
 
 export interface DeployPlanOptions extends DeployOptions {

@@ -1,15 +1,27 @@
 // Top-level commands (Kamal's cli/main.rb), plus Berth's schema and doctor. Help texts are
 // Kamal's where they describe Berth's behaviour too.
 
-import type { Command } from "commander";
+import { InvalidArgumentError, Option, type Command } from "commander";
+import { parseNumber } from "../globals.js";
 import { confirmedOption, flag, leaf, numberOption } from "../define.js";
 
 const main = () => import("../actions/main.js");
+
+function atLeastOneSecond(value: string): number {
+  const seconds = parseNumber(value);
+  if (seconds < 1) throw new InvalidArgumentError(`Expected at least 1 second, got "${value}".`);
+  return seconds;
+}
 
 function deployOptions(command: Command): Command {
   flag(command, "-P, --skip-push", "Skip image build and push");
   command.option("--no-cache", "Build without using Docker's build cache");
   flag(command, "--skip-release", "Don't run the release command (x-berth.release.cmd)");
+  command.addOption(
+    new Option("--release-timeout <seconds>", "Seconds the release command may run before it is stopped and the deploy fails (x-berth.release.timeout; default 600)").argParser(
+      atLeastOneSecond,
+    ),
+  );
   // No default: unset leaves x-berth.atomic to decide.
   command.option("--atomic", "All or nothing: if any host or role fails, every host that switched goes back to its previous container (x-berth.atomic)");
   return command.option("--no-atomic", "Turn x-berth.atomic off for this deploy");

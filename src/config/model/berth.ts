@@ -19,6 +19,8 @@ export interface BerthFlags {
   readonly skipRelease?: boolean;
   /** `--atomic`. */
   readonly atomic?: boolean;
+  /** `--release-timeout`: seconds. */
+  readonly releaseTimeout?: number;
   /** `doctor --min-free-disk-gb`. */
   readonly minFreeDiskGb?: number;
   /** `doctor --max-clock-skew`. */
@@ -47,7 +49,7 @@ export class BerthSettings {
     if (!isHash(release) || release.cmd === undefined || release.cmd === null) return undefined;
     return {
       cmd: text(release.cmd),
-      timeoutSeconds: typeof release.timeout === "number" ? release.timeout : DEFAULT_RELEASE_TIMEOUT_SECONDS,
+      timeoutSeconds: this.flags.releaseTimeout ?? (typeof release.timeout === "number" ? release.timeout : DEFAULT_RELEASE_TIMEOUT_SECONDS),
     };
   }
 

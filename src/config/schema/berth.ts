@@ -19,6 +19,7 @@ const releaseSchema = documented(
       description: "Seconds the release command may run; after that it is stopped and the deploy fails.",
       examples: ["timeout: 600"],
       default: 600,
+      flag: "berth deploy --release-timeout <seconds>",
     }).optional(),
   }),
   {
