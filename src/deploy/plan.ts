@@ -71,6 +71,7 @@ export async function makePlan(context: CommandContext, flow: PlannedFlow, optio
   const local = new PlanLocalState(context.cwd);
   const run = await Run.create(planContext, {
     fileExists: (path) => local.fileExists(path),
+    planning: true,
     remote: () => new PlanTransport(recorder, inputs.remote ?? ((_host, command) => cleanServers(command))),
     local: ({ cwd, env }) => new PlanLocalTransport(recorder, { cwd, env }, inputs.local ?? ((_command, operation) => localDecision(operation)), local),
   });

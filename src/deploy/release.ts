@@ -57,8 +57,10 @@ export async function runRelease(run: Run, release: ReleaseSettings): Promise<vo
     run.interrupted.removeEventListener("abort", stop);
     lines.flush();
   }
-  const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  const timedOut = code === TIMED_OUT && Number(seconds) >= release.timeoutSeconds;
+  const elapsed = (performance.now() - started) / 1000;
+  // A plan ran nothing: its audit line shows where the duration goes.
+  const seconds = run.planning ? "<seconds>" : elapsed.toFixed(1);
+  const timedOut = code === TIMED_OUT && elapsed >= release.timeoutSeconds;
   if (timedOut) await run.exec(host, releaseCommands.stop(name), { allowFailure: true, level: "debug" }).catch(() => undefined);
   run.throwIfInterrupted();
   if (code === 0) {

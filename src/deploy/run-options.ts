@@ -18,6 +18,8 @@ export interface RunInputs {
   readonly identity?: Identity;
   /** Whether a local file exists (a plan answers for the build clone it did not make). */
   readonly fileExists?: (path: string) => boolean;
+  /** A plan (--plan): nothing runs, so nothing that runs can be timed. */
+  readonly planning?: boolean;
 }
 
 export interface Identity {

@@ -320,6 +320,11 @@ export class Run {
     });
   }
 
+  /** Whether this run only records what it would run (--plan). */
+  get planning(): boolean {
+    return this.inputs.planning === true;
+  }
+
   /** Whether local commands run as this machine's processes (not a test's or a plan's stand-ins). */
   get localIsReal(): boolean {
     return this.inputs.local === undefined;

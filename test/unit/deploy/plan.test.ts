@@ -118,6 +118,15 @@ function allCommands(plan: Plan): string[] {
 }
 
 describe("deploy --plan", () => {
+  it("shows the release command's audit lines, the finished one without a made-up duration", async () => {
+    const { context } = setup({ yaml: `${CONFIG}x-berth:\n  release:\n    cmd: bin/migrate\n` });
+    const plan = await makePlan(context, "deploy", { skipPush: true, noCache: false }, { local: localProbes(context.cwd, []) });
+    const release = commandsIn(plan, "Run the release command on 10.0.0.1...", "10.0.0.1");
+    expect(release.some((command) => /^docker run --rm --name app-web-release-abc1234-[0-9a-f]{6} .* bin\/migrate 2>&1$/.test(command))).toBe(true);
+    expect(release.some((command) => command.includes("Release command finished in <seconds>s"))).toBe(true);
+    expect(release.some((command) => /finished in \d/.test(command))).toBe(false);
+  });
+
   it("lists the deploy's phases in order with each host's commands, ending with the lock release", async () => {
     const { plan } = await deployPlan();
     const titles = plan.phases.map((phase) => phase.title);
