@@ -83,16 +83,21 @@ function writeCache(file: string, data: Buffer): void {
   }
 }
 
-/** Compiles and runs a CommonJS file as require() would, through the code cache at `cache`. */
+/**
+ * Node's import(), for the file's `__berthImport` (src/util/import-file.ts): code V8 restores from
+ * a code cache loses vm.Script's dynamic-import callback on Node 20 (its import() then fails with
+ * ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING), while this module is compiled by Node's own loader.
+ */
+function nodeImport(specifier: string): Promise<unknown> {
+  return import(specifier);
+}
+
+/** Compiles and runs a CommonJS file as require() would (plus `__berthImport`), through the code cache at `cache`. */
 function requireCached(filename: string, cache: string | undefined): CachedScript {
   const source = fs.readFileSync(filename, "utf8");
   const cachedData = cache === undefined ? undefined : readCache(cache);
-  const script = new vm.Script(Module.wrap(source), {
-    filename,
-    cachedData,
-    // import() in the bundle (the proxy's ES modules) goes to Node's own loader.
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-  });
+  const wrapped = `(function (exports, require, module, __filename, __dirname, __berthImport) { ${source}\n});`;
+  const script = new vm.Script(wrapped, { filename, cachedData });
   const module = { exports: {} as unknown };
   (script.runInThisContext() as (...args: unknown[]) => void).call(
     module.exports,
@@ -101,6 +106,7 @@ function requireCached(filename: string, cache: string | undefined): CachedScrip
     module,
     filename,
     path.dirname(filename),
+    nodeImport,
   );
   const save = (): void => {
     if (cache !== undefined && (cachedData === undefined || script.cachedDataRejected === true)) writeCache(cache, script.createCachedData());

@@ -40,6 +40,13 @@ describe("the bundled berth executable", () => {
     expect(berth("config")).toMatch(/^:service_with_version: my-app-bundle-test$/m);
   });
 
+  it("calls import() only through importFile: run from its code cache, the bundle's own import() has no loader on Node 20", () => {
+    const bundle = readFileSync(join(root, "dist/bundle/cli.js"), "utf8");
+    const imports = [...bundle.matchAll(/(?<![\w$.])import\(/g)].map((match) => bundle.slice(match.index - 60, match.index + 20));
+    expect(imports).toHaveLength(1);
+    expect(imports[0]).toMatch(/typeof __berthImport=="function"\?__berthImport\(\w+\):import\(/);
+  });
+
   it("keeps a V8 code cache for the CLI in the user's cache directory, private, and runs the same without it or with a broken one", () => {
     berth("init");
     const expected = berth("config");
