@@ -64,18 +64,19 @@ async function main() {
       console.log(`${scenario.title}: berth setup ${(setup.wallMs / 1000).toFixed(2)} s`);
       const deploy = async (tool, extra = []) => {
         const before = acceptedConnections(bed);
-        const [command, args] = tool === "berth" ? [process.execPath, [BERTH_BIN, "deploy", "-P", "--output", "json", ...extra]] : [kamal, ["deploy", "-P", ...extra]];
-        const result = await measure(command, args, { cwd: project.dir, env });
+        const berth = tool !== "kamal";
+        const [command, args] = berth ? [process.execPath, [BERTH_BIN, "deploy", "-P", "--output", "json", ...extra]] : [kamal, ["deploy", "-P", ...extra]];
+        const result = tool === "berth-kex" ? await withKamalKex(bed, () => measure(command, args, { cwd: project.dir, env })) : await measure(command, args, { cwd: project.dir, env });
         if (result.code !== 0) throw new Error(`${tool} deploy -P (${name}) failed:\n${result.stdout}${result.stderr}`);
         await project.checkServing();
-        return { ...result, connections: acceptedConnections(bed) - before, ...commandCounts(tool, result.stdout) };
+        return { ...result, connections: acceptedConnections(bed) - before, ...commandCounts(berth ? "berth" : "kamal", result.stdout) };
       };
       // One unmeasured deploy each: both leave the servers in the state the rounds start from.
       await deploy("berth");
       await deploy("kamal");
-      const samples = { berth: [], kamal: [] };
+      const samples = { berth: [], kamal: [], "berth-kex": [] };
       for (let round = 1; round <= opts.rounds; round++) {
-        for (const tool of round % 2 === 1 ? ["berth", "kamal"] : ["kamal", "berth"]) {
+        for (const tool of round % 2 === 1 ? ["berth", "kamal", "berth-kex"] : ["kamal", "berth", "berth-kex"]) {
           const sample = await deploy(tool);
           samples[tool].push(sample);
           console.log(
@@ -169,6 +170,21 @@ function get(address, requestPath, host) {
   });
 }
 
+/**
+ * Runs `work` with the key exchange Kamal's net-ssh uses (curve25519-sha256) first in the bed's
+ * ssh config, which Berth's ssh reads: Berth's default is OpenSSH's, whose post-quantum hybrid
+ * (sntrup761x25519-sha512 on OpenSSH 9.2) costs the client ~60 ms of CPU per connection.
+ */
+async function withKamalKex(bed, work) {
+  const original = fs.readFileSync(bed.sshConfigPath, "utf8");
+  fs.writeFileSync(bed.sshConfigPath, `Host *\n  KexAlgorithms curve25519-sha256\n\n${original}`);
+  try {
+    return await work();
+  } finally {
+    fs.writeFileSync(bed.sshConfigPath, original);
+  }
+}
+
 /** SSH connections the bed's sshds accepted so far (sshd -e logs each to the host's boot.log). */
 function acceptedConnections(bed) {
   let count = 0;
@@ -200,6 +216,14 @@ async function logSteps(name, deploy) {
   return { berth: berthSteps(berth.stdout), kamal: kamalSteps(kamal.stdout), berthMs: berth.wallMs, kamalMs: kamal.wallMs };
 }
 
+/** Berth with Kamal's key exchange: wall, ratio to Kamal per round, CPU. */
+function kexColumn(samples) {
+  const kex = samples["berth-kex"];
+  if (kex.length === 0) return "—";
+  const per = ratios(kex.map((sample) => sample.wallMs), samples.kamal.map((sample) => sample.wallMs));
+  return `${spread(kex.map((sample) => sample.wallMs / 1000), 2, " s")}; ÷ Kamal **${fmt(median(per))}** (${per.map((value) => fmt(value)).join(", ")}); CPU ${fmt(median(kex.map((sample) => sample.treeCpuMs / 1000)), 2)} s`;
+}
+
 function report(results, loadLine) {
   const rows = results.map(({ scenario, samples }) => {
     const per = ratios(samples.berth.map((sample) => sample.wallMs), samples.kamal.map((sample) => sample.wallMs));
@@ -215,6 +239,7 @@ function report(results, loadLine) {
       pair("commands"),
       pair("requests"),
       `${fmt(median(samples.berth.map((sample) => sample.treeCpuMs / 1000)), 2)} / ${fmt(median(samples.kamal.map((sample) => sample.treeCpuMs / 1000)), 2)}`,
+      kexColumn(samples),
     ];
   });
   const body = [
@@ -223,9 +248,11 @@ function report(results, loadLine) {
       "Each deploy is checked: every web host serves the version through the proxy. Wall time median (min–max); ratios per round.",
     "SSH connections: those the servers' sshds accepted. Remote commands: Berth's count (finish event); Kamal's `Running … on <host>` lines. " +
       "CPU: the deploying process tree (cpuacct cgroup: Node or Ruby plus every ssh process), seconds.",
+    "The last column is Berth again in each round with `KexAlgorithms curve25519-sha256` in the ssh config, the key exchange Kamal's net-ssh uses: " +
+      "Berth's ssh otherwise uses OpenSSH's default, on OpenSSH 9.2 the post-quantum hybrid sntrup761x25519-sha512, which costs the client ~60 ms of CPU per connection (README, \"differs from Kamal\"). The targets are judged on Berth's default.",
     `Command: \`node bench/deploy.mjs --rounds ${opts.rounds} --scenarios ${opts.scenarios}\`; ${loadLine}.`,
     "",
-    table(["app, hosts", "Berth wall", "Kamal wall", "Berth ÷ Kamal (per round)", "target", "SSH connections Berth / Kamal", "remote commands Berth / Kamal", "Docker API requests Berth / Kamal", "CPU s Berth / Kamal"], rows),
+    table(["app, hosts", "Berth wall", "Kamal wall", "Berth ÷ Kamal (per round)", "target", "SSH connections Berth / Kamal", "remote commands Berth / Kamal", "Docker API requests Berth / Kamal", "CPU s Berth / Kamal", "Berth with Kamal's key exchange: wall; ÷ Kamal; CPU"], rows),
     ...results.filter((result) => result.steps !== undefined).flatMap(({ scenario, steps }) => [
       "",
       `Where the time goes, ${scenario.title} (one more deploy of each with -v: Berth ${fmt(steps.berthMs / 1000)} s, Kamal ${fmt(steps.kamalMs / 1000)} s):`,

@@ -21,6 +21,7 @@ import { upload } from "../commands/upload.js";
 import type { Role } from "../config/index.js";
 import { SshConnectionError } from "../transport/index.js";
 import { BerthError } from "../util/errors.js";
+import { besideCarried } from "./beside.js";
 import { Barrier, HealthcheckError, waitUntilHealthy } from "./health.js";
 import { parseHostState, type HostState, type RoleState } from "./host-state.js";
 import { reportFailedContainer } from "./forensics/index.js";
@@ -294,23 +295,15 @@ async function bootRole(run: Run, host: string, role: Role, version: string, sta
 }
 
 /**
- * Runs the start steps (the last one is `docker run`); returns the new container's id. Where the
- * run goes by the Docker API it doesn't read the env file (the create passes its entries), so the
- * shell round trip before it (audit, env file) goes beside it, after any rename.
+ * Runs the start steps (any rename first, the last one `docker run`); returns the new container's
+ * id. Where the run goes by the Docker API it doesn't read the env file (the create passes its
+ * entries), so the audit and env file go beside it; a failure of either stops what started (the caller).
  */
 async function startContainer(run: Run, host: string, steps: readonly BatchStep[]): Promise<string> {
-  const dockerRun = steps.at(-1)!;
   const renames = steps.filter((step) => step.label === "rename");
+  if (renames.length > 0) await run.batch(host, renames);
   const shell = steps.slice(0, -1).filter((step) => step.label !== "rename");
-  if (shell.length === 0 || !(await run.services.dockerApi.carries(host, dockerRun.command))) {
-    return (await run.batch(host, steps)).at(-1)?.stdout.trim() ?? "";
-  }
-  await run.batch(host, renames);
-  // Both settle before a failure is reported: the caller stops whatever started.
-  const [started, written] = await Promise.allSettled([run.batch(host, [dockerRun]), run.batch(host, shell)]);
-  if (started.status === "rejected") throw started.reason;
-  if (written.status === "rejected") throw written.reason;
-  return started.value.at(-1)?.stdout.trim() ?? "";
+  return (await besideCarried(run, host, shell, steps.slice(-1))).at(-1)?.stdout.trim() ?? "";
 }
 
 /** Audit, env file (mode 0600, body on stdin) and `docker run` (its output is the container id). */

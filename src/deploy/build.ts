@@ -15,6 +15,7 @@ import type { ImageIdentity } from "../commands/builder/hosts.js";
 import type { CloneContext } from "../commands/builder/clone.js";
 import { BerthError } from "../util/errors.js";
 import { settleAll } from "../util/settle.js";
+import { besideCarried } from "./beside.js";
 import { lockClone } from "./clone-lock.js";
 import { runHook } from "./hooks.js";
 import { prepareImage, serveImagesTo } from "./image-delivery.js";
@@ -386,7 +387,9 @@ export async function pullUnlessPresent(run: Run, host: string, present: ImageId
   const config = run.config;
   if (pushedImageId === undefined || present?.id !== pushedImageId) {
     await prepareImage(run, config.absoluteImage);
-    return void (await run.batch(host, [...loginSteps(run), ...fetchSteps(run)]));
+    // A pull by the Docker API brings its own credentials: the host's `docker login` (kept, as
+    // Kamal leaves the host logged in) goes beside it.
+    return void (await besideCarried(run, host, loginSteps(run), fetchSteps(run)));
   }
   if (present.service !== config.service) throw new BuildError(`Image ${config.absoluteImage} is missing the 'service' label`);
   run.output.info(`Image ${config.absoluteImage} on ${host} is the image just pushed (${present.id.slice(0, 19)}), not pulling it again`);
