@@ -11,12 +11,13 @@
 //                          scripts (vm.Script) but not for ES modules. Loading and linking the ES
 //                          module chunks and compiling them at every start cost ~80 ms of `berth
 //                          config`'s ~180 ms (bench/profiles/config-startup.txt).
+//   dist/bundle/esm-import.js  import() for the bundle's ES module imports (src/bin/esm-import.cjs)
 //
 // `node scripts/bundle.mjs <dir>` bundles into dist/<dir> instead (tests that run the executable
 // build their own, so they never race another test rebuilding dist/bundle).
 import { build } from "esbuild";
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -63,6 +64,8 @@ await build({
   banner: { js: 'var __berthModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: "warning",
 });
+// import() for the bundle, from a file Node compiles itself (see src/bin/esm-import.cjs).
+copyFileSync(join(root, "src/bin/esm-import.cjs"), join(outdir, "esm-import.js"));
 // The code cache's key: a new build never runs with another build's cache.
 const bundleHash = createHash("sha256").update(readFileSync(join(outdir, "cli.js"))).digest("hex").slice(0, 16);
 await build({

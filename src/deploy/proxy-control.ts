@@ -15,6 +15,7 @@ import { pathToFileURL } from "node:url";
 import { render } from "../core/cmd.js";
 import type { ProxyCall } from "../commands/proxy/exec.js";
 import { BERTH_PROXY_TAG, PROXY_CONTROL_SOCKET_NAME } from "../config/index.js";
+import { importModule } from "../util/import-module.js";
 import { packageRoot } from "../util/package-root.js";
 import type { Level } from "../output/index.js";
 import type { RunAccess, StepOutcome } from "./carrier.js";
@@ -69,7 +70,7 @@ export class ProxyControl {
 
   private proxyMain(): Promise<ProxyMain> {
     // The proxy package's build, beside Berth's.
-    this.main ??= import(pathToFileURL(join(packageRoot(), "proxy", "dist", "cli", "main.js")).href).then((module: { main: ProxyMain }) => module.main);
+    this.main ??= importModule(pathToFileURL(join(packageRoot(), "proxy", "dist", "cli", "main.js")).href).then((module) => (module as { main: ProxyMain }).main);
     return this.main;
   }
 }
