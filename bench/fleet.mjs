@@ -15,6 +15,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { keyExchangeCost, limitLines } from "./fleet/limits.mjs";
 import { startStub } from "./fleet/stub.mjs";
 import { buildBaseline } from "./lib/baseline.mjs";
 import { loadWatcher } from "./lib/machine.mjs";
@@ -30,6 +31,8 @@ import { commitAll } from "./lib/git.mjs";
 const opts = options({ rounds: 5, sizes: [1, 10, 50, 100], kamalSizes: [1, 10, 50, 100], baseline: "", profile: "" });
 const TARGET = 3;
 const REGISTRY = "10.210.0.1:5555";
+/** Preloaded into Berth's process: its own CPU time, apart from its ssh processes'. */
+const OWN_CPU = path.join(ROOT, "bench/fleet/own-cpu.cjs");
 
 async function main() {
   if (process.getuid?.() !== 0) throw new Error("bench/fleet.mjs needs root (network namespaces)");
@@ -37,6 +40,7 @@ async function main() {
   // tsc's output of src/ (dist/src/ once tsc also compiles testbed/).
   const defaults = ["dist/src/config/proxy-defaults.js", "dist/config/proxy-defaults.js"].map((file) => path.join(ROOT, file)).find((file) => fs.existsSync(file));
   const { BERTH_PROXY_TAG } = await import(pathToFileURL(defaults).href);
+  const { DEFAULT_SSHKIT_MAX_CONCURRENT_STARTS } = await import(pathToFileURL(path.join(path.dirname(defaults), "defaults.js")).href);
   const kamal = kamalBin();
   const testbed = await loadTestbed();
   const largest = Math.max(...opts.sizes);
@@ -55,22 +59,25 @@ async function main() {
       version: project.version,
       proxyImage: `${REGISTRY}/berth-bench/berth-proxy:${BERTH_PROXY_TAG}`,
     });
-    const env = { PATH: process.env.PATH, HOME: process.env.HOME ?? "/root", LANG: "C.UTF-8", CI: "true" };
+    const ownCpuFile = path.join(work, "own-cpu");
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME ?? "/root", LANG: "C.UTF-8", CI: "true", BERTH_BENCH_OWN_CPU: ownCpuFile };
     const tools = {
-      berth: (size) => [process.execPath, [BERTH_BIN, "deploy", "-P", "-c", project.config(size), "--output", "json"]],
+      berth: (size) => [process.execPath, ["-r", OWN_CPU, BERTH_BIN, "deploy", "-P", "-c", project.config(size), "--output", "json"]],
       kamal: (size) => [kamal, ["deploy", "-P", "-c", project.config(size)]],
-      baseline: (size) => [process.execPath, [baselineBin, "deploy", "-P", "-c", project.config(size), "--output", "json"]],
+      baseline: (size) => [process.execPath, ["-r", OWN_CPU, baselineBin, "deploy", "-P", "-c", project.config(size), "--output", "json"]],
     };
     const names = ["berth", ...(opts.kamalSizes.length > 0 ? ["kamal"] : []), ...(baselineBin ? ["baseline"] : [])];
     const deploy = async (tool, size) => {
       const connectionsBefore = acceptedConnections(fleet);
       const serverCpuBefore = servers.usageMs();
       stub.take();
+      fs.rmSync(ownCpuFile, { force: true });
       const [command, args] = tools[tool](size);
       const result = await measure(command, args, { cwd: project.dir, env });
       const records = stub.take();
       const sample = {
         ...result,
+        ownCpuMs: fs.existsSync(ownCpuFile) ? Number(fs.readFileSync(ownCpuFile, "utf8")) : NaN,
         connections: acceptedConnections(fleet) - connectionsBefore,
         serverCpuMs: servers.usageMs() - serverCpuBefore,
         ...countRecords(records, fleet.hosts.slice(0, size), tool),
@@ -107,9 +114,11 @@ async function main() {
       }
     }
     const loadLine = load.stop();
+    console.log("Measuring the SSH key exchange's cost to the client…");
+    const kex = await keyExchangeCost(fleet, env);
     let profileNote = "";
     if (opts.profile) profileNote = await profile(fleet, project, env, largest, opts.profile);
-    report(samples, loadLine, profileNote);
+    report(samples, loadLine, profileNote, { kex, maxConcurrentStarts: DEFAULT_SSHKIT_MAX_CONCURRENT_STARTS });
   } finally {
     await stub?.close();
     await fleet.stop();
@@ -224,7 +233,7 @@ async function profile(fleet, project, env, size, file) {
   }
 }
 
-function report(samples, loadLine, profileNote) {
+function report(samples, loadLine, profileNote, limits) {
   const berth1 = samples.berth.get(Math.min(...opts.sizes)).map((sample) => sample.wallMs);
   const rows = opts.sizes.map((size) => {
     const berth = samples.berth.get(size);
@@ -241,7 +250,7 @@ function report(samples, loadLine, profileNote) {
       kamal ? spread(wall(kamal), 2, " s") : "not run",
       kamal ? `${fmt(median(versusKamal))} (${versusKamal.map((value) => fmt(value)).join(", ")})` : "",
       fmt(median(berth.map((sample) => sample.maxRssKb / 1024)), 0),
-      fmt(perHost(berth, "treeCpuMs"), 0),
+      `${fmt(perHost(berth, "treeCpuMs"), 0)} (${fmt(perHost(berth, "ownCpuMs"), 0)} + ${fmt(median(berth.map((sample) => (sample.treeCpuMs - sample.ownCpuMs) / size)), 0)})`,
       kamal ? fmt(perHost(kamal, "treeCpuMs"), 0) : "",
       `${fmt(perHost(berth, "serverCpuMs"), 0)} / ${kamal ? fmt(perHost(kamal, "serverCpuMs"), 0) : "—"}`,
       `${fmt(perHost(berth, "connections"), 1)} / ${kamal ? fmt(perHost(kamal, "connections"), 1) : "—"}`,
@@ -255,17 +264,20 @@ function report(samples, loadLine, profileNote) {
     `\`berth deploy -P\` and \`kamal deploy -P\` (Kamal 2.12) to the first N hosts of a ${largest}-host fleet of light test hosts ` +
       "(network namespace + sshd each; `docker` and the Docker API socket answered at once by bench/fleet/stub.mjs, which records every request). " +
       `${opts.rounds} rounds; each round runs every size with both tools, alternating which goes first. Wall time median (min–max); ratios per round.`,
-    `CPU is the whole process tree's (cpuacct cgroup: Node or Ruby, and every ssh process started), per host; the servers' CPU is that of every process ` +
+    `CPU is the whole process tree's (cpuacct cgroup: Node or Ruby, and every ssh process started), per host; Berth's is split into its Node process's own ` +
+      "(process.cpuUsage at exit, bench/fleet/own-cpu.cjs) and the rest, its ssh processes'; the servers' CPU is that of every process " +
       "on the fleet's hosts (sshd, sessions, the docker stand-in), which here shares the deployer's 2 cores; RSS is the peak of the berth process. " +
       "SSH connections are those the hosts' sshds accepted; commands are docker CLI commands the hosts ran (Berth's other remote commands, mkdir and the like, are not counted here).",
     `Command: \`node bench/fleet.mjs --rounds ${opts.rounds} --sizes ${opts.sizes.join(",")} --kamal-sizes ${opts.kamalSizes.join(",")}${opts.baseline ? ` --baseline ${opts.baseline}` : ""}\`; ${loadLine}.`,
     "",
     table(
-      ["hosts", "Berth wall", "× Berth 1 host (per round)", "Kamal wall", "Berth ÷ Kamal (per round)", "Berth peak RSS MB", "Berth CPU ms/host", "Kamal CPU ms/host", "servers' CPU ms/host, Berth / Kamal", "SSH conn./host Berth / Kamal", "docker per host: Berth CLI + API + proxy / Kamal CLI", ...(opts.baseline ? [`Berth @${opts.baseline}: wall; Berth ÷ it; its CPU`] : [])],
+      ["hosts", "Berth wall", "× Berth 1 host (per round)", "Kamal wall", "Berth ÷ Kamal (per round)", "Berth peak RSS MB", "Berth CPU ms/host (Node + ssh)", "Kamal CPU ms/host", "servers' CPU ms/host, Berth / Kamal", "SSH conn./host Berth / Kamal", "docker per host: Berth CLI + API + proxy / Kamal CLI", ...(opts.baseline ? [`Berth @${opts.baseline}: wall; Berth ÷ it; its CPU`] : [])],
       rows,
     ),
     "",
     `Target: ${largest} hosts ≤ ${TARGET}× the 1-host wall time: ${fmt(scale)}× — ${verdict(scale <= TARGET)}.`,
+    "",
+    ...limitLines({ samples, largest, oneHostWallMs: median(berth1), target: TARGET, cores: os.cpus().length, ...limits }).flatMap((line) => [line, ""]).slice(0, -1),
     ...(profileNote ? ["", profileNote] : []),
   ].join("\n");
   console.log(`\n${body}\n`);

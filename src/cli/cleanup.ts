@@ -1,6 +1,7 @@
 // Work that must happen however a command ends (success, error, Ctrl-C): releasing the deploy
 // lock, closing SSH master connections. Handlers run last-registered first, each at most once.
 
+import { setMaxListeners } from "node:events";
 import { InterruptedError } from "../util/errors.js";
 
 export type CleanupHandler = () => void | Promise<void>;
@@ -10,6 +11,12 @@ export class CleanupRegistry {
   private running: Promise<unknown[]> | undefined;
   private readonly interruption = new AbortController();
   private windingDown = 0;
+
+  constructor() {
+    // Each request in flight (a Docker API call per host, say) listens for the interruption: on a
+    // fleet, many more than Node's default of 10, which it would warn about as a leak on stderr.
+    setMaxListeners(0, this.interruption.signal);
+  }
 
   /** Aborted, with an InterruptedError naming the signal as reason, when a signal asks the command to stop. */
   get interrupted(): AbortSignal {

@@ -46,6 +46,8 @@ export class RemoteShell {
   private exitCode?: number;
   private closing = false;
   private idleTimer?: NodeJS.Timeout;
+  /** Why the process could not be started (e.g. ENOENT: no such command), if it could not. */
+  startError?: Error;
   /** What the process said while no command ran (ssh's own messages), kept for the next failure. */
   private idleStderr = "";
 
@@ -64,7 +66,10 @@ export class RemoteShell {
     this.child.stdin!.on("error", () => undefined); // a dead shell is noticed on exit
     this.child.stdout!.on("data", (chunk: Buffer) => this.onOutput("stdout", chunk));
     this.child.stderr!.on("data", (chunk: Buffer) => this.onOutput("stderr", chunk));
-    this.child.on("error", () => this.onExit(255));
+    this.child.on("error", (error) => {
+      this.startError ??= error;
+      this.onExit(255);
+    });
     this.child.on("close", (code, signal) => this.onExit(code ?? (signal ? 255 : 1)));
   }
 

@@ -68,6 +68,15 @@ export function sshMasterArgs(invocation: SshInvocation): string[] {
   return [...sshOptionArgs(invocation, "yes"), "-N", "-f", "--", invocation.host.hostname];
 }
 
+/**
+ * Opens the shared connection and runs `remoteCommand` on it, with one ssh process: once
+ * connected, ssh forks the master into the background (ControlPersist) and stays on as a client of
+ * it for the command's session. Fails like `ssh -MNf` when the connection can't be made.
+ */
+export function sshMasterCommandArgs(invocation: SshInvocation, remoteCommand: string): string[] {
+  return [...sshOptionArgs(invocation, "yes"), "-T", "--", invocation.host.hostname, remoteCommand];
+}
+
 /** `ssh -O check|exit` against the host's shared connection. */
 export function sshControlArgs(invocation: SshInvocation, operation: "check" | "exit"): string[] {
   return [...sshOptionArgs(invocation), "-O", operation, "--", invocation.host.hostname];

@@ -26,6 +26,7 @@ import {
   sshForwardArgs,
   sshRemoteForwardArgs,
   sshMasterArgs,
+  sshMasterCommandArgs,
   sshOptionArgs,
   type SshInvocation,
 } from "./ssh-args.js";
@@ -369,11 +370,13 @@ export class SshTransport implements Transport {
       const invocation = await this.resolveInvocation(state);
       const retries = this.sshkit.dnsRetries ?? DEFAULT_SSHKIT_DNS_RETRIES;
       for (let attempt = 0; ; attempt++) {
-        const outcome = await this.ssh(sshMasterArgs(invocation), {
-          settleOnExit: true,
-          // A time limit detaches ssh from the terminal, so only when it may not prompt anyway.
-          ...(this.batchMode ? { timeoutMs: this.connectTimeoutSeconds * 1000 + AUTH_GRACE_MS } : {}),
-        });
+        const outcome = this.opensWithShell()
+          ? await this.openMasterWithShell(state, invocation)
+          : await this.ssh(sshMasterArgs(invocation), {
+              settleOnExit: true,
+              // A time limit detaches ssh from the terminal, so only when it may not prompt anyway.
+              ...(this.batchMode ? { timeoutMs: this.connectTimeoutSeconds * 1000 + AUTH_GRACE_MS } : {}),
+            });
         if (outcome.code === 0) break;
         const context = { ...(await this.failureContext(state, invocation)), attempts: attempt + 1 };
         const failure =
@@ -395,6 +398,35 @@ export class SshTransport implements Transport {
       this.observers.emit("connectionFailed", { host, durationMs: performance.now() - started, message });
       throw error;
     }
+  }
+
+  /**
+   * The master and the host's first remote shell from one ssh process (sshMasterCommandArgs)
+   * rather than `ssh -MNf` and then the shell's own ssh: on a fleet, each ssh process costs this
+   * process a fork and the client an exec, a few ms of CPU per host. The shell runs detached from
+   * the terminal, so only where ssh may not prompt anyway (batch mode).
+   */
+  private opensWithShell(): boolean {
+    return this.persistentShells && this.batchMode;
+  }
+
+  /** Opens the connection with its first shell; settles like `ssh -MNf` (exit 0 once usable). */
+  private async openMasterWithShell(state: HostState, invocation: SshInvocation): Promise<ChildOutcome> {
+    const shell = new RemoteShell("ssh", sshMasterCommandArgs(invocation, REMOTE_SHELL_COMMAND), this.env, invocation.controlPersistSeconds * 1000);
+    // The first command's answer says the connection, the session and the shell all work.
+    const ready = await shell.run(":", undefined, { timeoutMs: this.connectTimeoutSeconds * 1000 + AUTH_GRACE_MS });
+    if (ready.code === 0 && ready.statusFromCommand === true) {
+      state.shells.push(shell);
+      return ready;
+    }
+    if ((shell.startError as NodeJS.ErrnoException | undefined)?.code === "ENOENT") {
+      throw new BerthError("Cannot run ssh: no `ssh` on PATH. Berth uses your OpenSSH client; install it (e.g. openssh-client).");
+    }
+    shell.close();
+    // Connected, but no shell (the session refused, say): the connection is open as with -MNf,
+    // and each command's own session then fails with the host's words.
+    const master = await muxRequest(invocation.controlPath, { kind: "check" });
+    return master?.ok === true ? { ...ready, code: 0 } : ready;
   }
 
   /** The host's ssh options (the user's config and Berth's defaults come from the run's config file). */

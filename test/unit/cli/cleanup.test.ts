@@ -17,6 +17,20 @@ describe("CleanupRegistry", () => {
     expect((failures[0] as Error).message).toBe("lock release failed");
   });
 
+  it("lets a request per host listen for the interruption without Node's leak warning", async () => {
+    const registry = new CleanupRegistry();
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): number => warnings.push(warning);
+    process.on("warning", onWarning);
+    const listeners = Array.from({ length: 100 }, () => vi.fn());
+    for (const listener of listeners) registry.interrupted.addEventListener("abort", listener, { once: true });
+    registry.interrupt("SIGTERM");
+    await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+    process.off("warning", onWarning);
+    expect(warnings.filter((warning) => warning.name === "MaxListenersExceededWarning")).toEqual([]);
+    expect(listeners.every((listener) => listener.mock.calls.length === 1)).toBe(true);
+  });
+
   it("forgets a handler once unregistered", async () => {
     const registry = new CleanupRegistry();
     const handler = vi.fn();

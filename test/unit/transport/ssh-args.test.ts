@@ -7,6 +7,7 @@ import {
   sshConfigFileContent,
   sshControlArgs,
   sshMasterArgs,
+  sshMasterCommandArgs,
   sshOptionArgs,
   type SshInvocation,
 } from "../../../src/transport/ssh-args.js";
@@ -116,6 +117,13 @@ describe("ssh command line", () => {
       "-o", "ControlMaster=yes",
       ...SHARING.slice(4),
       "-l", "app", "-p", "2222", "-N", "-f", "--", "web-1",
+    ]);
+    // The master and a first session from one process: ControlMaster=yes, and a command instead of -N -f.
+    expect(sshMasterCommandArgs(base, "exec /bin/sh")).toEqual([
+      "-F", "/tmp/berth-ssh-x/config",
+      "-o", "ControlMaster=yes",
+      ...SHARING.slice(4),
+      "-l", "app", "-p", "2222", "-T", "--", "web-1", "exec /bin/sh",
     ]);
     expect(sshControlArgs(base, "exit").slice(-4)).toEqual(["-O", "exit", "--", "web-1"]);
   });
