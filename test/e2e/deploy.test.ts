@@ -1,6 +1,10 @@
 // `berth setup`, `deploy`, `rollback`, role/host filters and `remove` against real servers: two
 // hosts with their own sshd and dockerd, the bed's registry, and Berth's proxy container. Host 2
 // runs the web role and a worker role (two roles on one host).
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBaseImages, ensureLocalDocker, startTestbed, type Testbed, type TestHost } from "../../testbed/index.js";
 import { SECRET, berth, createProject, httpGet, sh, type Project } from "./support/project.js";
@@ -115,6 +119,28 @@ describe("berth setup and deploy", () => {
       expect(await imageId("latest")).toBe(await imageId(v2));
     }
     expect(await runningVersions(h2, "worker")).toEqual([v2]);
+  });
+
+  it("switches through the control socket from the installed executable too, also when it runs from its code cache", async () => {
+    // The bundle, as installed, twice: the first run writes its V8 code cache, the second runs from it.
+    const cacheHome = mkdtempSync(join(tmpdir(), "berth-e2e-cache-"));
+    try {
+      for (const run of ["compiled", "from the code cache"]) {
+        const result = spawnSync(process.execPath, [join(import.meta.dirname, "../../dist/bundle/berth.js"), "deploy", "-v"], {
+          cwd: project.dir,
+          env: { ...process.env, BERTH_PROXY_BASE_IMAGE: "berth-test/node:20", DOCKER_CONFIG: project.dockerConfig, CI: "true", VERSION: "", XDG_CACHE_HOME: cacheHome },
+          encoding: "utf8",
+          timeout: 120_000,
+        });
+        expect(result.status, `${run}: ${result.stdout}${result.stderr}`).toBe(0);
+        expect(result.stdout, run).toContain("(on the proxy's control socket, over the SSH connection)");
+        expect(result.stdout, run).not.toContain("docker exec kamal-proxy kamal-proxy deploy");
+      }
+      expect(readdirSync(join(cacheHome, "berth")).some((name) => name.includes("-deploy-"))).toBe(true);
+    } finally {
+      rmSync(cacheHome, { recursive: true, force: true });
+    }
+    for (const host of [h1, h2]) expect(await httpGet(host, "/version")).toEqual({ status: 200, body: v2 });
   });
 
   it("rolls back to the previous version, and names the versions there are when asked for one that isn't", async () => {
