@@ -122,11 +122,12 @@ describe("berth setup and deploy", () => {
   });
 
   it("switches through the control socket from the installed executable too, also when it runs from its code cache", async () => {
-    // The bundle, as installed, twice: the first run writes its V8 code cache, the second runs from it.
+    // The bundle, as installed, twice: the first run writes its V8 code cache, the second runs from
+    // it. `redeploy` (no prune), so the containers the tests below roll back to stay.
     const cacheHome = mkdtempSync(join(tmpdir(), "berth-e2e-cache-"));
     try {
       for (const run of ["compiled", "from the code cache"]) {
-        const result = spawnSync(process.execPath, [join(import.meta.dirname, "../../dist/bundle/berth.js"), "deploy", "-v"], {
+        const result = spawnSync(process.execPath, [join(import.meta.dirname, "../../dist/bundle/berth.js"), "redeploy", "-v"], {
           cwd: project.dir,
           env: { ...process.env, BERTH_PROXY_BASE_IMAGE: "berth-test/node:20", DOCKER_CONFIG: project.dockerConfig, CI: "true", VERSION: "", XDG_CACHE_HOME: cacheHome },
           encoding: "utf8",
@@ -136,7 +137,7 @@ describe("berth setup and deploy", () => {
         expect(result.stdout, run).toContain("(on the proxy's control socket, over the SSH connection)");
         expect(result.stdout, run).not.toContain("docker exec kamal-proxy kamal-proxy deploy");
       }
-      expect(readdirSync(join(cacheHome, "berth")).some((name) => name.includes("-deploy-"))).toBe(true);
+      expect(readdirSync(join(cacheHome, "berth")).some((name) => name.includes("-redeploy-"))).toBe(true);
     } finally {
       rmSync(cacheHome, { recursive: true, force: true });
     }
