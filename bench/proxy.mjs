@@ -10,9 +10,11 @@
 // Targets: ≥ 0.8× HAProxy's requests/s and p99 ≤ 1.5× HAProxy's (small, 50 connections); RSS with
 // 10,000 idle connections < 150 MB.
 //
-// Usage: node bench/proxy.mjs [--rounds 5] [--seconds 5] [--idle 10000] [--profile FILE]
+// Usage: node bench/proxy.mjs [--rounds 5] [--seconds 5] [--idle 10000] [--profile FILE] [--workloads small,https]
 //   --profile FILE  also runs a copy of the proxy container under --cpu-prof through one
 //                   small-response run, and writes where its time goes to FILE
+//   --workloads LIST only the workloads whose names start with these words, for quick
+//                   before/after runs (prints its figures; RESULTS.md keeps the full run's)
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -26,7 +28,7 @@ import { summariseProfiles } from "./lib/profile.mjs";
 import { writeSection } from "./lib/results.mjs";
 import { fmt, median, ratios, table, verdict } from "./lib/stats.mjs";
 
-const opts = options({ rounds: 5, seconds: 5, idle: 10_000, profile: "" });
+const opts = options({ rounds: 5, seconds: 5, idle: 10_000, profile: "", workloads: "" });
 const TARGETS = { rps: 0.8, p99: 1.5, idleMb: 150 };
 const PROXY_CONTAINER = "kamal-proxy";
 const HAPROXY_CONTAINER = "bench-haproxy";
@@ -59,13 +61,16 @@ async function main() {
     await checkAnswers(setup, contenders);
 
     const headers = [`Host: ${APP_HOST}`];
-    const workloads = [
+    const allWorkloads = [
       { name: "small, 50 connections", run: (c) => wrk(setup.inClient, { url: `${c.http}/`, connections: 50, seconds: opts.seconds, headers }) },
       { name: "small, 500 connections", run: (c) => wrk(setup.inClient, { url: `${c.http}/`, connections: 500, seconds: opts.seconds, headers }) },
       { name: "1 MB, 10 connections", run: (c) => wrk(setup.inClient, { url: `${c.http}/1mb`, connections: 10, seconds: opts.seconds, headers }) },
       { name: "HTTPS (HTTP/1.1), 50 connections", tls: true, run: (c) => wrk(setup.inClient, { url: `${c.https}/`, connections: 50, seconds: opts.seconds }) },
       { name: "HTTPS (h2, 10 streams each), 50 connections", tls: true, run: (c) => h2load(setup.inClient, { url: `${c.https}/`, connections: 50, seconds: opts.seconds }) },
     ];
+    const only = opts.workloads === "" ? [] : opts.workloads.split(",");
+    const workloads = allWorkloads.filter((workload) => only.length === 0 || only.some((word) => workload.name.startsWith(word)));
+    if (workloads.length === 0) throw new Error(`--workloads ${opts.workloads}: no workload's name starts with that`);
     const load = loadWatcher();
     const peakRss = { berth: 0, haproxy: 0 };
     const results = new Map(workloads.map((workload) => [workload.name, { berth: [], haproxy: [], direct: [] }]));
@@ -92,6 +97,10 @@ async function main() {
     const idle = {};
     for (const name of ["berth", "haproxy"]) idle[name] = await idleRss(setup, contenders[name], opts.idle);
     const loadLine = load.stop();
+    if (workloads.length < allWorkloads.length) {
+      report(workloads, results, peakRss, idle, loadLine, "", { write: false });
+      return;
+    }
     report(workloads, results, peakRss, idle, loadLine, "");
     if (opts.profile) {
       // After the figures are written: a failed profile loses nothing else.
@@ -208,7 +217,7 @@ async function profile(setup, file, headers) {
   }
 }
 
-function report(workloads, results, peakRss, idle, loadLine, profileNote) {
+function report(workloads, results, peakRss, idle, loadLine, profileNote, { write = true } = {}) {
   const rows = [];
   for (const workload of workloads) {
     const entry = results.get(workload.name);
@@ -259,7 +268,7 @@ function report(workloads, results, peakRss, idle, loadLine, profileNote) {
     ...(profileNote ? ["", profileNote] : []),
   ].join("\n");
   console.log(`\n${body}\n`);
-  console.log(`written to ${writeSection("proxy", "Proxy on the production path (3, 4)", body)}`);
+  if (write) console.log(`written to ${writeSection("proxy", "Proxy on the production path (3, 4)", body)}`);
 }
 
 await main();

@@ -14,6 +14,8 @@ const benches = {
   switch: "bench/switch.mjs",
   // The proxy's own loopback benchmark (outside a container), by name only.
   "proxy-loopback": "proxy/bench/run.mjs",
+  // CPU per request of Berth's proxy and HAProxy (and dockerd, the shim, the app), by name only.
+  "proxy-cpu": "bench/proxy-cpu.mjs",
   // Hostile input's refusal time and memory (the configuration limits).
   input: "bench/input.mjs",
   // Image delivery without a registry against `docker save | ssh docker load` (issue #13).
