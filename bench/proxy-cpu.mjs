@@ -10,7 +10,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { APP_HOST, importHaproxyImage, startProxyBed } from "./proxy/bed.mjs";
+import { APP_HOST, appContainer, importHaproxyImage, startProxyBed } from "./proxy/bed.mjs";
 import { wrk } from "./lib/load.mjs";
 import { options } from "./lib/options.mjs";
 import { ROOT } from "./lib/paths.mjs";
@@ -34,8 +34,7 @@ async function main() {
   const setup = await startProxyBed("bench-proxy-cpu");
   try {
     const { server, docker } = setup;
-    const app = await docker(`docker ps --filter label=service=bench --filter label=role=web --format '{{.Names}}'`);
-    const appIp = await docker(`docker inspect -f '{{(index .NetworkSettings.Networks "kamal").IPAddress}}' ${app}`);
+    const { name: app, ip: appIp } = await appContainer(docker);
     const haproxyImage = await importHaproxyImage(server, setup.work);
     const dir = path.join(setup.work, "haproxy");
     fs.mkdirSync(dir);

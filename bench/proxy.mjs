@@ -19,7 +19,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import path from "node:path";
-import { APP_HOST, importHaproxyImage, startProxyBed } from "./proxy/bed.mjs";
+import { APP_HOST, appContainer, importHaproxyImage, startProxyBed } from "./proxy/bed.mjs";
 import { h2load, wrk } from "./lib/load.mjs";
 import { loadWatcher } from "./lib/machine.mjs";
 import { options } from "./lib/options.mjs";
@@ -41,8 +41,7 @@ async function main() {
   const setup = await startProxyBed("bench-proxy");
   try {
     const { server, docker } = setup;
-    const app = await docker(`docker ps --filter label=service=bench --filter label=role=web --format '{{.Names}}'`);
-    const appIp = await docker(`docker inspect -f '{{(index .NetworkSettings.Networks "kamal").IPAddress}}' ${app}`);
+    const { ip: appIp } = await appContainer(docker);
     const haproxyImage = await importHaproxyImage(server, setup.work);
     const haproxyDir = path.join(setup.work, "haproxy");
     fs.mkdirSync(haproxyDir);

@@ -13,6 +13,13 @@ import { commitAll } from "../lib/git.mjs";
 
 export const APP_HOST = "bench.test";
 
+/** The app container Berth deployed on host 1 (`docker` from startProxyBed): its name and its address on the kamal network. */
+export async function appContainer(docker) {
+  const name = await docker(`docker ps --filter label=service=bench --filter label=role=web --format '{{.Names}}'`);
+  const ip = await docker(`docker inspect -f '{{(index .NetworkSettings.Networks "kamal").IPAddress}}' ${name}`);
+  return { name, ip };
+}
+
 export async function startProxyBed(name) {
   const testbed = await loadTestbed();
   await testbed.ensureLocalDocker();
