@@ -3,10 +3,9 @@
 // are the exact `docker …` command Kamal runs, and `…Requests` render the same values as API
 // requests (or undefined, where only the command does exactly what it says).
 import type { Logging } from "../config/index.js";
-import { Redacted, argumentize, optionize, type Cmd } from "../core/cmd.js";
+import { Redacted, argumentize, optionize, pipe, type Cmd } from "../core/cmd.js";
 import { envFileLines, inspectContainer, removeContainer, removeImage, renameContainer, segment, stopContainer, tagImage, type DockerApiCall } from "./docker-api.js";
 import { containerIdFor, docker, xargs } from "./shared.js";
-import { pipe } from "../core/cmd.js";
 
 /** What `docker run --detach` starts, as values. */
 export interface ContainerSpec {

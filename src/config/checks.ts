@@ -65,10 +65,7 @@ export function checkSections(raw: Readonly<Record<string, unknown>>, options: {
   checkBuilder(raw.builder, add);
   checkBoot(raw.boot, add);
   if (isHash(raw.proxy)) checkProxy(raw.proxy, ["proxy"], add);
-  const release = isHash(raw["x-berth"]) ? raw["x-berth"].release : undefined;
-  if (isHash(release) && typeof release.timeout === "number" && release.timeout < 1) {
-    add(["x-berth", "release", "timeout"], "Must be at least 1 second");
-  }
+  checkBerth(raw["x-berth"], add);
 
   if (isHash(raw.servers)) {
     for (const [name, role] of Object.entries(raw.servers)) {
@@ -159,6 +156,12 @@ function checkBuilder(builder: unknown, add: Add): void {
     add(path, "buildpacks only support building for one arch", [...path, "pack"]);
   }
   if (builder.local === false && !present(builder.remote)) add(path, "Cannot disable local builds, no remote is set", [...path, "local"]);
+}
+
+/** `x-berth`'s values the schema's types let through. */
+function checkBerth(berth: unknown, add: Add): void {
+  const release = isHash(berth) ? berth.release : undefined;
+  if (isHash(release) && typeof release.timeout === "number" && release.timeout < 1) add(["x-berth", "release", "timeout"], "Must be at least 1 second");
 }
 
 function checkBoot(boot: unknown, add: Add): void {

@@ -203,6 +203,7 @@ async function bootRole(run: Run, host: string, role: Role, version: string, sta
   const config = run.config;
   const tags = await run.tags();
   const known = state ?? { clash: false, current: undefined, running: [] };
+  const renames: BatchStep[] = [];
   const steps: BatchStep[] = [];
 
   let oldVersion = known.current;
@@ -210,8 +211,8 @@ async function bootRole(run: Run, host: string, role: Role, version: string, sta
   if (known.clash) {
     renamed = appCommands.replacedVersion(version, randomBytes(8).toString("hex"));
     run.output.info(`Renaming container ${version} to ${renamed} as already deployed on ${host}`);
-    // The rename first: where it goes by the Docker API, the shell steps then make one round trip.
-    steps.unshift({ command: appCommands.renameContainer(config, role, version, renamed), label: "rename" });
+    // The rename first, alone: where it goes by the Docker API, the shell steps then make one round trip.
+    renames.push({ command: appCommands.renameContainer(config, role, version, renamed), label: "rename" });
     steps.push({ command: auditor.record(config, tags, `Renaming container ${version} to ${renamed}`, { role: role.name }), label: "audit" });
     if (oldVersion === version) oldVersion = renamed;
   }
@@ -244,7 +245,7 @@ async function bootRole(run: Run, host: string, role: Role, version: string, sta
   let started: StartedContainer | undefined;
   try {
     steps.push(...startSteps(run, host, role, version, tags));
-    const containerId = await startContainer(run, host, steps);
+    const containerId = await startContainer(run, host, renames, steps);
     if (containerId === "") throw new BootError(`Failed to get endpoint for ${role.name} on ${host}, did the container boot?`);
     started = { host, role, version, oldVersion, serving: false, stopped: false };
     settings.started?.push(started);
@@ -295,15 +296,16 @@ async function bootRole(run: Run, host: string, role: Role, version: string, sta
 }
 
 /**
- * Runs the start steps (any rename first, the last one `docker run`); returns the new container's
+ * Runs the renames, then the start steps (the last one `docker run`); returns the new container's
  * id. Where the run goes by the Docker API it doesn't read the env file (the create passes its
  * entries), so the audit and env file go beside it; a failure of either stops what started (the caller).
  */
-async function startContainer(run: Run, host: string, steps: readonly BatchStep[]): Promise<string> {
-  const renames = steps.filter((step) => step.label === "rename");
+async function startContainer(run: Run, host: string, renames: readonly BatchStep[], steps: readonly BatchStep[]): Promise<string> {
+  const dockerRun = steps.at(-1)!;
+  // By the shell: one round trip for all of it.
+  if ((await run.services.carrierFor(host, dockerRun.command)) === undefined) return (await run.batch(host, [...renames, ...steps])).at(-1)?.stdout.trim() ?? "";
   if (renames.length > 0) await run.batch(host, renames);
-  const shell = steps.slice(0, -1).filter((step) => step.label !== "rename");
-  return (await besideCarried(run, host, shell, steps.slice(-1))).at(-1)?.stdout.trim() ?? "";
+  return (await besideCarried(run, host, steps.slice(0, -1), [dockerRun])).at(-1)?.stdout.trim() ?? "";
 }
 
 /** Audit, env file (mode 0600, body on stdin) and `docker run` (its output is the container id). */

@@ -83,8 +83,8 @@ export function stopByName(_config: Configuration, role: Role, version: string):
 }
 
 /** `… | xargs docker inspect --format '<health or state>'`: `healthy`, `running`, `exited`… */
-export function status(config: Configuration, role: Role, version: string): ContainerStatus {
-  return containerStatus(role.containerName(versionOf(config, version)));
+export function status(_config: Configuration, role: Role, version: string): ContainerStatus {
+  return containerStatus(role.containerName(version));
 }
 
 /** `docker ps --filter label=service=… --filter label=destination=… --filter label=role=…` */
