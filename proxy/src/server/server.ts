@@ -105,6 +105,8 @@ export class ProxyServer {
     const https = tls.createServer({
       // A handshake gets as long as a request head (Node's default is 120 s).
       handshakeTimeout: this.ctx.timeouts.headMs,
+      // As for plain HTTP: small h2 frames and responses go out at once, not after the peer's ACK.
+      noDelay: true,
       ALPNProtocols: alpn,
       SNICallback: (servername, callback) => {
         if (certificates === null) callback(new Error("no certificates configured"));

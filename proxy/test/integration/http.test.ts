@@ -410,6 +410,29 @@ describe("streaming and connection reuse", () => {
     expect(downloaded.body.length).toBe(80 * 64 * 1024);
   });
 
+  it("keeps a burst's upstream connections for the next burst, past kamal-proxy's 100", async () => {
+    // Each request waits until the whole burst has arrived, so the proxy needs one upstream
+    // connection per request; the second burst must find them all in the pool.
+    const burst = 300;
+    let waiting: http.ServerResponse[] = [];
+    const held = await app("held", (req, res) => {
+      if (req.url === "/up") return void res.end("ok");
+      waiting.push(res);
+      if (waiting.length < burst) return;
+      for (const response of waiting) response.end("held");
+      waiting = [];
+    });
+    let connections = 0;
+    held.server.on("connection", () => connections++);
+    await deploy("held", `--target=${held.address}`);
+    const fire = (): Promise<string[]> => Promise.all(Array.from({ length: burst }, async () => (await request(`${proxy.httpUrl}/`)).body));
+    expect(await fire()).toEqual(Array(burst).fill("held"));
+    const afterFirst = connections;
+    expect(afterFirst).toBeGreaterThanOrEqual(burst);
+    expect(await fire()).toEqual(Array(burst).fill("held"));
+    expect(connections - afterFirst).toBe(0);
+  });
+
   it("retries a request once when a pooled connection turns out to be closed by the target", async () => {
     // Answers the first request on each connection and drops the connection on the second, as a
     // target closing an idle keep-alive connection just as the next request arrives would.
