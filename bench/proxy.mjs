@@ -1,7 +1,8 @@
 // Proxy benchmark (issue #16, 3 and 4): the proxy on the production path. On a test server
 // (host 1), `berth setup` runs the app behind Berth's proxy container (published ports 80/443);
 // beside it an HAProxy container (Debian's haproxy, ports 8080/8443) proxies to the same app
-// container, and a second app container is published directly (port 8081). The load comes from
+// container, a second app container is published directly (port 8081), and a Node byte pipe
+// (proxy/pipe.mjs, port 8082) shows Node's own I/O floor on the same path. The load comes from
 // host 2's network namespace, through host 1's published ports, as from another server:
 //   small responses at 50 and 500 connections, a 1 MB response (10 connections), HTTPS with
 //   HTTP/1.1 (wrk) and HTTP/2 (h2load) at 50 connections;
@@ -33,6 +34,8 @@ const TARGETS = { rps: 0.8, p99: 1.5, idleMb: 150 };
 const PROXY_CONTAINER = "kamal-proxy";
 const HAPROXY_CONTAINER = "bench-haproxy";
 const DIRECT_CONTAINER = "bench-direct";
+const PIPE_CONTAINER = "bench-node-pipe";
+const TITLES = { berth: "Berth proxy", haproxy: "HAProxy", pipe: "Node byte pipe", direct: "app directly" };
 
 async function main() {
   if (process.getuid?.() !== 0) throw new Error("bench/proxy.mjs needs root (the test bed creates network namespaces)");
@@ -52,9 +55,15 @@ async function main() {
         `-v ${haproxyDir}:/usr/local/etc/haproxy:ro ${haproxyImage}`,
     );
     await docker(`docker run -d --name ${DIRECT_CONTAINER} --network kamal -p 8081:80 ${setup.appImage}`);
+    // A proxy in Node that only copies bytes: how much of the gap to HAProxy is Node's I/O itself.
+    const pipeDir = path.join(setup.work, "pipe");
+    fs.mkdirSync(pipeDir);
+    fs.copyFileSync(path.join(ROOT, "bench", "proxy", "pipe.mjs"), path.join(pipeDir, "pipe.mjs"));
+    await docker(`docker run -d --name ${PIPE_CONTAINER} --network kamal -p 8082:80 -v ${pipeDir}:/pipe:ro ${setup.appImage} node /pipe/pipe.mjs 80 ${appIp} 80`);
     const contenders = {
       berth: { title: "Berth proxy", container: PROXY_CONTAINER, http: `http://${server.ip}:80`, https: `https://${APP_HOST}:443` },
       haproxy: { title: "HAProxy", container: HAPROXY_CONTAINER, http: `http://${server.ip}:8080`, https: `https://${APP_HOST}:8443` },
+      pipe: { title: TITLES.pipe, container: PIPE_CONTAINER, http: `http://${server.ip}:8082`, https: undefined },
       direct: { title: "app directly", container: DIRECT_CONTAINER, http: `http://${server.ip}:8081`, https: undefined },
     };
     await checkAnswers(setup, contenders);
@@ -72,7 +81,7 @@ async function main() {
     if (workloads.length === 0) throw new Error(`--workloads ${opts.workloads}: no workload's name starts with that`);
     const load = loadWatcher();
     const peakRss = { berth: 0, haproxy: 0 };
-    const results = new Map(workloads.map((workload) => [workload.name, { berth: [], haproxy: [], direct: [] }]));
+    const results = new Map(workloads.map((workload) => [workload.name, { berth: [], haproxy: [], pipe: [], direct: [] }]));
     // Warm-up: every contender once (JIT, connection pools).
     for (const contender of Object.values(contenders)) await wrk(setup.inClient, { url: `${contender.http}/`, connections: 50, seconds: 2, headers });
     for (let round = 1; round <= opts.rounds; round++) {
@@ -221,7 +230,7 @@ function report(workloads, results, peakRss, idle, loadLine, profileNote, { writ
   for (const workload of workloads) {
     const entry = results.get(workload.name);
     const haproxy = entry.haproxy;
-    for (const name of ["berth", "haproxy", "direct"]) {
+    for (const name of ["berth", "haproxy", "pipe", "direct"]) {
       const list = entry[name];
       if (list.length === 0) continue;
       const rpsRatio = ratios(list.map((result) => result.rps), haproxy.map((result) => result.rps));
@@ -229,7 +238,7 @@ function report(workloads, results, peakRss, idle, loadLine, profileNote, { writ
       const isH2 = list[0].mean !== undefined;
       rows.push([
         name === "berth" ? workload.name : "",
-        { berth: "Berth proxy", haproxy: "HAProxy", direct: "app directly" }[name],
+        TITLES[name],
         `${fmt(median(list.map((result) => result.rps)), 0)} (${fmt(Math.min(...list.map((result) => result.rps)), 0)}–${fmt(Math.max(...list.map((result) => result.rps)), 0)})`,
         name === "haproxy" ? "1" : `${fmt(median(rpsRatio))} (${rpsRatio.map((value) => fmt(value)).join(", ")})`,
         isH2 ? `mean ${fmt(median(list.map((result) => result.mean)))}` : fmt(median(list.map((result) => result.p50))),
@@ -245,7 +254,8 @@ function report(workloads, results, peakRss, idle, loadLine, profileNote, { writ
   const body = [
     "Host 1 of a test bed runs the app (bench/proxy/app.mjs in the bed's Node image) behind Berth's proxy container, deployed by `berth setup` " +
       "(ports 80/443, TLS from a self-signed certificate for bench.test); an HAProxy 2.6 container built from Debian's binary (ports 8080/8443, " +
-      "`http-reuse always`, 2 threads) proxies to the same app container; a second app container is published directly (8081). " +
+      "`http-reuse always`, 2 threads) proxies to the same app container; a second app container is published directly (8081); a Node byte pipe (bench/proxy/pipe.mjs: " +
+      "a connection to the app per client, bytes copied as they come, no parsing or logging) in the same Node image on 8082 shows Node's own I/O floor. " +
       `wrk -t2 (h2load -t2 for h2) runs in host 2's network namespace against host 1's published ports, ${opts.seconds} s per run, ` +
       `${opts.rounds} rounds, every contender once per workload and round (order alternating). Everything shares the machine's 2 cores.`,
     `Figures: median of rounds (min–max); ratios to HAProxy per round. Command: \`node bench/proxy.mjs --rounds ${opts.rounds} --seconds ${opts.seconds} --idle ${opts.idle}\`; ${loadLine}.`,
