@@ -173,3 +173,9 @@ export function flagHelp(specs: readonly FlagSpec[]): string {
   const width = Math.max(...rows.map((row) => row[0]!.length)) + 3;
   return rows.map(([left, right]) => left!.padEnd(width) + right).join("\n");
 }
+
+/** A parsed flag's value, as the type its spec declares. */
+export const stringFlag = (flags: ParsedFlags, name: string): string => flags.values[name] as string;
+export const numberFlag = (flags: ParsedFlags, name: string): number => flags.values[name] as number;
+export const boolFlag = (flags: ParsedFlags, name: string): boolean => flags.values[name] as boolean;
+export const listFlag = (flags: ParsedFlags, name: string): string[] => flags.values[name] as string[];

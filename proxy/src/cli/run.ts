@@ -4,7 +4,7 @@ import { ProxyServer } from "../server/server.js";
 import { createCertificateStore } from "../tls/index.js";
 import { defaultWorkerCount } from "../server/workers.js";
 import type { CertificateStoreLike } from "../server/tls-contract.js";
-import type { CliIo } from "./main.js";
+import type { CliIo } from "./io.js";
 
 export interface RunOptions {
   debug: boolean;

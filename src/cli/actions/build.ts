@@ -1,4 +1,4 @@
-// `berth build …` (Kamal's cli/build.rb): thin, the work is in src/deploy/build.ts.
+// `berth build …` (Kamal's cli/build.rb): thin, the work is in src/deploy/build.ts, builder.ts and image-pull.ts.
 
 import type { CommandContext } from "../../core/context.js";
 import type { NoOptions } from "./no-options.js";
@@ -10,7 +10,12 @@ export interface BuildPushOptions {
   readonly cache: boolean;
 }
 
-const orchestration = async () => ({ ...(await import("../../deploy/run.js")), ...(await import("../../deploy/build.js")) });
+const orchestration = async () => ({
+  ...(await import("../../deploy/run.js")),
+  ...(await import("../../deploy/build.js")),
+  ...(await import("../../deploy/builder.js")),
+  ...(await import("../../deploy/image-pull.js")),
+});
 
 export async function deliver(context: CommandContext, _options: NoOptions): Promise<void> {
   const { Run, deliver: run } = await orchestration();

@@ -1,6 +1,7 @@
 // The resolved configuration: validated deploy.yml (merged with the destination file) with
 // Kamal's defaults and derived names. Built by `loadConfig`; everything here is pure and
-// cheap except `version`, which may run git once, on first use.
+// cheap except `version`, which may run git once, on first use. The settings read as they are
+// (top-level-settings.ts) and the layout on the servers (remote-layout.ts) are its base classes.
 import type { SecretsLookup } from "../../secrets/types.js";
 import { BerthError } from "../../util/errors.js";
 import { toJson, toKamalDocument, toYaml } from "../document.js";
@@ -11,8 +12,7 @@ import { BerthSettings } from "./berth.js";
 import { Builder } from "./builder.js";
 import { Env, EnvTag } from "./env.js";
 import { Logging } from "./logging.js";
-import { ProxyConfig } from "./proxy.js";
-import type { ProxyContext } from "./proxy.js";
+import { ProxyConfig, type ProxyContext } from "./proxy.js";
 import { ProxyBoot } from "./proxy-boot.js";
 import type { ProxyRun } from "./proxy-run.js";
 import { Registry } from "./registry.js";
@@ -21,16 +21,9 @@ import { select } from "./selection.js";
 import type { SelectionOptions , Selection} from "./selection.js";
 import { Ssh } from "./ssh.js";
 import { Alias, Boot, Output, Sshkit } from "./small.js";
-import { isHash, optionalText, present, text, textList, textMap } from "./values.js";
-import {
-  DEFAULT_DEPLOY_TIMEOUT,
-  DEFAULT_DRAIN_TIMEOUT,
-  DEFAULT_HOOKS_PATH,
-  DEFAULT_PRIMARY_ROLE,
-  DEFAULT_READINESS_DELAY,
-  DEFAULT_RETAIN_CONTAINERS,
-  DEFAULT_SECRETS_PATH,
-} from "../defaults.js";
+import { RemoteLayout } from "./remote-layout.js";
+import { isHash, optionalText, text, textList, textMap } from "./values.js";
+import { DEFAULT_PRIMARY_ROLE } from "../defaults.js";
 
 export interface ConfigurationOptions {
   readonly destination?: string;
@@ -46,10 +39,7 @@ export interface ConfigurationOptions {
   readonly destinationFile?: string;
 }
 
-export type HooksOutput = "quiet" | "verbose";
-
-export class Configuration implements ProxyContext {
-  readonly destination: string | undefined;
+export class Configuration extends RemoteLayout implements ProxyContext {
   readonly cwd: string;
   readonly configFile: string;
   readonly destinationFile: string | undefined;
@@ -80,10 +70,10 @@ export class Configuration implements ProxyContext {
 
   constructor(
     /** The merged, validated deploy.yml as parsed. */
-    readonly raw: Readonly<Record<string, unknown>>,
+    raw: Readonly<Record<string, unknown>>,
     options: ConfigurationOptions = {},
   ) {
-    this.destination = options.destination;
+    super(raw, options.destination);
     this.cwd = options.cwd ?? process.cwd();
     this.configFile = options.configFile ?? "config/deploy.yml";
     this.destinationFile = options.destinationFile;
@@ -111,20 +101,11 @@ export class Configuration implements ProxyContext {
 
   // Names ------------------------------------------------------------------------------------
 
-  get service(): string {
-    return text(this.raw.service);
-  }
-
   /** The image name; with a local registry it defaults to the service name. */
   get image(): string {
     const image = optionalText(this.raw.image);
     if (image !== undefined && image.trim() !== "") return image;
     return this.registry.local ? this.service : "";
-  }
-
-  /** `<service>[-<destination>]`. */
-  get serviceAndDestination(): string {
-    return [this.service, this.destination].filter((part) => part !== undefined).join("-");
   }
 
   /**
@@ -266,98 +247,7 @@ export class Configuration implements ProxyContext {
     return this.envTags.find((tag) => tag.name === name);
   }
 
-  // Settings with Kamal's defaults -----------------------------------------------------------
-
-  get requireDestination(): boolean {
-    return this.raw.require_destination === true;
-  }
-
-  get allowEmptyRoles(): boolean {
-    return this.raw.allow_empty_roles === true;
-  }
-
-  get retainContainers(): number {
-    return typeof this.raw.retain_containers === "number" ? this.raw.retain_containers : DEFAULT_RETAIN_CONTAINERS;
-  }
-
-  get minimumVersion(): string | undefined {
-    return optionalText(this.raw.minimum_version);
-  }
-
-  get readinessDelay(): number {
-    return typeof this.raw.readiness_delay === "number" ? this.raw.readiness_delay : DEFAULT_READINESS_DELAY;
-  }
-
-  get deployTimeout(): number {
-    return typeof this.raw.deploy_timeout === "number" ? this.raw.deploy_timeout : DEFAULT_DEPLOY_TIMEOUT;
-  }
-
-  get drainTimeout(): number {
-    return typeof this.raw.drain_timeout === "number" ? this.raw.drain_timeout : DEFAULT_DRAIN_TIMEOUT;
-  }
-
-  get stopTimeout(): number | undefined {
-    return typeof this.raw.stop_timeout === "number" ? this.raw.stop_timeout : undefined;
-  }
-
-  get assetPath(): string | undefined {
-    return present(this.raw.asset_path) ? text(this.raw.asset_path) : undefined;
-  }
-
-  get errorPagesPath(): string | undefined {
-    return present(this.raw.error_pages_path) ? text(this.raw.error_pages_path) : undefined;
-  }
-
-  get hooksPath(): string {
-    return optionalText(this.raw.hooks_path) ?? DEFAULT_HOOKS_PATH;
-  }
-
-  get secretsPath(): string {
-    return optionalText(this.raw.secrets_path) ?? DEFAULT_SECRETS_PATH;
-  }
-
-  /** `quiet`/`verbose` for a hook when configured (globally or for that hook); undefined follows -v/-q. */
-  hooksOutputFor(hook: string): HooksOutput | undefined {
-    const setting = this.raw.hooks_output;
-    const level = isHash(setting) ? setting[hook] : setting;
-    return level === undefined || level === null ? undefined : (text(level) as HooksOutput);
-  }
-
-  // Remote layout (relative to the SSH user's home) ----------------------------------------
-
-  /** Always `.kamal`: `run_directory` is accepted but ignored, as in Kamal 2. */
-  get runDirectory(): string {
-    return ".kamal";
-  }
-
-  get appsDirectory(): string {
-    return `${this.runDirectory}/apps`;
-  }
-
-  get appDirectory(): string {
-    return `${this.appsDirectory}/${this.serviceAndDestination}`;
-  }
-
-  get envDirectory(): string {
-    return `${this.appDirectory}/env`;
-  }
-
-  get assetsDirectory(): string {
-    return `${this.appDirectory}/assets`;
-  }
-
-  get lockDirectory(): string {
-    return `${this.runDirectory}/lock-${this.serviceAndDestination}`;
-  }
-
-  get lockDetailsFile(): string {
-    return `${this.lockDirectory}/details`;
-  }
-
-  get auditLogFile(): string {
-    return `${this.runDirectory}/${[this.service, this.destination, "audit.log"].filter((part) => part !== undefined).join("-")}`;
-  }
-
+  /** The proxy's directory on the servers (the app's are in remote-layout.ts). */
   get proxyDirectory(): string {
     return this.proxyBoot.hostDirectory;
   }

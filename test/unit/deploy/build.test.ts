@@ -3,7 +3,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { buildAndPush, pullOnHosts } from "../../../src/deploy/build.js";
+import { buildAndPush } from "../../../src/deploy/build.js";
+import { pullOnHosts } from "../../../src/deploy/image-pull.js";
 import { BASE_CONFIG, harness, type Reply } from "./fake.js";
 
 const SECRETS = { REGISTRY_PASSWORD: "registry-pw" };

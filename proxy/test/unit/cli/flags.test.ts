@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { buildDeployArgs, DEPLOY_FLAGS, main, RUN_FLAGS } from "../../../src/cli/main.js";
+import { DEPLOY_FLAGS, RUN_FLAGS } from "../../../src/cli/command-flags.js";
+import { buildDeployArgs } from "../../../src/cli/deploy-args.js";
+import { main } from "../../../src/cli/main.js";
 import { parseFlags, splitSlice } from "../../../src/cli/flags.js";
 
 /** What the remote shell hands to the program: double-quoted words unquoted (Kamal quotes every value). */
