@@ -20,7 +20,6 @@ import { loginLocally } from "./login.js";
 import type { Run } from "./run.js";
 
 // deploy.ts ships and pulls through this module.
-export { pullAuditStep, pullUnlessPresent } from "./image-pull.js";
 
 export interface PushOptions {
   readonly noCache?: boolean;

@@ -20,7 +20,8 @@ import { bootApp, readHostState, tagLatestSteps, type DeferredSteps, type HostSt
 import { prunePlan, type HostState } from "./host-state.js";
 import type { BatchStep } from "../commands/batch.js";
 import { bootAccessories } from "./accessory.js";
-import { pullAuditStep, pullUnlessPresent, shipBuild, type ShippedImage } from "./build.js";
+import { shipBuild, type ShippedImage } from "./build.js";
+import { pullAuditStep, pullUnlessPresent } from "./image-pull.js";
 import { timed } from "./finish.js";
 import { hookFile, runHook } from "./hooks.js";
 import { serveImagesTo } from "./image-delivery.js";
