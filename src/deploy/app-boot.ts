@@ -24,10 +24,10 @@ import { BerthError } from "../util/errors.js";
 import { besideCarried } from "./beside.js";
 import { Barrier, HealthcheckError, waitUntilHealthy } from "./health.js";
 import { parseHostState, type HostState, type RoleState } from "./host-state.js";
-import { FirstFailure, giveUp, NotSwitchedError, switchUnlessFailed, type NotSwitched } from "./first-failure.js";
+import { FirstFailure, giveUp, NotSwitchedError, switchUnlessFailed } from "./first-failure.js";
 import { reportFailedContainer } from "./forensics/index.js";
 import { runHook } from "./hooks.js";
-import type { BootFailure, StartedContainer } from "./put-back.js";
+import type { BootFailure, NotSwitched, StartedContainer } from "./put-back.js";
 import type { Run } from "./run.js";
 
 export class BootError extends BerthError {

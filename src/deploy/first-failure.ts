@@ -7,16 +7,8 @@
 // all-or-nothing the other hosts go on, as Kamal's do.)
 import { app as appCommands } from "../commands/index.js";
 import { BerthError } from "../util/errors.js";
-import type { StartedContainer } from "./put-back.js";
+import type { NotSwitched, StartedContainer } from "./put-back.js";
 import type { Run } from "./run.js";
-
-/** A host and role that didn't switch because another failed first. */
-export interface NotSwitched {
-  readonly host: string;
-  readonly role: string;
-  /** The first failure, e.g. `web on 10.0.0.1`. */
-  readonly because: string;
-}
 
 export class NotSwitchedError extends BerthError {
   constructor(readonly entry: NotSwitched) {

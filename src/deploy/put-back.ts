@@ -8,7 +8,6 @@
 // ran before doesn't keep the new version either, and the report names what failed and what went back.
 import { app as appCommands } from "../commands/index.js";
 import type { Role } from "../config/index.js";
-import type { NotSwitched } from "./first-failure.js";
 import type { Run } from "./run.js";
 import { InterruptedError } from "../util/errors.js";
 
@@ -29,6 +28,14 @@ export interface StartedContainer {
 export interface BootFailure {
   readonly host: string;
   readonly role: string;
+}
+
+/** All-or-nothing: a host and role that didn't switch because another failed first (first-failure.ts). */
+export interface NotSwitched {
+  readonly host: string;
+  readonly role: string;
+  /** The first failure, e.g. `web on 10.0.0.1`. */
+  readonly because: string;
 }
 
 /** One new container taken out of service: back to `to` (the old container), or stopped where nothing ran before. */
