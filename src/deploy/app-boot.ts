@@ -9,7 +9,7 @@
 //      container stopped, one round trip; other roles: status polls, then the old one stopped.
 // Roles other than the primary wait for the first healthy primary container (the barrier). On
 // failure the new container's last log lines and health are printed, it is stopped, and the old
-// version keeps serving.
+// version keeps serving; all-or-nothing, the others then stop before they switch (first-failure.ts).
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
@@ -24,9 +24,10 @@ import { BerthError } from "../util/errors.js";
 import { besideCarried } from "./beside.js";
 import { Barrier, HealthcheckError, waitUntilHealthy } from "./health.js";
 import { parseHostState, type HostState, type RoleState } from "./host-state.js";
+import { FirstFailure, giveUp, NotSwitchedError, switchUnlessFailed } from "./first-failure.js";
 import { reportFailedContainer } from "./forensics/index.js";
 import { runHook } from "./hooks.js";
-import type { BootFailure, StartedContainer } from "./put-back.js";
+import type { BootFailure, NotSwitched, StartedContainer } from "./put-back.js";
 import type { Run } from "./run.js";
 
 export class BootError extends BerthError {
@@ -59,6 +60,10 @@ export interface BootOptions {
   readonly started?: StartedContainer[];
   /** Filled with the hosts and roles whose boot failed, for the caller's report. */
   readonly failures?: BootFailure[];
+  /** All-or-nothing: once a host or role failed, the others don't switch (first-failure.ts). */
+  readonly allOrNothing?: boolean;
+  /** Filled with the hosts and roles that didn't switch because another failed first. */
+  readonly notSwitched?: NotSwitched[];
 }
 
 /** host → steps still to run there (see BootOptions.deferStopOld). */
@@ -107,7 +112,7 @@ export async function bootApp(run: Run, options: BootOptions = {}): Promise<Defe
   const primary = run.selection.primaryRole;
   const barrier = primary !== undefined && run.selection.roles.length > 1 && primary.primary ? new Barrier() : undefined;
   const deferred: DeferredSteps = new Map();
-  const settings = { barrier, stopStale: options.stopStale ?? false, deferred: options.deferStopOld ? deferred : undefined, onStarted: options.onStarted, started: options.started, failures: options.failures };
+  const settings = { barrier, stopStale: options.stopStale ?? false, deferred: options.deferStopOld ? deferred : undefined, onStarted: options.onStarted, started: options.started, failures: options.failures, halt: options.allOrNothing ? new FirstFailure() : undefined, notSwitched: options.notSwitched };
   for (const [index, group] of bootGroups(run, hosts).entries()) {
     await runHook(run, "pre-app-boot", { hosts: group });
     await run.on(group, (host) => bootHost(run, host, version, states.get(host), settings));
@@ -185,6 +190,8 @@ interface HostBootSettings {
   readonly onStarted: ((host: string) => void) | undefined;
   readonly started: StartedContainer[] | undefined;
   readonly failures: BootFailure[] | undefined;
+  readonly halt: FirstFailure | undefined;
+  readonly notSwitched: NotSwitched[] | undefined;
 }
 
 async function bootHost(run: Run, host: string, version: string, states: Map<string, RoleState> | undefined, settings: HostBootSettings): Promise<void> {
@@ -244,6 +251,7 @@ async function bootRole(run: Run, host: string, role: Role, version: string, sta
   run.throwIfInterrupted();
   let started: StartedContainer | undefined;
   try {
+    settings.halt?.check(host, role.name);
     steps.push(...startSteps(run, host, role, version, tags));
     const containerId = await startContainer(run, host, renames, steps);
     if (containerId === "") throw new BootError(`Failed to get endpoint for ${role.name} on ${host}, did the container boot?`);
@@ -251,14 +259,15 @@ async function bootRole(run: Run, host: string, role: Role, version: string, sta
     settings.started?.push(started);
     settings.onStarted?.(host);
     run.throwIfInterrupted();
+    settings.halt?.check(host, role.name);
     if (role.runningProxy) {
       // The old container is stopped only once the proxy has switched to the new one.
-      await run.batch(host, [appCommands.proxy.deploy(config, role, containerId.slice(0, 12))]);
-      started.serving = true;
+      await switchUnlessFailed(run, settings.halt, started, () => run.batch(host, [appCommands.proxy.deploy(config, role, containerId.slice(0, 12))]));
       if (stopOld.length > 0) await run.batch(host, stopOld);
     } else {
       const status = (): Promise<string> => {
         run.throwIfInterrupted();
+        settings.halt?.check(host, role.name);
         // By the Docker API where it is open: an inspect instead of two docker processes per poll.
         return run.batch(host, [{ command: appCommands.status(config, role, version), allowFailure: true, label: "status" }], { level: "debug" }).then(([result]) => result?.stdout.trim() ?? "");
       };
@@ -274,6 +283,9 @@ async function bootRole(run: Run, host: string, role: Role, version: string, sta
   } catch (error) {
     // Serving already (only the old container's stop failed): it stays.
     if (started?.serving) throw error;
+    if (error instanceof NotSwitchedError) throw await giveUp(run, error, started, settings.notSwitched);
+    // The others stop before they switch at once, not after this one's forensics.
+    if (!run.interrupted.aborted) settings.halt?.fail(host, role.name);
     const lost = error instanceof SshConnectionError ? error : await run.connectionLost(host);
     const interrupted = lost === undefined && run.interrupted.aborted;
     if (lost !== undefined) run.output.error(`Lost the connection to ${host} while booting ${role.name} there`);

@@ -99,7 +99,7 @@ async function shipAndDeploy(run: Run, options: DeployOptions, phases: Phases): 
   // At Ctrl-C/SIGTERM the deploy stops at its next step and puts back what it changed (see
   // interruption below) instead of being cut off.
   const windingDown = run.windDownOnSignals();
-  const progress: Progress = { started: [], failures: [], putBack: undefined, completed: false };
+  const progress: Progress = { started: [], failures: [], notSwitched: [], putBack: undefined, completed: false };
   try {
     await run.beforeFirstConnection();
     await run.warmUp(run.selection.appHosts);
@@ -222,13 +222,15 @@ async function deployUnderLock(run: Run, { shipping, pulling }: Delivery, phases
       deferStopOld: true,
       started: progress.started,
       failures: progress.failures,
+      allOrNothing: phases.atomic,
+      notSwitched: progress.notSwitched,
       ...(pruneWhenStarted ? { onStarted: pruneWhenStarted } : {}),
     });
   } catch (error) {
     // No old container was stopped yet: hosts that switched go back, so no host runs both versions.
     await Promise.allSettled(pruning.values());
     progress.putBack = await putBack(run, progress.started, { atomic: phases.atomic });
-    if (phases.atomic) for (const line of failureReport(`The deploy of ${run.config.version}`, progress.failures, progress.putBack)) run.output.error(line);
+    if (phases.atomic) for (const line of failureReport(`The deploy of ${run.config.version}`, progress.failures, progress.putBack, progress.notSwitched)) run.output.error(line);
     else for (const note of progress.putBack.notes) run.output.warn(note);
     throw error;
   }

@@ -30,6 +30,14 @@ export interface BootFailure {
   readonly role: string;
 }
 
+/** All-or-nothing: a host and role that didn't switch because another failed first (first-failure.ts). */
+export interface NotSwitched {
+  readonly host: string;
+  readonly role: string;
+  /** The first failure, e.g. `web on 10.0.0.1`. */
+  readonly because: string;
+}
+
 /** One new container taken out of service: back to `to` (the old container), or stopped where nothing ran before. */
 export interface Reverted {
   readonly host: string;
@@ -87,12 +95,13 @@ export async function putBack(run: Run, started: readonly StartedContainer[], op
 }
 
 /**
- * The report of a failed all-or-nothing deploy or rollback: which hosts and roles failed, what went
- * back where, and what couldn't (the notes).
+ * The report of a failed all-or-nothing deploy or rollback: which hosts and roles failed, which
+ * didn't switch because of it, what went back where, and what couldn't (the notes).
  */
-export function failureReport(what: string, failures: readonly BootFailure[], outcome: PutBackOutcome | undefined): string[] {
+export function failureReport(what: string, failures: readonly BootFailure[], outcome: PutBackOutcome | undefined, notSwitched: readonly NotSwitched[] = []): string[] {
   const failed = failures.length === 0 ? "a step before the switch" : failures.map((failure) => `${failure.role} on ${failure.host}`).join(", ");
   const lines = [`${what} failed: ${failed}.`];
+  for (const entry of notSwitched) lines.push(`Not switched: ${entry.role} on ${entry.host} (${entry.because} failed)`);
   const reverted = outcome?.reverted ?? [];
   if (reverted.length === 0) lines.push("No host had switched to it: every host runs what it ran before.");
   for (const entry of reverted) {
@@ -121,6 +130,8 @@ export interface Progress {
   readonly started: StartedContainer[];
   /** Hosts and roles whose boot failed. */
   readonly failures: BootFailure[];
+  /** All-or-nothing: hosts and roles that didn't switch because another failed first. */
+  readonly notSwitched: NotSwitched[];
   putBack: PutBackOutcome | undefined;
   /** Every host switched; the old containers were stopped. */
   completed: boolean;

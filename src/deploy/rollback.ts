@@ -26,13 +26,13 @@ export async function rollback(run: Run, version: string): Promise<void> {
       await serveImagesTo(run, run.selection.appHosts);
       await requireContainers(run, version);
       await runHook(run, "pre-deploy", { secrets: true });
-      const progress: Progress = { started: [], failures: [], putBack: undefined, completed: false };
+      const progress: Progress = { started: [], failures: [], notSwitched: [], putBack: undefined, completed: false };
       let deferred: DeferredSteps;
       try {
-        deferred = await bootApp(run, { version, deferStopOld: true, started: progress.started, failures: progress.failures });
+        deferred = await bootApp(run, { version, deferStopOld: true, started: progress.started, failures: progress.failures, allOrNothing: true, notSwitched: progress.notSwitched });
       } catch (error) {
         progress.putBack = await putBack(run, progress.started, { atomic: true });
-        for (const line of failureReport(`The rollback to ${version}`, progress.failures, progress.putBack)) run.output.error(line);
+        for (const line of failureReport(`The rollback to ${version}`, progress.failures, progress.putBack, progress.notSwitched)) run.output.error(line);
         throw error;
       }
       // Every host serves VERSION: the containers it replaced are stopped now.

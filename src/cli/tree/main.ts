@@ -23,7 +23,7 @@ function deployOptions(command: Command): Command {
     ),
   );
   // No default: unset leaves x-berth.atomic to decide.
-  command.option("--atomic", "All or nothing: if any host or role fails, every host that switched goes back to its previous container (x-berth.atomic)");
+  command.option("--atomic", "All or nothing: at the first host or role that fails, the others stop before they switch and every host that switched goes back to its previous container (x-berth.atomic)");
   return command.option("--no-atomic", "Turn x-berth.atomic off for this deploy");
 }
 

@@ -59,7 +59,7 @@ export const berthSchema = documented(
     atomic: documented(bool(), {
       title: "All-or-nothing deploys",
       description:
-        "If any host or role fails after others switched to the new version, every switched host is put back on its previous container (kept running until every host serves the new version), also where nothing ran before (its new container is stopped), so the fleet never stays on mixed versions; the report names the failed hosts and roles and what was reverted. Without it Berth still puts back hosts that had a previous container. `rollback` is always all-or-nothing.",
+        "As soon as any host or role fails, the hosts and roles that have not switched yet don't: their new containers are stopped before they serve. Every host that had switched is put back on its previous container (kept running until every host serves the new version), also where nothing ran before (its new container is stopped), so the fleet never stays on mixed versions; the report names the failed hosts and roles, those not switched, and what was reverted. Without it Berth still puts back hosts that had a previous container. `rollback` is always all-or-nothing.",
       examples: ["atomic: true"],
       default: false,
       flag: "berth deploy --atomic",

@@ -194,3 +194,45 @@ describe("rollback", () => {
     }
   });
 });
+
+describe("all-or-nothing: the first failure stops the others before they switch", () => {
+  const HOSTS = ["10.0.0.1", "10.0.0.2", "10.0.0.3"];
+  const THREE = CONFIG.replace("    - 10.0.0.2\n", "    - 10.0.0.2\n    - 10.0.0.3\n");
+  // 10.0.0.1's new container can't start (docker run fails at once).
+  const failingRun = (): Responder => servers((host, command) => (host === "10.0.0.1" && command.startsWith("docker run --detach") ? { code: 125, stderr: "docker: Error response from daemon: no space left on device." } : undefined), HOSTS);
+  const switchedTo = (h: Harness, host: string, id: string): boolean => h.servers.commandsOn(host).some((command) => proxyDeploy(command, id));
+
+  it("with --atomic, no other host switches: their new containers are stopped and the report says why", async () => {
+    const h = await harness(THREE, { secrets: SECRETS, responder: failingRun() });
+    const error = await deployed(h, { atomic: true });
+    expect(error).toBeDefined();
+    for (const host of ["10.0.0.2", "10.0.0.3"]) {
+      expect(switchedTo(h, host, NEW_ID.slice(0, 12)), host).toBe(false);
+      expect(h.stdout.text).toContain(`Not switched: web on ${host} (web on 10.0.0.1 failed)`);
+    }
+    expect(h.stdout.text).toContain("The deploy of 999 failed: web on 10.0.0.1.");
+    expect(h.stdout.text).toContain("No host had switched to it: every host runs what it ran before.");
+    for (const host of HOSTS) expect(h.servers.commandsOn(host).some((command) => command.startsWith("docker stop app-web-998")), host).toBe(false);
+    expect(h.servers.commandsOn("10.0.0.1").at(-1)).toBe(UNLOCK);
+  });
+
+  it("without it, the other hosts go on and switch, as Kamal's do", async () => {
+    const h = await harness(THREE, { secrets: SECRETS, responder: failingRun() });
+    expect(await deployed(h)).toBeDefined();
+    for (const host of ["10.0.0.2", "10.0.0.3"]) expect(switchedTo(h, host, NEW_ID.slice(0, 12)), host).toBe(true);
+    expect(h.stdout.text).not.toContain("Not switched");
+  });
+
+  it("with boot.limit, the later groups start nothing", async () => {
+    const h = await harness(`${THREE}boot:\n  limit: 1\n`, { secrets: SECRETS, responder: failingRun() });
+    expect(await deployed(h, { atomic: true })).toBeDefined();
+    for (const host of ["10.0.0.2", "10.0.0.3"]) expect(h.servers.commandsOn(host).some((command) => command.startsWith("docker run --detach")), host).toBe(false);
+  });
+
+  it("rollback stops the others too", async () => {
+    const h = await harness(THREE, { secrets: SECRETS, version: "997", responder: failingRun() });
+    await expect(rollback(h.run, "997")).rejects.toThrow();
+    for (const host of ["10.0.0.2", "10.0.0.3"]) expect(switchedTo(h, host, NEW_ID.slice(0, 12)), host).toBe(false);
+    expect(h.stdout.text).toContain("Not switched: web on 10.0.0.2 (web on 10.0.0.1 failed)");
+  });
+});
