@@ -1,18 +1,42 @@
-// The run's ties to this machine: the environment of child processes, local commands' default
-// transport, who is deploying (git, else the login name), and the SSH transport's interactive side.
+// The run's ties to this machine: the environment of child processes, local commands and their
+// default transport, remote commands' options, who is deploying (git, else the login name), and the SSH transport's interactive side.
 import { execFile } from "node:child_process";
 import { userInfo } from "node:os";
+import { render } from "../commands/index.js";
 import type { Cmd } from "../core/cmd.js";
-import { LocalTransport, type Transport } from "../transport/index.js";
+import { LOCAL_HOST, LocalTransport, type RunOptions, type RunResult, type Transport } from "../transport/index.js";
 import type { DisplayBridge } from "./display.js";
-import type { ExecOptions, Identity } from "./run-options.js";
+import type { ExecOptions, Identity, LocalOptions, LocalTransportFactory } from "./run-options.js";
 
-export function streaming(options: ExecOptions): Pick<ExecOptions, "raw" | "onStdout" | "onStdoutBytes"> {
+/** What a remote command's options say to the transport. */
+export function remoteRunOptions(options: ExecOptions): RunOptions {
   return {
+    ...(options.allowFailure ? { allowFailure: true } : {}),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
+    ...(options.loginShell ? { loginShell: true } : {}),
     ...(options.raw ? { raw: true } : {}),
     ...(options.onStdout === undefined ? {} : { onStdout: options.onStdout }),
     ...(options.onStdoutBytes === undefined ? {} : { onStdoutBytes: options.onStdoutBytes }),
   };
+}
+
+/** A command on this machine, through the run's local transport (a test's or a plan's stand-in, else real processes). */
+export function runLocal(
+  run: { cwd: string; env: Readonly<Record<string, string | undefined>>; display: DisplayBridge; factory: LocalTransportFactory | undefined },
+  command: Cmd,
+  options: LocalOptions,
+): Promise<RunResult> {
+  const env: NodeJS.ProcessEnv = { ...processEnvironment(run.env), ...(options.env ?? {}) };
+  const transport = (run.factory ?? defaultLocal)({ cwd: options.cwd ?? run.cwd, env, display: run.display });
+  run.display.expect(LOCAL_HOST, render(command), { level: options.level ?? "info", ...(options.shown === undefined ? {} : { shown: options.shown }) });
+  return transport.run(LOCAL_HOST, command, {
+    ...(options.allowFailure ? { allowFailure: true } : {}),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(options.dieWithParent ? { dieWithParent: true } : {}),
+  });
 }
 
 interface InteractiveTransport extends Transport {
@@ -23,7 +47,7 @@ export function isInteractive(transport: Transport): transport is InteractiveTra
   return typeof (transport as Partial<InteractiveTransport>).interactiveCommand === "function";
 }
 
-export function defaultLocal({ cwd, env, display }: { cwd: string; env: NodeJS.ProcessEnv; display: DisplayBridge }): Transport {
+function defaultLocal({ cwd, env, display }: { cwd: string; env: NodeJS.ProcessEnv; display: DisplayBridge }): Transport {
   return new LocalTransport({ cwd, env, observers: [display] });
 }
 

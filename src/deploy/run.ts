@@ -4,18 +4,15 @@
 // Its cleanup (SSH masters closed) is registered with the CLI's cleanup registry, so it runs
 // however the command ends, Ctrl-C included.
 import { existsSync } from "node:fs";
-import { randomBytes } from "node:crypto";
 import type { CommandContext } from "../core/context.js";
 import type { GlobalOptions } from "../core/context.js";
-import { batching, iso8601, render, type Cmd, type Redacted, type TagContext } from "../commands/index.js";
+import { iso8601, render, type Cmd, type Redacted, type TagContext } from "../commands/index.js";
 import type { BatchStep, BatchStepResult } from "../commands/batch.js";
 import type { Operation } from "../commands/operation.js";
 import type { Configuration, Selection } from "../config/index.js";
-import type { Level, Output, SayColor } from "../output/index.js";
+import type { Output, SayColor } from "../output/index.js";
 import type { SecretsLookup } from "../secrets/types.js";
 import {
-  CommandFailedError,
-  LOCAL_HOST,
   SshTransport,
   onHosts,
   type RunResult,
@@ -27,8 +24,10 @@ import { sshSettings, sshkitSettings } from "./connection.js";
 import { DisplayBridge } from "./display.js";
 import { runHook } from "./hooks.js";
 import { Reachability } from "./reachability.js";
+import { runBatch, type BatchOptions } from "./run-batch.js";
+import { scopedView } from "./run-view.js";
 import type { ExecOptions, Identity, LocalOptions, RunInputs } from "./run-options.js";
-import { defaultLocal, isInteractive, localIdentity, processEnvironment, streaming } from "./run-support.js";
+import { isInteractive, localIdentity, processEnvironment, remoteRunOptions, runLocal } from "./run-support.js";
 import { RunServices } from "./services.js";
 
 export type { ExecOptions, Identity, LocalOptions, LocalTransportFactory, RunInputs } from "./run-options.js";
@@ -156,13 +155,7 @@ export class Run {
     const transport = await this.remote();
     return this.reachability.guard(host, () => {
       this.display.expect(host, render(command), { level: options.level ?? "info" });
-      return transport.run(host, command, {
-        ...(options.allowFailure ? { allowFailure: true } : {}),
-        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-        ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
-        ...(options.loginShell ? { loginShell: true } : {}),
-        ...streaming(options),
-      });
+      return transport.run(host, command, remoteRunOptions(options));
     });
   }
 
@@ -196,57 +189,12 @@ export class Run {
 
   /**
    * Runs several steps in one round trip. Throws for the first required step that failed, with
-   * SSHKit's message naming that step; returns every step's result otherwise. An operation that
-   * an open carrier takes (the host's Docker API, the proxy's control socket) goes by it; the
-   * others go in shell batches between them, in order.
+   * SSHKit's message naming that step; returns every step's result otherwise. Operations an open
+   * carrier takes go by it (run-batch.ts).
    */
-  async batch(
-    host: string,
-    steps: readonly (Operation | BatchStep)[],
-    options: { level?: Level; loginShell?: boolean } = {},
-  ): Promise<BatchStepResult[]> {
-    if (steps.length === 0) return [];
-    const normalized = steps.map(batching.toStep);
-    const carriers = await Promise.all(normalized.map((step) => this.services.carrierFor(host, step.command)));
-    if (carriers.every((carrier) => carrier === undefined)) return this.shellBatch(host, normalized, options);
-    const results: BatchStepResult[] = [];
-    for (let index = 0; index < normalized.length; ) {
-      const step = normalized[index]!;
-      const carrier = carriers[index];
-      if (carrier !== undefined) {
-        const outcome = await carrier(options.level ?? "info");
-        results.push({ index, label: step.label, ran: true, ...outcome });
-        if (outcome.code !== 0 && !step.allowFailure) throw new CommandFailedError(host, render(step.command), outcome.code, outcome.stdout, outcome.stderr);
-        index++;
-        continue;
-      }
-      let end = index;
-      while (end < normalized.length && carriers[end] === undefined) end++;
-      const offset = index;
-      results.push(...(await this.shellBatch(host, normalized.slice(index, end), options)).map((result) => ({ ...result, index: result.index + offset })));
-      index = end;
-    }
-    return results;
-  }
-
-  private async shellBatch(host: string, steps: readonly BatchStep[], options: { level?: Level; loginShell?: boolean }): Promise<BatchStepResult[]> {
-    const batch = batching.batch(steps, { nonce: randomBytes(8).toString("hex") });
-    const transport = await this.remote();
-    const shown = batch.steps.map((step) => render(step.command)).join(" ; ");
-    const result = await this.reachability.guard(host, () => {
-      this.display.expect(host, render(batch), { level: options.level ?? "info", shown, hideLinesWith: batch.marker });
-      return transport.run(host, batch, { allowFailure: true, ...(options.loginShell ? { loginShell: true } : {}) });
-    });
-    const results = batching.parseBatch(batch, result);
-    const failure = batching.firstFailure(results, batch);
-    if (failure !== undefined) {
-      const step = batch.steps[failure.index]!;
-      throw new CommandFailedError(host, render(step.command), failure.code ?? result.code, failure.stdout, failure.stderr);
-    }
-    if (result.code !== 0) {
-      throw new CommandFailedError(host, shown, result.code, result.stdout, result.stderr);
-    }
-    return results;
+  batch(host: string, steps: readonly (Operation | BatchStep)[], options: BatchOptions = {}): Promise<BatchStepResult[]> {
+    const context = { remote: () => this.remote(), reachability: this.reachability, display: this.display, carrierFor: (target: string, operation: Operation) => this.services.carrierFor(target, operation) };
+    return runBatch(context, host, steps, options);
   }
 
   async upload(host: string, body: Buffer | Redacted, remotePath: string, options: { mode?: number; owner?: string } = {}): Promise<void> {
@@ -305,19 +253,8 @@ export class Run {
   }
 
   /** Runs a command on this machine (builds, registry login, hooks). */
-  async local(command: Cmd, options: LocalOptions = {}): Promise<RunResult> {
-    const env: NodeJS.ProcessEnv = { ...processEnvironment(this.env), ...(options.env ?? {}) };
-    const factory = this.inputs.local ?? defaultLocal;
-    const transport = factory({ cwd: options.cwd ?? this.cwd, env, display: this.display });
-    const text = render(command);
-    this.display.expect(LOCAL_HOST, text, { level: options.level ?? "info", ...(options.shown === undefined ? {} : { shown: options.shown }) });
-    return transport.run(LOCAL_HOST, command, {
-      ...(options.allowFailure ? { allowFailure: true } : {}),
-      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-      ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-      ...(options.dieWithParent ? { dieWithParent: true } : {}),
-    });
+  local(command: Cmd, options: LocalOptions = {}): Promise<RunResult> {
+    return runLocal({ cwd: this.cwd, env: this.env, display: this.display, factory: this.inputs.local }, command, options);
   }
 
   /** Whether this run only records what it would run (--plan). */
@@ -361,26 +298,10 @@ export class Run {
 
   /**
    * This run acting on `hosts` only, and with `config` (another version's, say) in place of its
-   * own: Kamal's `with_specific_hosts` and `using_version`. It shares the connections, the lock,
-   * the output and who deploys with this run; what it selects is what `-h <hosts>` would.
+   * own: Kamal's `with_specific_hosts` and `using_version` (run-view.ts).
    */
   scoped({ hosts, config = this.config }: { hosts: readonly string[]; config?: Configuration }): Run {
-    const selection = config.select({ ...(this.globals.roles === undefined ? {} : { roles: this.globals.roles }), hosts });
-    const view = Object.create(this) as Run;
-    // State that changes during the run stays this run's: the view reads and writes it here.
-    const state = this as unknown as Record<string, unknown>;
-    const shared = (key: string): PropertyDescriptor => ({ get: () => state[key], set: (value: unknown) => (state[key] = value) });
-    Object.defineProperties(view, {
-      config: { value: config },
-      selection: { value: selection },
-      globals: { value: { ...this.globals, hosts: [...hosts] } },
-      holdingLock: shared("holdingLock"),
-      remoteTransport: shared("remoteTransport"),
-      remoteTransportMade: shared("remoteTransportMade"),
-      preConnect: shared("preConnect"),
-      identityPromise: shared("identityPromise"),
-    });
-    return view;
+    return scopedView(this, hosts, config);
   }
 
   /** Connections opened and commands run on the servers so far. */
