@@ -11,7 +11,7 @@ import type { ProxyRun } from "./model/proxy-run.js";
 import { RESTART_POLICY } from "./model/role.js";
 import { deepMerge } from "./merge.js";
 import { isHash, present, text } from "./model/values.js";
-import type { Path } from "./yaml.js";
+import type { Path } from "./yaml-source-map.js";
 
 export interface Finding {
   readonly path: Path;

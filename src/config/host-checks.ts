@@ -4,7 +4,7 @@
 // while the configuration loads, at their place in the file, before anything runs.
 import type { Finding } from "./checks.js";
 import { isHash } from "./model/values.js";
-import type { Path } from "./yaml.js";
+import type { Path } from "./yaml-source-map.js";
 
 // Punctuation no host name, IP address, `user@` or `:port` uses; "[" and "]" wrap IPv6 addresses.
 // eslint-disable-next-line no-control-regex -- control characters are among what this finds

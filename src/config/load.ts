@@ -19,7 +19,7 @@ import { deploySchema } from "./schema/root.js";
 import { checkVersion } from "./version.js";
 import { validateWithSchema } from "./schema/validate.js";
 import { parseYaml } from "./yaml.js";
-import type { Path, SourceMap, YamlValue } from "./yaml.js";
+import type { Path, SourceMap, YamlValue } from "./yaml-source-map.js";
 
 export interface LoadConfigOptions {
   /** Defaults to `config/deploy.yml` (relative to cwd). */
