@@ -2,9 +2,9 @@
 // "-oProxyCommand=…" or "web1; rm -rf /"; OpenSSH reads a leading "-" as an option and its own
 // config may expand %h into a shell command. So hosts that no name or address can be are refused
 // while the configuration loads, at their place in the file, before anything runs.
-import type { Finding } from "./checks.js";
+import type { Finding } from "./finding.js";
 import { isHash } from "./model/values.js";
-import type { Path } from "./yaml.js";
+import type { Path } from "./yaml-source-map.js";
 
 // Punctuation no host name, IP address, `user@` or `:port` uses; "[" and "]" wrap IPv6 addresses.
 // eslint-disable-next-line no-control-regex -- control characters are among what this finds

@@ -12,14 +12,15 @@ import type { ConfigIssue } from "./errors.js";
 import { checkYamlText, readTextFile } from "./limits.js";
 import { deepMerge } from "./merge.js";
 import { Configuration } from "./model/configuration.js";
-import { checkConfiguration, checkSections } from "./checks.js";
+import { checkConfiguration } from "./configuration-checks.js";
+import { checkSections } from "./section-checks.js";
 import { checkHosts } from "./host-checks.js";
-import type { Finding } from "./checks.js";
+import type { Finding } from "./finding.js";
 import { deploySchema } from "./schema/root.js";
 import { checkVersion } from "./version.js";
 import { validateWithSchema } from "./schema/validate.js";
 import { parseYaml } from "./yaml.js";
-import type { Path, SourceMap, YamlValue } from "./yaml.js";
+import type { Path, SourceMap, YamlValue } from "./yaml-source-map.js";
 
 export interface LoadConfigOptions {
   /** Defaults to `config/deploy.yml` (relative to cwd). */

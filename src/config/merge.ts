@@ -1,7 +1,7 @@
 // ActiveSupport's Hash#deep_merge, which Kamal uses for destination files and role proxies:
 // maps merge key by key (recursively), anything else from the override replaces the base,
 // arrays included. Existing keys keep their position; new ones are appended.
-import { setKey } from "./yaml.js";
+import { setKey } from "./yaml-converter.js";
 import { isHash } from "./model/values.js";
 
 export function deepMerge<T>(base: T, override: unknown): T {

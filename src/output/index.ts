@@ -4,10 +4,11 @@
 import { colorEnabled } from "./colors.js";
 import { createColors } from "./colors.js";
 import type { LiveRenderer } from "./live.js";
-import { Output, type OutputFormat, type OutputStream, type Verbosity } from "./output.js";
+import { Output } from "./output.js";
+import type { OutputFormat, OutputStream, Verbosity } from "./output-options.js";
 
 export { Output } from "./output.js";
-export type { OutputFormat, OutputOptions, OutputStream, SayColor, Verbosity } from "./output.js";
+export type { OutputFormat, OutputOptions, OutputStream, SayColor, Verbosity } from "./output-options.js";
 export { newCommandId } from "./events.js";
 export type {
   CommandFinishedEvent,

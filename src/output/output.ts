@@ -5,8 +5,8 @@
 // Every line passes the secret masker before it is written.
 
 import { render, type Cmd } from "../core/cmd.js";
-import { BerthError } from "../util/errors.js";
 import { createColors, type Colors } from "./colors.js";
+import { describeError, stackFrames } from "./error-report.js";
 import type {
   CommandFinishedEvent,
   CommandOutputEvent,
@@ -27,31 +27,7 @@ import {
 } from "./format.js";
 import type { LiveView } from "./live.js";
 import { SecretMasker } from "./mask.js";
-
-/** `-v` shows debug lines and command output, `-q` only errors; Kamal's SSHKit verbosities. */
-export type Verbosity = "debug" | "info" | "error";
-export type OutputFormat = "text" | "json";
-export type SayColor = "magenta" | "red" | "yellow" | "green" | "cyan" | "blue";
-
-export interface OutputStream {
-  write(chunk: string | Uint8Array): unknown;
-  readonly isTTY?: boolean;
-  readonly columns?: number;
-  readonly rows?: number;
-}
-
-export interface OutputOptions {
-  readonly stdout: OutputStream;
-  readonly stderr: OutputStream;
-  readonly verbosity?: Verbosity;
-  readonly format?: OutputFormat;
-  /** Colours for text output; JSON output never has any. */
-  readonly color?: boolean;
-  /** When set, command lines are replaced by this live view (see `createOutput`). */
-  readonly live?: LiveView;
-  /** Timestamps of JSON events. */
-  readonly now?: () => Date;
-}
+import type { OutputFormat, OutputOptions, OutputStream, SayColor, Verbosity } from "./output-options.js";
 
 const LEVEL_RANK: Record<Level, number> = { debug: 0, info: 1, warn: 2, error: 3, fatal: 4 };
 const THRESHOLD: Record<Verbosity, Level> = { debug: "debug", info: "info", error: "error" };
@@ -280,34 +256,4 @@ export class Output implements OutputEvents {
 
 function shown(command: string | Cmd): string {
   return typeof command === "string" ? command : render(command);
-}
-
-interface ErrorDescription {
-  readonly kind: string;
-  readonly message: string;
-  readonly stack: string | undefined;
-  /** Not a BerthError: a bug, printed with its stack even without -v. */
-  readonly isBug: boolean;
-}
-
-/** bin/kamal names a host failure by its cause: `ERROR (SSHKit::Command::Failed): Exception while…`. */
-const HOST_FAILURE_KIND = "SSHKit::Runner::ExecuteError";
-
-function describeError(error: unknown): ErrorDescription {
-  if (error instanceof BerthError) {
-    const cause = error.kind === HOST_FAILURE_KIND ? error.cause : undefined;
-    if (cause instanceof BerthError) return { kind: cause.kind, message: error.message, stack: cause.stack, isBug: false };
-    if (cause instanceof Error) return { kind: cause.name, message: error.message, stack: cause.stack, isBug: true };
-    return { kind: error.kind, message: error.message, stack: error.stack, isBug: false };
-  }
-  if (error instanceof Error) {
-    return { kind: error.name || error.constructor.name, message: error.message, stack: error.stack, isBug: true };
-  }
-  return { kind: "Error", message: String(error), stack: undefined, isBug: true };
-}
-
-/** The stack without its first line, which repeats the message already printed. */
-function stackFrames(stack: string): string {
-  const frames = stack.split("\n").filter((line) => /^\s+at /.test(line));
-  return frames.length > 0 ? frames.join("\n") : stack;
 }

@@ -1,7 +1,6 @@
 // The certificate store behind index.ts: services → certificate sources, SNI selection, ACME challenges.
 
 import type { SecureContext, SecureContextOptions, Server as TlsServer } from "node:tls";
-import { isIP } from "node:net";
 import { join } from "node:path";
 import type {
   CertificateInfo,
@@ -11,32 +10,22 @@ import type {
   TlsServiceSettings,
 } from "./index.js";
 import { DEFAULT_RENEWAL_POLICY } from "./index.js";
-import { TlsError, errorMessage } from "./errors.js";
-import { findByHost, isDnsName, isWildcardHost, normalizeHost } from "./host-match.js";
-import { loadCertificateFiles, watchCertificateFiles } from "./custom-cert.js";
-import { serialOf, type CertificatePair } from "./pem.js";
+import { TlsError } from "./errors.js";
+import { findByHost, normalizeHost } from "./host-match.js";
 import { ChallengeRegistry } from "./challenges.js";
 import { AcmeManager, acmeScopeDir } from "./acme/manager.js";
 import { attachToServer, type AttachedServer } from "./attach.js";
+import {
+  certificateInfo,
+  defaultPair,
+  loadCustomSource,
+  type AcmeSource,
+  type CustomSource,
+  type ServiceEntry,
+} from "./certificate-sources.js";
+import { validateServiceSettings } from "./service-settings.js";
 
 const ALPN_PROTOCOLS = ["http/1.1", "acme-tls/1"];
-
-interface CustomSource {
-  kind: "custom";
-  pair: CertificatePair;
-  stopWatching: () => void;
-}
-
-interface AcmeSource {
-  kind: "acme";
-  manager: AcmeManager;
-}
-
-interface ServiceEntry {
-  name: string;
-  hosts: string[];
-  source: CustomSource | AcmeSource;
-}
 
 export function createCertificateStoreImpl(options: CertificateStoreOptions): CertificateStore {
   return new Store(options);
@@ -59,7 +48,7 @@ class Store implements CertificateStore {
 
   async setService(service: string, settings: TlsServiceSettings): Promise<void> {
     if (this.closed) throw new TlsError("certificate store is closed");
-    const hosts = validateSettings(service, settings);
+    const hosts = validateServiceSettings(service, settings);
     const source = settings.acme ? this.acmeSource(settings) : undefined;
     if (source) this.reserve(source.manager, +1); // a concurrent removeService must not close it meanwhile
     try {
@@ -127,7 +116,7 @@ class Store implements CertificateStore {
     const entry = findByHost(this.hostIndex, normalized);
     if (!entry) throw new TlsError(`no TLS service for host ${normalized}`);
     if (entry.source.kind === "acme") await entry.source.manager.context(normalized);
-    const info = this.infoFor(entry, normalized);
+    const info = certificateInfo(entry, normalized);
     if (!info) throw new TlsError(`no certificate for host ${normalized}`);
     return info;
   }
@@ -136,7 +125,7 @@ class Store implements CertificateStore {
     const infos: CertificateInfo[] = [];
     for (const entry of this.services.values()) {
       for (const host of entry.hosts) {
-        const info = this.infoFor(entry, host);
+        const info = certificateInfo(entry, host);
         if (info) infos.push(info);
       }
     }
@@ -155,62 +144,12 @@ class Store implements CertificateStore {
     this.challenges.clear();
   }
 
-  private infoFor(entry: ServiceEntry, host: string): CertificateInfo | undefined {
-    if (entry.source.kind === "custom") {
-      const leaf = entry.source.pair.leaf;
-      return {
-        host,
-        service: entry.name,
-        source: "custom",
-        serialNumber: serialOf(leaf),
-        notBefore: new Date(leaf.validFrom),
-        notAfter: new Date(leaf.validTo),
-      };
-    }
-    const managed = entry.source.manager.certificate(host);
-    if (!managed) return undefined;
-    return {
-      host,
-      service: entry.name,
-      source: "acme",
-      serialNumber: managed.serialNumber,
-      notBefore: managed.notBefore,
-      notAfter: managed.notAfter,
-      renewAt: managed.renewAt,
-    };
-  }
-
-  private async customSource(service: string, settings: TlsServiceSettings): Promise<CustomSource> {
-    const certificatePath = settings.certificatePath as string;
-    const privateKeyPath = settings.privateKeyPath as string;
-    const pair = await loadCertificateFiles(certificatePath, privateKeyPath);
-    const source: CustomSource = { kind: "custom", pair, stopWatching: () => undefined };
-    const pollMs = this.options.customCertificatePollMs ?? 2000;
-    if (pollMs > 0) {
-      source.stopWatching = watchCertificateFiles([certificatePath, privateKeyPath], pollMs, () => {
-        loadCertificateFiles(certificatePath, privateKeyPath).then(
-          (reloaded) => {
-            source.pair = reloaded;
-            this.options.logger({
-              event: "tls.custom_certificate_reloaded",
-              service,
-              certificate: certificatePath,
-              serial: serialOf(reloaded.leaf),
-            });
-            this.refreshDefaultContext();
-          },
-          (error: unknown) =>
-            this.options.logger({
-              event: "tls.custom_certificate_reload_failed",
-              service,
-              certificate: certificatePath,
-              error: errorMessage(error),
-              keeping: serialOf(source.pair.leaf),
-            }),
-        );
-      });
-    }
-    return source;
+  private customSource(service: string, settings: TlsServiceSettings): Promise<CustomSource> {
+    return loadCustomSource(service, settings, {
+      pollMs: this.options.customCertificatePollMs ?? 2000,
+      logger: this.options.logger,
+      onReload: () => this.refreshDefaultContext(),
+    });
   }
 
   private acmeSource(settings: TlsServiceSettings): AcmeSource {
@@ -281,53 +220,7 @@ class Store implements CertificateStore {
   /** kamal-proxy's "default TLS hostname": clients without SNI get the first host of the first TLS service. */
   private refreshDefaultContext(): void {
     if (this.attached.length === 0) return;
-    const pair = this.defaultPair();
+    const pair = defaultPair(this.services.values());
     for (const server of this.attached) server.setDefault(pair);
   }
-
-  private defaultPair(): { chainPem: string; keyPem: string } | undefined {
-    for (const entry of this.services.values()) {
-      const host = entry.hosts[0];
-      if (host === undefined) continue;
-      if (entry.source.kind === "custom") return entry.source.pair;
-      const managed = entry.source.manager.certificate(host);
-      if (managed) return managed.pair;
-      return undefined;
-    }
-    return undefined;
-  }
-}
-
-function validateSettings(service: string, settings: TlsServiceSettings): string[] {
-  const hosts = [...new Set(settings.hosts.map(normalizeHost).filter((host) => host !== ""))];
-  const custom = settings.certificatePath !== undefined || settings.privateKeyPath !== undefined;
-  if (custom && (!settings.certificatePath || !settings.privateKeyPath)) {
-    throw new TlsError(`service ${service}: a custom TLS certificate needs both a certificate path and a private key path`);
-  }
-  if (custom && settings.acme) {
-    throw new TlsError(`service ${service}: use either a custom TLS certificate or ACME, not both`);
-  }
-  if (!custom && !settings.acme) {
-    throw new TlsError(`service ${service}: TLS needs ACME settings or a custom certificate`);
-  }
-  if (hosts.length === 0) throw new TlsError(`service ${service}: TLS requires at least one host`);
-  if (settings.acme) {
-    const wildcard = hosts.find(isWildcardHost);
-    const ip = hosts.find((host) => isIP(host) !== 0);
-    const invalid = hosts.find((host) => !isWildcardHost(host) && !isDnsName(host));
-    if (wildcard) {
-      // kamal-proxy: ErrorAutomaticTLSDoesNotSupportWildcards.
-      throw new TlsError(
-        `service ${service}: automatic TLS does not support wildcards (${wildcard}); use a custom certificate`,
-      );
-    }
-    if (ip) throw new TlsError(`service ${service}: automatic TLS needs DNS names, not IP addresses (${ip})`);
-    if (invalid) throw new TlsError(`service ${service}: ${JSON.stringify(invalid)} is not a valid DNS name for automatic TLS`);
-    try {
-      new URL(settings.acme.directoryUrl);
-    } catch {
-      throw new TlsError(`service ${service}: ACME directory URL ${JSON.stringify(settings.acme.directoryUrl)} is not a URL`);
-    }
-  }
-  return hosts;
 }

@@ -1,7 +1,7 @@
 // Small conversions shared by the resolved model: Kamal keeps YAML scalars as Ruby values and
 // calls `to_s` where it needs text, so numbers and booleans given for strings are accepted.
-import { rubyToS } from "../yaml.js";
-import type { YamlValue } from "../yaml.js";
+import { rubyToS } from "../yaml-scalars.js";
+import type { YamlValue } from "../yaml-source-map.js";
 
 export function isHash(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);

@@ -6,7 +6,7 @@
 // `ssh.proxy`/`ssh.proxy_command`, which to_yaml dumps as `!ruby/object` with its instance
 // variables; it reads here as the jump host or command it carries, which Berth prints.
 import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from "yaml";
-import { psychScalar } from "../../../src/config/yaml.js";
+import { psychScalar } from "../../../src/config/yaml-scalars.js";
 
 export type Data = null | string | number | boolean | { readonly symbol: string } | readonly Data[] | { readonly pairs: readonly (readonly [Data, Data])[] };
 

@@ -1,7 +1,8 @@
 // YAML typed the way Ruby's Psych types it, with positions for every value.
 import { describe, expect, it } from "vitest";
 import { deepMerge } from "../../../src/config/merge.js";
-import { parseYaml, psychScalar } from "../../../src/config/yaml.js";
+import { parseYaml } from "../../../src/config/yaml.js";
+import { psychScalar } from "../../../src/config/yaml-scalars.js";
 import { configError } from "./helpers.js";
 
 describe("Psych scalar typing", () => {

@@ -1,26 +1,12 @@
-// Kamal's semantic checks, beyond types and keys. Section checks (one section at a time,
-// like Kamal's Validator subclasses) run on the raw tree together with the schema, so every
-// problem is reported at once; checks across sections run on the built model once the
-// structure is sound. Messages are Kamal's.
-import { existsSync } from "node:fs";
+// Kamal's semantic checks of one section at a time (like Kamal's Validator subclasses), beyond
+// types and keys. They run on the raw tree together with the schema, so every problem is
+// reported at once. Messages are Kamal's.
 import { isIP } from "node:net";
-import { join } from "node:path";
 import { BERTH_VERSION, KAMAL_COMPAT_VERSION } from "../version.js";
-import type { Configuration } from "./model/configuration.js";
-import type { ProxyRun } from "./model/proxy-run.js";
+import { findingCollector, type AddFinding, type Finding } from "./finding.js";
 import { RESTART_POLICY } from "./model/role.js";
-import { deepMerge } from "./merge.js";
 import { isHash, present, text } from "./model/values.js";
-import type { Path } from "./yaml.js";
-
-export interface Finding {
-  readonly path: Path;
-  readonly message: string;
-  readonly at?: "key" | "value";
-  readonly suggestion?: string;
-  /** Where to point when it differs from `path` (Kamal names the section, we point at the key). */
-  readonly locate?: Path;
-}
+import type { Path } from "./yaml-source-map.js";
 
 /** Commands an alias may not shadow. */
 const BUILT_IN_COMMANDS: readonly string[] = [
@@ -33,11 +19,8 @@ const HOOKS_OUTPUT_LEVELS = ["quiet", "verbose"];
 const RESERVED_LABELS = ["destination", "role", "service"];
 const HOST_SELECTORS = ["host", "hosts", "role", "roles", "tag", "tags"];
 
-// Section checks ------------------------------------------------------------------------------
-
 export function checkSections(raw: Readonly<Record<string, unknown>>, options: { destination?: string | undefined }): Finding[] {
-  const findings: Finding[] = [];
-  const add: Add = (path, message, locate) => void findings.push({ path, message, ...(locate ? { locate, at: "key" as const } : {}) });
+  const { findings, add } = findingCollector();
 
   if (raw.require_destination === true && options.destination === undefined) {
     add(["require_destination"], "You must specify a destination");
@@ -104,9 +87,7 @@ export function checkSections(raw: Readonly<Record<string, unknown>>, options: {
   return findings;
 }
 
-type Add = (path: Path, message: string, locate?: Path) => void;
-
-function checkRegistry(registry: unknown, path: Path, add: Add): void {
+function checkRegistry(registry: unknown, path: Path, add: AddFinding): void {
   if (!isHash(registry)) return;
   if (/^localhost[:$]/.test(present(registry.server) ? text(registry.server) : "")) return;
   for (const key of ["username", "password"]) {
@@ -116,14 +97,14 @@ function checkRegistry(registry: unknown, path: Path, add: Add): void {
   }
 }
 
-function checkLabels(labels: unknown, path: Path, add: Add): void {
+function checkLabels(labels: unknown, path: Path, add: AddFinding): void {
   if (!isHash(labels)) return;
   for (const key of Object.keys(labels)) {
     if (RESERVED_LABELS.includes(key)) add([...path, key], "invalid label. destination, role, and service are reserved labels");
   }
 }
 
-function checkRestartPolicy(options: unknown, path: Path, add: Add): void {
+function checkRestartPolicy(options: unknown, path: Path, add: AddFinding): void {
   if (!isHash(options) || !("restart" in options)) return;
   const restart = options.restart;
   if (restart === null || restart === false) return;
@@ -132,7 +113,7 @@ function checkRestartPolicy(options: unknown, path: Path, add: Add): void {
   }
 }
 
-function checkHooksOutput(setting: unknown, add: Add): void {
+function checkHooksOutput(setting: unknown, add: AddFinding): void {
   if (setting === undefined || setting === null) return;
   const levels: [Path, string, string | undefined][] = isHash(setting)
     ? Object.entries(setting).map(([hook, level]) => [["hooks_output", hook], text(level), hook])
@@ -145,7 +126,7 @@ function checkHooksOutput(setting: unknown, add: Add): void {
   }
 }
 
-function checkBuilder(builder: unknown, add: Add): void {
+function checkBuilder(builder: unknown, add: AddFinding): void {
   if (!isHash(builder)) return;
   const path = ["builder"];
   if (isHash(builder.cache) && present(builder.cache.type) && !["gha", "registry"].includes(text(builder.cache.type))) {
@@ -159,18 +140,18 @@ function checkBuilder(builder: unknown, add: Add): void {
 }
 
 /** `x-berth`'s values the schema's types let through. */
-function checkBerth(berth: unknown, add: Add): void {
+function checkBerth(berth: unknown, add: AddFinding): void {
   const release = isHash(berth) ? berth.release : undefined;
   if (isHash(release) && typeof release.timeout === "number" && release.timeout < 1) add(["x-berth", "release", "timeout"], "Must be at least 1 second");
 }
 
-function checkBoot(boot: unknown, add: Add): void {
+function checkBoot(boot: unknown, add: AddFinding): void {
   if (!isHash(boot) || boot.limit === undefined || boot.limit === null) return;
   if (!/^\d+%?$/.test(text(boot.limit).trim())) add(["boot", "limit"], "should be a number of hosts or a percentage such as \"25%\"");
 }
 
 /** Kamal's Validator::Proxy, for the root proxy, a role's own proxy, an accessory's proxy. */
-function checkProxy(proxy: Readonly<Record<string, unknown>>, path: Path, add: Add): void {
+function checkProxy(proxy: Readonly<Record<string, unknown>>, path: Path, add: AddFinding): void {
   if (!present(proxy.host) && !present(proxy.hosts) && present(proxy.ssl)) add(path, "Must set a host to enable automatic SSL", [...path, "ssl"]);
   if ("host" in proxy && "hosts" in proxy) add(path, "Specify one of 'host' or 'hosts', not both", [...path, "hosts"]);
   if (isHash(proxy.ssl)) {
@@ -192,109 +173,6 @@ function checkProxy(proxy: Readonly<Record<string, unknown>>, path: Path, add: A
       add(path, "Cannot set http_port, https_port or bind_ips when publish is false", [...path, "run", "publish"]);
     }
   }
-}
-
-// Checks across sections ----------------------------------------------------------------------
-
-export function checkConfiguration(config: Configuration): Finding[] {
-  const findings: Finding[] = [];
-  const add: Add = (path, message, locate) => void findings.push({ path, message, ...(locate ? { locate, at: "key" as const } : {}) });
-  const raw = config.raw;
-
-  if (config.image === "") add(["image"], "is required");
-
-  if (raw.servers === undefined || raw.servers === null) {
-    if (!present(raw.accessories)) add(["servers"], "No servers or accessories specified");
-  } else {
-    const primary = config.primaryRole;
-    if (!primary) {
-      add(present(raw.primary_role) ? ["primary_role"] : ["servers"], `The primary_role ${config.primaryRoleName} isn't defined`);
-    } else if (primary.hosts.length === 0) {
-      add(rolePath(config, primary.name), `No servers specified for the ${primary.name} primary_role`);
-    }
-    if (!config.allowEmptyRoles) {
-      for (const role of config.roles) {
-        if (role.hosts.length === 0 && role !== primary) {
-          add(rolePath(config, role.name), `No servers specified for the ${role.name} role. You can ignore this with allow_empty_roles: true`);
-        }
-      }
-    }
-  }
-
-  for (const accessory of config.accessories) {
-    const settings = accessory.raw;
-    if (Array.isArray(settings.roles)) {
-      const missing = settings.roles.map((role) => text(role)).filter((role) => !config.role(role));
-      if (missing.length > 0) add(["accessories", accessory.name, "roles"], `unknown roles ${missing.join(", ")}`);
-    } else if (present(settings.role) && !config.role(text(settings.role))) {
-      add(["accessories", accessory.name, "role"], `unknown role ${text(settings.role)}`);
-    }
-  }
-
-  const traefikHooks = ["pre-traefik-reboot", "post-traefik-reboot"].filter((hook) => existsSync(join(config.cwd, config.hooksPath, hook)));
-  if (traefikHooks.length > 0) {
-    add(present(raw.hooks_path) ? ["hooks_path"] : [], `Found ${traefikHooks.join(", ")}, these should be renamed to (pre|post)-proxy-reboot`);
-  }
-
-  for (const role of config.roles) {
-    const proxy = role.proxy;
-    if (!proxy) continue;
-    const proxyPath = isHash(roleSettings(config, role.name)?.proxy) ? [...rolePath(config, role.name), "proxy"] : ["proxy"];
-    // Kamal validates the merged proxy again: a role's `hosts` over a root `host` gives both.
-    const own = role.specializedProxy?.raw ?? {};
-    const merged = deepMerge(config.proxy.raw, own);
-    const alreadyReported = ("host" in own && "hosts" in own) || ("host" in config.proxy.raw && "hosts" in config.proxy.raw);
-    if ("host" in merged && "hosts" in merged && !alreadyReported) {
-      add(proxyPath, "Specify one of 'host' or 'hosts', not both", [...proxyPath, "hosts" in own ? "hosts" : "host"]);
-    }
-    if (proxy.ssl && role.hosts.length > 1 && !proxy.customCertificate) {
-      add(
-        proxyPath,
-        `SSL is only supported on a single server unless you provide custom certificates, found ${role.hosts.length} servers for role ${role.name}`,
-        [...proxyPath, "ssl"],
-      );
-    }
-  }
-
-  const sslHosts = config.roles.filter((role) => role.ssl).flatMap((role) => role.proxy!.hosts);
-  const duplicates = [...new Set(sslHosts.filter((host, index) => sslHosts.indexOf(host) !== index))];
-  if (duplicates.length > 0) add(["proxy"], `Different roles can't share the same host for SSL: ${duplicates.join(", ")}`);
-
-  if (config.registry.local && present(config.builder.remote) && !/^ssh:\/\//.test(config.builder.remote ?? "")) {
-    add(["builder", "remote"], "Local registry with remote builder requires an SSH URL (e.g., ssh://user@host)");
-  }
-
-  for (const host of config.allHosts) {
-    const runs = proxyRunsWithPaths(config, host);
-    const different = runs.find(({ run }) => !run.equals(runs[0]!.run));
-    if (different) add(different.path, `Conflicting proxy run configurations for host ${host}`);
-  }
-  return findings;
-}
-
-/** Each `proxy.run` on a host with the path it was written at (a role's own, or the root's). */
-function proxyRunsWithPaths(config: Configuration, host: string): { path: Path; run: ProxyRun }[] {
-  const runs: { path: Path; run: ProxyRun }[] = [];
-  for (const role of config.rolesOn(host)) {
-    const run = role.proxy?.run;
-    if (!run) continue;
-    const own = isHash(role.specializedProxy?.raw.run);
-    runs.push({ path: own ? [...rolePath(config, role.name), "proxy", "run"] : ["proxy", "run"], run });
-  }
-  for (const accessory of config.accessoriesOn(host)) {
-    const run = accessory.proxy?.run;
-    if (run) runs.push({ path: ["accessories", accessory.name, "proxy", "run"], run });
-  }
-  return runs;
-}
-
-function roleSettings(config: Configuration, name: string): Record<string, unknown> | undefined {
-  const servers = config.raw.servers;
-  return isHash(servers) && isHash(servers[name]) ? servers[name] : undefined;
-}
-
-function rolePath(config: Configuration, name: string): Path {
-  return isHash(config.raw.servers) ? ["servers", name] : ["servers"];
 }
 
 /** Compares dotted versions numerically (Gem::Version for plain releases). */
