@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readImageArchive, type Blob, type ExportedImage } from "./image-archive.js";
+import { LayerGzip } from "./layer-gzip.js";
 import type { ImageSave, LocalDocker } from "./local-docker.js";
 import type { ImageManifest } from "./oci.js";
 
@@ -18,6 +19,8 @@ export interface ExportFinished {
 }
 
 export class ImageStore {
+  /** The run's gzip-compressed plain layers, for every host's registry: one compression per layer. */
+  readonly gzip = new LayerGzip();
   private readonly exports = new Map<string, Promise<ExportedImage>>();
   private readonly manifests = new Map<string, ImageManifest>();
   private readonly blobs = new Map<string, StoredBlob>();

@@ -127,6 +127,8 @@ export class ImageDelivery {
   }
 
   private report(): void {
+    const compressions = this.store.gzip.compressions;
+    if (compressions > 0) this.run.output.info(`Compressed ${compressions} layers once each for all the hosts (gzip)`);
     for (const [host, counts] of this.sent()) {
       const text =
         `Images sent to ${host} from this machine's Docker: ${counts.layers} layers, ${counts.layerBytes} bytes (${counts.layerContentBytes} uncompressed); ` +
@@ -152,6 +154,7 @@ export class ImageDelivery {
 
   private async listenAndForward(host: string, port: number, index: number): Promise<RegistryServer> {
     const server = new RegistryServer(this.catalog(port), {
+      gzip: this.store.gzip,
       onError: (error, request) => this.run.output.warn(`Serving ${request} to ${host} failed: ${error instanceof Error ? error.message : String(error)}`),
     });
     // Short path: a unix socket's address must fit 108 bytes.
