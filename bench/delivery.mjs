@@ -69,7 +69,8 @@ try {
   bed = await testbed.startTestbed({ hosts: hostCount, name: "delivery-bench", registry: false });
   await testbed.ensureBaseImages();
   const project = createProject(bed);
-  const env = { ...process.env, BERTH_PROXY_BASE_IMAGE: "berth-test/node:20", DOCKER_CONFIG: path.join(work, "docker"), CI: "true", VERSION: "" };
+  // Berth's caches (its image cache among them) in the bench's directory: each run starts empty.
+  const env = { ...process.env, BERTH_PROXY_BASE_IMAGE: "berth-test/node:20", DOCKER_CONFIG: path.join(work, "docker"), XDG_CACHE_HOME: path.join(work, "cache"), CI: "true", VERSION: "" };
   const timeFile = path.join(work, "time");
   const berth = (...command) => {
     const started = performance.now();
