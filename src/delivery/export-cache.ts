@@ -85,6 +85,11 @@ export class ExportCache {
         if (statSync(file).size !== descriptor.size) throw new Error("damaged");
         return { descriptor, file };
       });
+      // A run that died while compressing a layer left its half-written file.
+      for (const name of readdirSync(dir)) {
+        const writer = /\.gz\.(\d+)\.[a-z0-9]+\.tmp$/.exec(name);
+        if (writer !== null && !alive(Number(writer[1]))) rmSync(join(dir, name), { force: true });
+      }
       const now = new Date();
       utimesSync(dir, now, now);
       return {

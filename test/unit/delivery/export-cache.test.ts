@@ -2,7 +2,7 @@
 // image it finds in the cache without `docker save`, and the same bytes; runs at the same time
 // share the cache safely; the cache stays within its limits but never drops what a live run uses.
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync, readdirSync, readFileSync, rmSync, truncateSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -118,9 +118,17 @@ describe("ExportCache", () => {
     first.close();
     truncateSync(exported.layers[1]!.file!, 1000);
     const second = run(fake.docker, root);
-    expect(served((await second.image("app:1"))!)).toEqual([image.config, ...layers].map(sha256Digest));
+    const again = (await second.image("app:1"))!;
+    expect(served(again)).toEqual([image.config, ...layers].map(sha256Digest));
     expect(fake.saves).toHaveLength(2);
     second.close();
+    // A compression a dead run left half-written is removed by the next run that reads the entry.
+    const leftover = `${again.layers[0]!.file!}.gz.999999999.abc.tmp`;
+    writeFileSync(leftover, "half");
+    const third = run(fake.docker, root);
+    await third.image("app:1");
+    expect(existsSync(leftover)).toBe(false);
+    third.close();
   });
 
   it("is not used when others may write to it", async () => {
