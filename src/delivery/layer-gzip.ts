@@ -123,6 +123,8 @@ function follow(compression: Compression): Readable {
       void (async () => {
         try {
           while (position >= compression.written && !compression.done && compression.failure === undefined) await compression.changed();
+          // Its host went away while it waited: the descriptor is closed (and its number maybe another file's).
+          if (this.destroyed) return;
           if (compression.failure !== undefined) throw compression.failure;
           if (position >= compression.written) return void this.push(null);
           const buffer = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, compression.written - position));
