@@ -10,7 +10,13 @@
 // start-up and SSH connections included) and, after the hosts drop it again, by
 // `docker save | ssh docker load` per host in parallel. Medians of the rounds.
 //
-// Usage: node bench/delivery.mjs [--runs 5] [--hosts 2]
+// With --payload MB, the app's own layer is that many MB of compressible text (base64) instead of
+// 1 MB of random bytes; each round then also pulls the same version again after the hosts drop
+// it (what a redeploy, another destination or a rollback to an image the hosts pruned costs), and
+// every pull reports Berth's CPU seconds (user + system, of the berth process and its children:
+// docker save, ssh).
+//
+// Usage: node bench/delivery.mjs [--runs 5] [--hosts 2] [--payload MB]
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
@@ -27,6 +33,7 @@ const option = (name, fallback) => {
 };
 const runs = option("runs", 5);
 const hostCount = option("hosts", 2);
+const payloadMb = option("payload", 0);
 const IMAGE = "localhost:5555/berth-bench-delivery/app";
 
 if (process.getuid?.() !== 0) {
@@ -62,15 +69,18 @@ try {
   bed = await testbed.startTestbed({ hosts: hostCount, name: "delivery-bench", registry: false });
   await testbed.ensureBaseImages();
   const project = createProject(bed);
-  const env = { ...process.env, BERTH_PROXY_BASE_IMAGE: "berth-test/node:20", DOCKER_CONFIG: path.join(work, "docker"), CI: "true", VERSION: "" };
+  // Berth's caches (its image cache among them) in the bench's directory: each run starts empty.
+  const env = { ...process.env, BERTH_PROXY_BASE_IMAGE: "berth-test/node:20", DOCKER_CONFIG: path.join(work, "docker"), XDG_CACHE_HOME: path.join(work, "cache"), CI: "true", VERSION: "" };
+  const timeFile = path.join(work, "time");
   const berth = (...command) => {
     const started = performance.now();
-    const result = spawnSync(process.execPath, [berthBin, ...command], { cwd: project.dir, env, encoding: "utf8" });
+    const result = spawnSync("/usr/bin/time", ["-f", "%U %S", "-o", timeFile, process.execPath, berthBin, ...command], { cwd: project.dir, env, encoding: "utf8" });
     if (result.status !== 0) throw new Error(`berth ${command.join(" ")} failed:\n${result.stdout}${result.stderr}`);
+    const cpu = fs.readFileSync(timeFile, "utf8").trim().split(/\s+/).slice(-2).map(Number).reduce((a, b) => a + b, 0);
     // What Berth sent each host, from its JSON `images-sent` events.
     const events = result.stdout.split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line));
     const sent = Object.fromEntries(events.filter((event) => event.event === "images-sent").map((event) => [event.host, event]));
-    return { ...result, sent, seconds: (performance.now() - started) / 1000 };
+    return { ...result, sent, cpu, seconds: (performance.now() - started) / 1000 };
   };
 
   const setup = berth("setup", "--output", "json");
@@ -79,6 +89,7 @@ try {
 
   const berthSamples = [];
   const baselineSamples = [];
+  const againSamples = [];
   for (let round = 1; round <= runs; round++) {
     const version = project.release(`round ${round}`);
     berth("build", "push");
@@ -92,7 +103,14 @@ try {
         const pulled = berth("build", "pull", "--output", "json");
         const sent = Object.values(pulled.sent);
         berthSamples.push({ seconds: pulled.seconds, bytes: sent.reduce((sum, counts) => sum + counts.bytesWritten, 0) / Math.max(1, sent.length), layers: sent[0]?.layers });
-        console.log(`  round ${round}: berth build pull ${pulled.seconds.toFixed(2)} s, ${megabytes(berthSamples.at(-1).bytes)} per host (${sent[0]?.layers} layer) (load ${os.loadavg()[0].toFixed(2)})`);
+        berthSamples.at(-1).cpu = pulled.cpu;
+        console.log(`  round ${round}: berth build pull ${pulled.seconds.toFixed(2)} s, CPU ${pulled.cpu.toFixed(2)} s, ${megabytes(berthSamples.at(-1).bytes)} per host (${sent[0]?.layers} layer) (load ${os.loadavg()[0].toFixed(2)})`);
+        if (payloadMb > 0) {
+          await dropOnHosts(bed, image);
+          const again = berth("build", "pull", "--output", "json");
+          againSamples.push({ seconds: again.seconds, cpu: again.cpu });
+          console.log(`  round ${round}: the same version again: berth build pull ${again.seconds.toFixed(2)} s, CPU ${again.cpu.toFixed(2)} s (load ${os.loadavg()[0].toFixed(2)})`);
+        }
       } else {
         const seconds = await saveAndLoad(bed, image);
         baselineSamples.push({ seconds, bytes: size });
@@ -103,7 +121,9 @@ try {
   const median = (samples) => samples.map((sample) => sample.seconds).sort((a, b) => a - b)[Math.floor(samples.length / 2)];
   console.log("");
   console.log(`Second deploy's delivery, image of ${megabytes(imageBytes(`${IMAGE}:latest`))} differing by one ${megabytes(berthSamples[0]?.bytes ?? 0)} layer, ${hostCount} servers, ${runs} rounds:`);
-  console.log(`  berth build pull (from this machine's Docker over SSH): median ${median(berthSamples).toFixed(2)} s, ${megabytes(berthSamples[0]?.bytes ?? 0)} sent per host`);
+  const medianCpu = (samples) => samples.map((sample) => sample.cpu).sort((a, b) => a - b)[Math.floor(samples.length / 2)];
+  console.log(`  berth build pull (from this machine's Docker over SSH): median ${median(berthSamples).toFixed(2)} s, CPU ${medianCpu(berthSamples).toFixed(2)} s, ${megabytes(berthSamples[0]?.bytes ?? 0)} sent per host`);
+  if (againSamples.length > 0) console.log(`  the same version again (hosts dropped it):              median ${median(againSamples).toFixed(2)} s, CPU ${medianCpu(againSamples).toFixed(2)} s`);
   console.log(`  docker save | ssh docker load (per host, in parallel):  median ${median(baselineSamples).toFixed(2)} s, ${megabytes(baselineSamples[0]?.bytes ?? 0)} sent per host`);
   console.log(`  load average now: ${os.loadavg().map((load) => load.toFixed(2)).join(" ")} on ${os.cpus().length} CPUs`);
 } finally {
@@ -176,7 +196,7 @@ drain_timeout: 2
 `,
   );
   const release = (text) => {
-    fs.writeFileSync(path.join(dir, "payload.bin"), randomBytes(1_000_000));
+    fs.writeFileSync(path.join(dir, "payload.bin"), payloadMb > 0 ? randomBytes(Math.round((payloadMb * 1_000_000 * 3) / 4)).toString("base64") : randomBytes(1_000_000));
     fs.writeFileSync(path.join(dir, "release.txt"), text);
     return commitAll(dir, text);
   };

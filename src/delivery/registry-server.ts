@@ -4,14 +4,16 @@
 // headers (Content-Type, Docker-Content-Digest) and error bodies. Everything else is refused.
 // It counts what it sends: requests, manifests, configs and layers, and the bytes on the wire.
 // A plain layer goes gzip-compressed to a client that accepts it (`Accept-Encoding: gzip`, which
-// the daemon's Go client sends and undoes by itself): the bytes on the wire are about a
-// registry's compressed layer, while the layer's digest stays its diff ID, stable from run to run.
+// the daemon's Go client sends and undoes by itself, then checks the digest of what it undid):
+// the bytes on the wire are about a registry's compressed layer, while the manifest's descriptor
+// (digest and size) stays the plain layer's, its diff ID, stable from run to run whatever gzip
+// makes of it. The compression is the run's, made once per layer for every host (layer-gzip.ts).
 import { createReadStream } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { Readable, pipeline, type Transform } from "node:stream";
-import { createGzip } from "node:zlib";
+import { Readable, pipeline } from "node:stream";
 import type { StoredBlob } from "./image-store.js";
+import { LayerGzip } from "./layer-gzip.js";
 import { byteRange, errorBody, isPlainLayer, route, type ImageManifest, type RegistryErrorCode } from "./oci.js";
 
 export interface RegistryCatalog {
@@ -41,21 +43,23 @@ type Counter = { -readonly [key in keyof DeliveryCounts]: DeliveryCounts[key] };
 export interface RegistryServerOptions {
   /** A request that failed on this side (an export that failed, a file that can't be read). */
   readonly onError?: (error: unknown, request: string) => void;
+  /** The run's compressed layers, shared by every host's server (one compression per layer); a server of its own otherwise. */
+  readonly gzip?: LayerGzip;
 }
 
 const API_VERSION_HEADER = { "Docker-Distribution-API-Version": "registry/2.0" };
-/** zlib's default, as registries' layers are compressed: a fair trade of CPU for bytes over SSH. */
-const GZIP_LEVEL = 6;
 
 export class RegistryServer {
   private readonly server: Server;
   private readonly counter: Counter = { requests: 0, manifests: 0, manifestBytes: 0, configs: 0, configBytes: 0, layers: 0, layerBytes: 0, layerContentBytes: 0, bytesWritten: 0 };
   private readonly sockets = new Set<Socket>();
+  private readonly gzip: LayerGzip;
 
   constructor(
     private readonly catalog: RegistryCatalog,
     private readonly options: RegistryServerOptions = {},
   ) {
+    this.gzip = options.gzip ?? new LayerGzip();
     this.server = createServer((request, response) => void this.handle(request, response));
     this.server.on("connection", (socket: Socket) => {
       this.sockets.add(socket);
@@ -135,24 +139,29 @@ export class RegistryServer {
     if (head || length === 0) return send(response, status, headers, head ? undefined : Buffer.alloc(0), length);
     if (stored.kind === "config") this.counter.configs++;
     else this.counter.layers++;
-    const body = bytes !== undefined ? Readable.from([bytes.subarray(start, end + 1)]) : createReadStream(file!, { start, end });
-    body.on("data", (chunk: Buffer) => {
-      if (stored.kind === "config") this.counter.configBytes += chunk.length;
-      else this.counter.layerContentBytes += chunk.length;
-    });
-    // A whole plain layer to a client that takes gzip goes compressed (no length known ahead: chunked).
+    // A whole plain layer to a client that takes gzip goes compressed (chunked while its compression is under way).
     const compress = stored.kind === "layer" && range === undefined && isPlainLayer(descriptor.mediaType) && acceptsGzip(request.headers["accept-encoding"]);
     const finished = (error: NodeJS.ErrnoException | null): void => {
       // A client that went away mid-blob is no failure of ours; a file that can't be read is.
       if (error && error.code !== "ERR_STREAM_PREMATURE_CLOSE") this.options.onError?.(error, `${request.method} ${request.url}`);
     };
     if (compress) {
-      const gzip: Transform = createGzip({ level: GZIP_LEVEL });
-      gzip.on("data", (chunk: Buffer) => (this.counter.layerBytes += chunk.length));
-      response.writeHead(status, { ...headers, "Content-Encoding": "gzip" });
-      return void pipeline(body, gzip, response, finished);
+      const gzipped = this.gzip.body(stored.blob);
+      gzipped.stream.on("data", (chunk: Buffer) => (this.counter.layerBytes += chunk.length));
+      // The layer's own bytes, once its compressed ones are all read (a host that goes away midway took none).
+      gzipped.stream.on("end", () => (this.counter.layerContentBytes += size));
+      const lengthHeader: Record<string, string> = gzipped.size === undefined ? {} : { "Content-Length": String(gzipped.size) };
+      response.writeHead(status, { ...headers, "Content-Encoding": "gzip", ...lengthHeader });
+      return void pipeline(gzipped.stream, response, finished);
     }
-    if (stored.kind === "layer") body.on("data", (chunk: Buffer) => (this.counter.layerBytes += chunk.length));
+    const body = bytes !== undefined ? Readable.from([bytes.subarray(start, end + 1)]) : createReadStream(file!, { start, end });
+    body.on("data", (chunk: Buffer) => {
+      if (stored.kind === "config") this.counter.configBytes += chunk.length;
+      else {
+        this.counter.layerContentBytes += chunk.length;
+        this.counter.layerBytes += chunk.length;
+      }
+    });
     response.writeHead(status, { ...headers, "Content-Length": String(length) });
     pipeline(body, response, finished);
   }

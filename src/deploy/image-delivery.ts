@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Cmd } from "../core/cmd.js";
 import { berthProxyRepository, type Configuration } from "../config/index.js";
+import { ExportCache, imageCacheDir } from "../delivery/export-cache.js";
 import { ImageStore } from "../delivery/image-store.js";
 import { dockerCli } from "../delivery/local-docker.js";
 import { isDigest } from "../delivery/oci.js";
@@ -67,9 +68,15 @@ export class ImageDelivery {
 
   constructor(private readonly run: DeliveryAccess) {
     this.registries = localRegistries(run.config);
+    const cacheDir = imageCacheDir(run.env);
     this.store = new ImageStore(dockerCli(processEnvironment(run.env)), {
-      onExported: ({ image, seconds }) =>
-        run.output.info(`Exported image ${image.id.slice(7, 19)} from this machine's Docker (${image.layers.length} layers, ${megabytes(image.layers.reduce((sum, layer) => sum + layer.descriptor.size, 0))}) in ${seconds.toFixed(1)} s`),
+      // No cache (no home, or one open to others): exports go to a spool removed at the end, as before.
+      cache: cacheDir === undefined ? undefined : new ExportCache(cacheDir),
+      onExported: ({ image, seconds, cached }) => {
+        const what = `${image.layers.length} layers, ${megabytes(image.layers.reduce((sum, layer) => sum + layer.descriptor.size, 0))}`;
+        if (cached) run.output.info(`Image ${image.id.slice(7, 19)} read from Berth's image cache, exported by an earlier run (${what}): no docker save`);
+        else run.output.info(`Exported image ${image.id.slice(7, 19)} from this machine's Docker (${what}) in ${seconds.toFixed(1)} s`);
+      },
     });
   }
 
@@ -127,6 +134,8 @@ export class ImageDelivery {
   }
 
   private report(): void {
+    const compressions = this.store.gzip.compressions;
+    if (compressions > 0) this.run.output.info(`Compressed ${compressions} layers once each for all the hosts (gzip)`);
     for (const [host, counts] of this.sent()) {
       const text =
         `Images sent to ${host} from this machine's Docker: ${counts.layers} layers, ${counts.layerBytes} bytes (${counts.layerContentBytes} uncompressed); ` +
@@ -152,6 +161,7 @@ export class ImageDelivery {
 
   private async listenAndForward(host: string, port: number, index: number): Promise<RegistryServer> {
     const server = new RegistryServer(this.catalog(port), {
+      gzip: this.store.gzip,
       onError: (error, request) => this.run.output.warn(`Serving ${request} to ${host} failed: ${error instanceof Error ? error.message : String(error)}`),
     });
     // Short path: a unix socket's address must fit 108 bytes.

@@ -2,11 +2,14 @@
 // with no registry anywhere: the bed's registry isn't started, and no registry container runs
 // here. Berth serves the app's and its proxy's images from this machine's Docker, and each host
 // pulls them through its SSH connection. Checked: the hosts end in Kamal's layout (names, tags,
-// image IDs), a second deploy sends only the layer that changed, rollback, and the errors for a
-// missing image, a port in use on a host and a server that refuses forwarding.
+// image IDs), each layer compressed once for both hosts, a second deploy sends only the layer that
+// changed, rollback, the errors for a missing image, a port in use on a host and a server that
+// refuses forwarding, and a deploy of an image exported before served from Berth's image cache
+// without `docker save`.
 import { execFileSync, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { extract as tarExtract } from "tar-stream";
@@ -30,8 +33,12 @@ let h2: TestHost;
 let project: Project;
 let v1: string;
 let v2: string;
+/** Berth's image cache for this file's runs: empty at the start, so setup exports. */
+const cacheHome = mkdtempSync(join(tmpdir(), "berth-registry-free-cache-"));
+const savedCacheHome = process.env.XDG_CACHE_HOME;
 
 beforeAll(async () => {
+  process.env.XDG_CACHE_HOME = cacheHome;
   await ensureLocalDocker();
   bed = await startTestbed({ hosts: 2, name: "registry-free-e2e", registry: false });
   [h1, h2] = bed.hosts as [TestHost, TestHost];
@@ -44,6 +51,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await bed?.stop();
+  if (savedCacheHome === undefined) delete process.env.XDG_CACHE_HOME;
+  else process.env.XDG_CACHE_HOME = savedCacheHome;
+  rmSync(cacheHome, { recursive: true, force: true });
 });
 
 interface Sent {
@@ -129,6 +139,10 @@ describe("deploys with registry.server localhost:5555 and no registry anywhere",
       expect(count.manifests).toBe(2);
       expect(count.configs).toBe(2);
     }
+    // Both hosts pulled every layer, compressed once for both.
+    const distinct = new Set([...appLayers.keys(), ...proxyLayers.keys()]).size;
+    expect(result.output).toContain(`Compressed ${distinct} layers once each for all the hosts (gzip)`);
+    expect(result.output).toContain(`Exported image ${localImageId(`${IMAGE}:${v1}`).slice(7, 19)}`);
     console.log(`first deploy (setup): ${JSON.stringify(Object.fromEntries(counts))}; app image ${[...appLayers.values()].reduce((a, b) => a + b, 0)} bytes in ${appLayers.size} layers, proxy image ${[...proxyLayers.values()].reduce((a, b) => a + b, 0)} bytes in ${proxyLayers.size} layers`);
   });
 
@@ -202,6 +216,28 @@ describe("deploys with registry.server localhost:5555 and no registry anywhere",
     } finally {
       writeFileSync(config, original);
       await sh(h2, "kill -HUP $(cat /run/sshd.pid)");
+    }
+  });
+
+  it("a deploy of an image exported before serves it from Berth's image cache: no docker save, no compression, the same bytes", async () => {
+    const id = localImageId(`${IMAGE}:${v2}`);
+    // v2 (deployed, then rolled back from) is gone from the hosts, as after a prune.
+    for (const host of [h1, h2]) await sh(host, `docker ps -aq --filter ancestor=${IMAGE}:${v2} | xargs -r docker rm -f >/dev/null; docker image rm ${IMAGE}:${v2} >/dev/null`);
+    expect(readdirSync(join(cacheHome, "berth/images"))).toContain(id.slice(7));
+    const result = await berth(project, ["deploy", "-P", "--version", v2]);
+    expect(result.code, result.output).toBe(0);
+    expect(result.output).toContain(`Image ${id.slice(7, 19)} read from Berth's image cache, exported by an earlier run`);
+    expect(result.output).not.toContain("Exported image");
+    expect(result.output).not.toContain("Compressed");
+    const v1Layers = await layerSizes(`${IMAGE}:${v1}`);
+    const changed = [...(await layerSizes(`${IMAGE}:${v2}`))].filter(([digest]) => !v1Layers.has(digest));
+    for (const count of sent(result.output).values()) {
+      expect(count).toMatchObject({ layers: 1, layerContentBytes: changed[0]![1], manifests: 1, configs: 1 });
+      expect(count.layerBytes).toBeLessThan(changed[0]![1]);
+    }
+    for (const host of [h1, h2]) {
+      await serves(host, v2);
+      expect(await sh(host, `docker image inspect --format '{{.Id}}' ${IMAGE}:${v2}`)).toBe(id);
     }
   });
 });
