@@ -4,9 +4,10 @@
 import type { Duplex } from "node:stream";
 import type { ProxyContext } from "./context.js";
 import { Exchange } from "./exchange.js";
-import { findHeadEnd, HeadError, MAX_HEAD_BYTES, parseRequestHead, type RequestHead } from "./head.js";
+import { findHeadEnd, HeadError, MAX_HEAD_BYTES, parseRequestHead, type RequestHead, type ResponseHead } from "./head.js";
 import { rawErrorReply } from "./replies.js";
 import { MAX_QUEUED_BODY } from "./request-body.js";
+import { clientResponseHead, type ClientHeadOptions } from "./rewrite.js";
 import type { Tunnel } from "./tunnel.js";
 
 /** A client socket: net.Socket or tls.TLSSocket. */
@@ -30,6 +31,11 @@ export interface ExchangeClient {
   /** Logged as the request's proto. */
   readonly protocol: string;
   exchangeDone(exchange: Exchange, keepAlive: boolean): void;
+  /**
+   * Sends the client the head of the target's response (rewritten per `options`), and `body`
+   * with it when given: the whole body, borrowed (copied if kept past the call).
+   */
+  sendResponseHead(response: ResponseHead, options: ClientHeadOptions, body: Buffer | null): void;
   upgraded(tunnel: Tunnel): void;
   takePending(): Buffer | null;
   close(): void;
@@ -187,6 +193,18 @@ export class ClientConnection implements ExchangeClient {
     }
     if (this.socket.isPaused()) this.socket.resume();
     if (this.pending !== null) this.parseNext();
+  }
+
+  sendResponseHead(response: ResponseHead, options: ClientHeadOptions, body: Buffer | null): void {
+    const head = clientResponseHead(response, options);
+    if (body === null) {
+      this.socket.write(head, "latin1");
+      return;
+    }
+    const out = Buffer.allocUnsafe(head.length + body.length);
+    out.write(head, 0, head.length, "latin1");
+    body.copy(out, head.length);
+    this.socket.write(out);
   }
 
   /** The exchange became a tunnel (an accepted upgrade): bytes now flow through it. */

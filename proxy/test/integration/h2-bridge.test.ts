@@ -8,9 +8,10 @@ import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCertificateStore } from "../../src/tls/index.js";
-import { sleep, startProxy, type TestProxy } from "../support/harness.js";
+import { sleep, startApp, startProxy, type TestApp, type TestProxy } from "../support/harness.js";
 
 let proxy: TestProxy;
+let reader: TestApp;
 let target: net.Server;
 let targetPort = 0;
 let dir = "";
@@ -77,7 +78,7 @@ beforeAll(async () => {
   const keyPath = path.join(dir, "key.pem");
   execFileSync("openssl", [
     "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
-    "-subj", "/CN=example.com", "-addext", "subjectAltName=DNS:example.com,DNS:limited.example.com",
+    "-subj", "/CN=example.com", "-addext", "subjectAltName=DNS:example.com,DNS:limited.example.com,DNS:rw.example.com",
     "-keyout", keyPath, "-out", certPath,
   ], { stdio: "ignore" });
   cert = fs.readFileSync(certPath, "utf8");
@@ -91,10 +92,16 @@ beforeAll(async () => {
     "--buffer-requests", "--max-request-body=10", "--buffer-responses", "--max-response-body=100000",
   );
   expect(limited.code).toBe(0);
+  reader = await startApp("reader");
+  const rw = await proxy.cli(
+    "deploy", "rw", `--target=127.0.0.1:${targetPort}`, `--read-target=${reader.address}`, "--host=rw.example.com", ...tls, "--writer-affinity-timeout=5s",
+  );
+  expect(rw.code).toBe(0);
 });
 
 afterAll(async () => {
   await proxy.stop();
+  await reader.close();
   await new Promise((resolve) => target.close(resolve));
 });
 
@@ -252,6 +259,17 @@ describe("HTTP/2 bridge", () => {
     expect(streamedTooLarge.status).toBe(413);
     const bigResponse = await h2("/big", { host: "limited.example.com" });
     expect(bigResponse.status).toBe(502);
+  });
+
+  it("sets the writer-affinity cookie after a write, beside the target's own cookies", async () => {
+    expect((await h2("/", { host: "rw.example.com" })).body).toBe("reader");
+    const write = await h2("/hop", { method: "POST", host: "rw.example.com", headers: { "content-length": "1" }, body: ["x"] });
+    expect(write.body).toBe("ok");
+    const cookies = write.headers["set-cookie"] as string[];
+    expect(cookies.slice(0, 2)).toEqual(["a=1", "b=2"]);
+    expect(cookies[2]).toMatch(/^kamal-writer=\d+; Path=\/; Max-Age=5; HttpOnly$/);
+    const after = await h2("/", { host: "rw.example.com", headers: { cookie: cookies[2]!.split(";")[0]! } });
+    expect(after.body).toBe("ok"); // the writer (the raw target), not the reader
   });
 
   it("streams a response larger than the h2 window intact", async () => {
