@@ -104,13 +104,16 @@ export class H2StreamClient implements ExchangeClient, ClientStream {
     return null;
   }
 
-  /** The data path is done with the stream: end it (a close-delimited body ends here) or reset it. */
+  /**
+   * The data path is done with the stream: end it (a close-delimited body ends here) or reset it
+   * (a cut response: `abort` destroys right after, and the client has always seen CANCEL for that).
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     if (this.responseDone || this.stream.destroyed) return;
     if (this.response !== null && this.remaining < 0) this.stream.end();
-    else this.stream.close(NGHTTP2_INTERNAL_ERROR);
+    else this.stream.close(NGHTTP2_CANCEL);
     // A client that never reads would hold the stream forever.
     setTimeout(() => this.destroy(), 5_000).unref();
   }

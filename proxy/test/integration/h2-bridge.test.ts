@@ -54,6 +54,10 @@ function startTarget(): Promise<void> {
         buf = buf.subarray(bodyEnd);
         const urlPath = head.split(" ")[1]!;
         received.push({ head, body });
+        if (urlPath === "/cut") {
+          socket.end("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789");
+          return;
+        }
         if (urlPath === "/close") {
           socket.end("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nuntil close");
           return;
@@ -277,6 +281,25 @@ describe("HTTP/2 bridge", () => {
     expect(response.status).toBe(200);
     expect(response.body.length).toBe(300_000);
     expect(response.body).toBe("x".repeat(300_000));
+  });
+
+  it("resets the stream when the target cuts a response short, never ends it cleanly", async () => {
+    const session = http2.connect(`https://127.0.0.1:${proxy.httpsPort}`, { servername: "example.com", ca: cert });
+    session.on("error", () => undefined);
+    const stream = session.request({ ":path": "/cut", ":authority": "example.com" }, { endStream: true });
+    let status = 0;
+    let data = "";
+    stream.on("response", (headers) => (status = Number(headers[":status"])));
+    stream.on("data", (chunk: Buffer) => (data += chunk.toString("latin1")));
+    let ended = false;
+    stream.on("end", () => (ended = true));
+    stream.on("error", () => undefined);
+    await new Promise((resolve) => stream.on("close", resolve));
+    session.close();
+    expect(status).toBe(200);
+    expect(data).toBe("0123456789");
+    expect(ended).toBe(false);
+    expect(stream.rstCode).not.toBe(http2.constants.NGHTTP2_NO_ERROR);
   });
 
   it("logs 499 and frees the target when the client resets a waiting stream", async () => {
