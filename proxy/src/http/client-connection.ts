@@ -1,24 +1,56 @@
-// One client connection (plain TCP, TLS, or an HTTP/2 stream's bridge): request heads are read
+// One client connection (plain TCP or TLS): request heads are read
 // straight off the socket and served one exchange at a time, pipelined requests wait their turn,
 // and an upgraded connection becomes a tunnel.
 import type { Duplex } from "node:stream";
 import type { ProxyContext } from "./context.js";
 import { Exchange } from "./exchange.js";
-import { findHeadEnd, HeadError, MAX_HEAD_BYTES, parseRequestHead, type RequestHead } from "./head.js";
+import { findHeadEnd, HeadError, MAX_HEAD_BYTES, parseRequestHead, type RequestHead, type ResponseHead } from "./head.js";
 import { rawErrorReply } from "./replies.js";
 import { MAX_QUEUED_BODY } from "./request-body.js";
+import { clientResponseHead, type ClientHeadOptions } from "./rewrite.js";
 import type { Tunnel } from "./tunnel.js";
 
-/** A client socket: net.Socket, tls.TLSSocket, or the HTTP/2 stream bridge. */
+/** A client socket: net.Socket or tls.TLSSocket. */
 export type ClientSocket = Duplex & {
   remoteAddress?: string | undefined;
   remotePort?: number | undefined;
   localPort?: number | undefined;
   encrypted?: boolean;
-  /** Set by the HTTP/2 bridge: logged as the request's proto. */
-  httpProtocol?: string;
   setTimeout?(ms: number): unknown;
 };
+
+/** The client side of an exchange: a ClientConnection, or an HTTP/2 stream (h2.ts). */
+export interface ExchangeClient {
+  readonly ctx: ProxyContext;
+  /** Where the response's HTTP/1.1 bytes go and whose reading pauses for backpressure. */
+  readonly socket: ClientStream;
+  readonly secure: boolean;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localPort: number;
+  /** Logged as the request's proto. */
+  readonly protocol: string;
+  exchangeDone(exchange: Exchange, keepAlive: boolean): void;
+  /**
+   * Sends the client the head of the target's response (rewritten per `options`), and `body`
+   * with it when given: the whole body, borrowed (copied if kept past the call).
+   */
+  sendResponseHead(response: ResponseHead, options: ClientHeadOptions, body: Buffer | null): void;
+  upgraded(tunnel: Tunnel): void;
+  takePending(): Buffer | null;
+  close(): void;
+  destroy(): void;
+}
+
+/** What the data path uses of a client socket. */
+export interface ClientStream {
+  write(data: Buffer | string, encoding?: BufferEncoding): boolean;
+  isPaused(): boolean;
+  pause(): unknown;
+  resume(): unknown;
+  cork(): void;
+  uncork(): void;
+}
 
 /** How long clients may take (slowloris defence); kamal-proxy's http.Server sets none. */
 export interface ConnectionTimeouts {
@@ -32,7 +64,7 @@ export interface ConnectionTimeouts {
 
 export const DEFAULT_TIMEOUTS: ConnectionTimeouts = { headMs: 30_000, bodyMs: 60_000, idleMs: 120_000 };
 
-export class ClientConnection {
+export class ClientConnection implements ExchangeClient {
   private pending: Buffer | null = null;
   exchange: Exchange | null = null;
   private parsing = false;
@@ -54,7 +86,7 @@ export class ClientConnection {
     this.remoteAddress = normalizeAddress(socket.remoteAddress ?? "");
     this.remotePort = socket.remotePort ?? 0;
     this.localPort = socket.localPort ?? 0;
-    this.protocol = socket.httpProtocol ?? "HTTP/1.1";
+    this.protocol = "HTTP/1.1";
     socket.on("data", this.onData);
     socket.on("drain", this.onDrain);
     socket.on("close", this.onClose);
@@ -163,6 +195,18 @@ export class ClientConnection {
     if (this.pending !== null) this.parseNext();
   }
 
+  sendResponseHead(response: ResponseHead, options: ClientHeadOptions, body: Buffer | null): void {
+    const head = clientResponseHead(response, options);
+    if (body === null) {
+      this.socket.write(head, "latin1");
+      return;
+    }
+    const out = Buffer.allocUnsafe(head.length + body.length);
+    out.write(head, 0, head.length, "latin1");
+    body.copy(out, head.length);
+    this.socket.write(out);
+  }
+
   /** The exchange became a tunnel (an accepted upgrade): bytes now flow through it. */
   upgraded(tunnel: Tunnel): void {
     this.exchange = null;
@@ -203,6 +247,6 @@ export class ClientConnection {
 
 function noop(): void {}
 
-function normalizeAddress(address: string): string {
+export function normalizeAddress(address: string): string {
   return address.startsWith("::ffff:") ? address.slice(7) : address;
 }

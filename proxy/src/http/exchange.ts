@@ -9,7 +9,7 @@ import { stripPrefix } from "../server/service-map.js";
 import type { Service } from "../server/service.js";
 import type { InFlight, Target } from "../server/target.js";
 import { ChunkedError } from "./chunked.js";
-import type { ClientConnection } from "./client-connection.js";
+import type { ExchangeClient } from "./client-connection.js";
 import type { ProxyContext } from "./context.js";
 import type { RequestHead, ResponseHead } from "./head.js";
 import { encodeReply, errorReply, replyHead, type Reply } from "./replies.js";
@@ -58,7 +58,7 @@ export class Exchange implements UpstreamOwner, InFlight {
   headSent = false;
 
   constructor(
-    readonly conn: ClientConnection,
+    readonly conn: ExchangeClient,
     readonly head: RequestHead,
   ) {
     this.ctx = conn.ctx;

@@ -75,8 +75,8 @@ interface ParsedFields {
   hostCount: number;
 }
 
-function parseFields(lines: string[]): ParsedFields {
-  const fields: ParsedFields = {
+function newFields(): ParsedFields {
+  return {
     headers: [],
     names: [],
     contentLength: -1,
@@ -91,56 +91,63 @@ function parseFields(lines: string[]): ParsedFields {
     chunkedCount: 0,
     hostCount: 0,
   };
-  const headers = fields.headers;
+}
+
+function parseFields(lines: string[]): ParsedFields {
+  const fields = newFields();
   if (lines.length > MAX_HEADER_FIELDS + 1) throw new HeadError("too many header fields", 431);
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!;
     if (line === "") continue;
     const colon = line.indexOf(":");
     if (colon <= 0) throw new HeadError("malformed header line");
-    const name = line.slice(0, colon);
-    if (!TOKEN.test(name)) throw new HeadError(`malformed header name ${JSON.stringify(name)}`);
-    const value = line.slice(colon + 1).trim();
-    if (HEADER_VALUE_BAD.test(value)) throw new HeadError("malformed header value");
-    headers.push(name, value);
-    const lower = name.toLowerCase();
-    fields.names.push(lower);
-    switch (lower) {
-      case "host":
-        fields.host = value;
-        fields.hostCount++;
-        break;
-      case "expect":
-        if (value.toLowerCase() === "100-continue") fields.expectContinue = true;
-        break;
-      case "upgrade":
-        fields.upgrade = value;
-        break;
-      case "connection":
-        for (const token of value.toLowerCase().split(",")) {
-          const option = token.trim();
-          if (option === "close") fields.connectionClose = true;
-          else if (option === "keep-alive") fields.connectionKeepAlive = true;
-          else if (option === "upgrade") fields.connectionUpgrade = true;
-        }
-        break;
-      case "content-length": {
-        if (!/^\d{1,15}$/.test(value)) throw new HeadError("malformed Content-Length");
-        const length = Number(value);
-        if (fields.contentLength !== -1 && fields.contentLength !== length) throw new HeadError("conflicting Content-Length");
-        fields.contentLength = length;
-        break;
-      }
-      case "transfer-encoding": {
-        fields.transferEncoding = true;
-        const codings = value.toLowerCase().split(",").map((coding) => coding.trim());
-        for (const coding of codings) if (coding === "chunked") fields.chunkedCount++;
-        fields.chunked = codings[codings.length - 1] === "chunked";
-        break;
-      }
-    }
+    addField(fields, line.slice(0, colon), line.slice(colon + 1));
   }
   return fields;
+}
+
+/** Validates one field (`value` untrimmed) and notes what it says about the message. */
+function addField(fields: ParsedFields, name: string, rawValue: string): void {
+  if (!TOKEN.test(name)) throw new HeadError(`malformed header name ${JSON.stringify(name)}`);
+  const value = rawValue.trim();
+  if (HEADER_VALUE_BAD.test(value)) throw new HeadError("malformed header value");
+  fields.headers.push(name, value);
+  const lower = name.toLowerCase();
+  fields.names.push(lower);
+  switch (lower) {
+    case "host":
+      fields.host = value;
+      fields.hostCount++;
+      break;
+    case "expect":
+      if (value.toLowerCase() === "100-continue") fields.expectContinue = true;
+      break;
+    case "upgrade":
+      fields.upgrade = value;
+      break;
+    case "connection":
+      for (const token of value.toLowerCase().split(",")) {
+        const option = token.trim();
+        if (option === "close") fields.connectionClose = true;
+        else if (option === "keep-alive") fields.connectionKeepAlive = true;
+        else if (option === "upgrade") fields.connectionUpgrade = true;
+      }
+      break;
+    case "content-length": {
+      if (!/^\d{1,15}$/.test(value)) throw new HeadError("malformed Content-Length");
+      const length = Number(value);
+      if (fields.contentLength !== -1 && fields.contentLength !== length) throw new HeadError("conflicting Content-Length");
+      fields.contentLength = length;
+      break;
+    }
+    case "transfer-encoding": {
+      fields.transferEncoding = true;
+      const codings = value.toLowerCase().split(",").map((coding) => coding.trim());
+      for (const coding of codings) if (coding === "chunked") fields.chunkedCount++;
+      fields.chunked = codings[codings.length - 1] === "chunked";
+      break;
+    }
+  }
 }
 
 function parseVersion(version: string): number {
@@ -159,11 +166,32 @@ export function parseRequestHead(buf: Buffer, end: number): RequestHead {
   if (firstSpace <= 0 || lastSpace === firstSpace) throw new HeadError("malformed request line");
   const method = requestLine.slice(0, firstSpace);
   if (!TOKEN.test(method)) throw new HeadError("malformed method");
-  let target = requestLine.slice(firstSpace + 1, lastSpace);
+  const target = requestLine.slice(firstSpace + 1, lastSpace);
+  checkTarget(target);
+  const minor = parseVersion(requestLine.slice(lastSpace + 1));
+  return requestHead(method, target, minor, parseFields(lines));
+}
+
+/**
+ * The head of an HTTP/1.1 request made of already-split parts (an HTTP/2 stream's): validated
+ * exactly as if `method target HTTP/1.1` and `fields` (name, value, …) had been parsed from bytes.
+ */
+export function requestHeadFromFields(method: string, target: string, fields: readonly string[]): RequestHead {
+  if (!TOKEN.test(method)) throw new HeadError("malformed method");
+  checkTarget(target);
+  if (fields.length > MAX_HEADER_FIELDS * 2) throw new HeadError("too many header fields", 431);
+  const parsed = newFields();
+  for (let i = 0; i < fields.length; i += 2) addField(parsed, fields[i]!, fields[i + 1]!);
+  return requestHead(method, target, 1, parsed);
+}
+
+function checkTarget(target: string): void {
   // Control characters or spaces in the target could smuggle lines into redirects and logs.
   if (target === "" || BAD_TARGET.test(target)) throw new HeadError("malformed request target");
-  const minor = parseVersion(requestLine.slice(lastSpace + 1));
-  const fields = parseFields(lines);
+}
+
+function requestHead(method: string, rawTarget: string, minor: number, fields: ParsedFields): RequestHead {
+  let target = rawTarget;
   // Framing that two parsers could read differently is refused, never guessed (request smuggling).
   if (fields.transferEncoding && fields.contentLength !== -1) throw new HeadError("both Content-Length and Transfer-Encoding");
   if (fields.transferEncoding && minor === 0) throw new HeadError("Transfer-Encoding in an HTTP/1.0 request");

@@ -2,14 +2,14 @@
 // req_*/resp_* headers), plus the request counters for metrics.
 import type { Service } from "../server/service.js";
 import type { Target } from "../server/target.js";
-import type { ClientConnection } from "./client-connection.js";
+import type { ExchangeClient } from "./client-connection.js";
 import type { ProxyContext } from "./context.js";
 import { getHeader, type RequestHead, type ResponseHead } from "./head.js";
 
 /** What a finished exchange tells the log. */
 export interface LoggedRequest {
   readonly ctx: ProxyContext;
-  readonly conn: ClientConnection;
+  readonly conn: ExchangeClient;
   readonly head: RequestHead;
   readonly startedAt: bigint;
   readonly host: string;

@@ -6,7 +6,7 @@ import { SpillBuffer } from "./buffer.js";
 import { ChunkedScanner } from "./chunked.js";
 import type { Exchange } from "./exchange.js";
 import { findHeadEnd, getHeader, MAX_HEAD_BYTES, parseResponseHead, type ResponseHead } from "./head.js";
-import { clientResponseHead } from "./rewrite.js";
+import type { ClientHeadOptions } from "./rewrite.js";
 
 const enum State {
   Head,
@@ -30,7 +30,8 @@ export class ResponseRelay {
   private scanner: ChunkedScanner | null = null;
   private dechunk = false;
   private buffer: SpillBuffer | null = null;
-  private pendingHead = "";
+  /** How the head goes to the client once a buffered response is complete. */
+  private pendingHead: ClientHeadOptions | null = null;
   /** The client's socket is full: the upstream is paused until it drains. */
   private waitingClientDrain = false;
 
@@ -122,31 +123,26 @@ export class ResponseRelay {
         this.buffer = new SpillBuffer(options.maxMemoryBufferSize);
       }
     }
-    const clientHead = clientResponseHead(response, {
+    const headOptions: ClientHeadOptions = {
       dechunk: this.dechunk,
       keepAlive: x.clientKeepAlive,
       http10: x.head.minor === 0,
       balancer: x.balancer,
       method: x.head.method,
-    });
+    };
     this.state = State.Body;
-    const socket = x.conn.socket;
     if (this.buffer !== null) {
-      this.pendingHead = clientHead;
+      this.pendingHead = headOptions;
     } else {
       x.headSent = true;
       if (rest !== null && this.framing === Framing.Length && rest.length === this.remaining) {
         // The common small response: head and whole body in one write (one syscall).
-        const headLength = clientHead.length;
-        const out = Buffer.allocUnsafe(headLength + rest.length);
-        out.write(clientHead, 0, headLength, "latin1");
-        rest.copy(out, headLength);
         this.remaining = 0;
-        socket.write(out);
+        x.conn.sendResponseHead(response, headOptions, rest);
         this.complete();
         return;
       }
-      socket.write(clientHead, "latin1");
+      x.conn.sendResponseHead(response, headOptions, null);
     }
     if (this.framing === Framing.None || (this.framing === Framing.Length && this.remaining === 0)) {
       if (rest !== null) x.reusable = false;
@@ -223,7 +219,7 @@ export class ResponseRelay {
     if (buffered !== null) {
       const socket = x.conn.socket;
       socket.cork();
-      socket.write(this.pendingHead, "latin1");
+      x.conn.sendResponseHead(this.response!, this.pendingHead!, null);
       for (const piece of buffered.pieces()) socket.write(piece);
       process.nextTick(uncork, socket);
       x.headSent = true;

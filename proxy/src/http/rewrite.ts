@@ -100,27 +100,36 @@ export function clientResponseHead(response: ResponseHead, options: ClientHeadOp
   let out = `HTTP/1.1 ${response.status} ${response.reason === "" ? statusText(response.status) : response.reason}\r\n`;
   const headers = response.headers;
   const names = response.names;
-  let writerAffinity = true;
   for (let i = 0; i < names.length; i++) {
-    const lower = names[i]!;
-    if (DROP_RESPONSE.has(lower)) continue;
-    if (lower === "x-writer-affinity") {
-      if (headers[i * 2 + 1]!.toLowerCase() === "false") writerAffinity = false;
-      continue;
-    }
-    if (options.dechunk && lower === "transfer-encoding") continue;
-    // A chunked response's Content-Length is wrong by definition (RFC 9112 §6.3): never pass both on.
-    if (response.chunked && lower === "content-length") continue;
+    if (droppedResponseHeader(names[i]!, response, options.dechunk)) continue;
     out += headers[i * 2] + ": " + headers[i * 2 + 1] + "\r\n";
   }
-  const balancer = options.balancer;
-  if (balancer !== null && balancer.hasReaders && writerAffinity && !balancer.isRead({ method: options.method, isUpgrade: false, writerAffinityUntil: 0 })) {
-    const until = Date.now() + balancer.writerAffinityTimeoutMs;
-    out += `Set-Cookie: ${WRITER_COOKIE}=${until}; Path=/; Max-Age=${Math.ceil(balancer.writerAffinityTimeoutMs / 1000)}; HttpOnly\r\n`;
-  }
+  const cookie = writerCookie(response, options);
+  if (cookie !== null) out += `Set-Cookie: ${cookie}\r\n`;
   if (!options.keepAlive) out += "Connection: close\r\n";
   else if (options.http10) out += "Connection: keep-alive\r\n";
   return out + "\r\n";
+}
+
+/** A target's response header (by lower-case name) the client does not get. */
+export function droppedResponseHeader(lower: string, response: ResponseHead, dechunk: boolean): boolean {
+  if (DROP_RESPONSE.has(lower) || lower === "x-writer-affinity") return true;
+  if (dechunk && lower === "transfer-encoding") return true;
+  // A chunked response's Content-Length is wrong by definition (RFC 9112 §6.3): never pass both on.
+  return response.chunked && lower === "content-length";
+}
+
+/** The writer-affinity cookie (Set-Cookie value) a response to a write sets, unless the app opts out. */
+export function writerCookie(response: ResponseHead, options: ClientHeadOptions): string | null {
+  const balancer = options.balancer;
+  if (balancer === null || !balancer.hasReaders) return null;
+  const names = response.names;
+  for (let i = 0; i < names.length; i++) {
+    if (names[i] === "x-writer-affinity" && response.headers[i * 2 + 1]!.toLowerCase() === "false") return null;
+  }
+  if (balancer.isRead({ method: options.method, isUpgrade: false, writerAffinityUntil: 0 })) return null;
+  const until = Date.now() + balancer.writerAffinityTimeoutMs;
+  return `${WRITER_COOKIE}=${until}; Path=/; Max-Age=${Math.ceil(balancer.writerAffinityTimeoutMs / 1000)}; HttpOnly`;
 }
 
 /** The 101 head sent to the client when the target accepts an upgrade: its headers as they are. */

@@ -1,7 +1,7 @@
 // An upgraded connection (WebSocket): bytes both ways until either side closes or a drain
 // ends it. A drain waits for tunnels; at its deadline a WebSocket gets a "going away" close.
 import type { InFlight, Target } from "../server/target.js";
-import type { ClientConnection } from "./client-connection.js";
+import type { ExchangeClient } from "./client-connection.js";
 import type { Exchange } from "./exchange.js";
 import type { ResponseHead } from "./head.js";
 import { logRequest } from "./request-log.js";
@@ -30,7 +30,7 @@ export class Tunnel implements UpstreamOwner, InFlight {
   private ended = false;
 
   constructor(
-    private readonly conn: ClientConnection,
+    private readonly conn: ExchangeClient,
     private readonly upstream: UpstreamConnection,
     private readonly target: Target,
     private readonly websocket: boolean,

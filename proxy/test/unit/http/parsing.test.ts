@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ChunkedScanner, MAX_CHUNK_EXTENSION, MAX_TRAILER } from "../../../src/http/chunked.js";
 import type { HeadError} from "../../../src/http/head.js";
-import { findHeadEnd, parseRequestHead, parseResponseHead } from "../../../src/http/head.js";
+import { findHeadEnd, MAX_HEADER_FIELDS, parseRequestHead, parseResponseHead, requestHeadFromFields } from "../../../src/http/head.js";
 import { cookieValue, hostWithoutPort } from "../../../src/http/routing.js";
 
 const req = (text: string): ReturnType<typeof parseRequestHead> => {
@@ -75,6 +75,42 @@ describe("request heads", () => {
     const head = (count: number): string => `GET / HTTP/1.1\r\nHost: x\r\n${"X-A: 1\r\n".repeat(count - 1)}\r\n`;
     expect(req(head(256)).names).toHaveLength(256);
     expect(() => req(head(257))).toThrow("too many header fields");
+  });
+});
+
+describe("request heads from fields (HTTP/2)", () => {
+  /** The status a head made of parts is refused with, as parsing the same head from bytes does. */
+  const refusal = (method: string, target: string, fields: string[]): number[] => {
+    const text = `${method} ${target} HTTP/1.1\r\n${fields.map((item, i) => (i % 2 === 0 ? `${item}: ` : `${item}\r\n`)).join("")}\r\n`;
+    return [() => requestHeadFromFields(method, target, fields), () => req(text)].map((parse) => {
+      try {
+        parse();
+        return 0;
+      } catch (error) {
+        return (error as HeadError).status;
+      }
+    });
+  };
+
+  it("builds the same head as the equivalent HTTP/1.1 bytes", () => {
+    const fields = ["Host", "example.com", "content-length", "3", "x-a", " 1 ", "cookie", "a=1; b=2"];
+    const head = requestHeadFromFields("POST", "/p?q", fields);
+    expect(head).toEqual(req("POST /p?q HTTP/1.1\r\nHost: example.com\r\ncontent-length: 3\r\nx-a:  1 \r\ncookie: a=1; b=2\r\n\r\n"));
+    expect(head).toMatchObject({ method: "POST", target: "/p?q", minor: 1, host: "example.com", contentLength: 3, keepAlive: true });
+    expect(requestHeadFromFields("POST", "/", ["Host", "x", "transfer-encoding", "chunked"]).chunked).toBe(true);
+  });
+
+  it("refuses what a parsed head refuses, with the same status", () => {
+    expect(refusal("GET", "/", ["Host", "x", "x-bad", "a\x01b"])).toEqual([400, 400]);
+    expect(refusal("GET", "/", ["Host", "x", "bad name", "1"])).toEqual([400, 400]);
+    expect(refusal("GET", "/a\x7fb", ["Host", "x"])).toEqual([400, 400]);
+    expect(refusal("POST", "/", ["Host", "x", "content-length", "1", "content-length", "2"])).toEqual([400, 400]);
+    expect(refusal("POST", "/", ["Host", "x", "content-length", "1", "transfer-encoding", "chunked"])).toEqual([400, 400]);
+    expect(refusal("POST", "/", ["Host", "x", "transfer-encoding", "gzip"])).toEqual([501, 501]);
+    expect(refusal("GET", "/", ["Host", "x", "host", "y"])).toEqual([400, 400]);
+    const many = Array.from({ length: MAX_HEADER_FIELDS }, (_, i) => [`x-${i}`, "1"]).flat();
+    expect(refusal("GET", "/", ["Host", "x", ...many])).toEqual([431, 431]);
+    expect(refusal("GET", "/", ["Host", "x", ...many.slice(2)])).toEqual([0, 0]);
   });
 });
 
