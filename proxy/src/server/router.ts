@@ -1,49 +1,16 @@
 // The control plane: deploy (health gate → atomic swap → drain), remove, pause/stop/resume,
 // rollout and list, with state saved after every change. The request path reads `map`.
-import { formatDuration } from "../util/duration.js";
 import type { LoadBalancer } from "./load-balancer.js";
 import { normalizeServiceOptions, validateDeploy, type DeployArgs } from "./options.js";
 import { RolloutController } from "./rollout.js";
 import { buildLoadBalancer, Service } from "./service.js";
 import { ServiceMap } from "./service-map.js";
-import type { NameResolver } from "./name-resolver.js";
+import { ProxyError, unhealthyTargetsError, type RolloutDeployArgs, type RouterOptions, type ServiceDescription } from "./router-contract.js";
+import { describeService, serviceFromRecord, serviceRecord } from "./service-records.js";
 import { loadState, saveState, type ServiceRecord } from "./state.js";
-import type { CertificateStoreLike, TlsServiceSettings } from "./tls-contract.js";
+import { tlsServiceSettings } from "./tls-settings.js";
 
-/** A control-plane failure whose message goes back to the CLI as is. */
-export class ProxyError extends Error {}
-
-export interface RouterOptions {
-  statePath: string | null;
-  certificates: CertificateStoreLike | null;
-  /** Resolves target names (health checks and upstream connections). */
-  resolver: NameResolver;
-  /** ACME directory override (tests with pebble), replacing Let's Encrypt's. */
-  acmeDirectoryOverride?: string;
-  acmeCaBundlePath?: string;
-  log: (event: Record<string, unknown>) => void;
-  /** Told after every change the request path must see (replication to worker threads). */
-  onChange?: () => void;
-  /** Drains the same balancer in worker threads; resolves when they are done. */
-  remoteDrain?: (balancerId: number, timeoutMs: number, closeTunnelsNow: boolean) => Promise<void>;
-}
-
-export interface ServiceDescription {
-  service: string;
-  host: string;
-  path: string;
-  target: string;
-  state: string;
-  tls: boolean;
-}
-
-export interface RolloutDeployArgs {
-  service: string;
-  targets: string[];
-  readers: string[];
-  deployTimeoutMs: number;
-  drainTimeoutMs: number;
-}
+export { ProxyError, type RolloutDeployArgs, type RouterOptions, type ServiceDescription } from "./router-contract.js";
 
 export class Router {
   private readonly services = new Map<string, Service>();
@@ -78,9 +45,7 @@ export class Router {
       const summary = balancer.unhealthySummary();
       balancer.dispose();
       this.options.log({ msg: "Target failed to become healthy", service: args.service, targets: summary });
-      throw new ProxyError(
-        `target failed to become healthy within configured timeout (${formatDuration(args.deployTimeoutMs)}): ${summary}`,
-      );
+      throw unhealthyTargetsError(args.deployTimeoutMs, summary);
     }
 
     const replaced = await this.serialized(async () => {
@@ -124,9 +89,7 @@ export class Router {
     if (!(await balancer.waitUntilHealthy(args.deployTimeoutMs))) {
       const summary = balancer.unhealthySummary();
       balancer.dispose();
-      throw new ProxyError(
-        `target failed to become healthy within configured timeout (${formatDuration(args.deployTimeoutMs)}): ${summary}`,
-      );
+      throw unhealthyTargetsError(args.deployTimeoutMs, summary);
     }
     const old = service.rollout;
     service.rollout = balancer;
@@ -182,14 +145,7 @@ export class Router {
   }
 
   list(): ServiceDescription[] {
-    return [...this.services.values()].map((service) => ({
-      service: service.name,
-      host: service.options.hosts.length === 0 ? "*" : service.options.hosts.join(","),
-      path: service.options.pathPrefixes.join(","),
-      target: service.active?.targetNames().join(",") ?? "",
-      state: service.pause.state,
-      tls: service.options.tlsEnabled,
-    }));
+    return [...this.services.values()].map(describeService);
   }
 
   /**
@@ -210,14 +166,7 @@ export class Router {
     const warmUntil = Date.now() + RESTORE_HEALTH_WAIT_MS;
     for (const record of records) {
       try {
-        const service = new Service(record.name, record.options, record.targetOptions);
-        service.active = buildLoadBalancer(record.activeTargets, record.activeReaders, record.options, record.targetOptions, this.options.resolver);
-        if (record.rolloutTargets.length > 0) {
-          service.rollout = buildLoadBalancer(record.rolloutTargets, record.rolloutReaders, record.options, record.targetOptions, this.options.resolver);
-        }
-        if (record.pause.state === "paused") service.pause.pause(record.pause.failAfterMs);
-        if (record.pause.state === "stopped") service.pause.stop(record.pause.stopMessage);
-        if (record.rollout !== null) service.rolloutController = new RolloutController(record.rollout.percentage, record.rollout.allowlist);
+        const service = serviceFromRecord(record, this.options.resolver);
         this.services.set(record.name, service);
         if (record.options.tlsEnabled) {
           await this.configureTls({ service: record.name, serviceOptions: record.options } as DeployArgs).catch((error: Error) =>
@@ -292,16 +241,7 @@ export class Router {
       return;
     }
     if (store === null) throw new Error("TLS support is not available in this proxy build");
-    const settings: TlsServiceSettings = { hosts: options.hosts };
-    if (options.tlsCertificatePath !== "") {
-      settings.certificatePath = options.tlsCertificatePath;
-      settings.privateKeyPath = options.tlsPrivateKeyPath;
-    } else {
-      const directoryUrl = this.options.acmeDirectoryOverride ?? options.acmeDirectory;
-      // The TLS module scopes the cache by directory (<cache>/<sha256(url)>) as autocert does.
-      settings.acme = { directoryUrl, cacheDir: options.acmeCachePath };
-      if (this.options.acmeCaBundlePath !== undefined) settings.acme.caBundlePath = this.options.acmeCaBundlePath;
-    }
+    const settings = tlsServiceSettings(options, { directoryOverride: this.options.acmeDirectoryOverride, caBundlePath: this.options.acmeCaBundlePath });
     await store.setService(args.service, settings);
   }
 
@@ -347,20 +287,7 @@ export class Router {
   private save(): void {
     this.changed();
     if (this.options.statePath === null) return;
-    const records: ServiceRecord[] = [...this.services.values()].map((service) => ({
-      name: service.name,
-      options: service.options,
-      targetOptions: service.targetOptions,
-      activeTargets: service.active?.targetNames() ?? [],
-      activeReaders: service.active?.readerNames() ?? [],
-      rolloutTargets: service.rollout?.targetNames() ?? [],
-      rolloutReaders: service.rollout?.readerNames() ?? [],
-      pause: { state: service.pause.state, stopMessage: service.pause.stopMessage, failAfterMs: service.pause.failAfterMs },
-      rollout:
-        service.rolloutController === null
-          ? null
-          : { percentage: service.rolloutController.percentage, allowlist: [...service.rolloutController.allowlist] },
-    }));
+    const records: ServiceRecord[] = [...this.services.values()].map(serviceRecord);
     try {
       saveState(this.options.statePath, records);
     } catch (error) {
