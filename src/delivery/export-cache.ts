@@ -14,6 +14,7 @@ import { homedir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import type { Blob, ExportedImage } from "./image-archive.js";
 import { sha256Digest, type Descriptor } from "./oci.js";
+import { processAlive } from "../util/process-alive.js";
 
 export interface CacheLimits {
   /** Images kept, the newest (those in use count, and are kept past the limits). */
@@ -88,7 +89,7 @@ export class ExportCache {
       // A run that died while compressing a layer left its half-written file.
       for (const name of readdirSync(dir)) {
         const writer = /\.gz\.(\d+)\.[a-z0-9]+\.tmp$/.exec(name);
-        if (writer !== null && !alive(Number(writer[1]))) rmSync(join(dir, name), { force: true });
+        if (writer !== null && !processAlive(Number(writer[1]))) rmSync(join(dir, name), { force: true });
       }
       const now = new Date();
       utimesSync(dir, now, now);
@@ -164,7 +165,7 @@ export class ExportCache {
           continue;
         }
         const files = readdirSync(dir);
-        const used = files.some((file) => /^in-use\.\d+$/.test(file) && alive(Number(file.slice(7))));
+        const used = files.some((file) => /^in-use\.\d+$/.test(file) && processAlive(Number(file.slice(7))));
         const bytes = files.reduce((sum, file) => sum + statSync(join(dir, file)).size, 0);
         entries.push({ dir, mtime: stat.mtimeMs, bytes, used });
       } catch {
@@ -211,13 +212,4 @@ function hex(id: string): string {
   const digest = id.replace(/^sha256:/, "");
   if (!ENTRY.test(digest)) throw new Error(`not an image ID: ${id}`);
   return digest;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }

@@ -7,6 +7,7 @@ import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "no
 import { randomBytes } from "node:crypto";
 import { dirname } from "node:path";
 import type { Run } from "./run.js";
+import { processAlive } from "../util/process-alive.js";
 
 const POLL_MS = 200;
 
@@ -19,7 +20,7 @@ export async function lockClone(run: Run, cloneDirectory: string, stop: AbortSig
     stop.throwIfAborted();
     if (tryCreate(path)) break;
     const holder = holderOf(path);
-    if (holder === undefined || !alive(holder)) {
+    if (holder === undefined || !processAlive(holder)) {
       removeIfHeldBy(path, holder);
       continue;
     }
@@ -56,15 +57,6 @@ function holderOf(path: string): number | undefined {
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
