@@ -54,14 +54,20 @@ function served(image: ExportedImage): string[] {
 
 const entries = (root: string): string[] => readdirSync(root).filter((name) => !name.startsWith("."));
 
+/** A cache in which one run has exported `app:1` and ended: what a later run finds. */
+async function exportedOnce() {
+  const root = cacheRoot();
+  const fake = fakeDocker(["1"]);
+  const { layers, image } = fake.images.get("app:1")!;
+  const first = run(fake.docker, root);
+  const exported = (await first.image("app:1"))!;
+  first.close();
+  return { root, fake, layers, image, exported };
+}
+
 describe("ExportCache", () => {
   it("a later run serves an image exported before without docker save, with the same manifest and bytes", async () => {
-    const root = cacheRoot();
-    const fake = fakeDocker(["1"]);
-    const { layers, image } = fake.images.get("app:1")!;
-    const first = run(fake.docker, root);
-    const exported = (await first.image("app:1"))!;
-    first.close();
+    const { root, fake, layers, image, exported } = await exportedOnce();
     const second = run(fake.docker, root);
     const found: boolean[] = [];
     const again = (await new ImageStore(fake.docker, { cache: new ExportCache(root), onExported: ({ cached }) => found.push(cached) }).image("app:1"))!;
@@ -110,12 +116,7 @@ describe("ExportCache", () => {
   });
 
   it("exports again over a damaged entry", async () => {
-    const root = cacheRoot();
-    const fake = fakeDocker(["1"]);
-    const { layers, image } = fake.images.get("app:1")!;
-    const first = run(fake.docker, root);
-    const exported = (await first.image("app:1"))!;
-    first.close();
+    const { root, fake, layers, image, exported } = await exportedOnce();
     truncateSync(exported.layers[1]!.file!, 1000);
     const second = run(fake.docker, root);
     const again = (await second.image("app:1"))!;
