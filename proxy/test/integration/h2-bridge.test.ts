@@ -1,13 +1,12 @@
 // HTTP/2 streams bridged to the HTTP/1.1 data path: request heads and bodies as the target sees
 // them, response framings (length, chunked, until close, none), 1xx and hop-by-hop headers, the
 // proxy's own answers, buffering limits and the access log, checked against a raw target.
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import http2 from "node:http2";
 import net from "node:net";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCertificateStore } from "../../src/tls/index.js";
+import { selfSignedCertificate } from "../support/certificates.js";
 import { sleep, startApp, startProxy, type TestApp, type TestProxy } from "../support/harness.js";
 
 let proxy: TestProxy;
@@ -78,14 +77,8 @@ function startTarget(): Promise<void> {
 
 beforeAll(async () => {
   dir = fs.mkdtempSync("/tmp/berth-proxy-h2b-");
-  const certPath = path.join(dir, "cert.pem");
-  const keyPath = path.join(dir, "key.pem");
-  execFileSync("openssl", [
-    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
-    "-subj", "/CN=example.com", "-addext", "subjectAltName=DNS:example.com,DNS:limited.example.com,DNS:rw.example.com",
-    "-keyout", keyPath, "-out", certPath,
-  ], { stdio: "ignore" });
-  cert = fs.readFileSync(certPath, "utf8");
+  const { certPath, keyPath, cert: pem } = selfSignedCertificate(dir, ["example.com", "limited.example.com", "rw.example.com"]);
+  cert = pem;
   await startTarget();
   proxy = await startProxy({ dir, certificates: createCertificateStore({ stateDir: dir, logger: () => undefined, customCertificatePollMs: 0 }) });
   const tls = ["--tls", `--tls-certificate-path=${certPath}`, `--tls-private-key-path=${keyPath}`];

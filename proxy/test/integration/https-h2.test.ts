@@ -1,13 +1,12 @@
 // HTTPS listener wiring: HTTP/2 and HTTP/1.1 over TLS with a self-signed certificate made
 // here with openssl and served through the TLS module's custom-certificate support.
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import http2 from "node:http2";
 import https from "node:https";
-import path from "node:path";
 import type { TLSSocket } from "node:tls";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createCertificateStore } from "../../src/tls/index.js";
+import { selfSignedCertificate } from "../support/certificates.js";
 import { request, sleep, startApp, startProxy, type TestApp, type TestProxy } from "../support/harness.js";
 
 let proxy: TestProxy;
@@ -18,14 +17,7 @@ let cert: string;
 
 beforeEach(async () => {
   const dir = fs.mkdtempSync("/tmp/berth-proxy-h2-");
-  certPath = path.join(dir, "cert.pem");
-  keyPath = path.join(dir, "key.pem");
-  execFileSync("openssl", [
-    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
-    "-subj", "/CN=example.com", "-addext", "subjectAltName=DNS:example.com,DNS:www.example.com",
-    "-keyout", keyPath, "-out", certPath,
-  ], { stdio: "ignore" });
-  cert = fs.readFileSync(certPath, "utf8");
+  ({ certPath, keyPath, cert } = selfSignedCertificate(dir, ["example.com", "www.example.com"]));
   proxy = await startProxy({ dir, certificates: createCertificateStore({ stateDir: dir, logger: () => undefined, customCertificatePollMs: 0 }) });
   app = await startApp("app", (req, res) => {
     if (req.url === "/up") return void res.end("ok");
